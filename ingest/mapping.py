@@ -1,0 +1,322 @@
+"""Per-source mappings: how one raw record becomes one response in our vocabulary.
+
+A mapping is plain data (built from ``config.toml`` by ``service.config``), so adding a source is
+configuration, not code. :func:`map_record` applies it and raises
+:class:`~ingest.errors.RecordError` naming the field, value and rule when a record cannot be
+stored as it is; the caller quarantines that record.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from ingest import vocabulary as vocab
+from ingest.errors import RecordError, VocabularyError
+from ingest.records import QUESTION_TYPES, AnswerRecord, Demographics, RawRecord, ResponseRecord
+
+EXCEL_EPOCH = date(1899, 12, 30)
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+MAX_TEXT = 20_000
+_TRUE = {"yes", "y", "true", "1", "agree", "i agree", "consent", "consented", "ok"}
+_FALSE = {"no", "n", "false", "0", "disagree", "do not agree"}
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """One question of a source: where its answer is and what type it has."""
+
+    key: str
+    column: str
+    type: str
+    wording: str = ""
+    options: tuple[str, ...] = ()
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    separator: str = ";"
+
+    def __post_init__(self) -> None:
+        if self.type not in QUESTION_TYPES:
+            raise ValueError(f"question {self.key!r}: type {self.type!r} is not one of {', '.join(QUESTION_TYPES)}")
+
+
+@dataclass(frozen=True)
+class SourceMapping:
+    """Where a source keeps each field, and how to read its values."""
+
+    id_column: str
+    submitted_at: str | None = None
+    date_format: str = "dayfirst"
+    wave: str | None = None
+    wave_column: str | None = None
+    site_column: str | None = None
+    consent_column: str | None = None
+    age_column: str | None = None
+    age_band_column: str | None = None
+    sex_column: str | None = None
+    gender_identity_column: str | None = None
+    ethnicity_column: str | None = None
+    ward_column: str | None = None
+    postcode_column: str | None = None
+    age_bands: tuple[str, ...] = ()
+    min_age: int = 0
+    max_age: int = 120
+    unknown_labels: str = "not_stated"
+    recodes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    questions: tuple[QuestionSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.unknown_labels not in ("not_stated", "quarantine"):
+            raise ValueError(f"unknown_labels {self.unknown_labels!r}: expected 'not_stated' or 'quarantine'")
+        for band in self.age_bands:
+            vocab.parse_band(band)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column (or JSON path) the mapping reads."""
+        named = (
+            self.id_column, self.submitted_at, self.wave_column, self.site_column,
+            self.consent_column, self.age_column, self.age_band_column, self.sex_column,
+            self.gender_identity_column, self.ethnicity_column, self.ward_column,
+            self.postcode_column,
+        )
+        return tuple(c for c in named if c) + tuple(q.column for q in self.questions)
+
+
+def read_value(data: Mapping[str, Any], path: str | None) -> Any:
+    """Read a column, or a dotted JSON path ("answers.safety.value"), from a raw record."""
+    if not path:
+        return None
+    if path in data:
+        return _blank_to_none(data[path])
+    value: Any = data
+    for part in path.split("."):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return _blank_to_none(value)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def map_record(
+    raw: RawRecord,
+    source: str,
+    mapping: SourceMapping,
+    wards: tuple[vocab.Ward, ...] = (),
+    now: datetime | None = None,
+) -> ResponseRecord:
+    """Map one raw record onto a :class:`ResponseRecord`.
+
+    Raises
+    ------
+    RecordError
+        The first field that breaks a rule, with its value, the rule and what was expected.
+    """
+    now = now or datetime.now(timezone.utc)
+    data = raw.data
+    get = lambda path: _recode(mapping, path, read_value(data, path))  # noqa: E731
+    submitted = parse_datetime(get(mapping.submitted_at), mapping.date_format, now, mapping.submitted_at or "submitted_at")
+    demographics = _map_demographics(get, mapping, wards)
+    answers = tuple(a for q in mapping.questions if (a := _map_answer(q, get(q.column), now)) is not None)
+    wave = mapping.wave if mapping.wave_column is None else _text(get(mapping.wave_column))
+    return ResponseRecord(
+        source=source,
+        external_id=raw.external_id,
+        submitted_at=submitted,
+        wave=wave,
+        site=_text(get(mapping.site_column)),
+        consent=_map_consent(mapping.consent_column, get(mapping.consent_column)) if mapping.consent_column else None,
+        demographics=demographics,
+        answers=answers,
+        raw=dict(data),
+        content_hash=raw.content_hash,
+        location=raw.location,
+    )
+
+
+def _recode(mapping: SourceMapping, path: str | None, value: Any) -> Any:
+    if path is None or value is None:
+        return value
+    table = mapping.recodes.get(path)
+    if table is None:
+        return value
+    key = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        key = str(int(value))
+    return table.get(key, value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _map_demographics(get: Any, mapping: SourceMapping, wards: tuple[vocab.Ward, ...]) -> Demographics:
+    strict = mapping.unknown_labels == "quarantine"
+    try:
+        age = None
+        if mapping.age_column:
+            age = vocab.map_age(get(mapping.age_column), minimum=mapping.min_age, maximum=mapping.max_age)
+        band = _map_band(get, mapping, age, strict)
+        ethnicity, group = (None, None)
+        if mapping.ethnicity_column:
+            ethnicity, group = vocab.map_ethnicity(get(mapping.ethnicity_column), strict=strict)
+        return Demographics(
+            age=age,
+            age_band=band,
+            sex=vocab.map_sex(get(mapping.sex_column), strict=strict) if mapping.sex_column else None,
+            gender_identity=_map_gender_identity(get(mapping.gender_identity_column)) if mapping.gender_identity_column else None,
+            ethnicity=ethnicity,
+            ethnic_group=group,
+            ward=vocab.map_ward(get(mapping.ward_column), wards, strict=strict) if mapping.ward_column else None,
+            postcode_district=vocab.map_postcode_district(get(mapping.postcode_column)) if mapping.postcode_column else None,
+        )
+    except VocabularyError as error:
+        columns = {"age": mapping.age_column, "age_band": mapping.age_band_column, "sex": mapping.sex_column,
+                   "ethnicity": mapping.ethnicity_column, "ward": mapping.ward_column, "postcode_district": mapping.postcode_column}
+        column = columns.get(error.field) or error.field
+        raise RecordError(column, error.value, "vocabulary", f"expected {error.expected}") from None
+
+
+def _map_band(get: Any, mapping: SourceMapping, age: int | None, strict: bool) -> str | None:
+    if age is not None and mapping.age_bands:
+        band = vocab.band_for_age(age, mapping.age_bands)
+        if band is None:
+            raise VocabularyError("age", age, "an age inside the bands " + ", ".join(mapping.age_bands))
+        return band
+    if mapping.age_band_column:
+        return vocab.map_age_band(get(mapping.age_band_column), mapping.age_bands, strict=strict)
+    if mapping.age_column:
+        return vocab.NOT_STATED
+    return None
+
+
+def _map_gender_identity(value: Any) -> str:
+    text = vocab.normalise_label(value)
+    if text in ("yes", "same", "same as sex registered at birth"):
+        return "same_as_sex"
+    if text.startswith("no"):
+        return "different"
+    return vocab.NOT_STATED
+
+
+def _map_consent(column: str, value: Any) -> bool | None:
+    text = vocab.normalise_label(value)
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if not text:
+        return None
+    raise RecordError(column, value, "yes_or_no", "expected yes or no")
+
+
+def _map_answer(question: QuestionSpec, value: Any, now: datetime) -> AnswerRecord | None:
+    if value is None or (question.type != "free_text" and vocab.is_declined(value) and not question.options):
+        if question.required:
+            raise RecordError(question.column, value, "required", f"an answer to {question.column!r} is required")
+        return None
+    if question.type == "free_text":
+        text = str(value)
+        if len(text) > MAX_TEXT:
+            raise RecordError(question.column, text[:40] + "...", "max_length",
+                              f"free text of at most {MAX_TEXT:,} characters (this one has {len(text):,})")
+        return AnswerRecord(question.key, question.type, text)
+    if question.type in ("scale", "number"):
+        return AnswerRecord(question.key, question.type, _map_number(question, value))
+    if question.type == "date":
+        parsed = parse_datetime(value, "dayfirst", now, question.column)
+        return AnswerRecord(question.key, question.type, parsed.date().isoformat() if parsed else None)
+    if question.type == "multiple_choice":
+        items = value if isinstance(value, list) else str(value).split(question.separator)
+        chosen = [_check_option(question, str(item).strip()) for item in items if str(item).strip()]
+        return AnswerRecord(question.key, question.type, chosen)
+    return AnswerRecord(question.key, question.type, _check_option(question, _text(value) or ""))
+
+
+def _map_number(question: QuestionSpec, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RecordError(question.column, value, "number", "expected a number") from None
+    low, high = question.minimum, question.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise RecordError(question.column, value, "range", f"expected a number from {low} to {high}")
+    return number
+
+
+def _check_option(question: QuestionSpec, value: str) -> str:
+    if question.options and value not in question.options:
+        folded = {vocab.normalise_label(o): o for o in question.options}
+        match = folded.get(vocab.normalise_label(value))
+        if match is None:
+            raise RecordError(question.column, value, "option", "expected one of " + ", ".join(repr(o) for o in question.options))
+        return match
+    return value
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def parse_datetime(value: Any, date_format: str, now: datetime, field_name: str) -> datetime | None:
+    """Read a date or date-time: ISO 8601, UK day-first, a strftime format, or an Excel serial.
+
+    Times without a zone are taken as UTC. Dates before 2000 or more than a day in the
+    future are refused, as are impossible dates such as 31/04/2023.
+    """
+    if value is None:
+        return None
+    parsed = _parse_any_date(value, date_format)
+    if parsed is None:
+        expected = "a date such as 21/04/2023" if date_format == "dayfirst" else f"a date in the format {date_format!r}"
+        raise RecordError(field_name, value, "date", f"expected {expected} (a real calendar date)")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    if not EARLIEST <= parsed <= now + timedelta(days=1):
+        raise RecordError(field_name, value, "date_range", f"expected a date between 2000 and {now:%d/%m/%Y}")
+    return parsed
+
+
+def _parse_any_date(value: Any, date_format: str) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20_000 < value < 80_000:  # an Excel serial day number (1954..2119)
+            return datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(value))
+        return None
+    text = str(value).strip()
+    if _ISO.match(text):
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    formats = _DAY_FIRST if date_format == "dayfirst" else (date_format,)
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None

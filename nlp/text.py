@@ -1,0 +1,203 @@
+"""Shared text handling: the spaCy pipeline, the TF-IDF tokenizer, cleaning and a language check.
+
+The pipeline is ``spacy.blank("en")`` with the lookup lemmatizer from ``spacy-lookups-data``
+and a rule-based sentencizer, so nothing is downloaded at run time. For speed the TF-IDF
+tokenizer runs only spaCy's tokenizer and looks lemmas up in the same table the lemmatizer uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import html
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+import spacy_lookups_data
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+
+logger = logging.getLogger(__name__)
+
+MAX_CHARS = 5000
+"""Texts longer than this are cut (for analysis only) at a word boundary; the original is kept."""
+
+_LOOKUPS_DIR = Path(spacy_lookups_data.__file__).parent / "data"
+_TAG_RE = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{1,500}>", re.I | re.S)
+_MOJIBAKE_RE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u2018-\u203a\u20ac\u0152-\u0178]")
+_SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+# Everyday words, slang and local names the lemma table lacks; they count as English.
+_EXTRA_ENGLISH = frozenset(
+    """innit bruv bro fam mandem gyaldem peng peak allow wagwan ting nah yeah yh ye u ur r
+    lol lmao omg idk tbh pls plz cuz coz cos gonna wanna gotta aint dont cant wont im ive
+    theres thats isnt doesnt didnt wasnt ok okay tho thru nite nd n ppl asb cctv tfl ulez
+    romford hornchurch upminster rainham havering dagenham barking ilford elm harold""".split()
+)
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A text made safe to analyse, with the untouched original kept beside it.
+
+    Attributes
+    ----------
+    original : str
+        The text exactly as received (``""`` when the input was ``None``).
+    text : str
+        Cleaned text: mojibake repaired, HTML tags and entities removed, whitespace collapsed,
+        curly quotes straightened, cut to :data:`MAX_CHARS`.
+    n_words : int
+        Number of alphabetic words in ``text``.
+    is_empty : bool
+        True when ``text`` contains no words (blank, only emoji or punctuation).
+    is_english : bool
+        False only when there is evidence the text is not English (see :func:`is_english`).
+    was_truncated, had_markup, had_mojibake : bool
+        What cleaning did.
+    """
+
+    original: str
+    text: str
+    n_words: int
+    is_empty: bool
+    is_english: bool
+    was_truncated: bool
+    had_markup: bool
+    had_mojibake: bool
+
+
+@functools.lru_cache(maxsize=1)
+def load_pipeline() -> Language:
+    """Return the shared blank English pipeline with lookup lemmatizer and sentencizer.
+
+    Built once per process and cached. Runs offline: the lemma table ships in
+    ``spacy-lookups-data``.
+    """
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("sentencizer")
+    nlp.initialize()
+    return nlp
+
+
+@functools.lru_cache(maxsize=1)
+def _lemma_table() -> dict[str, str]:
+    with gzip.open(_LOOKUPS_DIR / "en_lemma_lookup.json.gz", "rt", encoding="utf-8") as handle:
+        table: dict[str, str] = json.load(handle)
+    return {key.lower(): value.lower() for key, value in table.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Return a lower-case English word list (lemma table, stop words and common slang)."""
+    table = _lemma_table()
+    return frozenset(table) | frozenset(table.values()) | STOP_WORDS | _EXTRA_ENGLISH
+
+
+@functools.lru_cache(maxsize=200_000)
+def _lemma(lower: str) -> str:
+    return _lemma_table().get(lower, lower)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split ``text`` into lower-case lemmas; usable as a scikit-learn ``tokenizer``.
+
+    Punctuation, whitespace and single stray symbols are dropped; numbers and emoji are kept,
+    since "bus 174" or a crying emoji can carry meaning.
+    """
+    tokenizer = load_pipeline().tokenizer
+    return [
+        _lemma(token.lower_)
+        for token in tokenizer(text.translate(_APOSTROPHES))
+        if not (token.is_punct or token.is_space)
+    ]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences with the pipeline's sentencizer."""
+    nlp = load_pipeline()
+    doc = nlp(text, disable=["lemmatizer"])
+    return [sentence.text for sentence in doc.sents]
+
+
+def is_english(text: str, *, min_share: float = 0.5, min_words: int = 3) -> bool:
+    """Guess whether ``text`` is English from the share of its words in an English word list.
+
+    A cheap heuristic: with fewer than ``min_words`` words there is no evidence either way and
+    the answer is True, so short answers such as "ok" or an emoji are not set aside.
+    """
+    words = [word.lower() for word in _WORD_RE.findall(text.translate(_APOSTROPHES))]
+    if len(words) < min_words:
+        return True
+    vocabulary = english_words()
+    known = sum(1 for word in words if word in vocabulary or word.replace("'", "") in vocabulary)
+    return known / len(words) >= min_share
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as Windows-1252 or Latin-1 ("cafÃ©" becomes "café")."""
+    if not _MOJIBAKE_RE.search(text):
+        return text
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            return text.encode(encoding).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return text
+
+
+def prepare_text(text: str | bytes | None, *, max_chars: int = MAX_CHARS) -> PreparedText:
+    """Clean one free-text answer for analysis without losing the original.
+
+    Parameters
+    ----------
+    text : str, bytes or None
+        The answer. Bytes are decoded as UTF-8, falling back to Windows-1252.
+    max_chars : int
+        Longer texts are cut at the last space before this many characters.
+
+    Returns
+    -------
+    PreparedText
+    """
+    original = _decode(text)
+    repaired = repair_mojibake(original)
+    without_tags = _TAG_RE.sub(" ", repaired)
+    cleaned = html.unescape(without_tags)
+    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t\u200d")
+    cleaned = _SPACE_RE.sub(" ", cleaned.translate(_APOSTROPHES)).strip()
+    was_truncated = len(cleaned) > max_chars
+    if was_truncated:
+        cut = cleaned.rfind(" ", 0, max_chars)
+        cleaned = cleaned[: cut if cut > max_chars // 2 else max_chars]
+    n_words = len(_WORD_RE.findall(cleaned))
+    return PreparedText(
+        original=original,
+        text=cleaned,
+        n_words=n_words,
+        is_empty=n_words == 0,
+        is_english=is_english(cleaned),
+        was_truncated=was_truncated,
+        had_markup=without_tags != repaired,
+        had_mojibake=repaired != original,
+    )
+
+
+def _decode(text: str | bytes | None) -> str:
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        try:
+            return text.decode("utf-8")
+        except UnicodeDecodeError:
+            return text.decode("cp1252", errors="replace")
+    if not isinstance(text, str):
+        raise TypeError(f"prepare_text expects str, bytes or None, got {type(text).__name__}: {text!r}")
+    return text

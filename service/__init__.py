@@ -1,0 +1,74 @@
+"""The Flask service: ``create_app`` is the only place an app is assembled."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask, g
+from sqlalchemy.orm import Session
+
+from service.config import PROJECT_ROOT, Config, load_config
+from service.db import make_engine, make_session_factory
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["create_app", "get_session"]
+
+
+def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
+    """Build the app for ``config`` (the project's ``config.toml`` when ``None``).
+
+    With ``check`` the database must be reachable and fully migrated, else
+    :class:`service.db.DatabaseError` says what to run.
+    """
+    config = config or load_config()
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "service" / "static"), instance_path=str(config.app.instance_path))
+    secret = config.app.secret_key
+    if not secret:
+        secret = secrets.token_hex(32)
+        logger.warning("VOICE_SECRET_KEY is not set: using a throwaway key; staff sessions end when the app restarts")
+    app.config.update(SECRET_KEY=secret, VOICE=config, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    engine = make_engine(config.database.url)
+    if check:
+        from service.db import check_schema
+
+        check_schema(engine)
+    app.extensions["voice_engine"] = engine
+    app.extensions["voice_sessions"] = make_session_factory(engine)
+    app.teardown_appcontext(_close_session)
+    _register_blueprints(app)
+    from service.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def get_session() -> Session:
+    """The request's database session, opened on first use and closed when the request ends."""
+    from flask import current_app
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["voice_sessions"]()
+    return g.db_session
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from service.views import home
+
+    app.register_blueprint(home.blueprint)
+
+
+def instance_folder(config: Config) -> Path:
+    """The instance folder, created if needed."""
+    config.app.instance_path.mkdir(parents=True, exist_ok=True)
+    return config.app.instance_path

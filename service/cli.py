@@ -1,0 +1,189 @@
+"""The ``voice`` command: database, demo, serving, scheduling, users and ingest."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace
+
+import click
+
+from ingest import IngestError
+from service.config import Config, ConfigError, load_config
+from service.db import DatabaseError, make_engine, make_session_factory, transaction
+
+logger = logging.getLogger(__name__)
+
+
+class _Context:
+    """Loads the configuration once, on first use, so `voice --help` works without it."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.path)
+            except ConfigError as error:
+                raise click.ClickException(str(error)) from None
+            logging.basicConfig(level=self._config.app.log_level, format="%(levelname)s %(name)s: %(message)s")
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+        return self._config
+
+    def sessions(self):
+        engine = make_engine(self.config.database.url)
+        return make_session_factory(engine)
+
+
+pass_context = click.make_pass_decorator(_Context)
+
+
+@click.group()
+@click.option("--config", "config_path", envvar="VOICE_CONFIG", type=click.Path(dir_okay=False),
+              help="Configuration file (default: config.toml in the project, or $VOICE_CONFIG).")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Community Voice: hear what residents say about safety, and see whose voices are missing."""
+    ctx.obj = _Context(config_path)
+
+
+@main.group()
+def db() -> None:
+    """Create or upgrade the database schema."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: _Context) -> None:
+    """Apply every migration the database lacks (take a backup first in production)."""
+    from service.db import upgrade
+
+    engine = make_engine(ctx.config.database.url)
+    try:
+        upgrade(engine)
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from None
+    from service.pipeline import register_sources
+
+    register_sources(make_session_factory(engine), ctx.config)
+    click.echo(f"Database {engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="base")
+@click.confirmation_option(prompt="This removes tables and their data. Continue?")
+@pass_context
+def db_downgrade(ctx: _Context, revision: str) -> None:
+    """Undo migrations down to REVISION (default: base, an empty database)."""
+    from service.db import downgrade
+
+    downgrade(make_engine(ctx.config.database.url), revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@pass_context
+def serve(ctx: _Context, host: str, port: int) -> None:
+    """Run the development server (production: gunicorn 'service:create_app()')."""
+    app = _make_app(ctx.config)
+    click.echo(f"Community Voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _make_app(config: Config):
+    from service import create_app
+
+    try:
+        return create_app(config)
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@click.option("--serve/--no-serve", "do_serve", default=True, help="Serve the app when the demo database is ready (default) or just build it and exit.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to serve the demo on.")
+@click.option("--seed", default=2023, show_default=True, type=int, help="Random seed of the synthetic data.")
+@pass_context
+def demo(ctx: _Context, do_serve: bool, port: int, seed: int) -> None:
+    """Build a fresh SQLite demo database from synthetic data, then serve it."""
+    from service.demo import build_demo
+
+    config = ctx.config
+    demo_db = config.app.instance_path / "demo.db"
+    demo_config = replace(config, database=replace(config.database, url=f"sqlite:///{demo_db}"))
+    try:
+        result = build_demo(demo_config, seed=seed, echo=click.echo)
+    except (DatabaseError, IngestError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("")
+    click.echo("The demo database is ready (all data in it is SYNTHETIC, generated for demonstration).")
+    for line in result.sign_in_lines:
+        click.echo(line)
+    if not do_serve:
+        click.echo(f"Demo database: {demo_db}")
+        return
+    app = _make_app(demo_config)
+    click.echo(f"Open http://127.0.0.1:{port}/ in your browser (Ctrl+C to stop).")
+    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--all", "everything", is_flag=True, help="Run every configured file source.")
+@pass_context
+def ingest(ctx: _Context, source: str | None, everything: bool) -> None:
+    """Pull new responses from SOURCE (or --all) into the store and print a run report."""
+    from service.pipeline import register_sources, run_all_ingests, run_ingest
+
+    if not source and not everything:
+        raise click.UsageError("name a SOURCE (one of: " + ", ".join(s.key for s in ctx.config.sources) + ") or use --all")
+    factory = ctx.sessions()
+    try:
+        register_sources(factory, ctx.config)
+        reports = run_all_ingests(factory, ctx.config) if everything else run_ingest(factory, ctx.config, source)
+    except (ConfigError, IngestError, DatabaseError) as error:
+        raise click.ClickException(str(error)) from None
+    for report in reports:
+        click.echo(report.summary())
+    if not reports:
+        click.echo("No new files found.")
+    if any(r.status == "failed" for r in reports):
+        sys.exit(1)
+
+
+@main.group()
+def user() -> None:
+    """Manage staff accounts."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--name", prompt=True, help="The person's name, as shown in the audit log.")
+@click.option("--role", type=click.Choice(["admin", "analyst", "engagement", "viewer"]), default="admin",
+              show_default=True, help="What the person may see and do.")
+@click.password_option(help="At least 12 characters; prompted for when not given.")
+@pass_context
+def user_add(ctx: _Context, email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account (the first one should be an admin)."""
+    from service.auth import add_user
+
+    try:
+        with transaction(ctx.sessions()) as session:
+            add_user(session, email, name, role, password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {role} {email}.")
+
+
+@main.command()
+@pass_context
+def scheduler(ctx: _Context) -> None:
+    """Run the scheduled jobs (one scheduler process per deployment)."""
+    from service.scheduler import run_scheduler
+
+    run_scheduler(ctx.config)

@@ -1,0 +1,305 @@
+"""Read ``config.toml`` and the environment into frozen dataclasses, checking every key.
+
+Every key can be overridden by an environment variable named after its path:
+``[database] url`` by ``VOICE_DATABASE_URL``, ``[sources.css] path`` by ``VOICE_SOURCES_CSS_PATH``;
+keys of ``[app]`` also by ``VOICE_<KEY>`` (``VOICE_SECRET_KEY``). Secrets live only in the
+environment. A wrong, missing or unknown key stops start-up with :class:`ConfigError`, which names
+the file, the key, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest import QuestionSpec, SourceMapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_ROOT / "config.toml"
+BOROUGHS = ("havering", "barking_dagenham")
+SOURCE_KINDS = ("file", "rest", "webhook", "form")
+_MISSING = object()
+
+
+class ConfigError(Exception):
+    """A configuration value that stops start-up; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The ``[app]`` section."""
+
+    council_name: str
+    borough: str
+    instance_path: Path
+    session_minutes: int
+    log_level: str
+    secret_key: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """The ``[database]`` section."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[sources.KEY]`` section: a configured connector and its mapping."""
+
+    key: str
+    name: str
+    kind: str
+    description: str
+    min_age: int
+    max_age: int | None
+    schedule: str
+    path: Path | None
+    url: str
+    token_env: str
+    secret_env: str
+    mapping: SourceMapping
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything ``create_app``, the CLI and the scheduler need."""
+
+    source_file: Path
+    app: AppConfig
+    database: DatabaseConfig
+    sources: tuple[SourceConfig, ...]
+
+    def source(self, key: str) -> SourceConfig:
+        """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
+        for source in self.sources:
+            if source.key == key:
+                return source
+        known = ", ".join(s.key for s in self.sources)
+        raise ConfigError(f"no source called {key!r} in {self.source_file}; configured sources: {known}")
+
+
+def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load and check a config file, with environment overrides.
+
+    Parameters
+    ----------
+    path
+        The TOML file; ``None`` reads ``VOICE_CONFIG`` or the project's ``config.toml``.
+    environ
+        The environment to read overrides from (``os.environ`` when ``None``).
+    """
+    environ = os.environ if environ is None else environ
+    file = Path(path or environ.get("VOICE_CONFIG") or DEFAULT_FILE)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {file} not found. Copy config.toml from the project, or set VOICE_CONFIG to its path.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file} is not valid TOML: {error}. Fix that line and start again.") from None
+    _apply_environment(raw, environ, file)
+    reader = _Reader(file)
+    sections = reader.table(raw, "", ("app", "database", "sources"))
+    app = _read_app(reader, sections["app"], environ, file.parent)
+    database = DatabaseConfig(url=reader.text(sections["database"], "database", "url", allow_empty=True))
+    if not database.url:
+        database = DatabaseConfig(url=f"sqlite:///{app.instance_path / 'voice.db'}")
+    sources = tuple(_read_source(reader, key, table, file.parent) for key, table in sections["sources"].items())
+    return Config(source_file=file, app=app, database=database, sources=sources)
+
+
+def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: Path) -> AppConfig:
+    keys = ("council_name", "borough", "instance_path", "session_minutes", "log_level")
+    reader.table({"app": table}, "", ("app",))
+    reader.only(table, "app", keys)
+    borough = reader.text(table, "app", "borough")
+    if borough not in BOROUGHS:
+        reader.fail("app.borough", borough, "one of " + ", ".join(BOROUGHS))
+    level = reader.text(table, "app", "log_level").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        reader.fail("app.log_level", level, "DEBUG, INFO, WARNING or ERROR")
+    return AppConfig(
+        council_name=reader.text(table, "app", "council_name"),
+        borough=borough,
+        instance_path=_resolve(base, reader.text(table, "app", "instance_path")),
+        session_minutes=reader.integer(table, "app", "session_minutes", low=1, high=24 * 60),
+        log_level=level,
+        secret_key=environ.get("VOICE_SECRET_KEY", ""),
+    )
+
+
+def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceConfig:
+    where = f"sources.{key}"
+    if not isinstance(table, dict):
+        reader.fail(where, table, "a table of settings")
+    keys = ("name", "kind", "description", "min_age", "max_age", "schedule", "path", "url",
+            "token_env", "secret_env", "mapping")
+    reader.only(table, where, keys)
+    kind = reader.text(table, where, "kind")
+    if kind not in SOURCE_KINDS:
+        reader.fail(f"{where}.kind", kind, "one of " + ", ".join(SOURCE_KINDS))
+    max_age = reader.integer(table, where, "max_age", low=0, high=120, default=0)
+    path = reader.text(table, where, "path", allow_empty=True, default="")
+    return SourceConfig(
+        key=key,
+        name=reader.text(table, where, "name"),
+        kind=kind,
+        description=reader.text(table, where, "description", allow_empty=True, default=""),
+        min_age=reader.integer(table, where, "min_age", low=0, high=120),
+        max_age=max_age or None,
+        schedule=reader.text(table, where, "schedule", allow_empty=True, default=""),
+        path=_resolve(base, path) if path else None,
+        url=reader.text(table, where, "url", allow_empty=True, default=""),
+        token_env=reader.text(table, where, "token_env", allow_empty=True, default=""),
+        secret_env=reader.text(table, where, "secret_env", allow_empty=True, default=""),
+        mapping=_read_mapping(reader, where + ".mapping", table.get("mapping")),
+    )
+
+
+_MAPPING_TEXT = ("id_column", "submitted_at", "date_format", "wave", "wave_column", "site_column",
+                 "consent_column", "age_column", "age_band_column", "sex_column",
+                 "gender_identity_column", "ethnicity_column", "ward_column", "postcode_column",
+                 "unknown_labels")
+
+
+def _read_mapping(reader: "_Reader", where: str, table: Any) -> SourceMapping:
+    if not isinstance(table, dict):
+        reader.fail(where, table, "a table with at least id_column")
+    reader.only(table, where, (*_MAPPING_TEXT, "age_bands", "min_age", "max_age", "recodes", "questions"))
+    values: dict[str, Any] = {k: table[k] for k in _MAPPING_TEXT if k in table}
+    for key, value in values.items():
+        if not isinstance(value, str):
+            reader.fail(f"{where}.{key}", value, "text")
+    reader.text(table, where, "id_column")
+    recodes = table.get("recodes", {})
+    if not isinstance(recodes, dict) or not all(isinstance(v, dict) for v in recodes.values()):
+        reader.fail(f"{where}.recodes", recodes, "tables of label = code")
+    questions = table.get("questions", [])
+    if not isinstance(questions, list):
+        reader.fail(f"{where}.questions", questions, "an array of tables [[...questions]]")
+    try:
+        return SourceMapping(
+            **values,
+            age_bands=tuple(reader.strings(table, where, "age_bands")),
+            min_age=reader.integer(table, where, "min_age", low=0, high=120, default=0),
+            max_age=reader.integer(table, where, "max_age", low=1, high=130, default=120),
+            recodes={k: {str(a): str(b) for a, b in v.items()} for k, v in recodes.items()},
+            questions=tuple(_read_question(reader, f"{where}.questions[{i}]", q) for i, q in enumerate(questions)),
+        )
+    except ValueError as error:
+        reader.fail(where, "", str(error))
+
+
+def _read_question(reader: "_Reader", where: str, table: Any) -> QuestionSpec:
+    if not isinstance(table, dict):
+        reader.fail(where, table, "a table with key, column and type")
+    reader.only(table, where, ("key", "column", "type", "wording", "options", "required", "minimum", "maximum", "separator"))
+    try:
+        return QuestionSpec(
+            key=reader.text(table, where, "key"),
+            column=reader.text(table, where, "column"),
+            type=reader.text(table, where, "type"),
+            wording=reader.text(table, where, "wording", allow_empty=True, default=""),
+            options=tuple(reader.strings(table, where, "options")),
+            required=bool(table.get("required", False)),
+            minimum=table.get("minimum"),
+            maximum=table.get("maximum"),
+            separator=reader.text(table, where, "separator", default=";"),
+        )
+    except ValueError as error:
+        reader.fail(f"{where}.type", table.get("type"), str(error))
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def _apply_environment(raw: dict, environ: Mapping[str, str], file: Path, prefix: str = "VOICE") -> None:
+    """Replace each scalar key whose ``VOICE_...`` variable is set, converting to the key's type."""
+    for key, value in list(raw.items()):
+        name = f"{prefix}_{key}".upper().replace("-", "_")
+        if isinstance(value, dict):
+            _apply_environment(value, environ, file, name)
+            continue
+        override = environ.get(name)
+        if override is None and prefix == "VOICE_APP":
+            override = environ.get(f"VOICE_{key}".upper())
+        if override is not None:
+            raw[key] = _convert(override, value, name, file)
+
+
+def _convert(text: str, like: Any, name: str, file: Path) -> Any:
+    if isinstance(like, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"environment variable {name}={text!r} (overriding {file}): expected true or false")
+    if isinstance(like, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"environment variable {name}={text!r} (overriding {file}): expected a whole number") from None
+    if isinstance(like, float):
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"environment variable {name}={text!r} (overriding {file}): expected a number") from None
+    if isinstance(like, list):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+class _Reader:
+    """Typed access to a parsed TOML table, raising :class:`ConfigError` with the key's path."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+
+    def fail(self, key: str, value: Any, expected: str) -> None:
+        raise ConfigError(f"{self.file}: key {key!r} has value {value!r}; expected {expected}. "
+                          f"Fix it in the file or set VOICE_{key.upper().replace('.', '_')}.")
+
+    def table(self, raw: dict, where: str, names: tuple[str, ...]) -> dict[str, dict]:
+        out = {}
+        for name in names:
+            value = raw.get(name, _MISSING)
+            if value is _MISSING:
+                raise ConfigError(f"{self.file}: section [{where + name}] is missing; copy it from the project's config.toml")
+            if not isinstance(value, dict):
+                self.fail(where + name, value, "a table")
+            out[name] = value
+        return out
+
+    def only(self, table: dict, where: str, allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                raise ConfigError(f"{self.file}: unknown key {where}.{key}; the keys allowed in [{where}] are: {', '.join(allowed)}")
+
+    def text(self, table: dict, where: str, key: str, allow_empty: bool = False, default: Any = _MISSING) -> str:
+        value = table.get(key, default)
+        if value is _MISSING:
+            raise ConfigError(f"{self.file}: key {where}.{key} is missing; expected text")
+        if not isinstance(value, str) or (not allow_empty and not value.strip()):
+            self.fail(f"{where}.{key}", value, "non-empty text" if not allow_empty else "text")
+        return value
+
+    def integer(self, table: dict, where: str, key: str, low: int, high: int, default: Any = _MISSING) -> int:
+        value = table.get(key, default)
+        if value is _MISSING:
+            raise ConfigError(f"{self.file}: key {where}.{key} is missing; expected a whole number from {low} to {high}")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(f"{where}.{key}", value, f"a whole number from {low} to {high}")
+        return value
+
+    def strings(self, table: dict, where: str, key: str) -> list[str]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(f"{where}.{key}", value, "an array of text values")
+        return value

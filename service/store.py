@@ -1,0 +1,281 @@
+"""All reads and writes of the response store.
+
+Responses are upserted on (source, external id): a record seen before with the same content is
+left alone, a changed one is updated and its previous raw record kept in ``response_versions``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ingest import QuarantineRecord, ResponseRecord
+from service.config import Config, SourceConfig
+from service.models import (
+    Answer,
+    FreeText,
+    IngestRun,
+    QuarantinedRow,
+    Question,
+    Response,
+    ResponseVersion,
+    Site,
+    Source,
+    Wave,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+DEMOGRAPHICS = ("age", "age_band", "sex", "gender_identity", "ethnicity", "ethnic_group", "ward", "postcode_district")
+
+
+@dataclass
+class SaveCounts:
+    """What one call of :func:`save_responses` did."""
+
+    n_new: int = 0
+    n_updated: int = 0
+    n_unchanged: int = 0
+    n_duplicate: int = 0
+    duplicates: list[ResponseRecord] = field(default_factory=list)
+
+
+def sync_sources(session: Session, config: Config) -> dict[str, Source]:
+    """Create or update a row for every configured source and its questions."""
+    existing = {s.key: s for s in session.scalars(select(Source))}
+    for source in config.sources:
+        row = existing.get(source.key)
+        if row is None:
+            row = Source(key=source.key, name=source.name, kind=source.kind)
+            session.add(row)
+            existing[source.key] = row
+        row.name, row.kind = source.name, source.kind
+        session.flush()
+        _sync_questions(session, row, source)
+    return existing
+
+
+def _sync_questions(session: Session, row: Source, source: SourceConfig) -> None:
+    known = {q.key: q for q in session.scalars(select(Question).where(Question.source_id == row.id))}
+    for spec in source.mapping.questions:
+        question = known.get(spec.key) or Question(source_id=row.id, key=spec.key)
+        question.wording, question.type, question.options = spec.wording or spec.column, spec.type, list(spec.options)
+        session.add(question)
+    session.flush()
+
+
+def get_source(session: Session, key: str) -> Source:
+    """Return the stored source ``key``; raise ``LookupError`` naming it when absent."""
+    source = session.scalar(select(Source).where(Source.key == key))
+    if source is None:
+        raise LookupError(f"source {key!r} is not in the database; run `voice db upgrade` and start the app once to register it")
+    return source
+
+
+def save_responses(session: Session, source: Source, records: Sequence[ResponseRecord], seen: set[str]) -> SaveCounts:
+    """Upsert a batch of responses of one source; ``seen`` holds ids already met in this run.
+
+    A record whose id was already met in this run is a duplicate: not saved again, but counted
+    and returned so the caller can quarantine it when its content differs.
+    """
+    counts = SaveCounts()
+    fresh: dict[str, ResponseRecord] = {}
+    for record in records:
+        if record.external_id in seen or record.external_id in fresh:
+            counts.n_duplicate += 1
+            counts.duplicates.append(record)
+        else:
+            fresh[record.external_id] = record
+    seen.update(fresh)
+    if not fresh:
+        return counts
+    existing = {
+        r.external_id: r
+        for r in session.scalars(
+            select(Response).where(Response.source_id == source.id, Response.external_id.in_(list(fresh)))
+        )
+    }
+    questions = {q.key: q.id for q in session.scalars(select(Question).where(Question.source_id == source.id))}
+    waves = _wave_ids(session, source, {r.wave for r in fresh.values() if r.wave})
+    sites = _site_ids(session, {r.site for r in fresh.values() if r.site})
+    for external_id, record in fresh.items():
+        row = existing.get(external_id)
+        if row is not None and row.content_hash == record.content_hash:
+            counts.n_unchanged += 1
+            continue
+        if row is None:
+            row = Response(source_id=source.id, external_id=external_id)
+            session.add(row)
+            counts.n_new += 1
+        else:
+            session.add(ResponseVersion(response_id=row.id, content_hash=row.content_hash, raw=row.raw))
+            row.answers.clear()
+            row.free_texts.clear()
+            session.flush()
+            counts.n_updated += 1
+        _fill_response(row, record, waves, sites, questions)
+    session.flush()
+    return counts
+
+
+def _fill_response(row: Response, record: ResponseRecord, waves: dict[str, int], sites: dict[str, int],
+                   questions: dict[str, int]) -> None:
+    row.wave_id = waves.get(record.wave) if record.wave else None
+    row.site_id = sites.get(record.site) if record.site else None
+    row.submitted_at = record.submitted_at
+    row.updated_at = utcnow()
+    row.consent = record.consent
+    for name in DEMOGRAPHICS:
+        setattr(row, name, getattr(record.demographics, name))
+    row.is_suspected_bot = record.is_suspected_bot
+    row.is_synthetic = bool(record.raw.get("synthetic")) or "SYNTHETIC" in str(record.raw.get("note", "")).upper()
+    row.content_hash = record.content_hash
+    row.raw = record.raw
+    for answer in record.answers:
+        question_id = questions.get(answer.question)
+        if question_id is None:
+            continue
+        row.answers.append(_answer_row(question_id, answer.type, answer.value))
+        if answer.type == "free_text":
+            row.free_texts.append(FreeText(question_id=question_id, original=answer.value))
+
+
+def _answer_row(question_id: int, kind: str, value: Any) -> Answer:
+    answer = Answer(question_id=question_id)
+    if kind in ("scale", "number"):
+        answer.value_number = float(value)
+    elif kind == "date":
+        answer.value_date = date.fromisoformat(value) if value else None
+    elif kind == "multiple_choice":
+        answer.value_list = list(value)
+    elif kind == "free_text":
+        answer.value_text = None  # the text itself lives in free_texts, redacted before display
+    else:
+        answer.value_text = str(value)
+    return answer
+
+
+def _wave_ids(session: Session, source: Source, keys: set[str]) -> dict[str, int]:
+    found = {w.key: w.id for w in session.scalars(select(Wave).where(Wave.source_id == source.id))}
+    for key in keys - set(found):
+        wave = Wave(source_id=source.id, key=key, name=f"{source.name} {key}")
+        session.add(wave)
+        session.flush()
+        found[key] = wave.id
+    return found
+
+
+def _site_ids(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    return {s.code: s.id for s in session.scalars(select(Site).where(Site.code.in_(codes)))}
+
+
+def known_site_codes(session: Session) -> set[str]:
+    """Codes of every site, retired or not (old posters still send feedback)."""
+    return set(session.scalars(select(Site.code)))
+
+
+def save_quarantine(session: Session, source: Source, run: IngestRun, records: Iterable[QuarantineRecord]) -> int:
+    """Store records that broke a rule, whole, with their reasons; return how many."""
+    n = 0
+    for record in records:
+        session.add(QuarantinedRow(
+            source_id=source.id, run_id=run.id, external_id=record.external_id, location=record.location,
+            field=record.field, value=record.value[:10_000], rule=record.rule, reason=record.reason, raw=record.raw,
+        ))
+        n += 1
+    session.flush()
+    return n
+
+
+def start_run(session: Session, source: Source, input_name: str | None, input_hash: str | None) -> IngestRun:
+    """Record the start of an ingest run."""
+    run = IngestRun(source_id=source.id, input_name=input_name, input_hash=input_hash, status="running")
+    session.add(run)
+    session.flush()
+    return run
+
+
+def is_input_done(session: Session, source: Source, input_hash: str) -> bool:
+    """Say whether a file with this content hash was already ingested to the end."""
+    query = select(func.count()).select_from(IngestRun).where(
+        IngestRun.source_id == source.id, IngestRun.input_hash == input_hash, IngestRun.status == "finished"
+    )
+    return bool(session.scalar(query))
+
+
+def latest_runs(session: Session) -> list[IngestRun]:
+    """The latest ingest run of each source, newest first."""
+    newest = select(IngestRun.source_id, func.max(IngestRun.id).label("id")).group_by(IngestRun.source_id).subquery()
+    query = select(IngestRun).join(newest, IngestRun.id == newest.c.id).order_by(IngestRun.started_at.desc())
+    return list(session.scalars(query))
+
+
+def count_responses(session: Session) -> dict[str, int]:
+    """Number of stored responses per source key."""
+    query = select(Source.key, func.count(Response.id)).join(Response, Response.source_id == Source.id).group_by(Source.key)
+    return {key: n for key, n in session.execute(query)}
+
+
+def responses_frame(
+    session: Session,
+    sources: Sequence[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> pd.DataFrame:
+    """Demographics of stored responses as a DataFrame, one row per response.
+
+    Columns: ``id``, ``source``, ``wave``, ``site``, ``submitted_at``, and the vocabulary
+    columns (``age``, ``age_band``, ``sex``, ``ethnicity``, ``ethnic_group``, ``ward``, ...).
+    """
+    query = (
+        select(Response.id, Source.key.label("source"), Wave.key.label("wave"), Site.code.label("site"),
+               Response.submitted_at, *[getattr(Response, c) for c in DEMOGRAPHICS], Response.is_suspected_bot)
+        .join(Source, Response.source_id == Source.id)
+        .outerjoin(Wave, Response.wave_id == Wave.id)
+        .outerjoin(Site, Response.site_id == Site.id)
+        .order_by(Response.id)
+    )
+    if sources:
+        query = query.where(Source.key.in_(list(sources)))
+    if start is not None:
+        query = query.where(Response.submitted_at >= start)
+    if end is not None:
+        query = query.where(Response.submitted_at < end)
+    rows = session.execute(query).all()
+    columns = ["id", "source", "wave", "site", "submitted_at", *DEMOGRAPHICS, "is_suspected_bot"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def answers_frame(session: Session, source: str, question: str) -> pd.DataFrame:
+    """Answers to one question of one source: ``response_id`` and ``value``."""
+    query = (
+        select(Answer.response_id, Answer.value_text, Answer.value_number, Answer.value_list)
+        .join(Question, Answer.question_id == Question.id)
+        .join(Source, Question.source_id == Source.id)
+        .where(Source.key == source, Question.key == question)
+    )
+    rows = []
+    for response_id, text, number, items in session.execute(query):
+        value = text if text is not None else number if number is not None else items
+        rows.append((response_id, value))
+    return pd.DataFrame(rows, columns=["response_id", "value"])
+
+
+def delete_all_responses(session: Session, source: Source) -> None:
+    """Remove every response of a source (used when rebuilding demo data)."""
+    session.execute(delete(Response).where(Response.source_id == source.id))
+
+
+def has_synthetic(session: Session) -> bool:
+    """Say whether any stored response is synthetic demo data (pages then say so)."""
+    return bool(session.scalar(select(Response.id).where(Response.is_synthetic.is_(True)).limit(1)))

@@ -1,0 +1,76 @@
+"""Representativeness and weights: who answered versus who lives here.
+
+Pure functions over pandas DataFrames: census margins (:mod:`weights.margins`),
+representativeness reports, raking, post-stratification, trimming, diagnostics and
+weighted estimates. Never imports Flask, SQLAlchemy or the service; never reads
+configuration or the environment.
+"""
+
+from weights.diagnostics import WeightDiagnostics, describe_weights, design_effect
+from weights.errors import (
+    CensusDataError,
+    ConvergenceError,
+    EmptyCategoryError,
+    MissingDemographicsError,
+    MissingMarginError,
+    UnknownCategoryError,
+    WeightingError,
+)
+from weights.estimates import (
+    EstimateResult,
+    ReplicateWeights,
+    bootstrap_replicates,
+    estimate_mean,
+    estimate_proportions,
+)
+from weights.margins import (
+    BOROUGHS,
+    CensusTables,
+    MarginAdjustment,
+    Margins,
+    build_margins,
+    load_census,
+    parse_age_band,
+    read_margins,
+)
+from weights.poststratify import PostStratResult, poststratify
+from weights.rake import RakeResult, rake
+from weights.representativeness import DimensionComparison, RepresentativenessResult, compare_to_census
+from weights.trim import TrimResult, rake_bounded, trim_to_design_effect, trim_weights
+
+__all__ = [
+    "BOROUGHS",
+    "CensusDataError",
+    "CensusTables",
+    "ConvergenceError",
+    "DimensionComparison",
+    "EmptyCategoryError",
+    "EstimateResult",
+    "MarginAdjustment",
+    "Margins",
+    "MissingDemographicsError",
+    "MissingMarginError",
+    "PostStratResult",
+    "RakeResult",
+    "ReplicateWeights",
+    "RepresentativenessResult",
+    "TrimResult",
+    "UnknownCategoryError",
+    "WeightDiagnostics",
+    "WeightingError",
+    "bootstrap_replicates",
+    "build_margins",
+    "compare_to_census",
+    "describe_weights",
+    "design_effect",
+    "estimate_mean",
+    "estimate_proportions",
+    "load_census",
+    "parse_age_band",
+    "poststratify",
+    "rake",
+    "rake_bounded",
+    "read_margins",
+    "trim_to_design_effect",
+    "trim_weights",
+]

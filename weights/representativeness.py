@@ -1,0 +1,210 @@
+"""Who answered versus who lives here: representativeness of a set of responses.
+
+For each dimension (variable) the respondents who stated a value are compared with the
+population margin. ``not_stated`` (and blank) answers are counted and shown separately:
+they are never part of the shares, and never silently dropped.
+
+Definitions (``n_g`` respondents in group g, ``N`` respondents who stated the variable,
+``p_g`` population share, ``s_g = n_g / N`` sample share):
+
+- representation index ``s_g / p_g`` (1 = parity, below 1 = under-represented);
+- absolute gap ``s_g - p_g`` in percentage points;
+- shortfall ``p_g * N - n_g``: responses the group lacks at the current total;
+- responses needed ``ceil((p_g * N - n_g) / (1 - p_g))``: additional responses from group g
+  alone (all other groups unchanged) that would raise its share to ``p_g``; it is larger
+  than the shortfall because each new response also raises the total;
+- chi-square goodness of fit of the stated counts to ``p_g * N`` (``scipy.stats.chisquare``);
+- dissimilarity index ``0.5 * sum_g |s_g - p_g|``: the share of respondents who would have to
+  move group to match the population;
+- R-indicator (Schouten, Cobben and Bethlehem, 2009) ``R = 1 - 2 S(rho)``, where ``rho`` are
+  response propensities. We have only population margins, so the propensity model is the
+  main-effects log-linear model fitted by raking the complete cases to the margins: a
+  respondent's raking weight ``w`` is the inverse of the estimated propensity. Propensities are
+  scaled so the most responsive cell has propensity 1 (``rho = min(w) / w``; opt-in surveys
+  reach a tiny fraction of residents, and unscaled propensities would always give R close
+  to 1), and ``S`` is their standard deviation over the population (respondents weighted by
+  ``w``). We also report the coefficient of variation of the propensities, which does not
+  depend on that scaling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from weights._cells import NOT_STATED
+from weights.errors import WeightingError
+from weights.margins import Margins
+from weights.rake import rake
+
+__all__ = ["DimensionComparison", "RepresentativenessResult", "compare_to_census"]
+
+_COLUMNS = ["level", "label", "n", "base_n", "sample_pct", "population_pct", "representation_index",
+            "gap_pct_points", "shortfall", "responses_needed"]
+
+
+@dataclass(frozen=True)
+class DimensionComparison:
+    """Sample versus population for one variable.
+
+    ``table`` has one row per margin level (plus levels found only in the sample) with
+    columns ``level, label, n, base_n, sample_pct, population_pct, representation_index,
+    gap_pct_points, shortfall, responses_needed``; ``base_n`` is the number of respondents
+    who stated the variable, the base of ``sample_pct``.
+    """
+
+    variable: str
+    table: pd.DataFrame
+    n_respondents: int
+    n_stated: int
+    n_not_stated: int
+    chi_square: float
+    degrees_of_freedom: int
+    p_value: float
+    dissimilarity: float
+    summary: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RepresentativenessResult:
+    """Representativeness of a set of responses on several dimensions.
+
+    ``r_indicator`` and ``propensity_cv`` are ``None`` with fewer than two dimensions or
+    when the propensity model could not be fitted (the reason is in ``notes``).
+    """
+
+    dimensions: tuple[DimensionComparison, ...]
+    n_respondents: int
+    r_indicator: float | None
+    propensity_cv: float | None
+    caveats: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def summary(self) -> tuple[str, ...]:
+        """Every dimension's plain-English lines, in order."""
+        return tuple(line for dim in self.dimensions for line in dim.summary)
+
+    def to_frame(self) -> pd.DataFrame:
+        """All dimensions' tables stacked, with a ``variable`` column first."""
+        return pd.concat([d.table.assign(variable=d.variable) for d in self.dimensions],
+                         ignore_index=True)[["variable", *_COLUMNS]]
+
+
+def compare_to_census(
+    sample: pd.DataFrame,
+    margins: Margins,
+    variables: Sequence[str] | None = None,
+    *,
+    not_stated: str = NOT_STATED,
+) -> RepresentativenessResult:
+    """Compare respondents with population margins, dimension by dimension.
+
+    Parameters
+    ----------
+    sample : pandas.DataFrame
+        One row per respondent with a column per variable; NaN or ``not_stated`` = not stated.
+    margins : Margins
+        Population margins (e.g. from :func:`weights.build_margins` or :func:`weights.read_margins`).
+    variables : sequence of str, optional
+        Dimensions to compare (default: the margin variables that are columns of ``sample``).
+
+    Returns
+    -------
+    RepresentativenessResult
+    """
+    names = list(variables) if variables is not None else [v for v in margins.variables if v in sample.columns]
+    for v in names:
+        if v not in sample.columns:
+            raise KeyError(f"variable {v!r} is not a column of the sample (columns: {list(sample.columns)!r})")
+    dims = tuple(_compare_one(sample[v], v, margins, not_stated) for v in names)
+    r_ind, cv, notes = _r_indicator(sample, margins, names, not_stated)
+    return RepresentativenessResult(dims, len(sample), r_ind, cv, margins.caveats, notes)
+
+
+def _compare_one(values: pd.Series, variable: str, margins: Margins, not_stated: str) -> DimensionComparison:
+    population = margins.population(variable)
+    labels = margins.labels(variable)
+    text = values.astype("string")
+    stated = text[text.notna() & (text != not_stated)]
+    counts = stated.value_counts()
+    extra = [lvl for lvl in counts.index if lvl not in population.index]
+    levels = list(population.index) + extra
+    n = np.array([int(counts.get(lvl, 0)) for lvl in levels])
+    p = np.append(population.to_numpy() / population.sum(), np.zeros(len(extra)))
+    base = int(n.sum())
+    share = n / base if base else np.zeros(len(n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = np.where(p > 0, share / p, np.nan)
+        needed = np.where((p > 0) & (share < p), np.ceil((p * base - n) / (1 - p)), 0)
+    table = pd.DataFrame({
+        "level": levels, "label": [labels.get(lvl, lvl) for lvl in levels], "n": n, "base_n": base,
+        "sample_pct": 100 * share, "population_pct": 100 * p, "representation_index": index,
+        "gap_pct_points": 100 * (share - p), "shortfall": p * base - n, "responses_needed": needed.astype(int),
+    })
+    chi2, dof, pval = _chi_square(n, p, base)
+    summary = _summary(variable, table, len(values) - base, len(values))
+    return DimensionComparison(variable, table, len(values), base, len(values) - base, chi2, dof, pval,
+                               float(0.5 * np.abs(share - p).sum()), summary)
+
+
+def _chi_square(n: np.ndarray, p: np.ndarray, base: int) -> tuple[float, int, float]:
+    """Goodness of fit over levels with population; NaN when it cannot be computed."""
+    if base == 0 or (n[p == 0] > 0).any() or (p > 0).sum() < 2:
+        return math.nan, 0, math.nan
+    have = p > 0
+    result = stats.chisquare(n[have], p[have] / p[have].sum() * base)
+    return float(result.statistic), int(have.sum() - 1), float(result.pvalue)
+
+
+def _describe(variable: str, level: str, label: str) -> str:
+    if variable == "age_band":
+        return f"People aged {level}"
+    if variable == "sex" and level in ("female", "male"):
+        return {"female": "Women", "male": "Men"}[level]
+    if variable in ("ethnic_group", "ethnicity"):
+        return f"People in the ethnic group {label!s}"
+    if variable == "ward":
+        return f"Residents of {label} ward" if label != level else f"Residents of ward {level}"
+    return f"{variable} = {label}"
+
+
+def _summary(variable: str, table: pd.DataFrame, n_not_stated: int, n_all: int) -> tuple[str, ...]:
+    lines = []
+    for row in table.itertuples(index=False):
+        who = _describe(variable, str(row.level), str(row.label))
+        head = (f"{who} are {row.sample_pct:.0f}% of respondents (n={row.n} of {row.base_n}) and "
+                f"{row.population_pct:.0f}% of residents")
+        if row.population_pct == 0:
+            lines.append(f"{who}: {row.n} respondent(s) in a category with no population in the margins.")
+        elif row.responses_needed > 0 and row.representation_index < 0.8:
+            lines.append(f"{head}: about {row.responses_needed} more responses from this group would close the gap.")
+        elif row.representation_index > 1.25:
+            lines.append(f"{head}: over-represented (index {row.representation_index:.2f}).")
+    if n_not_stated:
+        lines.append(f"{variable}: {n_not_stated} of {n_all} respondents ({100 * n_not_stated / n_all:.0f}%) "
+                     "did not state it; they are left out of the shares above.")
+    return tuple(lines)
+
+
+def _r_indicator(sample: pd.DataFrame, margins: Margins, names: list[str],
+                 not_stated: str) -> tuple[float | None, float | None, tuple[str, ...]]:
+    if len(names) < 2:
+        return None, None, ("R-indicator needs at least two dimensions.",)
+    try:
+        fit = rake(sample, margins.select(names), missing="drop", not_stated=not_stated, strict=True,
+                   tol=1e-8, max_iter=2000)
+    except WeightingError as exc:
+        return None, None, (f"R-indicator not computed: {exc}",)
+    w = fit.weights.dropna().to_numpy()
+    rho = w.min() / w
+    mean = np.average(rho, weights=w)
+    sd = math.sqrt(np.average((rho - mean) ** 2, weights=w))
+    note = (f"R-indicator from a main-effects propensity model (raking) on {', '.join(names)} using "
+            f"{fit.n_used} complete cases; propensities scaled so the most responsive cell is 1.")
+    return 1 - 2 * sd, sd / mean, (note,)
