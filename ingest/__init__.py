@@ -1,8 +1,11 @@
 """Connectors: read survey sources and map their records onto the response vocabulary."""
 
 from ingest.errors import IngestError, MappingError, RecordError, SourceUnavailable, VocabularyError
-from ingest.files import hash_file, read_csv_records
+from ingest.columns import ReadNotes
+from ingest.form import FieldError, FormResult, FormSpec, check_submission, clean_text, suspect_bot
+from ingest.files import FileOptions, count_lines, hash_file, read_csv_records, read_file_records
 from ingest.mapping import QuestionSpec, SourceMapping, map_record, parse_datetime, read_value
+from ingest.rest import RestOptions, RestReader
 from ingest.records import (
     QUESTION_TYPES,
     AnswerRecord,
@@ -12,26 +15,43 @@ from ingest.records import (
     ResponseRecord,
 )
 from ingest.vocabulary import NOT_STATED, Ward
+from ingest.webhook import SignatureError, parse_delivery, sign_body, verify_signature
 
 __all__ = [
     "NOT_STATED",
     "QUESTION_TYPES",
     "AnswerRecord",
     "Demographics",
+    "FieldError",
+    "FileOptions",
+    "FormResult",
+    "FormSpec",
     "IngestError",
     "MappingError",
     "QuarantineRecord",
     "QuestionSpec",
     "RawRecord",
+    "ReadNotes",
     "RecordError",
     "ResponseRecord",
+    "RestOptions",
+    "RestReader",
+    "SignatureError",
     "SourceMapping",
     "SourceUnavailable",
     "VocabularyError",
     "Ward",
+    "check_submission",
+    "clean_text",
+    "count_lines",
     "hash_file",
     "map_record",
+    "parse_delivery",
     "parse_datetime",
     "read_csv_records",
+    "read_file_records",
     "read_value",
+    "sign_body",
+    "suspect_bot",
+    "verify_signature",
 ]

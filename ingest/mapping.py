@@ -276,6 +276,7 @@ def _check_option(question: QuestionSpec, value: str) -> str:
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
 
 
@@ -308,6 +309,8 @@ def _parse_any_date(value: Any, date_format: str) -> datetime | None:
             return datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(value))
         return None
     text = str(value).strip()
+    if _SERIAL.match(text):  # an Excel serial saved as text in a CSV export
+        return _parse_any_date(float(text), date_format)
     if _ISO.match(text):
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -64,7 +64,7 @@ _HANDLE_CUE_RE = re.compile(
 )
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
 _CUE_RE = re.compile(
-    r"\b(?:called|named|name\s+is|name's|names|known\s+as|goes\s+by|nicknamed|"
+    r"\b(?:called|named|call(?:s|ed)?\s+(?:him|her)|name\s+is|name's|names|known\s+as|goes\s+by|nicknamed|"
     r"(?:my|his|her|our|their|your)\s+(?:neighbou?rs?|mate|friend|bf|gf|boyfriend|girlfriend|brother|"
     r"sister|cousin|son|daughter|uncle|aunt|auntie|step\s?dad|step\s?mum|dad|mum|teacher|ex|"
     r"husband|wife|partner|landlord|bro|sis)|"
@@ -225,13 +225,21 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, names: frozenset
         return False
     after_cue = bool(_CUE_RE.search(text[max(0, words[index].start() - 40) : words[index].start()]))
     is_capital = word[0].isupper()
-    if after_cue:
+    if after_cue or (is_capital and _follows_name(text, words, index)):
         return lower in names or (is_capital and lower not in STOP_WORDS)
     if lower not in names or lower in _CUE_ONLY:
         return False
     if is_capital:
         return lower not in english_words() or not _is_sentence_start(text, words[index].start())
     return lower not in english_words()
+
+
+def _follows_name(text: str, words: list[re.Match[str]], index: int) -> bool:
+    """True for the second of a pair like "Deshawn and Malik" where the first is a listed name."""
+    if index < 2 or words[index - 1].group().lower() not in {"and", "&", "or"}:
+        return False
+    first = words[index - 2].group().removesuffix("'s").lower()
+    return first in load_names() and first not in _CUE_ONLY
 
 
 def _is_surname(text: str, words: list[re.Match[str]], index: int) -> bool:

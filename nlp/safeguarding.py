@@ -34,13 +34,13 @@ _HARM = (
     r"stab+(?:e|i)?d|shank(?:e)?d|jump(?:e?d|t)|rush(?:e)?d|beat(?:en|n)?(?: up)?|batter(?:e)?d|"
     r"attack(?:e)?d|mug+(?:e)?d|rob+(?:e)?d|punch(?:e)?d|slap+(?:e)?d|kick(?:e)?d(?! out)|shot|"
     r"slash(?:e)?d|bottle?d|glass(?:e)?d|merk(?:e)?d|assault(?:e)?d|hurt|hit|spike?d|grope?d|"
-    r"touched up|chase?d|bull(?:y|ied)|harass(?:e)?d|cornered|pushed|strangled|choked|threaten(?:e)?d"
+    r"touched up|chase?d|bull(?:y|ied)|harass(?:e)?d|cornered|pushed|strangled|choked|threaten(?:e)?d|followed|stalked"
 )
 _ACTIVE = (
     r"stab+(?:e|i)?d|stabs?|shank(?:e)?d|jump(?:e?d|t)|rush(?:e)?d|beat(?:s|ing)?|batter(?:e)?d|"
     r"attack(?:e)?d|mug+(?:e)?d|rob+(?:e)?d|punch(?:e)?d|punches|slap+(?:e)?d|slaps|kick(?:e)?d|kicks|"
     r"hit|hits|hitting|hurt|hurts|grab+(?:e)?d|grope?d|gropes|strangle[sd]?|choke[sd]?|pushe[sd]|"
-    r"threaten(?:s|e?d)?|threat(?:e)?d|bull(?:y|ies|ied)|harass(?:es|e?d)?|spat on"
+    r"threaten(?:s|e?d)?|threat(?:e)?d|bull(?:y|ies|ied)|harass(?:es|e?d)?|spat on|kill|merk|shank|stab|batter|rush"
 )
 _OBJECT = r"(?:me|us|my (?!\w+ (?:would|will)\b)\w+(?: \w+)?|him|her|mum|dad)"
 _WEAPON = (
@@ -49,7 +49,7 @@ _WEAPON = (
     r"weapon|bora|rambo|burner|ting on (?:him|her|them))\b"
 )
 _CARRIERS = (
-    r"\b(?:i|he|she|they|hes|shes|theyre|my \w+|this (?:guy|boy|kid|man|girl|lad|yute)|"
+    r"\b(?:i|he|she|they|hes|shes|theyre|my (?:\w+ )?\w+|this (?:guy|boy|kid|man|girl|lad|yute)|"
     r"(?:boys|kids|someone|people|everyone) (?:at|in|from) my \w+|[a-z]+ in my (?:class|year|school))"
 )
 _CARRY = (
@@ -62,7 +62,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, re.compile(pattern))
     for category, pattern in (
         ("self_harm", r"\b(?:kil+(?:ing|ed)? (?:my ?self|meself)|kms|k m s|suic?i?d\w*|sucid\w*|suisid\w*|sewer ?slide|"
-         r"unalive|self[ -]?harm\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
+         r"unalive|self[ -]?harm\w*|end(?:ing)? it all|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
          r"better off (?:dead|without me)|overdos\w*)"),
         ("self_harm", r"\b(?:wan+a|want to|wanted to|gonna|gunna|going to|thinking (?:of|about)|feel like|"
          r"might just|should just|could just|just wanna|just want to)\s+(?:just )?"
@@ -88,23 +88,26 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"(?:stuff|things|packages?|a package|bags?|food|the ting|their stuff|drugs|it) (?:for (?:them|him|her)|"
          r"for some|in my)|\b(?:make|made|makes|making) (?:me|us|him|her) (?:hold|carry|sell|deal|move|run|"
          r"do|send|touch|watch)\b"),
-        ("exploitation", r"\b(?:county ?lines?|trap ?house|cuckoo\w*|groom\w*|recruit\w*|"
-         r"(?:run|running|do|doing|did|done) (?:a )?(?:lines?|drops?|runs|shotting|deliveries|food runs) (?:for|in|to)|"
+        ("exploitation", r"\b(?:county ?lines?|trap ?house|cuckoo\w*|groom\w*|"
+         r"recruit\w* (?:me|us|my|him|her)|(?:run|running|do|doing|did|done) (?:a )?(?:lines?|drops?|runs|shotting|deliveries|food runs) (?:for|in|to)|"
          r"owe (?:them|him|her|some \w+) (?:money|for)|in debt to)"),
+        ("exploitation", r"\b(?:older|grown|adult) (?:man|men|guy|guys|woman|lad|boy)\b.{0,30}?\b(?:sent|sends|asked|asks|"
+         r"messag\w+|add\w+|dm\w*|snap\w*|offer\w*|touch\w*) (?:me|us|her|him|my)"),
         ("exploitation", r"\b(?:gave|give|gives|giving|buys?|bought|offer\w*|promis\w*) (?:me|us|him|her|kids|young \w+)"
          r" (?:free )?(?:stuff|money|cash|weed|food|trainers|clothes|gifts?|phones?|drinks|alcohol|vapes?|lifts?)"),
         ("exploitation", r"\b(?:asked|asks|asking|wants?|wanted|pressur\w+|made|begging|keeps asking) (?:me|her|him)?\s*"
          r"(?:to )?(?:send )?(?:for )?(?:nudes|naked|pics of my|photos of my|dirty pics)|"
          r"sent (?:me|her|him) (?:nudes|dick pics|explicit|naked)|\bsextort\w*"),
         ("home", r"\b(?:step ?dad|step ?mum|step ?father|step ?mother|mums? (?:boy ?friend|bf|partner)|"
-         r"dads? (?:girl ?friend|gf|partner)|(?:my|our) (?:dad|mum|mom|father|mother|parents?|uncle|brother|"
+         r"dads? (?:girl ?friend|gf|partner)|(?:(?:my|our) )?(?:dad|mum|mom|father|mother|parents?|uncle|brother|"
          r"husband|wife|partner|boyfriend|girlfriend|bf|gf|ex|carer|nan|grandad|foster \w+))\s+(?:\w+ )?"
          r"(?:hits|hit|beats|beat|hurts|hurt|slaps|slapped|punches|punched|kicks|kicked|chokes|choked|strangle\w*|"
          r"shouts at|screams at|threatens|threatened|controls|locks|locked|throws|threw|touch\w*|drinks and|"
          r"gets drunk and|wont let me|doesnt let me|takes my|smashe[sd]|batters|abuses|abused)"),
         ("home", r"\b(?:scared|afraid|frightened|terrified|not safe|unsafe|dont feel safe|dont want) "
-         r"(?:to go |of going |going |at |in my |to be at |being at )?home\b|"
-         r"\b(?:domestic (?:abuse|violence)|abusive (?:relationship|partner|husband|dad|boyfriend|home|parents?)|"
+         r"(?:to go |of going |going |at |in my (?:own )?|to be at |being at )?(?:home|house)\b|"
+         r"\b(?:my|our|me|i|we|im)\b.{0,40}\bdomestic (?:abuse|violence)|\bdomestic (?:abuse|violence)\b.{0,40}\b(?:my|me|our|us)\b|"
+         r"\b(?:abusive (?:relationship|partner|husband|dad|boyfriend|home|parents?)|"
          r"violent (?:partner|husband|dad|boyfriend|home))\b|\bkicked (?:me|us) out\b"),
         ("sexual", r"\b(?:raped?|rapist|sexual(?:ly)? (?:assault\w*|abus\w*|harass\w*)|molest\w*|"
          r"touched (?:me|her|my)|groped|flash(?:ed|es|ing) (?:me|us|at)|upskirt\w*|spiked|indecent\w*|"

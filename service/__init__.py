@@ -40,8 +40,13 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     app.extensions["voice_engine"] = engine
     app.extensions["voice_sessions"] = make_session_factory(engine)
     app.teardown_appcontext(_close_session)
-    _register_blueprints(app)
+    from service.access import init_access
     from service.errors import register_error_handlers
+    from service.limits import init_limits
+
+    init_limits(app)
+    init_access(app)
+    _register_blueprints(app)
 
     register_error_handlers(app)
     return app
@@ -63,9 +68,10 @@ def _close_session(_error: BaseException | None) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.views import home
+    from service.views import auth, home, webhooks
 
-    app.register_blueprint(home.blueprint)
+    for module in (home, auth, webhooks):
+        app.register_blueprint(module.blueprint)
 
 
 def instance_folder(config: Config) -> Path:

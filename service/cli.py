@@ -30,7 +30,8 @@ class _Context:
             except ConfigError as error:
                 raise click.ClickException(str(error)) from None
             logging.basicConfig(level=self._config.app.log_level, format="%(levelname)s %(name)s: %(message)s")
-            logging.getLogger("alembic").setLevel(logging.WARNING)
+            for noisy in ("alembic", "weights", "nlp"):
+                logging.getLogger(noisy).setLevel(logging.WARNING)
         return self._config
 
     def sessions(self):
@@ -156,6 +157,20 @@ def ingest(ctx: _Context, source: str | None, everything: bool) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--evaluate", is_flag=True, help="Also cross-validate the topic model and store the evaluation report.")
+@pass_context
+def analyse(ctx: _Context, evaluate: bool) -> None:
+    """Run the analyses on stored responses: redaction, topics, themes, representativeness, weights."""
+    from service.pipeline import run_analyses
+
+    try:
+        runs = run_analyses(ctx.sessions(), ctx.config, evaluate=evaluate, echo=click.echo)
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("Stored runs: " + ", ".join(f"{kind} {ids}" for kind, ids in runs.items()))
+
+
 @main.group()
 def user() -> None:
     """Manage staff accounts."""
@@ -187,3 +202,12 @@ def scheduler(ctx: _Context) -> None:
     from service.scheduler import run_scheduler
 
     run_scheduler(ctx.config)
+
+
+from service.cli_nlp import classify  # noqa: E402  (kept apart: the nlp command needs no database)
+
+main.add_command(classify)
+
+from service.cli_api import api_token  # noqa: E402  (dashboard/API: tokens for partner systems)
+
+main.add_command(api_token)

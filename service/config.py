@@ -10,13 +10,14 @@ the file, the key, the value and what was expected.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ingest import QuestionSpec, SourceMapping
+from ingest import FileOptions, QuestionSpec, RestOptions, SourceMapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_ROOT / "config.toml"
@@ -49,6 +50,40 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    """The ``[limits]`` section: rate limits, shared between workers through Redis when set."""
+
+    storage_uri: str
+    sign_in: str
+    form_per_client: str
+    form_per_site: str
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """The ``[analysis]`` section: what representativeness, weighting and topic runs use."""
+
+    compare_variables: tuple[str, ...]
+    weight_variables: tuple[str, ...]
+    weight_cap: float
+    model_dir: Path
+    schedule: str
+
+
+@dataclass(frozen=True)
+class FormConfig:
+    """The ``[form]`` section: the residents' QR-code form (issue 4)."""
+
+    source: str = "form"
+    public_url: str = ""
+    languages: tuple[str, ...] = ("en",)
+    min_seconds: int = 3
+    token_hours: int = 24
+    max_text: int = 1000
+    question_sets: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {"standard": ("safe_here", "feel_safer", "happened")})
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One ``[sources.KEY]`` section: a configured connector and its mapping."""
 
@@ -64,6 +99,8 @@ class SourceConfig:
     token_env: str
     secret_env: str
     mapping: SourceMapping
+    file: FileOptions = field(default_factory=FileOptions)
+    rest: RestOptions = field(default_factory=RestOptions)
 
 
 @dataclass(frozen=True)
@@ -73,7 +110,10 @@ class Config:
     source_file: Path
     app: AppConfig
     database: DatabaseConfig
+    limits: LimitsConfig
+    analysis: AnalysisConfig
     sources: tuple[SourceConfig, ...]
+    form: FormConfig = field(default_factory=FormConfig)
 
     def source(self, key: str) -> SourceConfig:
         """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
@@ -104,13 +144,78 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
         raise ConfigError(f"{file} is not valid TOML: {error}. Fix that line and start again.") from None
     _apply_environment(raw, environ, file)
     reader = _Reader(file)
-    sections = reader.table(raw, "", ("app", "database", "sources"))
+    sections = reader.table(raw, "", ("app", "database", "limits", "analysis", "sources"))
     app = _read_app(reader, sections["app"], environ, file.parent)
     database = DatabaseConfig(url=reader.text(sections["database"], "database", "url", allow_empty=True))
     if not database.url:
         database = DatabaseConfig(url=f"sqlite:///{app.instance_path / 'voice.db'}")
     sources = tuple(_read_source(reader, key, table, file.parent) for key, table in sections["sources"].items())
-    return Config(source_file=file, app=app, database=database, sources=sources)
+    return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
+                  analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
+                  form=_read_form(reader, raw, sources))
+
+
+VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
+
+
+def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig:
+    reader.only(table, "analysis", ("compare_variables", "weight_variables", "weight_cap", "model_dir", "schedule"))
+    lists = {}
+    for key in ("compare_variables", "weight_variables"):
+        values = reader.strings(table, "analysis", key)
+        if not values or any(v not in VARIABLES for v in values):
+            reader.fail(f"analysis.{key}", values, "a non-empty list drawn from " + ", ".join(VARIABLES))
+        lists[key] = tuple(values)
+    cap = table.get("weight_cap", _MISSING)
+    if isinstance(cap, bool) or not isinstance(cap, (int, float)) or not (cap == 0 or 1.5 <= cap <= 100):
+        reader.fail("analysis.weight_cap", None if cap is _MISSING else cap, "0 (no trimming) or a number from 1.5 to 100")
+    return AnalysisConfig(**lists, weight_cap=float(cap), model_dir=_resolve(base, reader.text(table, "analysis", "model_dir")),
+                          schedule=reader.text(table, "analysis", "schedule", allow_empty=True))
+
+
+def _read_limits(reader: "_Reader", table: dict) -> LimitsConfig:
+    keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site")
+    reader.only(table, "limits", keys)
+    storage = reader.text(table, "limits", "storage_uri")
+    if not storage.startswith(("memory://", "redis://", "rediss://")):
+        reader.fail("limits.storage_uri", storage, "memory:// or a redis:// URL")
+    values = {key: reader.text(table, "limits", key) for key in keys[1:]}
+    for key, value in values.items():
+        if not re.fullmatch(r"\d+ per (second|minute|hour|day)(; ?\d+ per (second|minute|hour|day))*", value):
+            reader.fail(f"limits.{key}", value, "a rate such as '10 per minute' (several joined by ';')")
+    return LimitsConfig(storage_uri=storage, **values)
+
+
+def _read_form(reader: "_Reader", raw: dict, sources: tuple[SourceConfig, ...]) -> FormConfig:
+    table = reader.table(raw, "", ("form",))["form"]
+    keys = ("source", "public_url", "languages", "min_seconds", "token_hours", "max_text", "question_sets")
+    reader.only(table, "form", keys)
+    key = reader.text(table, "form", "source")
+    source = next((s for s in sources if s.key == key), None)
+    if source is None or source.kind != "form":
+        reader.fail("form.source", key, "the key of a [sources.KEY] section of kind \"form\"")
+    url = reader.text(table, "form", "public_url", allow_empty=True).rstrip("/")
+    if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        reader.fail("form.public_url", url, "empty, or an address such as https://voice.example.gov.uk")
+    languages = tuple(reader.strings(table, "form", "languages"))
+    if not languages or not all(re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code) for code in languages):
+        reader.fail("form.languages", list(languages), "locale codes such as \"en\", \"pl\" or \"pt_BR\", English first")
+    sets = table.get("question_sets")
+    if not isinstance(sets, dict) or not sets:
+        reader.fail("form.question_sets", sets, "a table of name = [question keys]")
+    known = {q.key for q in source.mapping.questions}
+    for name in sets:
+        keys_asked = reader.strings(sets, "form.question_sets", name)
+        unknown = [k for k in keys_asked if k not in known]
+        if not keys_asked or unknown:
+            reader.fail(f"form.question_sets.{name}", keys_asked, f"keys of questions of [sources.{key}]: {', '.join(sorted(known))}")
+    return FormConfig(
+        source=key, public_url=url, languages=languages,
+        min_seconds=reader.integer(table, "form", "min_seconds", low=0, high=600),
+        token_hours=reader.integer(table, "form", "token_hours", low=1, high=24 * 30),
+        max_text=reader.integer(table, "form", "max_text", low=1, high=20_000),
+        question_sets={name: tuple(value) for name, value in sets.items()},
+    )
 
 
 def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: Path) -> AppConfig:
@@ -138,7 +243,7 @@ def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceC
     if not isinstance(table, dict):
         reader.fail(where, table, "a table of settings")
     keys = ("name", "kind", "description", "min_age", "max_age", "schedule", "path", "url",
-            "token_env", "secret_env", "mapping")
+            "token_env", "secret_env", "mapping", "file", "rest")
     reader.only(table, where, keys)
     kind = reader.text(table, where, "kind")
     if kind not in SOURCE_KINDS:
@@ -158,7 +263,33 @@ def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceC
         token_env=reader.text(table, where, "token_env", allow_empty=True, default=""),
         secret_env=reader.text(table, where, "secret_env", allow_empty=True, default=""),
         mapping=_read_mapping(reader, where + ".mapping", table.get("mapping")),
+        file=_read_options(reader, where + ".file", table.get("file", {}), FileOptions),
+        rest=_read_options(reader, where + ".rest", table.get("rest", {}), RestOptions),
     )
+
+
+def _read_options(reader: "_Reader", where: str, table: Any, cls: type) -> Any:
+    """Read a table of plain settings into ``cls``, whose defaults give each key's type."""
+    if not isinstance(table, dict):
+        reader.fail(where, table, "a table of settings")
+    defaults = cls()
+    names = tuple(f.name for f in fields(cls))
+    reader.only(table, where, names)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        like = getattr(defaults, key)
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(like, str) and not isinstance(value, str):
+            reader.fail(f"{where}.{key}", value, "text")
+        elif isinstance(like, int) and not (isinstance(value, int) and is_number):
+            reader.fail(f"{where}.{key}", value, "a whole number")
+        elif isinstance(like, float) and not is_number:
+            reader.fail(f"{where}.{key}", value, "a number")
+        values[key] = float(value) if isinstance(like, float) else value
+    try:
+        return cls(**values)
+    except ValueError as error:
+        reader.fail(where, table, str(error))
 
 
 _MAPPING_TEXT = ("id_column", "submitted_at", "date_format", "wave", "wave_column", "site_column",

@@ -6,7 +6,7 @@ import logging
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from service import demo_data
@@ -14,7 +14,8 @@ from service.auth import add_user
 from service.config import Config
 from service.db import make_engine, make_session_factory, transaction, upgrade
 from service.models import Site
-from service.pipeline import register_sources, run_all_ingests
+from service.demo_feed import serve_feed
+from service.pipeline import PullOptions, register_sources, run_all_ingests, run_analyses
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +53,16 @@ def build_demo(config: Config, seed: int = 2023, echo: Callable[[str], None] = p
         session.add_all(Site(code=s.code, name=s.name, kind=s.kind, ward=s.ward, campaign="Demo: Feel safe here? 2024") for s in sites)
     echo("Writing synthetic survey exports ...")
     result.n_generated = _write_files(config, rng, sites)
-    echo("Loading them through the connectors ...")
-    for report in run_all_ingests(factory, config):
-        echo("  " + report.summary())
-        result.n_stored[report.source] = result.n_stored.get(report.source, 0) + report.n_new
+    echo("Loading them through the connectors (QR feedback from a stand-in vendor API on 127.0.0.1) ...")
+    token = secrets.token_urlsafe(16)
+    qr = config.source("qr")
+    with serve_feed(_demo_folder(config, "qr") / "qr_feedback_2024.json", token) as url:
+        pull_config = replace(config, sources=tuple(replace(s, url=url) if s.key == "qr" else s for s in config.sources))
+        options = PullOptions(environ={qr.token_env: token} if qr.token_env else {})
+        for report in run_all_ingests(factory, pull_config, options=options):
+            echo("  " + report.summary())
+            result.n_stored[report.source] = result.n_stored.get(report.source, 0) + report.n_new
+    run_analyses(factory, config, evaluate=True, echo=echo)
     result.sign_in_lines = _demo_users(factory)
     engine.dispose()
     return result
@@ -70,10 +77,13 @@ def _write_files(config: Config, rng: random.Random, sites: tuple[demo_data.Demo
     }
 
 
+def _demo_folder(config: Config, key: str) -> Path:
+    """A file source's drop folder; for other kinds, instance/demo/KEY (where the demo keeps their data)."""
+    return config.source(key).path or config.app.instance_path / "demo" / key
+
+
 def _fresh_folder(config: Config, key: str) -> Path:
-    path = config.source(key).path
-    if path is None:
-        raise ValueError(f"[sources.{key}] path is empty; the demo writes its files there")
+    path = _demo_folder(config, key)
     path.mkdir(parents=True, exist_ok=True)
     for old in path.glob("*"):
         if old.is_file():

@@ -9,6 +9,7 @@ so that those percentages come out as published. Every row says it is synthetic.
 from __future__ import annotations
 
 import csv
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -228,13 +229,27 @@ def write_shout(folder: Path, rng: random.Random) -> int:
         if text and rng.random() < 0.012:
             text = rng.choice(texts.DISCLOSURES)
         age = int(ages[i])
-        rows.append([f"SH-{i + 1:05d}", dates[i].strftime("%d/%m/%Y"), "2023", f"Year {min(13, max(7, age - 4))}", ages[i],
+        rows.append([f"SH-{i + 1:05d}", dates[i], "2023", f"Year {min(13, max(7, age - 4))}", age,
                      sexes[i], ethnic[i], areas[i], *(a[i] for a in answers), text, NOTE])
     bad = [list(rows[5]), list(rows[6])]
     bad[0][0], bad[0][4] = "SH-01030", "250"
     bad[1][0], bad[1][1] = "SH-01031", "2023-13-01"
-    _write(folder / "shout_youth_survey_2023.csv", SHOUT_HEADER, rows[:500] + [[""] * len(SHOUT_HEADER)] + rows[500:] + bad)
+    _write_workbook(folder / "shout_youth_survey_2023.xlsx", SHOUT_HEADER, rows[:500] + [[None] * len(SHOUT_HEADER)] + rows[500:] + bad)
     return n
+
+
+def _write_workbook(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    """An XLSX export as survey platforms write it: question text over option text (two header rows)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Responses")
+    sheet.append(header)
+    sheet.append(["Open-Ended Response" if h.startswith("What") else "Response" if h.endswith("?") else None for h in header])
+    for row in rows:
+        sheet.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
 
 
 QR_HEADER = ["id", "submitted_at", "site", "consent", "age_band", "sex", "ethnicity", "ward", "postcode_district",
@@ -244,7 +259,9 @@ QR_ETHNICITY = ("White British", "White - Other", "Black African", "Black Caribb
 
 
 def write_qr(folder: Path, rng: random.Random, sites: tuple[DemoSite, ...]) -> int:
-    """QR-code feedback: a launch month of 223 responses (January 2024), then February to December 2024.
+    """QR-code feedback as the vendor's feed serves it: a JSON list of records (see ``service.demo_feed``).
+
+    A launch month of 223 responses (January 2024), then February to December 2024.
 
     The launch month reproduces Barking and Dagenham's first month as published in its SNA:
     50% aged 13-17, 22% aged 18-21, 80% do not feel safe, 89% robbed or know someone robbed.
@@ -254,8 +271,18 @@ def write_qr(folder: Path, rng: random.Random, sites: tuple[DemoSite, ...]) -> i
         rows += _qr_month(rng, sites, month, len(rows))
     bad = list(rows[10])
     bad[0], bad[2] = "qr-999999", "zzzzzzz"
-    _write(folder / "qr_feedback_2024.csv", QR_HEADER, rows + [bad])
+    records = [_qr_record(row) for row in rows + [bad]]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "qr_feedback_2024.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     return len(rows)
+
+
+def _qr_record(row: list[object]) -> dict[str, object]:
+    """One row as the vendor's JSON: numbers as numbers, ticked options as a list."""
+    record = dict(zip(QR_HEADER, row))
+    record["safe_here"] = int(str(record["safe_here"]))
+    record["happened"] = [item for item in str(record["happened"]).split(";") if item]
+    return record
 
 
 def _qr_launch_month(rng: random.Random, sites: tuple[DemoSite, ...]) -> list[list[object]]:

@@ -104,6 +104,12 @@ class Site(Base):
     campaign: Mapped[str | None] = mapped_column(String(200))
     is_retired: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # --- QR form and sites (issue 4; migration 0003) -----------------------------------------
+    # The [form.question_sets] entry this site asks (None: the first configured set), and when
+    # the site was retired (its old code then shows a polite "closed" page).
+    question_set: Mapped[str | None] = mapped_column(String(40))
+    retired_at: Mapped[datetime | None]
+    # --- end of issue 4 block -------------------------------------------------------------------
 
 
 class Response(Base):
@@ -183,6 +189,10 @@ class FreeText(Base):
     original: Mapped[str | None] = mapped_column(Text)
     redacted: Mapped[str | None] = mapped_column(Text)
     redacted_at: Mapped[datetime | None]
+    # Set by the topics run (revision 0004): the model's highest topic probability (least
+    # confident first in the review queue), and whether the text looks like English.
+    confidence: Mapped[float | None]
+    is_english: Mapped[bool | None]
 
     response: Mapped[Response] = relationship(back_populates="free_texts")
 
@@ -206,6 +216,8 @@ class IngestRun(Base):
     n_duplicate: Mapped[int] = mapped_column(default=0)
     n_quarantined: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[Any]] = mapped_column(default=list)
+    # What the run noticed but did not refuse: blank rows skipped, columns the mapping ignores (0002).
+    notes: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
 
     source: Mapped[Source] = relationship()
 
@@ -246,3 +258,128 @@ class User(Base):
 
 
 ROLES = ("admin", "analyst", "engagement", "viewer")
+
+
+# --- Analysis results (revision 0004): weighting runs, topics, safeguarding flags. -------------
+# Analyses run in the pipeline (never in a request); pages and exports read these rows.
+
+
+class AnalysisRun(Base):
+    """One run of an analysis (weighting, representativeness, topics, themes), with its inputs and results.
+
+    ``result`` holds the diagnostics or report as plain JSON, so a page or briefing can show the
+    run it used without recomputing it; ``fingerprint`` identifies the data the run read.
+    """
+
+    __tablename__ = "analysis_runs"
+    __table_args__ = (Index("ix_analysis_runs_kind_source", "kind", "source_key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    source_key: Mapped[str | None] = mapped_column(String(40))
+    period_start: Mapped[datetime | None]
+    period_end: Mapped[datetime | None]
+    method: Mapped[str] = mapped_column(String(60), default="")
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="finished")
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    model_version: Mapped[str | None] = mapped_column(String(120))
+    codeframe_version: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResponseWeight(Base):
+    """The weight one weighting run gave one response."""
+
+    __tablename__ = "response_weights"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"), primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True, index=True)
+    weight: Mapped[float]
+
+
+class TopicCode(Base):
+    """A topic of the codeframe given to one free text, by the model or by a reviewer."""
+
+    __tablename__ = "topic_codes"
+    __table_args__ = (UniqueConstraint("free_text_id", "topic", "origin"), Index("ix_topic_codes_topic", "topic"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    free_text_id: Mapped[int] = mapped_column(ForeignKey("free_texts.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    origin: Mapped[str] = mapped_column(String(20))  # "model" or "reviewer"
+    probability: Mapped[float | None]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TextReview(Base):
+    """A reviewer's decision on one free text's topics (accepted or corrected)."""
+
+    __tablename__ = "text_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    free_text_id: Mapped[int] = mapped_column(ForeignKey("free_texts.id", ondelete="CASCADE"), unique=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    model_topics: Mapped[list[Any]] = mapped_column(default=list)
+    confirmed_topics: Mapped[list[Any]] = mapped_column(default=list)
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SafeguardingFlag(Base):
+    """A free text that may disclose harm or risk, waiting for (or given) a person's review."""
+
+    __tablename__ = "safeguarding_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    free_text_id: Mapped[int] = mapped_column(ForeignKey("free_texts.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, referred, no_action
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Connectors (ingest): revision 0002 ------------------------------------------------------
+
+
+class JobLock(Base):
+    """A lock row, so that two scheduler processes never run the same job at once (SQLite).
+
+    PostgreSQL uses an advisory lock instead; this table is then left empty.
+    """
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+
+# --- Dashboard and JSON API (revision 0006): API clients with hashed tokens. ---------------------
+
+
+class ApiClient(Base):
+    """A partner system or script that calls the JSON API with a bearer token, under one role.
+
+    Only the SHA-256 of the token is stored; ``voice api-token add`` prints the token once.
+    """
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+# The dashboard counts responses per site within a period (revision 0006).
+Index("ix_responses_site_submitted", Response.site_id, Response.submitted_at)

@@ -1,36 +1,53 @@
-"""Glue from the pure packages to the store: ingest runs now; weighting and topics join later."""
+"""Glue from the pure packages to the store: ingest runs (files, REST pulls, webhook deliveries).
+
+Every run commits in batches, each batch together with the run's counts, so a crash loses no
+more than the batch in hand and leaves no half-written response; a re-run resumes, and records
+already stored come back as unchanged. Quarantine (list, fix, retry) is in ``service.quarantine``.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 
+import requests
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import (
+    FormResult,
+    FormSpec,
     IngestError,
     QuarantineRecord,
     RawRecord,
+    ReadNotes,
     RecordError,
     ResponseRecord,
+    RestReader,
+    SourceUnavailable,
     Ward,
+    check_submission,
     hash_file,
     map_record,
-    read_csv_records,
+    read_file_records,
 )
+from ingest.files import SUFFIXES, count_lines
 from service import store
 from service.config import Config, SourceConfig
-from service.db import transaction
+from service.db import DatabaseError, transaction
 from service.models import IngestRun, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-FILE_PATTERNS = ("*.csv",)
+PULLED_KINDS = ("file", "rest")
+MAX_RAW_TEXT = 100_000
 
 
 @dataclass
@@ -47,12 +64,55 @@ class RunReport:
     n_duplicate: int = 0
     n_quarantined: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    quarantine_reasons: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    seconds: float = 0.0
 
     def summary(self) -> str:
         """One line for a person: what was read and what happened to it."""
         return (f"{self.source} {self.input_name}: {self.status}; read {self.n_read}, new {self.n_new}, "
                 f"updated {self.n_updated}, unchanged {self.n_unchanged}, duplicate {self.n_duplicate}, "
-                f"quarantined {self.n_quarantined}" + (f"; errors: {'; '.join(self.errors)}" if self.errors else ""))
+                f"quarantined {self.n_quarantined}; {self.seconds:.1f} s"
+                + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
+                + (f"; notes: {'; '.join(self.notes)}" if self.notes else ""))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a run has got, for a progress line on a terminal."""
+
+    source: str
+    input_name: str
+    n_read: int
+    n_total: int | None
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Rows per second so far."""
+        return self.n_read / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated seconds to the end, when the total is known."""
+        if not self.n_total or not self.rate:
+            return None
+        return max(0.0, (self.n_total - self.n_read) / self.rate)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    """What a run needs beyond the configuration: a clock, an HTTP session, progress reporting."""
+
+    now: datetime | None = None
+    http: requests.Session | None = None
+    sleep: Callable[[float], None] = time.sleep
+    progress: ProgressCallback | None = None
+    environ: dict[str, str] | None = None
 
 
 def load_wards(config: Config) -> tuple[Ward, ...]:
@@ -68,57 +128,151 @@ def load_wards(config: Config) -> tuple[Ward, ...]:
     return tuple(Ward(code, name) for code, name in sorted(wards.items()))
 
 
-def run_ingest(factory: sessionmaker[Session], config: Config, key: str, now: datetime | None = None) -> list[RunReport]:
-    """Ingest every new file in a file source's drop folder; one run (and report) per file.
+def run_ingest(factory: sessionmaker[Session], config: Config, key: str, now: datetime | None = None,
+               options: PullOptions | None = None) -> list[RunReport]:
+    """Run source ``key`` once: every new file in its drop folder, or one pull from its API.
 
-    A file whose content was already ingested to the end is skipped. Each batch of records is
-    committed together with the run's counts, so a crash loses no more than the batch in hand
-    and a re-run resumes: records already stored come back as unchanged.
+    Parameters
+    ----------
+    factory
+        Sessions on the store.
+    config
+        The configuration naming the source.
+    key
+        The source's key.
+    now
+        The current time (dates after it are refused); ``datetime.now`` when ``None``.
+    options
+        HTTP session, sleep function and progress callback.
+
+    Raises
+    ------
+    IngestError
+        The source cannot be run at all (a missing drop folder, a kind that is pushed, not pulled).
     """
+    options = options or PullOptions(now=now)
+    if now is not None and options.now is None:
+        options = PullOptions(now=now, http=options.http, sleep=options.sleep, progress=options.progress,
+                              environ=options.environ)
     source = config.source(key)
+    if source.kind == "rest":
+        return [pull_rest(factory, config, source, options)]
     if source.kind != "file":
-        raise IngestError(f"source {key!r} is of kind {source.kind!r}; only file sources can be ingested from a folder")
+        raise IngestError(f"source {key!r} is of kind {source.kind!r}: its responses are pushed to us, "
+                          "so there is nothing to pull; only file and rest sources can be run")
     if source.path is None or not source.path.is_dir():
         raise IngestError(f"source {key!r}: drop folder {source.path} does not exist; create it or fix [sources.{key}] path")
-    files = sorted(p for pattern in FILE_PATTERNS for p in source.path.glob(pattern))
-    return [ingest_file(factory, config, source, path, now) for path in files]
+    files = sorted(p for p in source.path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return [ingest_file(factory, config, source, path, options) for path in files]
 
 
 def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceConfig, path: Path,
-                now: datetime | None = None) -> RunReport:
-    """Ingest one export file of a file source; see :func:`run_ingest`."""
+                options: PullOptions | None = None) -> RunReport:
+    """Ingest one export file of a file source; a file already ingested (same bytes) is a no-op."""
+    options = options or PullOptions()
+    started = time.monotonic()
     digest = hash_file(path)
     report = RunReport(source=source.key, input_name=path.name)
     with transaction(factory) as session:
         row = store.get_source(session, source.key)
         if store.is_input_done(session, row, digest):
             report.status = "skipped"
-            report.errors.append("this file was already ingested (same content)")
+            report.notes.append("this file was already ingested (same content)")
             return report
-        run_id = store.start_run(session, row, path.name, digest).id
-    required = tuple(q.column for q in source.mapping.questions if q.required)
-    records = read_csv_records(path, source.mapping.id_column, required)
-    return _ingest_records(factory, config, source, run_id, records, report, now)
-
-
-def _ingest_records(factory: sessionmaker[Session], config: Config, source: SourceConfig, run_id: int,
-                    records: Iterable[RawRecord], report: RunReport, now: datetime | None) -> RunReport:
-    wards = load_wards(config)
-    now = now or datetime.now(timezone.utc)
-    seen: set[str] = set()
+        report.run_id = store.start_run(session, row, path.name, digest).id
+    notes = ReadNotes()
+    mapping = source.mapping
     try:
-        for batch in _batches(records, BATCH):
-            with transaction(factory) as session:
-                _save_batch(session, source, run_id, batch, wards, now, seen, report)
+        required = tuple(q.column for q in mapping.questions if q.required)
+        records = read_file_records(path, mapping.id_column, required, mapping.columns, source.file, notes)
+        total = count_lines(path) - 1 if options.progress and path.suffix.lower() in (".csv", ".txt") else None
     except IngestError as error:
-        report.status = "failed"
-        report.errors.append(str(error))
-    _finish_run(factory, run_id, report)
+        return _fail_run(factory, report, error, started)
+    _ingest_records(factory, config, source, records, report, options, total or notes.n_rows_estimate, started)
+    report.notes.extend(notes.lines(path.name))
+    _finish_run(factory, report, started)
     return report
 
 
-def _save_batch(session: Session, source: SourceConfig, run_id: int, batch: list[RawRecord], wards: tuple[Ward, ...],
-                now: datetime, seen: set[str], report: RunReport) -> None:
+def pull_rest(factory: sessionmaker[Session], config: Config, source: SourceConfig,
+              options: PullOptions | None = None) -> RunReport:
+    """Pull new records from a REST source, from the cursor stored after its last good run.
+
+    The new cursor is stored only when the whole pull succeeded, so a failed pull is retried
+    from the same place next time (records already stored then come back as unchanged).
+    """
+    options = options or PullOptions()
+    started = time.monotonic()
+    report = RunReport(source=source.key, input_name=source.url)
+    environ = options.environ if options.environ is not None else os.environ
+    token = environ.get(source.token_env) if source.token_env else None
+    with transaction(factory) as session:
+        row = store.get_source(session, source.key)
+        cursor = row.cursor
+        report.run_id = store.start_run(session, row, source.url[:500], None).id
+    if source.token_env and not token:
+        error = SourceUnavailable(f"source {source.key!r}: the environment variable {source.token_env} holding "
+                                  "its API token is not set; set it and run again")
+        return _fail_run(factory, report, error, started)
+    reader = RestReader(source.key, source.url, source.rest, source.mapping.id_column, token=token,
+                        token_name=source.token_env, cursor=cursor, http=options.http, sleep=options.sleep)
+    _ingest_records(factory, config, source, reader.records(), report, options, None, started)
+    if report.status == "finished":
+        with transaction(factory) as session:
+            store.get_source(session, source.key).cursor = reader.cursor
+        report.notes.append(f"{reader.n_pages} page(s) read; next pull starts from {reader.cursor!r}")
+    _finish_run(factory, report, started)
+    return report
+
+
+def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, items: list[dict],
+                    now: datetime | None = None) -> RunReport:
+    """Store the records of one webhook delivery in one transaction, then return its report.
+
+    Re-delivery of the same records changes nothing (they come back as unchanged). The caller
+    answers 2xx only after this returns: by then the responses are committed.
+    """
+    source = config.source(key)
+    started = time.monotonic()
+    records = [RawRecord(external_id=_id_of(item, source), data=item, location=f"webhook delivery record {i + 1}")
+               for i, item in enumerate(items)]
+    report = RunReport(source=key, input_name="webhook delivery")
+    with transaction(factory) as session:
+        row = store.get_source(session, key)
+        run = store.start_run(session, row, "webhook delivery", None)
+        report.run_id = run.id
+        _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), {}, report)
+        report.seconds = time.monotonic() - started
+        _close_run(run, report)
+    return report
+
+
+def _id_of(item: dict, source: SourceConfig) -> str:
+    from ingest import read_value
+    from ingest.columns import plain_text
+
+    return plain_text(read_value(item, source.mapping.id_column))
+
+
+def _ingest_records(factory: sessionmaker[Session], config: Config, source: SourceConfig, records: Iterable[RawRecord],
+                    report: RunReport, options: PullOptions, total: int | None, started: float) -> None:
+    wards = load_wards(config)
+    now = options.now or datetime.now(timezone.utc)
+    seen: dict[str, tuple[str, str]] = {}
+    try:
+        for batch in _batches(records, BATCH):
+            with transaction(factory) as session:
+                _save_batch(session, source, report.run_id, batch, wards, now, seen, report)
+            if options.progress:
+                options.progress(Progress(source.key, report.input_name, report.n_read, total, time.monotonic() - started))
+    except IngestError as error:
+        report.status = "failed"
+        report.errors.append(str(error))
+        logger.error("ingest of %s %s failed: %s", source.key, report.input_name, error)
+
+
+def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
+                wards: tuple[Ward, ...], now: datetime, seen: dict[str, tuple[str, str]], report: RunReport) -> None:
     row = store.get_source(session, source.key)
     run = session.get(IngestRun, run_id)
     sites = store.known_site_codes(session)
@@ -126,14 +280,21 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int, batch: list
     bad: list[QuarantineRecord] = []
     for raw in batch:
         try:
-            good.append(_map_checked(raw, source, wards, now, sites))
+            good.append(map_checked(raw, source, wards, now, sites))
         except RecordError as error:
-            bad.append(_quarantine(source.key, raw, error))
-    counts = store.save_responses(session, row, good, seen)
-    bad.extend(_quarantine(source.key, RawRecord(r.external_id, r.raw, r.location),
-                           RecordError("id", r.external_id, "unique_id", "this id appears more than once in the input; the first one was kept"))
-               for r in counts.duplicates)
+            bad.append(quarantine_record(source.key, raw, error))
+    counts = store.save_responses(session, row, good, set(seen))
+    for record in good:
+        seen.setdefault(record.external_id, (record.location, record.content_hash))
+    for dup in counts.duplicates:
+        first, first_hash = seen[dup.external_id]
+        if first_hash == dup.content_hash:
+            continue  # the same record again (a repeated row, an overlapping page): counted, nothing lost
+        error = RecordError(source.mapping.id_column, dup.external_id, "unique_id",
+                            f"an id used once only; it was first used at {first}, which was kept")
+        bad.append(quarantine_record(source.key, RawRecord(dup.external_id, dup.raw, dup.location), error))
     n_bad = store.save_quarantine(session, row, run, bad)
+    report.quarantine_reasons.extend(q.reason for q in bad[:max(0, 50 - len(report.quarantine_reasons))])
     report.n_read += len(batch)
     report.n_new += counts.n_new
     report.n_updated += counts.n_updated
@@ -143,33 +304,78 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int, batch: list
     _copy_counts(run, report)
 
 
-def _map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime, sites: set[str]) -> ResponseRecord:
+def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime,
+                sites: set[str]) -> ResponseRecord:
+    """Map one raw record with the checks that need the store (known sites) or the whole row.
+
+    Raises
+    ------
+    RecordError
+        The record breaks a rule: no id, cells beyond the header, an unknown site, or any rule
+        of :func:`ingest.map_record`.
+    """
     if not raw.external_id:
         raise RecordError(source.mapping.id_column, "", "required", "every record needs its own id")
+    if "_extra_cells" in raw.data:
+        extra = raw.data["_extra_cells"]
+        raise RecordError("_extra_cells", extra, "column_count",
+                          f"no more cells than the header has columns (found {len(extra)} more); "
+                          "is there a delimiter inside an unquoted value?")
     record = map_record(raw, source.key, source.mapping, wards, now)
     if record.site and record.site not in sites:
-        raise RecordError("site", record.site, "known_site", "a QR site code that exists on the Sites page")
+        raise RecordError(source.mapping.site_column or "site", record.site, "known_site",
+                          "a QR site code that exists on the Sites page")
     return record
 
 
-def _quarantine(key: str, raw: RawRecord, error: RecordError) -> QuarantineRecord:
+def quarantine_record(key: str, raw: RawRecord, error: RecordError) -> QuarantineRecord:
+    """A quarantine entry naming where, which field, the value and the rule; huge cells are cut."""
     return QuarantineRecord(source=key, external_id=raw.external_id or None, location=raw.location,
                             field=error.field, value=str(error.value), rule=error.rule,
-                            reason=f"{raw.location}, field {error.field!r}: value {error.value!r}; {error.reason}", raw=raw.data)
+                            reason=f"{raw.location}, field {error.field!r}: value {_short(error.value)}; {error.reason}",
+                            raw=_bounded(raw.data))
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + f"... ({len(text):,} characters)"
+
+
+def _bounded(data: dict) -> dict:
+    """The raw record, with any text over MAX_RAW_TEXT characters cut (and saying so)."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, str) and len(value) > MAX_RAW_TEXT:
+            value = value[:MAX_RAW_TEXT] + f" [cut: {len(value):,} characters in the source]"
+        out[key] = value
+    return out
 
 
 def _copy_counts(run: IngestRun, report: RunReport) -> None:
     for name in ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined"):
         setattr(run, name, getattr(report, name))
     run.errors = list(report.errors)
+    run.notes = list(report.notes)
 
 
-def _finish_run(factory: sessionmaker[Session], run_id: int, report: RunReport) -> None:
+def _close_run(run: IngestRun, report: RunReport) -> None:
+    _copy_counts(run, report)
+    run.status = report.status
+    run.finished_at = utcnow()
+
+
+def _fail_run(factory: sessionmaker[Session], report: RunReport, error: Exception, started: float) -> RunReport:
+    report.status = "failed"
+    report.errors.append(str(error))
+    logger.error("ingest of %s %s failed: %s", report.source, report.input_name, error)
+    _finish_run(factory, report, started)
+    return report
+
+
+def _finish_run(factory: sessionmaker[Session], report: RunReport, started: float) -> None:
+    report.seconds = time.monotonic() - started
     with transaction(factory) as session:
-        run = session.get(IngestRun, run_id)
-        _copy_counts(run, report)
-        run.status = report.status
-        run.finished_at = utcnow()
+        _close_run(session.get(IngestRun, report.run_id), report)
 
 
 def _batches(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
@@ -178,16 +384,18 @@ def _batches(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]
         yield batch
 
 
-def run_all_ingests(factory: sessionmaker[Session], config: Config, report: Callable[[RunReport], None] | None = None) -> list[RunReport]:
-    """Run every file source; a failing source is reported and the others still run."""
+def run_all_ingests(factory: sessionmaker[Session], config: Config, report: Callable[[RunReport], None] | None = None,
+                    options: PullOptions | None = None) -> list[RunReport]:
+    """Run every file and REST source; a failing source is reported and the others still run."""
     reports: list[RunReport] = []
     for source in config.sources:
-        if source.kind != "file":
+        if source.kind not in PULLED_KINDS:
             continue
         try:
-            found = run_ingest(factory, config, source.key)
+            found = run_ingest(factory, config, source.key, options=options)
         except IngestError as error:
-            found = [RunReport(source=source.key, input_name=str(source.path), status="failed", errors=[str(error)])]
+            found = [RunReport(source=source.key, input_name=str(source.path or source.url), status="failed",
+                               errors=[str(error)])]
         for item in found:
             if report:
                 report(item)
@@ -204,3 +412,85 @@ def register_sources(factory: sessionmaker[Session], config: Config) -> dict[str
 def source_row(session: Session, key: str) -> Source:
     """The stored source ``key`` (re-exported for views)."""
     return store.get_source(session, key)
+
+
+def run_analyses(factory: sessionmaker[Session], config: Config, *, evaluate: bool = False,
+                 echo: Callable[[str], None] | None = None) -> dict[str, object]:
+    """Run every analysis on the stored responses: text first (redaction, flags, topics,
+    themes), then representativeness and weights. Returns the run ids by kind."""
+    from service import analyses, text_analysis
+
+    say = echo or logger.info
+    runs: dict[str, object] = {}
+    say("Redacting, flagging and coding free text ...")
+    runs["topics"] = text_analysis.run_topics(factory, config)
+    runs["themes"] = text_analysis.run_themes(factory, config)
+    if evaluate:
+        say("Cross-validating the topic model ...")
+        runs["evaluation"] = text_analysis.run_evaluation(factory, config)
+    say("Comparing respondents with Census 2021 ...")
+    runs["representativeness"] = analyses.run_representativeness(factory, config, config.analysis.compare_variables)
+    say("Weighting ...")
+    runs["weighting"] = analyses.run_weighting(factory, config, config.analysis.weight_variables, config.analysis.weight_cap)
+    return runs
+
+
+# --- The residents' QR-code form (issue 4) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """What :func:`accept_submission` did: ``status`` is "saved", "duplicate" or "invalid"."""
+
+    status: str
+    form: FormResult
+
+
+def form_spec(config: Config, question_set: str | None, wards: tuple[Ward, ...]) -> FormSpec:
+    """The form a site asks: the questions of its ``[form.question_sets]`` entry (the first when unset).
+
+    Raises
+    ------
+    LookupError
+        When ``question_set`` is not configured (the site's set was removed from config.toml).
+    """
+    sets = config.form.question_sets
+    name = question_set or next(iter(sets))
+    if name not in sets:
+        raise LookupError(f"question set {name!r} is not in [form.question_sets] of {config.source_file}; "
+                          f"configured sets: {', '.join(sets)}")
+    source = config.source(config.form.source)
+    questions = {q.key: q for q in source.mapping.questions}
+    return FormSpec(source=source.key, mapping=source.mapping, questions=tuple(questions[k] for k in sets[name]),
+                    wards=wards, max_text=config.form.max_text)
+
+
+def accept_submission(factory: sessionmaker[Session], spec: FormSpec, data: Mapping[str, object], *, site: str,
+                      external_id: str, bot_reasons: tuple[str, ...] = (), now: datetime | None = None) -> SubmissionResult:
+    """Check a form submission with ``ingest.form`` and store it in one transaction.
+
+    The same ``external_id`` (the idempotency token issued with the form) is stored once: a
+    double click, a refresh or a second worker racing on it gives "duplicate", not a second row.
+
+    Raises
+    ------
+    service.db.DatabaseError
+        When the database cannot be used; nothing of the submission is stored then.
+    """
+    now = now or datetime.now(timezone.utc)
+    result = check_submission(data, spec, external_id=external_id, site=site, now=now, bot_reasons=bot_reasons)
+    if not result.is_valid:
+        return SubmissionResult("invalid", result)
+    try:
+        with transaction(factory) as session:
+            source = store.get_source(session, spec.source)
+            if store.has_response(session, source, external_id):
+                return SubmissionResult("duplicate", result)
+            store.save_responses(session, source, [result.record], set())
+    except IntegrityError:
+        # Another request with the same token committed first: that one is the response.
+        return SubmissionResult("duplicate", result)
+    except DBAPIError as error:
+        first = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise DatabaseError(f"could not store a form submission for site {site!r}: {first}") from None
+    return SubmissionResult("saved", result)

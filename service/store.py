@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ingest import QuarantineRecord, ResponseRecord
@@ -84,7 +84,9 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
     """Upsert a batch of responses of one source; ``seen`` holds ids already met in this run.
 
     A record whose id was already met in this run is a duplicate: not saved again, but counted
-    and returned so the caller can quarantine it when its content differs.
+    and returned so the caller can quarantine it when its content differs. New responses, their
+    answers and free texts go in with a few bulk statements (INSERT ... RETURNING for the ids);
+    a changed response keeps its previous raw record in ``response_versions``.
     """
     counts = SaveCounts()
     fresh: dict[str, ResponseRecord] = {}
@@ -97,70 +99,94 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
     seen.update(fresh)
     if not fresh:
         return counts
-    existing = {
-        r.external_id: r
-        for r in session.scalars(
-            select(Response).where(Response.source_id == source.id, Response.external_id.in_(list(fresh)))
-        )
-    }
+    table = Response.__table__
+    existing = {ext: (rid, digest) for ext, rid, digest in session.execute(
+        select(table.c.external_id, table.c.id, table.c.content_hash)
+        .where(table.c.source_id == source.id, table.c.external_id.in_(list(fresh))))}
+    new = [r for ext, r in fresh.items() if ext not in existing]
+    changed = {existing[ext][0]: r for ext, r in fresh.items() if ext in existing and existing[ext][1] != r.content_hash}
+    counts.n_unchanged = len(fresh) - len(new) - len(changed)
+    counts.n_new, counts.n_updated = len(new), len(changed)
+    if not new and not changed:
+        return counts
     questions = {q.key: q.id for q in session.scalars(select(Question).where(Question.source_id == source.id))}
     waves = _wave_ids(session, source, {r.wave for r in fresh.values() if r.wave})
     sites = _site_ids(session, {r.site for r in fresh.values() if r.site})
-    for external_id, record in fresh.items():
-        row = existing.get(external_id)
-        if row is not None and row.content_hash == record.content_hash:
-            counts.n_unchanged += 1
-            continue
-        if row is None:
-            row = Response(source_id=source.id, external_id=external_id)
-            session.add(row)
-            counts.n_new += 1
-        else:
-            session.add(ResponseVersion(response_id=row.id, content_hash=row.content_hash, raw=row.raw))
-            row.answers.clear()
-            row.free_texts.clear()
-            session.flush()
-            counts.n_updated += 1
-        _fill_response(row, record, waves, sites, questions)
-    session.flush()
+    now = utcnow()
+    ids: dict[int, ResponseRecord] = dict(changed)
+    if new:
+        values = [{"source_id": source.id, "external_id": r.external_id, "ingested_at": now,
+                   **_response_values(r, waves, sites, now)} for r in new]
+        returned = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values)
+        ids.update(zip(returned.scalars(), new))
+    if changed:
+        _replace_changed(session, changed, waves, sites, now)
+    _insert_answers(session, ids, questions)
     return counts
 
 
-def _fill_response(row: Response, record: ResponseRecord, waves: dict[str, int], sites: dict[str, int],
-                   questions: dict[str, int]) -> None:
-    row.wave_id = waves.get(record.wave) if record.wave else None
-    row.site_id = sites.get(record.site) if record.site else None
-    row.submitted_at = record.submitted_at
-    row.updated_at = utcnow()
-    row.consent = record.consent
-    for name in DEMOGRAPHICS:
-        setattr(row, name, getattr(record.demographics, name))
-    row.is_suspected_bot = record.is_suspected_bot
-    row.is_synthetic = bool(record.raw.get("synthetic")) or "SYNTHETIC" in str(record.raw.get("note", "")).upper()
-    row.content_hash = record.content_hash
-    row.raw = record.raw
-    for answer in record.answers:
-        question_id = questions.get(answer.question)
-        if question_id is None:
-            continue
-        row.answers.append(_answer_row(question_id, answer.type, answer.value))
-        if answer.type == "free_text":
-            row.free_texts.append(FreeText(question_id=question_id, original=answer.value))
+def _response_values(record: ResponseRecord, waves: dict[str, int], sites: dict[str, int], now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(record.demographics, name) for name in DEMOGRAPHICS}
+    values.update(
+        wave_id=waves.get(record.wave) if record.wave else None,
+        site_id=sites.get(record.site) if record.site else None,
+        submitted_at=record.submitted_at, updated_at=now, consent=record.consent,
+        is_suspected_bot=record.is_suspected_bot, is_synthetic=_is_synthetic(record.raw),
+        content_hash=record.content_hash, raw=record.raw,
+    )
+    return values
 
 
-def _answer_row(question_id: int, kind: str, value: Any) -> Answer:
-    answer = Answer(question_id=question_id)
+def _is_synthetic(raw: dict[str, Any]) -> bool:
+    """Demo rows say so: a true ``synthetic`` field, or a ``note``/``Note`` field saying SYNTHETIC."""
+    for key, value in raw.items():
+        name = key.lower()
+        if (name == "synthetic" and value) or (name == "note" and "SYNTHETIC" in str(value).upper()):
+            return True
+    return False
+
+
+def _replace_changed(session: Session, changed: dict[int, ResponseRecord], waves: dict[str, int],
+                     sites: dict[str, int], now: datetime) -> None:
+    table = Response.__table__
+    old = session.execute(select(table.c.id, table.c.content_hash, table.c.raw).where(table.c.id.in_(list(changed))))
+    session.execute(insert(ResponseVersion.__table__),
+                    [{"response_id": rid, "content_hash": digest, "raw": raw, "replaced_at": now} for rid, digest, raw in old])
+    session.execute(delete(Answer.__table__).where(Answer.__table__.c.response_id.in_(list(changed))))
+    session.execute(delete(FreeText.__table__).where(FreeText.__table__.c.response_id.in_(list(changed))))
+    session.execute(update(Response), [{"id": rid, **_response_values(r, waves, sites, now)} for rid, r in changed.items()])
+
+
+def _insert_answers(session: Session, ids: dict[int, ResponseRecord], questions: dict[str, int]) -> None:
+    plain: list[dict[str, Any]] = []
+    lists: list[dict[str, Any]] = []
+    texts: list[dict[str, Any]] = []
+    for response_id, record in ids.items():
+        for answer in record.answers:
+            question_id = questions.get(answer.question)
+            if question_id is None:
+                continue
+            row = _answer_values(response_id, question_id, answer.type, answer.value)
+            (lists if "value_list" in row else plain).append(row)
+            if answer.type == "free_text":
+                texts.append({"response_id": response_id, "question_id": question_id, "original": answer.value})
+    for rows, model in ((plain, Answer), (lists, Answer), (texts, FreeText)):
+        if rows:
+            session.execute(insert(model.__table__), rows)
+
+
+def _answer_values(response_id: int, question_id: int, kind: str, value: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {"response_id": response_id, "question_id": question_id,
+                           "value_text": None, "value_number": None, "value_date": None}
     if kind in ("scale", "number"):
-        answer.value_number = float(value)
+        row["value_number"] = float(value)
     elif kind == "date":
-        answer.value_date = date.fromisoformat(value) if value else None
+        row["value_date"] = date.fromisoformat(value) if value else None
     elif kind == "multiple_choice":
-        answer.value_list = list(value)
-    elif kind == "free_text":
-        answer.value_text = None  # the text itself lives in free_texts, redacted before display
-    else:
-        answer.value_text = str(value)
-    return answer
+        row["value_list"] = list(value)
+    elif kind != "free_text":  # the text itself lives in free_texts, redacted before display
+        row["value_text"] = str(value)
+    return row
 
 
 def _wave_ids(session: Session, source: Source, keys: set[str]) -> dict[str, int]:
@@ -279,3 +305,51 @@ def delete_all_responses(session: Session, source: Source) -> None:
 def has_synthetic(session: Session) -> bool:
     """Say whether any stored response is synthetic demo data (pages then say so)."""
     return bool(session.scalar(select(Response.id).where(Response.is_synthetic.is_(True)).limit(1)))
+
+
+# --- QR sites and form submissions (issue 4) -----------------------------------------------------
+
+SITE_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type from a poster
+SITE_CODE_LENGTH = 8  # 31**8, about 8.5e11 codes: not guessable at the rate limits allowed
+
+
+def list_sites(session: Session) -> list[tuple[Site, int]]:
+    """Every QR site with its number of responses, open sites first, then by name."""
+    counts = select(Response.site_id, func.count(Response.id).label("n")).group_by(Response.site_id).subquery()
+    query = (select(Site, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.site_id == Site.id)
+             .order_by(Site.is_retired, Site.name))
+    return [(site, int(n)) for site, n in session.execute(query)]
+
+
+def find_site(session: Session, code: str) -> Site | None:
+    """The site with this short code (retired or not), or None."""
+    return session.scalar(select(Site).where(Site.code == code))
+
+
+def add_site(session: Session, name: str, kind: str, ward: str | None, campaign: str | None,
+             question_set: str | None) -> Site:
+    """Create a QR site with a fresh random short code."""
+    import secrets
+
+    taken = known_site_codes(session)
+    while True:
+        code = "".join(secrets.choice(SITE_CODE_ALPHABET) for _ in range(SITE_CODE_LENGTH))
+        if code not in taken:
+            break
+    site = Site(code=code, name=name, kind=kind, ward=ward, campaign=campaign, question_set=question_set)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def set_site_retired(session: Session, site: Site, is_retired: bool) -> None:
+    """Retire a site (its code then shows a closed page) or open it again."""
+    site.is_retired = is_retired
+    site.retired_at = utcnow() if is_retired else None
+    session.flush()
+
+
+def has_response(session: Session, source: Source, external_id: str) -> bool:
+    """Say whether a response with this id of this source is stored."""
+    query = select(Response.id).where(Response.source_id == source.id, Response.external_id == external_id)
+    return session.scalar(query) is not None

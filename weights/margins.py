@@ -228,10 +228,10 @@ def _check_bands(bands: Sequence[str], min_age: int, max_age: int | None) -> lis
                              f"leaves the next band starting at {expected}; bands must tile {min_age}.."
                              f"{'' if max_age is None else max_age}{'+' if max_age is None else ''} without gaps or overlaps")
         end = top if high is None else min(high, top)
+        if max_age is None and high is not None and high >= _OPEN_AGE:
+            raise ValueError(f"age band {label!r} splits the census open band '90+'; end the bands with 'A+'")
         if high is not None and high > top:
             raise ValueError(f"age band {label!r} goes beyond the target population's max_age={top}")
-        if high is not None and low <= _OPEN_AGE <= high and high != top:
-            raise ValueError(f"age band {label!r} splits the census open band '90+'; end the bands at '90+'")
         out.append((label, low, end))
         expected = end + 1
     if expected <= top:

@@ -182,7 +182,8 @@ def _collapse(table: pd.DataFrame, names: list[str], n: np.ndarray, pop: np.ndar
     group = np.arange(len(table))
     active = pop > 0
     pos = {v: {lvl: i for i, lvl in enumerate(dict.fromkeys(table[v]))} for v in names}
-    coords = np.array([[pos[v][x] for v in names] for x in table[names].itertuples(index=False, name=None)])
+    coords = np.array([[pos[v][x] for v, x in zip(names, row, strict=True)]
+                       for row in table[names].itertuples(index=False, name=None)]).reshape(len(table), len(names))
     log = []
     while True:
         sizes = np.bincount(group[active], weights=n[active], minlength=len(table))

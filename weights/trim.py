@@ -76,15 +76,18 @@ def trim_weights(weights: pd.Series, lower: float = -np.inf, upper: float = np.i
                       float(lower), float(upper))
 
 
-def _dummies(cells: CellTable) -> np.ndarray:
-    """Cell-by-level indicator matrix (all levels of all variables, missing codes excluded)."""
-    blocks = []
-    for j, levels in enumerate(cells.levels):
-        block = np.zeros((len(cells.codes), len(levels)))
-        ok = cells.codes[:, j] < len(levels)
-        block[np.flatnonzero(ok), cells.codes[ok, j]] = 1.0
-        blocks.append(block)
-    return np.hstack(blocks)
+def _model_matrix(cells: CellTable, targets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Cell model matrix and population totals coded as R's ``model.matrix(~a+b+...)``.
+
+    Intercept plus one indicator per level except the first of each variable (treatment
+    coding), so that the Newton iterations are R's ``grake`` step for step.
+    """
+    blocks = [np.ones((len(cells.codes), 1))]
+    totals = [targets[0].sum()]
+    for j, target in enumerate(targets):
+        blocks.append((cells.codes[:, j][:, None] == np.arange(1, len(target))[None, :]).astype(float))
+        totals.extend(target[1:])
+    return np.hstack(blocks), np.asarray(totals, dtype=float)
 
 
 def _newton(mm: np.ndarray, ww: np.ndarray, population: np.ndarray, lo: float, hi: float, tol: float,
@@ -96,14 +99,49 @@ def _newton(mm: np.ndarray, ww: np.ndarray, population: np.ndarray, lo: float, h
     n_iter = 0
     while gap >= tol and n_iter < max_iter:
         u = mm @ eta
-        deriv = np.where((u < np.log(hi)) & (u > np.log(lo) if lo > 0 else True), np.exp(u), 0.0)
+        # R's cal.raking$dF tests u against bound - 1 (not log(bound)); copied so the Newton path is R's.
+        # The solution does not depend on it, only the steps taken to reach it.
+        deriv = np.where((u < hi - 1) & (u > lo - 1), np.exp(np.minimum(u, 700)), 0.0)
         tmat = (mm * (ww * deriv)[:, None]).T @ mm
-        eta = eta + np.linalg.pinv(tmat, rcond=256 * np.finfo(float).eps, hermitian=True) @ misfit
-        g = np.clip(np.exp(mm @ eta), lo, hi)
+        eta = eta + np.linalg.pinv(tmat, rtol=256 * np.finfo(float).eps) @ misfit
+        g = np.clip(np.exp(np.minimum(mm @ eta, 700)), lo, hi)
         misfit = population - mm.T @ (ww * g)
         gap = float(np.max(np.abs(misfit) / (1 + np.abs(population))))
         n_iter += 1
-    return np.clip(np.exp(mm @ eta), lo, hi), n_iter, gap
+    return np.clip(np.exp(np.minimum(mm @ eta, 700)), lo, hi), n_iter, gap
+
+
+def _bounded_ipf(codes: np.ndarray, ww: np.ndarray, targets: list[np.ndarray], lo: float, hi: float,
+                 tol: float, max_iter: int) -> tuple[np.ndarray, int, float]:
+    """Bounded raking by exact block updates of the dual (one variable at a time).
+
+    For each level, the cells' common log-factor is moved so that the free cells (ratio strictly
+    inside the bounds) make up what the cells held at a bound do not; repeated until the set
+    at the bounds is stable. Same solution as the Newton iterations, but it does not oscillate.
+    """
+    u = np.zeros(len(ww))
+    gap, n_iter = np.inf, 0
+    while n_iter < max_iter:
+        for j, target in enumerate(targets):
+            col = codes[:, j]
+            for _ in range(30):
+                g = np.clip(np.exp(np.minimum(u, 700)), lo, hi)
+                free = (g > lo) & (g < hi)
+                held = np.bincount(col, weights=np.where(free, 0.0, ww * g), minlength=len(target) + 1)[:-1]
+                base = np.bincount(col, weights=np.where(free, ww * g, 0.0), minlength=len(target) + 1)[:-1]
+                want = np.maximum(target - held, 0.0)
+                shift = np.log(np.divide(want, base, out=np.ones_like(base), where=base > 0) + 1e-300)
+                shift = np.append(np.where(base > 0, shift, np.where(held > target, -1.0, 1.0)), 0.0)
+                u = u + shift[col]
+                if np.abs(shift).max() < 1e-14:
+                    break
+        n_iter += 1
+        g = np.clip(np.exp(np.minimum(u, 700)), lo, hi)
+        gap = max(float(np.max(np.abs(np.bincount(codes[:, j], weights=ww * g, minlength=len(t) + 1)[:-1] - t)
+                               / (1 + t))) for j, t in enumerate(targets))
+        if gap < tol:
+            break
+    return np.clip(np.exp(np.minimum(u, 700)), lo, hi), n_iter, gap
 
 
 def rake_bounded(
@@ -114,10 +152,11 @@ def rake_bounded(
     *,
     design_weights: str | Sequence[float] | None = None,
     tol: float = 1e-10,
-    max_iter: int = 100,
+    max_iter: int = 1000,
     missing: str = "drop",
     strict: bool = True,
     not_stated: str = NOT_STATED,
+    method: str = "ipf",
 ) -> RakeResult:
     """Rake with each weight kept within ``bounds`` times its starting weight.
 
@@ -126,7 +165,9 @@ def rake_bounded(
     of and five times the mean weight. Equals R's ``calibrate(design, ~a+b, pop, calfun="raking",
     bounds=c(0.2, 5))`` where ``design`` has those starting weights. ``tol`` is R's ``epsilon``:
     ``|misfit| / (1 + population)`` on every margin level. ``missing="margin"`` is not
-    supported here (use ``"drop"``).
+    supported here (use ``"drop"``). ``method="ipf"`` (default) updates one variable at a
+    time and converges reliably; ``method="newton"`` takes R's ``grake`` Newton steps exactly
+    (including R's derivative test), which can oscillate when many weights sit at a bound.
 
     Raises
     ------
@@ -142,10 +183,15 @@ def rake_bounded(
     d = design_array(frame, design_weights)
     cells = build_cells(frame, {v: list(t.index) for v, t in targets.items()}, missing, d, not_stated)
     target_arrays = _check_targets(targets, cells)
-    population = np.concatenate(target_arrays)
     scale = target_arrays[0].sum() / cells.design.sum()
     start = cells.design * scale
-    g, n_iter, gap = _newton(_dummies(cells), start, population, lo, hi, tol, max_iter)
+    if method == "newton":
+        mm, population = _model_matrix(cells, target_arrays)
+        g, n_iter, gap = _newton(mm, start, population, lo, hi, tol, max_iter)
+    elif method == "ipf":
+        g, n_iter, gap = _bounded_ipf(cells.codes, start, target_arrays, lo, hi, tol, max_iter)
+    else:
+        raise ValueError(f"method={method!r}; expected 'ipf' or 'newton'")
     at_bounds = (g <= lo * (1 + 1e-9)) | (g >= hi * (1 - 1e-9))
     result = finish(frame, cells, start * g, targets, d, kind="calibrate", tol=tol, max_iter=max_iter,
                     n_iter=n_iter, max_gap=gap, missing=missing, bounds=(lo, hi),
@@ -153,7 +199,7 @@ def rake_bounded(
     # variance needs the starting weights the bounds refer to (design weights x scale)
     result = replace(result, design=replace(result.design, design_weights=result.design.design_weights * scale))
     if strict and not result.converged:
-        raise ConvergenceError(f"bounded raking with bounds {bounds!r} did not converge in {n_iter} Newton steps "
+        raise ConvergenceError(f"bounded raking with bounds {bounds!r} did not converge in {n_iter} iterations "
                                f"(max misfit {gap:.2e}); the bounds may be too tight for these margins",
                                ",".join(cells.variables), gap, n_iter)
     return result

@@ -6,13 +6,14 @@ from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import get_session
-from service import store
+from service import get_session, store
+from service.access import STAFF, allow, public
 
 blueprint = Blueprint("home", __name__)
 
 
 @blueprint.get("/health")
+@public
 def health():
     """Say whether the app can reach its database (for load balancers and monitoring)."""
     try:
@@ -23,6 +24,7 @@ def health():
 
 
 @blueprint.get("/")
+@allow(*STAFF)
 def index():
     """Start page: what the service holds, per source, and the latest ingest runs."""
     session = get_session()

@@ -1,0 +1,129 @@
+"""XLSX reader: openpyxl in read-only mode, streamed row by row, with one- or two-row headers."""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ingest.columns import ReadNotes, check_columns, find_extra_columns, is_blank, plain_text, row_record, unique_header
+from ingest.errors import SourceUnavailable
+from ingest.files import FileOptions
+from ingest.records import RawRecord
+
+logger = logging.getLogger(__name__)
+
+# Survey platforms put these under a question that has no options; the question text alone names it.
+NO_OPTION = {"response", "open-ended response", "open ended response", "answer"}
+_BROKEN = (zipfile.BadZipFile, InvalidFileException, KeyError, ParseError, EOFError, OSError, ValueError)
+
+
+def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], known: tuple[str, ...],
+                      options: FileOptions, notes: ReadNotes) -> Iterator[RawRecord]:
+    """Yield one raw record per non-blank row of a sheet of an XLSX workbook.
+
+    Cells keep their types: numbers stay numbers (Excel date serials are read by the mapping),
+    dates become ISO text.
+
+    Raises
+    ------
+    SourceUnavailable
+        The workbook is missing, damaged or truncated, or the sheet does not exist.
+    MappingError
+        A required column is absent.
+    """
+    if not path.is_file():
+        raise SourceUnavailable(f"{path}: file not found")
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except _BROKEN as error:
+        raise SourceUnavailable(f"{path.name}: not a readable XLSX workbook ({type(error).__name__}: {error}); "
+                                "the file may be truncated or damaged. Export it again from the survey platform") from None
+    try:
+        sheet = _sheet(workbook, path, options.sheet)
+        rows = sheet.iter_rows(min_row=options.header_row, values_only=True)
+        header = _read_header(path, rows, options)
+        check_columns(f"{path.name} sheet {sheet.title!r}", header, (id_column, *required))
+        notes.extra_columns = find_extra_columns(header, known) if known else ()
+        notes.n_rows_estimate = max(0, (sheet.max_row or 0) - options.header_row - options.header_rows + 1) or None
+    except BaseException:
+        workbook.close()
+        raise
+    return _xlsx_rows(path, workbook, rows, header, id_column, options, notes)
+
+
+def _sheet(workbook: Any, path: Path, name: str) -> Any:
+    if not name:
+        return workbook.worksheets[0]
+    if name not in workbook.sheetnames:
+        listed = ", ".join(repr(s) for s in workbook.sheetnames)
+        raise SourceUnavailable(f"{path.name}: sheet {name!r} not found; sheets in the workbook: {listed}. "
+                                "Fix [sources.KEY.file] sheet in config.toml")
+    return workbook[name]
+
+
+def _read_header(path: Path, rows: Iterator[tuple[Any, ...]], options: FileOptions) -> list[str]:
+    try:
+        top = list(next(rows, ()))
+        if options.header_rows == 1:
+            return unique_header(top)
+        bottom = list(next(rows, ()))
+    except _BROKEN as error:
+        raise SourceUnavailable(f"{path.name}: the header could not be read ({error}); the file may be damaged") from None
+    return unique_header(combine_header(top, bottom))
+
+
+def combine_header(top: list[Any], bottom: list[Any]) -> list[str]:
+    """Join a two-row header: question text over option text becomes "Question - Option".
+
+    A question spanning several options is written once, over its first option (merged cells);
+    it is carried right over the options that follow. "Response" under a question means no option.
+    """
+    width = max(len(top), len(bottom))
+    top = top + [None] * (width - len(top))
+    bottom = bottom + [None] * (width - len(bottom))
+    names: list[str] = []
+    question = ""
+    for upper, lower in zip(top, bottom):
+        upper_text, lower_text = plain_text(upper), plain_text(lower)
+        if upper_text:
+            question = upper_text
+        elif not lower_text:
+            question = ""
+        if lower_text.lower() in NO_OPTION or not lower_text:
+            names.append(upper_text or question)
+        elif question and question != lower_text:
+            names.append(f"{question} - {lower_text}")
+        else:
+            names.append(lower_text)
+    return names
+
+
+def _xlsx_rows(path: Path, workbook: Any, rows: Iterator[tuple[Any, ...]], header: list[str], id_column: str,
+               options: FileOptions, notes: ReadNotes) -> Iterator[RawRecord]:
+    row_number = options.header_row + options.header_rows - 1
+    try:
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                break
+            except _BROKEN as error:
+                raise SourceUnavailable(f"{path.name} row {row_number + 1}: the workbook stops or is damaged here "
+                                        f"({type(error).__name__}: {error}); export it again") from None
+            row_number += 1
+            values = list(cells)
+            while values and values[-1] is None:
+                values.pop()
+            if is_blank(values):
+                notes.add_blank(row_number)
+                continue
+            yield row_record(path.name, row_number, header, values, id_column)
+    finally:
+        workbook.close()

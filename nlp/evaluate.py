@@ -1,0 +1,169 @@
+"""Measure topic models: per-topic precision, recall and F1 by cross-validation, and agreement with reviewers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import MultiLabelBinarizer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """Precision, recall and F1 of one topic; ``support`` is the number of true positives + false negatives."""
+
+    topic: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Scores per topic plus macro- and micro-averaged F1 over topics with support."""
+
+    name: str
+    per_topic: tuple[TopicScore, ...]
+    macro_f1: float
+    micro_f1: float
+    n_texts: int
+    n_splits: int
+
+    def to_markdown(self) -> str:
+        """Render the report as a Markdown table, worst F1 first."""
+        split = f"{self.n_splits}-fold cross-validation" if self.n_splits else "held-out texts"
+        lines = [
+            f"### {self.name}",
+            "",
+            f"{self.n_texts} texts, {split}. Macro-F1 **{self.macro_f1:.3f}**, micro-F1 {self.micro_f1:.3f}.",
+            "",
+            "| topic | precision | recall | F1 | support |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for score in sorted(self.per_topic, key=lambda s: (s.f1, s.topic)):
+            lines.append(f"| {score.topic} | {score.precision:.2f} | {score.recall:.2f} | {score.f1:.2f} | {score.support} |")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class TopicAgreement:
+    """Agreement between model and reviewers on one topic."""
+
+    topic: str
+    kappa: float
+    f1: float
+    n_model: int
+    n_reviewer: int
+    n_both: int
+
+
+@dataclass(frozen=True)
+class AgreementResult:
+    """Per-topic agreement and the mean Cohen's kappa over topics either side used."""
+
+    per_topic: tuple[TopicAgreement, ...]
+    mean_kappa: float
+    n_texts: int
+
+
+def score_predictions(
+    predicted: Sequence[Sequence[str]],
+    gold: Sequence[Sequence[str]],
+    *,
+    topics: Sequence[str] | None = None,
+    name: str = "model",
+    n_splits: int = 0,
+) -> EvaluationReport:
+    """Score predicted topic lists against gold lists (topics default to those in ``gold``)."""
+    if len(predicted) != len(gold):
+        raise ValueError(f"score_predictions got {len(predicted)} predictions for {len(gold)} gold label lists")
+    classes = sorted(topics if topics is not None else {t for labels in gold for t in labels})
+    binarizer = MultiLabelBinarizer(classes=classes)
+    truth = binarizer.fit_transform([[t for t in labels if t in classes] for labels in gold])
+    guess = binarizer.transform([[t for t in labels if t in classes] for labels in predicted])
+    precision, recall, f1, support = precision_recall_fscore_support(truth, guess, average=None, zero_division=0)
+    scores = tuple(
+        TopicScore(topic, float(p), float(r), float(f), int(s))
+        for topic, p, r, f, s in zip(classes, precision, recall, f1, support)
+    )
+    with_support = [score.f1 for score in scores if score.support > 0]
+    true_positive = float(np.sum(truth & guess))
+    denominator = float(truth.sum() + guess.sum())
+    return EvaluationReport(
+        name=name,
+        per_topic=scores,
+        macro_f1=float(np.mean(with_support)) if with_support else 0.0,
+        micro_f1=2 * true_positive / denominator if denominator else 0.0,
+        n_texts=len(gold),
+        n_splits=n_splits,
+    )
+
+
+def evaluate_classifier(
+    estimator: object,
+    texts: Sequence[str],
+    topics: Sequence[Sequence[str]],
+    *,
+    n_splits: int = 5,
+    random_state: int = 0,
+    name: str | None = None,
+) -> EvaluationReport:
+    """Cross-validate any estimator with ``fit(texts, topics)`` and ``predict(texts) -> lists``.
+
+    Each fold fits a fresh clone on the other folds and predicts the held-out one; the report
+    scores the pooled out-of-fold predictions.
+    """
+    text_list = list(texts)
+    label_lists = [list(labels) for labels in topics]
+    if len(text_list) != len(label_lists):
+        raise ValueError(f"evaluate_classifier got {len(text_list)} texts but {len(label_lists)} topic lists")
+    predicted: list[list[str]] = [[] for _ in text_list]
+    for train, test in KFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(text_list):
+        model = clone(estimator).fit([text_list[i] for i in train], [label_lists[i] for i in train])
+        for index, labels in zip(test, model.predict([text_list[i] for i in test])):
+            predicted[index] = list(labels)
+    return score_predictions(predicted, label_lists, name=name or type(estimator).__name__, n_splits=n_splits)
+
+
+def measure_agreement(
+    model_labels: Sequence[Sequence[str]],
+    reviewer_labels: Sequence[Sequence[str]],
+    *,
+    topics: Sequence[str] | None = None,
+) -> AgreementResult:
+    """Cohen's kappa and F1 per topic between the model's and reviewers' topic lists for the same texts.
+
+    Kappa compares observed agreement on "topic applies / does not" with agreement expected by
+    chance (Cohen 1960). A topic neither side ever (or always) used has kappa and F1 NaN and is
+    left out of ``mean_kappa``.
+    """
+    if len(model_labels) != len(reviewer_labels):
+        raise ValueError(f"measure_agreement got {len(model_labels)} model label lists but "
+                         f"{len(reviewer_labels)} reviewer label lists; they must describe the same texts")
+    classes = sorted(topics if topics is not None else {t for labels in (*model_labels, *reviewer_labels) for t in labels})
+    rows: list[TopicAgreement] = []
+    for topic in classes:
+        model = np.array([topic in labels for labels in model_labels], dtype=int)
+        reviewer = np.array([topic in labels for labels in reviewer_labels], dtype=int)
+        both = int(np.sum(model & reviewer))
+        total = int(model.sum() + reviewer.sum())
+        rows.append(TopicAgreement(topic, _kappa(model, reviewer), 2 * both / total if total else float("nan"),
+                                   int(model.sum()), int(reviewer.sum()), both))
+    used = [row.kappa for row in rows if not np.isnan(row.kappa)]
+    return AgreementResult(tuple(rows), float(np.mean(used)) if used else float("nan"), len(model_labels))
+
+
+def _kappa(first: np.ndarray, second: np.ndarray) -> float:
+    """Cohen's kappa of two 0/1 vectors; NaN when chance agreement is 1 (both constant and equal)."""
+    observed = float(np.mean(first == second))
+    p_first, p_second = float(first.mean()), float(second.mean())
+    expected = p_first * p_second + (1 - p_first) * (1 - p_second)
+    return float("nan") if expected >= 1.0 else (observed - expected) / (1 - expected)

@@ -1,0 +1,79 @@
+"""Staff sign-in and sign-out."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from service import get_session
+from service.access import STAFF, allow, lockout_until, public
+from service.auth import verify_password
+from service.limits import limiter
+from service.models import User
+
+logger = logging.getLogger(__name__)
+blueprint = Blueprint("auth", __name__)
+
+
+def _sign_in_rate() -> str:
+    return current_app.config["VOICE"].limits.sign_in
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_rate, methods=["POST"])
+def sign_in():
+    """Ask for e-mail and password; lock the account for a while after repeated failures."""
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()
+        user, error = _check(email, request.form.get("password", ""))
+        if user is not None:
+            session.clear()
+            session["user_id"] = user.id
+            session["last_seen"] = datetime.now(timezone.utc).timestamp()
+            session.permanent = False
+            logger.info("sign-in: user %s", user.id)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/sign_in.html", error=error, email=email), (401 if error else 200)
+
+
+def _check(email: str, password: str) -> tuple[User | None, str | None]:
+    db = get_session()
+    user = db.scalar(select(User).where(User.email == email))
+    now = datetime.now(timezone.utc)
+    wrong = "The e-mail address or password is not right. Check them and try again."
+    if user is None or not user.is_active:
+        return None, wrong
+    if user.locked_until and user.locked_until > now:
+        return None, f"This account is locked after repeated failed sign-ins until {user.locked_until:%H:%M} UTC. Try again then, or ask an admin."
+    if not verify_password(user.password_hash, password):
+        user.failed_sign_ins += 1
+        user.locked_until = lockout_until(user.failed_sign_ins, now)
+        db.commit()
+        logger.warning("failed sign-in for user %s (%d in a row)", user.id, user.failed_sign_ins)
+        return None, wrong
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    db.commit()
+    return user, None
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+@blueprint.post("/sign-out")
+@allow(*STAFF)
+def sign_out():
+    """End the staff session."""
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.sign_in"))
