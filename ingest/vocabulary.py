@@ -64,14 +64,14 @@ _SEX_WORDS = {
 # Keyword rules for ethnicity labels, tried in order; each maps a normalised label to a code.
 # Detailed groups first (most specific wins), then the high-level group alone.
 _ETHNICITY_RULES: tuple[tuple[str, str], ...] = (
-    (r"\bwhite\b.*\b(and|&|/)\s*(black\s+)?caribbean\b|\bcaribbean\b.*\band white\b", "11"),
-    (r"\bwhite\b.*\b(and|&|/)\s*(black\s+)?african\b|\bafrican\b.*\band white\b", "10"),
-    (r"\bwhite\b.*\b(and|&|/)\s*asian\b|\basian\b.*\band white\b", "9"),
+    (r"\bwhite\b.*(\band\b|&|/)\s*(black\s+)?caribbean\b|\bcaribbean\b.*\band white\b", "11"),
+    (r"\bwhite\b.*(\band\b|&|/)\s*(black\s+)?african\b|\bafrican\b.*\band white\b", "10"),
+    (r"\bwhite\b.*(\band\b|&|/)\s*asian\b|\basian\b.*\band white\b", "9"),
     (r"\b(mixed|multiple|dual)\b.*\bother\b|\bother\b.*\b(mixed|multiple)\b", "12"),
     (r"\bgypsy\b|\btraveller\b|\btraveler\b", "15"),
     (r"\broma\b", "16"),
     (r"\bwhite\b.*\b(british|english|welsh|scottish|northern irish|ni)\b"
-     r"|^(british|english|welsh|scottish)$|\bwbri\b|\bwhite uk\b", "13"),
+     r"|^(british|english|welsh|scottish|northern irish)\b|\bwbri\b|\bwhite uk\b", "13"),
     (r"\birish\b", "14"),
     (r"\bwhite\b.*\b(other|european|eastern european|polish|romanian|lithuanian)\b"
      r"|\bother\b.*\bwhite\b|^(polish|romanian|lithuanian|european)$", "17"),
@@ -156,14 +156,44 @@ def map_ethnicity(label: object, *, strict: bool = False) -> tuple[str | None, s
         return text, ETHNICITIES[text][0]
     if text.upper() in ETHNIC_GROUPS:
         return None, text.upper()
-    for pattern, code in _ETHNICITY_RULES:
-        if re.search(pattern, text):
-            return code, ETHNICITIES[code][0]
-    for pattern, group in _GROUP_RULES:
-        if re.search(pattern, text):
-            return None, group
+    code = _detailed_code(text)
+    if code is not None:
+        return code, ETHNICITIES[code][0]
+    group = _group_code(text)
+    if group is not None:
+        return None, group
     expected = "an ONS 2021 ethnic group such as 'White: British' or 'Black: African'"
     return _unknown("ethnicity", label, expected, strict), NOT_STATED
+
+
+def _detailed_code(text: str) -> str | None:
+    """The detailed code of a label, reading "Group - Detail" and "Group: Detail" labels by their detail.
+
+    Exports often prefix the detail with its group ("Black/African/Caribbean/Black British -
+    Caribbean"), whose words would mislead a match on the whole label; the detail is used when
+    its group agrees with the prefix.
+    """
+    parts = re.split(r"\s+-\s+|:\s*", text, maxsplit=1)
+    if len(parts) == 2:
+        code = _match_rules(parts[1])
+        prefix = _group_code(parts[0])
+        if code is not None and (prefix is None or ETHNICITIES[code][0] == prefix):
+            return code
+    return _match_rules(text)
+
+
+def _match_rules(text: str) -> str | None:
+    for pattern, code in _ETHNICITY_RULES:
+        if re.search(pattern, text):
+            return code
+    return None
+
+
+def _group_code(text: str) -> str | None:
+    for pattern, group in _GROUP_RULES:
+        if re.search(pattern, text):
+            return group
+    return None
 
 
 def map_age(label: object, *, minimum: int = 0, maximum: int = 120) -> int | None:

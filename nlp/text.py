@@ -41,6 +41,10 @@ _EXTRA_ENGLISH = frozenset(
     romford hornchurch upminster rainham havering dagenham barking ilford elm harold""".split()
 )
 
+# The lookup table lemmatises these as nouns ("does" -> "doe"); text-speak gets its word.
+_LEMMA_FIXES = {"does": "do", "doesnt": "do", "ppl": "people", "feds": "police", "fed": "police", "u": "you",
+                "ur": "your", "cos": "because", "coz": "because", "cuz": "because", "pls": "please", "plz": "please"}
+
 
 @dataclass(frozen=True)
 class PreparedText:
@@ -91,7 +95,9 @@ def load_pipeline() -> Language:
 def _lemma_table() -> dict[str, str]:
     with gzip.open(_LOOKUPS_DIR / "en_lemma_lookup.json.gz", "rt", encoding="utf-8") as handle:
         table: dict[str, str] = json.load(handle)
-    return {key.lower(): value.lower() for key, value in table.items()}
+    lemmas = {key.lower(): value.lower() for key, value in table.items()}
+    lemmas.update(_LEMMA_FIXES)
+    return lemmas
 
 
 @functools.lru_cache(maxsize=1)

@@ -267,7 +267,9 @@ def _fit_platt(scores: np.ndarray, target: np.ndarray) -> tuple[float, float]:
     if target.min() == target.max():
         return 1.0, 0.0
     model = LogisticRegression(C=1e4, solver="lbfgs").fit(scores.reshape(-1, 1), target)
-    return float(model.coef_[0, 0]), float(model.intercept_[0])
+    slope = float(model.coef_[0, 0])
+    # With very few examples the out-of-fold scores can carry no signal; never invert the ranking.
+    return (slope, float(model.intercept_[0])) if slope > 0 else (1.0, 0.0)
 
 
 def _sigmoid(scores: np.ndarray, calibration: np.ndarray) -> np.ndarray:

@@ -68,9 +68,14 @@ def _close_session(_error: BaseException | None) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.views import auth, home, webhooks
+    from service.views import auth, form, home, sites, webhooks
 
-    for module in (home, auth, webhooks):
+    for module in (home, auth, webhooks, form, sites):
+        app.register_blueprint(module.blueprint)
+    # The engagement team's dashboard, review queues, users page and JSON API (issue 6).
+    from service.views import admin, api, dashboard, representativeness, review, voices
+
+    for module in (dashboard, representativeness, voices, review, admin, api):
         app.register_blueprint(module.blueprint)
 
 

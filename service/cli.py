@@ -135,24 +135,25 @@ def demo(ctx: _Context, do_serve: bool, port: int, seed: int) -> None:
 
 @main.command()
 @click.argument("source", required=False)
-@click.option("--all", "everything", is_flag=True, help="Run every configured file source.")
+@click.option("--all", "everything", is_flag=True, help="Run every file and REST source (a failing one does not stop the others).")
 @pass_context
 def ingest(ctx: _Context, source: str | None, everything: bool) -> None:
-    """Pull new responses from SOURCE (or --all) into the store and print a run report."""
-    from service.pipeline import register_sources, run_all_ingests, run_ingest
+    """Pull new responses from SOURCE (or --all) into the store and print a run report.
+
+    On a terminal a long run shows its progress (rows, rate, time left); otherwise it logs quietly.
+    """
+    from service.cli_ingest import run_ingest_command
 
     if not source and not everything:
         raise click.UsageError("name a SOURCE (one of: " + ", ".join(s.key for s in ctx.config.sources) + ") or use --all")
-    factory = ctx.sessions()
     try:
-        register_sources(factory, ctx.config)
-        reports = run_all_ingests(factory, ctx.config) if everything else run_ingest(factory, ctx.config, source)
+        reports = run_ingest_command(ctx.sessions(), ctx.config, None if everything else source)
     except (ConfigError, IngestError, DatabaseError) as error:
         raise click.ClickException(str(error)) from None
     for report in reports:
         click.echo(report.summary())
     if not reports:
-        click.echo("No new files found.")
+        click.echo("Nothing new: no files waiting in the drop folders.")
     if any(r.status == "failed" for r in reports):
         sys.exit(1)
 
@@ -211,3 +212,11 @@ main.add_command(classify)
 from service.cli_api import api_token  # noqa: E402  (dashboard/API: tokens for partner systems)
 
 main.add_command(api_token)
+
+from service.cli_ingest import quarantine  # noqa: E402  (connectors: voice quarantine list|show|fix|retry)
+
+main.add_command(quarantine)
+
+from service.cli_weights import weights  # noqa: E402  (file-in/file-out weighting: voice weights rake|poststratify|report)
+
+main.add_command(weights)

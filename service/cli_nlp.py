@@ -24,10 +24,12 @@ DEFAULT_CACHE = Path("instance") / "nlp-models"
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where a model trained on first use is kept (default: the instance folder's nlp-models, "
                    "or ./instance/nlp-models without a configuration).")
+@click.option("--training-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Labelled CSV (text, topics, voice) to train on instead of the bundled training set.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed used when training a model.")
 @click.pass_context
 def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: Path, cache_dir: Path | None,
-             seed: int) -> None:
+             training_file: Path | None, seed: int) -> None:
     """Add topics, redacted text and safeguarding flags to every row of INPUT_CSV.
 
     Uses the shipped topic model, or trains one from the bundled training set on first use and caches it.
@@ -37,7 +39,7 @@ def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: 
         raise click.ClickException(f"{input_csv} has no column {text_column!r}; columns are "
                                    f"{', '.join(map(repr, frame.columns))}. Pass --text-column.")
     try:
-        model = load_or_train_model(cache_dir or _default_cache(ctx), random_state=seed)
+        model = load_or_train_model(cache_dir or _default_cache(ctx), training_path=training_file, random_state=seed)
     except TopicError as error:
         raise click.ClickException(str(error)) from None
     results = analyse_texts(frame[text_column].tolist(), model)

@@ -358,11 +358,10 @@ def _apply_environment(raw: dict, environ: Mapping[str, str], file: Path, prefix
         if isinstance(value, dict):
             _apply_environment(value, environ, file, name)
             continue
-        override = environ.get(name)
-        if override is None and prefix == "VOICE_APP":
-            override = environ.get(f"VOICE_{key}".upper())
-        if override is not None:
-            raw[key] = _convert(override, value, name, file)
+        if name not in environ and prefix == "VOICE_APP":
+            name = f"VOICE_{key}".upper()
+        if name in environ:
+            raw[key] = _convert(environ[name], value, name, file)
 
 
 def _convert(text: str, like: Any, name: str, file: Path) -> Any:

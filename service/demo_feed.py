@@ -28,7 +28,7 @@ def serve_feed(path: Path, token: str) -> Iterator[str]:
     records = json.loads(path.read_text(encoding="utf-8"))
     handler = type("FeedHandler", (_FeedHandler,), {"records": records, "token": token})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="demo-qr-feed", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-qr-feed", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}{FEED_PATH}"

@@ -225,6 +225,25 @@ def pull_rest(factory: sessionmaker[Session], config: Config, source: SourceConf
     return report
 
 
+def ingest_raw_records(factory: sessionmaker[Session], config: Config, key: str, records: Iterable[RawRecord],
+                       input_name: str, options: PullOptions | None = None) -> RunReport:
+    """Ingest raw records from any connector as one run of source ``key`` (batches, counts, quarantine).
+
+    If the records stop with an exception that is not an :class:`IngestError` (an interrupt, a
+    crash), the batches already committed stay, the batch in hand is rolled back, the run is
+    marked "interrupted" and the exception propagates; running the same input again resumes.
+    """
+    options = options or PullOptions()
+    source = config.source(key)
+    started = time.monotonic()
+    report = RunReport(source=key, input_name=input_name)
+    with transaction(factory) as session:
+        report.run_id = store.start_run(session, store.get_source(session, key), input_name[:500], None).id
+    _ingest_records(factory, config, source, records, report, options, None, started)
+    _finish_run(factory, report, started)
+    return report
+
+
 def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, items: list[dict],
                     now: datetime | None = None) -> RunReport:
     """Store the records of one webhook delivery in one transaction, then return its report.
@@ -269,6 +288,11 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
         report.status = "failed"
         report.errors.append(str(error))
         logger.error("ingest of %s %s failed: %s", source.key, report.input_name, error)
+    except BaseException as error:
+        report.status = "interrupted"
+        report.errors.append(f"interrupted after {report.n_read} records ({type(error).__name__}); run it again to resume")
+        _finish_run(factory, report, started)
+        raise
 
 
 def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],

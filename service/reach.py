@@ -30,7 +30,7 @@ def representativeness_runs(session: Session) -> list[dict[str, Any]]:
     for run_id, source, parameters, start in rows:
         period = str((parameters or {}).get("period") or "all")
         latest[(source or "", period)] = {"id": run_id, "source": source or "", "period": period, "start": start}
-    return sorted(latest.values(), key=lambda r: (r["source"], r["period"] != "all", r["start"] or 0, r["period"]))
+    return sorted(latest.values(), key=lambda r: (r["source"], r["period"] != "all", r["start"].isoformat() if r["start"] else "", r["period"]))
 
 
 def load_run(session: Session, run_id: int) -> AnalysisRun | None:
@@ -70,8 +70,8 @@ def under_represented(result: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def trend(session: Session, runs: list[dict[str, Any]], source: str, variable: str) -> dict[str, Any]:
-    """Representation index of each level of ``variable`` over the source's periods (not 'all')."""
-    periodic = [r for r in runs if r["source"] == source and r["period"] != "all"]
+    """Representation index of each level of ``variable`` over the source's dated periods (quarters, not waves)."""
+    periodic = [r for r in runs if r["source"] == source and r["period"] != "all" and r["start"] is not None]
     periods, series = [], {}
     for position, run in enumerate(periodic):
         row = load_run(session, run["id"])
@@ -86,7 +86,7 @@ def trend(session: Session, runs: list[dict[str, Any]], source: str, variable: s
 
 
 def reach(session: Session, source: str, unit: str, groups: list[dict[str, Any]],
-          labels: Mapping[str, str], top: int = 3) -> list[dict[str, Any]]:
+          labels: Mapping[str, str], stored: list[dict[str, Any]] | None = None, top: int = 3) -> list[dict[str, Any]]:
     """For each under-represented group, the sites (or wards) where it made up the largest share.
 
     Parameters
@@ -96,14 +96,17 @@ def reach(session: Session, source: str, unit: str, groups: list[dict[str, Any]]
     groups
         Rows from :func:`under_represented`; only age, sex and ethnic group are ranked.
     labels
-        Names of wards (for ``unit="ward"``).
+        Names of places: ward names, or site names by code.
+    stored
+        The run's ``by_site`` or ``by_ward`` rows when it has them (else responses are counted here).
     """
     wanted = [g for g in groups if g["variable"] in REACH_VARIABLES]
     if not wanted:
         return []
     out = []
     for variable in sorted({g["variable"] for g in wanted}):
-        shares = _shares(session, source, unit, variable, labels)
+        shares = (_stored_shares(stored, variable, labels) if stored is not None
+                  else _shares(session, source, unit, variable, labels))
         for group in (g for g in wanted if g["variable"] == variable):
             ranked = sorted(((name, counts.get(group["level"], 0), base) for name, (counts, base) in shares.items()
                              if base >= MIN_BASE), key=lambda t: -t[1] / t[2])
@@ -113,6 +116,23 @@ def reach(session: Session, source: str, unit: str, groups: list[dict[str, Any]]
                         "population_pct": group.get("population_pct"), "sample_pct": group.get("sample_pct"),
                         "responses_needed": group.get("responses_needed"), "best": best})
     return out
+
+
+def _stored_shares(stored: list[dict[str, Any]], variable: str,
+                   labels: Mapping[str, str]) -> dict[str, tuple[dict[str, int], int]]:
+    shares: dict[str, tuple[dict[str, int], int]] = {}
+    for row in stored:
+        if row.get("variable") == variable:
+            name = labels.get(row["place"], row["place"])
+            counts, _base = shares.get(name, ({}, 0))
+            counts[row["level"]] = row.get("n", 0)
+            shares[name] = (counts, row.get("base_n", 0))
+    return shares
+
+
+def site_names(session: Session) -> dict[str, str]:
+    """Site code to name."""
+    return dict(session.execute(select(Site.code, Site.name)).all())
 
 
 def _shares(session: Session, source: str, unit: str, variable: str,

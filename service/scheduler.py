@@ -1,53 +1,158 @@
-"""APScheduler wiring: the same pipeline functions as the CLI, on each source's cron schedule."""
+"""APScheduler wiring: the same pipeline functions as the CLI, on each source's cron schedule.
+
+Jobs live in the database (``SQLAlchemyJobStore``, table ``apscheduler_jobs``, created by
+APScheduler on first start), so a restarted scheduler knows when each job last ran; a run missed
+while it was down is caught up once (``coalesce``, ``misfire_grace_time``). Each job takes a
+database lock before it runs (``pg_try_advisory_lock`` on PostgreSQL, a row in ``job_locks`` on
+SQLite), so two scheduler processes never run the same source at the same time.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine, delete, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ingest import IngestError
 from service.config import Config, ConfigError
 from service.db import check_schema, make_engine, make_session_factory
-from service.pipeline import register_sources, run_ingest
+from service.models import JobLock, utcnow
+from service.pipeline import PULLED_KINDS, RunReport, register_sources, run_ingest
 
 logger = logging.getLogger(__name__)
 
+TIMEZONE = "Europe/London"
+LOCK_TTL = timedelta(hours=6)
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600}
+_RUNTIME: dict[str, Any] = {}
 
-def build_scheduler(config: Config) -> BlockingScheduler:
-    """A scheduler with one ingest job per file source that has a schedule."""
-    engine = make_engine(config.database.url)
+
+def build_scheduler(config: Config, engine: Engine | None = None) -> BackgroundScheduler:
+    """A scheduler, not yet started, with its jobs kept in the database; see :func:`sync_jobs`."""
+    engine = engine or make_engine(config.database.url)
     check_schema(engine)
     factory = make_session_factory(engine)
     register_sources(factory, config)
-    scheduler = BlockingScheduler(timezone="Europe/London", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    _RUNTIME.update(config=config, engine=engine, factory=factory)
+    return BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS,
+                               jobstores={"default": SQLAlchemyJobStore(engine=engine)})
+
+
+def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
+    """Make the stored jobs match the configured schedules; call on a started (paused) scheduler.
+
+    A job whose schedule is unchanged keeps its stored next run time, so a run missed while no
+    scheduler was running is caught up (once) when this one resumes.
+    """
+    wanted: dict[str, CronTrigger] = {}
     for source in config.sources:
-        if not source.schedule or source.kind != "file":
-            continue
+        if source.schedule and source.kind in PULLED_KINDS:
+            try:
+                wanted[f"ingest:{source.key}"] = CronTrigger.from_crontab(source.schedule, timezone=TIMEZONE)
+            except ValueError as error:
+                raise ConfigError(f"{config.source_file}: [sources.{source.key}] schedule {source.schedule!r} is not a "
+                                  f"cron expression (minute hour day month weekday): {error}") from None
+    for job in scheduler.get_jobs():
+        if job.id.startswith("ingest:") and job.id not in wanted:
+            job.remove()
+    for job_id, trigger in wanted.items():
+        job = scheduler.get_job(job_id)
+        key = job_id.removeprefix("ingest:")
+        if job is None:
+            scheduler.add_job("service.scheduler:run_source_job", trigger, args=(key,), id=job_id, name=f"ingest {key}")
+        elif str(job.trigger) != str(trigger):
+            job.reschedule(trigger)
+    return sorted(wanted)
+
+
+def run_source_job(key: str) -> list[RunReport] | None:
+    """The scheduled job: run one source under its lock; ``None`` when another process holds it."""
+    config, engine, factory = _RUNTIME["config"], _RUNTIME["engine"], _RUNTIME["factory"]
+    with job_lock(engine, f"ingest:{key}") as acquired:
+        if not acquired:
+            logger.info("ingest of %s skipped: another scheduler process is running it", key)
+            return None
         try:
-            trigger = CronTrigger.from_crontab(source.schedule, timezone="Europe/London")
-        except ValueError as error:
-            raise ConfigError(f"[sources.{source.key}] schedule {source.schedule!r} is not a cron expression: {error}") from None
-        scheduler.add_job(_ingest_job, trigger, args=(factory, config, source.key), id=f"ingest:{source.key}", name=f"ingest {source.name}")
-    return scheduler
+            reports = run_ingest(factory, config, key)
+        except IngestError as error:
+            logger.error("ingest of %s failed: %s", key, error)
+            return []
+        except Exception:
+            logger.exception("ingest of %s failed unexpectedly", key)
+            return []
+    for report in reports:
+        logger.info("%s", report.summary())
+    return reports
 
 
-def _ingest_job(factory, config: Config, key: str) -> None:
+@contextmanager
+def job_lock(engine: Engine, name: str, ttl: timedelta = LOCK_TTL) -> Iterator[bool]:
+    """Hold the database lock ``name`` for the block; yield whether it was free.
+
+    PostgreSQL: a session advisory lock, released when the block ends or the connection drops.
+    SQLite: a row in ``job_locks``; a row older than ``ttl`` (a crashed process) is taken over.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            number = lock_number(name)
+            acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:n)"), {"n": number}).scalar())
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    connection.execute(text("SELECT pg_advisory_unlock(:n)"), {"n": number})
+        return
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    acquired = _take_lock_row(engine, name, holder, ttl)
     try:
-        for report in run_ingest(factory, config, key):
-            logger.info("%s", report.summary())
-    except IngestError as error:
-        logger.error("ingest of %s failed: %s", key, error)
-    except Exception:
-        logger.exception("ingest of %s failed unexpectedly", key)
+        yield acquired
+    finally:
+        if acquired:
+            with Session(engine) as session, session.begin():
+                session.execute(delete(JobLock).where(JobLock.name == name, JobLock.holder == holder))
+
+
+def _take_lock_row(engine: Engine, name: str, holder: str, ttl: timedelta) -> bool:
+    now = utcnow()
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(JobLock).where(JobLock.name == name, JobLock.expires_at < now))
+            session.add(JobLock(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
+    except IntegrityError:
+        return False
+    return True
+
+
+def lock_number(name: str) -> int:
+    """A stable signed 64-bit number for a lock name (PostgreSQL advisory locks take numbers)."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
 
 
 def run_scheduler(config: Config) -> None:
     """Start the scheduler and block until interrupted."""
     scheduler = build_scheduler(config)
-    logger.info("scheduler started with jobs: %s", ", ".join(job.id for job in scheduler.get_jobs()) or "none")
+    scheduler.start(paused=True)
+    jobs = sync_jobs(scheduler, config)
+    scheduler.resume()
+    logger.info("scheduler started with jobs: %s", ", ".join(jobs) or "none")
     try:
-        scheduler.start()
+        while True:
+            time.sleep(1)
     except (KeyboardInterrupt, SystemExit):
-        logger.info("scheduler stopped")
+        logger.info("scheduler stopping")
+    finally:
+        scheduler.shutdown()

@@ -13,8 +13,7 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.is_active.desc(), User.name)))
 
 
-def update_user(session: Session, user_id: int, acting_id: int, role: str | None = None,
-                is_active: bool | None = None) -> User:
+def update_user(session: Session, user_id: int, role: str | None = None, is_active: bool | None = None) -> User:
     """Change a user's role or active state; an admin cannot demote or deactivate the last active admin.
 
     Raises

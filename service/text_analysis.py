@@ -100,7 +100,8 @@ def _poor_fits(session: Session) -> Iterator[tuple[int, str]]:
              .where(FreeText.redacted.is_not(None), FreeText.redacted != "", FreeText.is_english.is_(True))
              .where((FreeText.confidence < POOR_FIT) | FreeText.id.in_(coded_other))
              .order_by(FreeText.id))
-    yield from session.execute(query).tuples()
+    for free_text_id, text in session.execute(query):
+        yield free_text_id, text
 
 
 def run_evaluation(factory: sessionmaker[Session], config: Config, n_splits: int = 5) -> int:

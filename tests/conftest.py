@@ -123,3 +123,91 @@ def runner():
     from click.testing import CliRunner
 
     return CliRunner()
+
+
+class StandInServer:
+    """A threaded HTTP server on 127.0.0.1 standing in for a survey platform or QR vendor.
+
+    A test sets ``reply`` to a function of the request (``path``, ``query``, ``headers``) that
+    returns ``(status, headers, body)``; ``body`` may be bytes, text or JSON-able data, and a
+    ``"X-Test-Delay"`` header (seconds) delays the answer. Every request is kept in ``requests``.
+    """
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from types import SimpleNamespace
+        from urllib.parse import parse_qs, urlsplit
+
+        stand_in = self
+        self.requests: list = []
+        self.reply = lambda request: (404, {}, {"error": "no reply set by the test"})
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                url = urlsplit(self.path)
+                request = SimpleNamespace(path=url.path, query={k: v[0] for k, v in parse_qs(url.query).items()},
+                                          headers=dict(self.headers))
+                stand_in.requests.append(request)
+                status, headers, body = stand_in.reply(request)
+                headers = dict(headers)
+                delay = float(headers.pop("X-Test-Delay", 0))
+                if not isinstance(body, (bytes, str)):
+                    body = json.dumps(body)
+                    headers.setdefault("Content-Type", "application/json")
+                data = body.encode("utf-8") if isinstance(body, str) else body
+                if delay:
+                    import time
+
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a read-timeout test)
+
+            def log_message(self, format, *args) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def http_server():
+    """A :class:`StandInServer` on a free port of 127.0.0.1, stopped after the test."""
+    server = StandInServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The demo database, built once per test run through the real connectors and analyses.
+
+    Always SQLite (as `voice demo` is); tests must only read it. Yields (config, result).
+    """
+    from service.demo import build_demo
+
+    base = load_config(PROJECT / "config.toml", environ={})
+    root = tmp_path_factory.mktemp("demo")
+    sources = tuple(replace(s, path=root / "demo" / s.key) if s.path else s for s in base.sources)
+    app = replace(base.app, instance_path=root, secret_key="demo-test-secret")
+    config = replace(base, app=app, database=replace(base.database, url=f"sqlite:///{root / 'demo.db'}"), sources=sources,
+                     analysis=replace(base.analysis, model_dir=root / "models"))
+    result = build_demo(config, echo=lambda line: None)
+    return config, result

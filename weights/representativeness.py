@@ -25,6 +25,10 @@ Definitions (``n_g`` respondents in group g, ``N`` respondents who stated the va
   to 1), and ``S`` is their standard deviation over the population (respondents weighted by
   ``w``). We also report the coefficient of variation of the propensities, which does not
   depend on that scaling.
+
+Summary lines are written for groups with a representation index below 0.8 (with the
+responses needed) or above 1.25 (over-represented), and for "not stated"; the tables
+carry every group.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ Three tools:
   fixed point as R's ``calibrate(calfun="raking", bounds=...)``. Margins hold exactly and
   weights stay inside the bounds, i.e. trimmed *and* re-raked. Solved by Newton steps on the
   cell table, as R's ``grake`` does.
-- :func:`trim_to_design_effect` finds, by bisection, the smallest upper bound for which the
-  bounded raking reaches a target Kish design effect.
+- :func:`trim_to_design_effect` finds, by bisection, the largest upper bound (least trimming)
+  for which the bounded raking reaches a target Kish design effect.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def trim_to_design_effect(
     steps: int = 40,
     **kwargs: object,
 ) -> RakeResult:
-    """Rake with the smallest upper bound whose Kish design effect is at most ``target``.
+    """Rake with the largest upper bound (least trimming) whose Kish design effect is at most ``target``.
 
     Bisection on the upper bound (relative to the starting weight) between 1 and the
     largest unbounded ratio; bounds that make the raking infeasible count as too tight.
@@ -227,6 +227,7 @@ def trim_to_design_effect(
     """
     if target < 1:
         raise ValueError(f"target design effect {target!r} must be at least 1")
+    kwargs.setdefault("max_iter", 200)
     free = rake_bounded(frame, margins, (lower, 1e12), variables, **kwargs)  # type: ignore[arg-type]
     if free.diagnostics is not None and free.diagnostics.design_effect <= target:
         return free
@@ -240,9 +241,9 @@ def trim_to_design_effect(
             low = mid
             continue
         if describe_weights(fit.weights).design_effect <= target:
-            best, high = fit, mid
+            best, low = fit, mid  # meets the target: try trimming less
         else:
-            low = mid
+            high = mid
     if best is None:
         raise WeightingError(f"no upper bound reaches design effect {target!r}; the unbounded design effect is "
                              f"{free.diagnostics.design_effect:.3f}")  # type: ignore[union-attr]

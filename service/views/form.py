@@ -1,0 +1,276 @@
+"""The residents' QR-code form at ``/q/<code>``: quick, anonymous, accessible, hard to abuse.
+
+Each form carries a signed token (issued with the page) whose random part becomes the response's
+external id, so a double click or a refresh stores one response, and whose timestamp tells how
+long the person took. Submissions are rate-limited per client address and per site; addresses are
+used only for counting. The page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_babel import Babel, get_locale, gettext
+from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest import FormResult, FormSpec, suspect_bot
+from service import get_session, store
+from service.access import public
+from service.db import DatabaseError
+from service.limits import limiter
+from service.models import Site
+from service.pipeline import accept_submission, form_spec, load_wards
+from service.views import form_text
+
+logger = logging.getLogger(__name__)
+blueprint = Blueprint("form", __name__)
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+FORM_MAX_BYTES = 32 * 1024  # 1,000 characters of any script, percent-encoded, fit easily
+FORM_MAX_PARTS = 60
+_TOKEN_SALT = "voice-form-submission"
+
+
+@blueprint.record_once
+def _set_up(state: BlueprintSetupState) -> None:
+    """Attach Flask-Babel (unless the app already has it) and load the borough's wards once."""
+    app: Flask = state.app
+    if "babel" not in app.extensions:
+        Babel(app, locale_selector=_select_locale, default_translation_directories=str(TRANSLATIONS))
+    app.extensions["voice_wards"] = load_wards(app.config["VOICE"])
+
+
+def _select_locale() -> str:
+    """The language the resident chose (``lang``), else the browser's best match among the configured ones."""
+    languages = current_app.config["VOICE"].form.languages
+    chosen = request.args.get("lang") or request.form.get("lang")
+    if chosen in languages:
+        return chosen
+    if request.blueprint == "form":
+        return request.accept_languages.best_match(languages) or languages[0]
+    return languages[0]
+
+
+def _per_client() -> str:
+    return current_app.config["VOICE"].limits.form_per_client
+
+
+def _per_site() -> str:
+    return current_app.config["VOICE"].limits.form_per_site
+
+
+def _site_key() -> str:
+    return "site:" + str((request.view_args or {}).get("code", ""))
+
+
+@blueprint.before_request
+def _limit_size() -> None:
+    """Refuse oversized form posts before they are parsed (the app-wide limit is for staff uploads)."""
+    request.max_content_length = FORM_MAX_BYTES
+    request.max_form_parts = FORM_MAX_PARTS
+    if request.content_length and request.content_length > FORM_MAX_BYTES:
+        abort(413)
+
+
+@blueprint.get("/q/<code>")
+@public
+def show(code: str):
+    """The form of one QR site, or a polite closed page for a retired or unknown code."""
+    site, closed = _open_site(code)
+    if closed is not None:
+        return closed
+    return _render_form(site, {}, ())
+
+
+@blueprint.post("/q/<code>")
+@public
+@limiter.limit(_per_client, methods=["POST"])
+@limiter.limit(_per_site, methods=["POST"], key_func=_site_key)
+def submit(code: str):
+    """Check and store one submission, then send the resident to the thank-you page (303)."""
+    site, closed = _open_site(code)
+    if closed is not None:
+        return closed
+    form = current_app.config["VOICE"].form
+    token = _read_token(request.form.get("token", ""), code, form.token_hours)
+    data = _posted()
+    if token is None:
+        notice = gettext("This page was open for a long time, so please check your answers and send them again.")
+        return _render_form(site, data, (), notice=notice, status=400)
+    nonce, issued_at = token
+    seconds = (datetime.now(timezone.utc) - issued_at).total_seconds()
+    reasons = suspect_bot(request.form.get("website", ""), seconds, form.min_seconds)
+    try:
+        result = accept_submission(current_app.extensions["voice_sessions"], _spec(site), data, site=site.code,
+                                   external_id=f"form-{nonce}", bot_reasons=reasons)
+    except DatabaseError as error:
+        logger.error("form submission not stored: %s", error)
+        return _try_again()
+    if result.status == "invalid":
+        return _render_form(site, result.form.values, result.form.errors, status=400, token=request.form.get("token"))
+    if reasons:
+        logger.info("form submission for site %s flagged as a suspected bot: %s", site.code, ", ".join(reasons))
+    return redirect(url_for("form.thanks", code=site.code, lang=str(get_locale())), code=303)
+
+
+@blueprint.get("/q/<code>/thanks")
+@public
+def thanks(code: str):
+    """Thank the resident, say what happens next and where to get help now."""
+    return render_template("form/thanks.html", **_page(code))
+
+
+@blueprint.get("/q/<code>/privacy")
+@public
+def privacy(code: str):
+    """The privacy notice in full, in plain English."""
+    return render_template("form/privacy.html", **_page(code))
+
+
+@blueprint.errorhandler(429)
+def _too_many(_error: Exception):
+    message = gettext("A lot of answers have come from here in a short time. Please wait a minute, then try again.")
+    return render_template("form/try_again.html", message=message, **_page(_code())), 429
+
+
+@blueprint.errorhandler(413)
+def _too_large(_error: Exception):
+    message = gettext("That was too much to send in one go. Please shorten your answer and try again.")
+    return render_template("form/try_again.html", message=message, **_page(_code())), 413
+
+
+@blueprint.errorhandler(CSRFError)
+def _csrf_failed(_error: CSRFError):
+    # Usually a page left open for hours (or cookies turned off): show the answers again to resend.
+    try:
+        site, closed = _open_site(_code())
+    except DatabaseError:
+        return _try_again()
+    if closed is not None:
+        return closed
+    notice = gettext("This page was open for a long time, so please check your answers and send them again.")
+    return _render_form(site, _posted(), (), notice=notice, status=400)
+
+
+def _code() -> str:
+    return str((request.view_args or {}).get("code", ""))
+
+
+def _page(code: str) -> dict[str, Any]:
+    """What every resident page needs: council, language, the languages on offer, the site code."""
+    config = current_app.config["VOICE"]
+    lang = str(get_locale())
+    choices = [(c, Locale.parse(c).get_display_name(c).capitalize()) for c in config.form.languages]
+    return {"council": config.app.council_name, "lang": lang.replace("_", "-"), "lang_code": lang,
+            "languages": choices if len(choices) > 1 else [], "code": code}
+
+
+def _open_site(code: str) -> tuple[Site | None, Any]:
+    """The open site with this code, or (None, a closed page response)."""
+    try:
+        site = store.find_site(get_session(), code) if len(code) <= 20 else None
+    except SQLAlchemyError as error:
+        logger.error("form: database unavailable while looking up a site: %s", str(error).splitlines()[0])
+        return None, _try_again()
+    if site is None:
+        return None, (render_template("form/closed.html", is_unknown=True, **_page(code)), 404)
+    if site.is_retired:
+        return None, (render_template("form/closed.html", is_unknown=False, **_page(code)), 410)
+    return site, None
+
+
+def _try_again():
+    message = gettext("We could not save your answers just now. Nothing has been saved yet. Please try again in a minute.")
+    return render_template("form/try_again.html", message=message, is_database=True, **_page(_code())), 503
+
+
+def _spec(site: Site) -> FormSpec:
+    config = current_app.config["VOICE"]
+    try:
+        return form_spec(config, site.question_set, current_app.extensions["voice_wards"])
+    except LookupError:
+        logger.warning("site %s asks question set %r, which is not configured; using the default", site.code, site.question_set)
+        return form_spec(config, None, current_app.extensions["voice_wards"])
+
+
+def _posted() -> dict[str, Any]:
+    return {key: values if len(values) > 1 else values[0] for key, values in request.form.lists()}
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_TOKEN_SALT)
+
+
+def _issue_token(code: str) -> str:
+    return _serializer().dumps({"s": code, "n": secrets.token_urlsafe(16)})
+
+
+def _read_token(token: str, code: str, hours: int) -> tuple[str, datetime] | None:
+    """The token's random part and issue time, or None when forged, expired or for another site."""
+    try:
+        payload, issued = _serializer().loads(token, max_age=int(timedelta(hours=hours).total_seconds()),
+                                              return_timestamp=True)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(payload, dict) or payload.get("s") != code or not isinstance(payload.get("n"), str):
+        return None
+    return payload["n"], issued
+
+
+def _render_form(site: Site, values: Mapping[str, Any], errors: tuple, *, notice: str = "", status: int = 200,
+                 token: str | None = None):
+    spec = _spec(site)
+    result = FormResult(values=values, errors=errors)
+    messages = {e.field: form_text.error_message(e, _wording(spec, e.field)) for e in result.errors}
+    return render_template(
+        "form/form.html", site=site, token=token or _issue_token(site.code), notice=notice,
+        questions=[_question_view(q, values, messages, spec.max_text) for q in spec.questions],
+        about=_about_view(spec, values, messages), errors=[(f, m) for f, m in messages.items()],
+        consent=bool(values.get("consent")) and values.get("consent") not in ("", "no"),
+        **_page(site.code),
+    ), status
+
+
+def _wording(spec: FormSpec, key: str) -> str:
+    return next((q.wording or q.column for q in spec.questions if q.key == key), key)
+
+
+def _question_view(question: Any, values: Mapping[str, Any], messages: Mapping[str, str], max_text: int) -> dict[str, Any]:
+    value = values.get(question.key, [] if question.type == "multiple_choice" else "")
+    view: dict[str, Any] = {"key": question.key, "type": question.type, "legend": gettext(question.wording or question.column),
+                            "required": question.required, "error": messages.get(question.key), "value": value}
+    if question.type in ("scale", "number"):
+        low, high = int(question.minimum or 1), int(question.maximum or 5)
+        labels = form_text.SCALE_LABELS if (low, high) == (1, 5) else ()
+        view["options"] = [(str(n), str(labels[n - low]) if labels else str(n), str(n) == str(value)) for n in range(low, high + 1)]
+    elif question.options:
+        chosen = value if isinstance(value, list) else [value]
+        view["options"] = [(o, gettext(o), o in chosen) for o in question.options]
+    elif question.type == "free_text":
+        text = str(value or "")
+        view["max_text"] = max_text
+        view["max_text_shown"] = f"{max_text:,}"
+        view["n_left"] = max_text - len(text)
+    return view
+
+
+def _about_view(spec: FormSpec, values: Mapping[str, Any], messages: Mapping[str, str]) -> dict[str, Any]:
+    chosen = {name: str(values.get(name) or "") for name in ("age_band", "sex", "ethnicity", "ward", "postcode_district")}
+    return {
+        "values": chosen,
+        "errors": {name: messages[name] for name in chosen if name in messages},
+        "age_bands": [(b, form_text.age_band_label(b)) for b in spec.mapping.age_bands],
+        "sexes": [("female", gettext("Female")), ("male", gettext("Male"))],
+        "ethnicities": form_text.ethnicity_groups(),
+        "wards": [(w.code, w.name) for w in spec.wards],
+    }

@@ -1,0 +1,63 @@
+"""Voices page: what people tell us. Topic prevalence (unweighted, and weighted with 95% intervals),
+comparisons between groups and channels, emerging themes and redacted quotes."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import Blueprint, abort, render_template, request
+
+from service import get_session, prevalence
+from service.access import STAFF, allow
+from service.charts import BarChart
+from service.queries import GROUP_VARIABLES, ResponseFilter, level_label
+from service.views.dashboard import CHART_ROLES, csv_download, current_filter, page_context
+
+blueprint = Blueprint("voices", __name__, url_prefix="/dashboard/voices")
+COMPARE = ("source", *GROUP_VARIABLES)
+
+
+@lru_cache(maxsize=1)
+def topic_labels() -> dict[str, str]:
+    """Topic id to label, from the codeframe shipped with ``nlp``."""
+    from nlp import load_codeframe
+
+    return {topic.id: topic.label for topic in load_codeframe().topics}
+
+
+def prevalence_chart(filt: ResponseFilter) -> tuple[BarChart, dict]:
+    """Share of coded free texts per topic (unweighted, and weighted when one source is chosen)."""
+    data = prevalence.topic_prevalence(get_session(), filt, topic_labels())
+    weighted = data["weighting_run"] is not None
+    series = ("Unweighted", "Weighted") if weighted else ("Unweighted",)
+    rows = tuple((r["label"], (r["pct"], r.get("weighted_pct")) if weighted else (r["pct"],)) for r in data["rows"])
+    chart = BarChart(id="topics", title="Share of free-text comments mentioning each topic", category_label="Topic",
+                     value_label="% of coded comments", series=series, rows=rows,
+                     bases=tuple(r["base_n"] for r in data["rows"]), unit="%")
+    return chart, data
+
+
+@blueprint.get("/")
+@allow(*STAFF)
+def index():
+    """Topic prevalence with filters, a comparison by group or channel, themes and quotes."""
+    filt = current_filter()
+    compare = request.args.get("compare", "source")
+    if compare not in COMPARE:
+        abort(400, f"compare {compare!r} should be one of {', '.join(COMPARE)}")
+    topic = request.args.get("topic") or None
+    session = get_session()
+    chart, data = prevalence_chart(filt)
+    comparison = prevalence.prevalence_by(session, filt, compare, topic_labels())
+    comparison["labels"] = [g if compare == "source" else level_label(compare, g) for g in comparison["groups"]]
+    return render_template("dashboard/voices.html", **page_context("voices", filt), chart=chart, data=data,
+                           comparison=comparison, compare=compare, compare_choices=COMPARE, topic=topic,
+                           topics=topic_labels(), quotes=prevalence.quotes(session, filt, topic),
+                           themes=prevalence.themes(session, filt.source), csv_args=filt.as_args())
+
+
+@blueprint.get("/charts/topics.csv")
+@allow(*CHART_ROLES)
+def chart_csv():
+    """The topic prevalence figures, exactly as shown, for the same filter."""
+    return csv_download(prevalence_chart(current_filter())[0], "topics")

@@ -1,0 +1,100 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+from nlp import redact
+
+DATA = Path(__file__).parent / "data" / "nlp"
+
+
+def _recall_and_kept(name: str) -> tuple[float, float]:
+    removed = total = kept = to_keep = 0
+    with (DATA / name).open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            output = redact(row["text"]).text
+            for item in filter(None, row["remove"].split("|")):
+                total += 1
+                removed += item not in output
+            for item in filter(None, row["keep"].split("|")):
+                to_keep += 1
+                kept += item in output
+    return removed / total, kept / to_keep
+
+
+def test_redact_replaces_name_and_street_with_readable_placeholders():
+    result = redact("John Smith from 12 Hill Road keeps dealing outside the shop")
+    assert result.text == "[name] from [street] keeps dealing outside the shop"
+    assert result.kinds == {"name", "address"}
+
+
+def test_redact_keeps_the_original_and_span_positions():
+    text = "email jo@example.com now"
+    result = redact(text)
+    assert result.original == text
+    (span,) = result.spans
+    assert (span.kind, text[span.start : span.end]) == ("email", "jo@example.com")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("flat 3, 45 Station Rd is noisy", "[street] is noisy"),
+        ("ring 07700 900123", "ring [phone]"),
+        ("ring +44 7700 900123", "ring [phone]"),
+        ("at RM1 3AB last night", "at [postcode] last night"),
+        ("reg AB12 CDE", "reg [vehicle reg]"),
+        ("old one P123 ABC", "old one [vehicle reg]"),
+        ("old one ABC 123D", "old one [vehicle reg]"),
+        ("follow @tyrone99", "follow [handle]"),
+        ("her snap is: jessxo22", "her snap is: [handle]"),
+        ("my neighbour John", "my neighbour [name]"),
+        ("a boy called Kacper", "a boy called [name]"),
+        ("his name is dan", "his name is [name]"),
+        ("this guy Tyrone sells", "this guy [name] sells"),
+        ("Mohammed and Aisha got robbed", "[name] and [name] got robbed"),
+        ("Mr Patel was threatened", "Mr [name] was threatened"),
+    ],
+)
+def test_redact_finds_each_kind(text, expected):
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "More police in Romford and Hornchurch",
+        "Upminster station and bus 174 are scary",
+        "Harold Hill and Harold Wood need lights",
+        "The Elizabeth line is dodgy",
+        "I will call 101 in May",
+        "Victoria Road is dark, RM1 is worse",
+        "we waited 40 minutes on the road",
+        "the A127 at night",
+    ],
+)
+def test_redact_leaves_places_routes_and_common_words(text):
+    assert redact(text).text == text
+
+
+def test_redact_recall_on_labelled_cases_is_at_least_95_percent():
+    recall, kept = _recall_and_kept("redaction_cases.csv")
+    assert recall >= 0.95, f"redaction recall {recall:.3f} on redaction_cases.csv"
+    assert kept >= 0.95, f"kept {kept:.3f} of the place names that must survive"
+
+
+def test_redact_recall_on_holdout_cases_is_at_least_85_percent():
+    recall, kept = _recall_and_kept("redaction_holdout.csv")
+    assert recall >= 0.85, f"redaction recall {recall:.3f} on redaction_holdout.csv"
+    assert kept >= 0.9
+
+
+def test_redact_rejects_non_strings():
+    with pytest.raises(TypeError, match="redact expects a str, got NoneType: None"):
+        redact(None)  # type: ignore[arg-type]
+
+
+def test_redact_handles_long_text_and_empty_text():
+    assert redact("").text == ""
+    long = "John lives at 12 Hill Road. " * 800
+    assert "John" not in redact(long).text

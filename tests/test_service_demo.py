@@ -1,0 +1,75 @@
+"""`voice demo`: synthetic data through the real connectors reproduces the published figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from service import store
+from service.db import make_engine, make_session_factory
+from service.models import AnalysisRun
+
+
+@pytest.fixture(scope="module")
+def demo_session(demo):
+    config, _ = demo
+    engine = make_engine(config.database.url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+def _share(values: pd.Series, wanted) -> float:
+    stated = values[values.notna() & (values != "not_stated")]
+    return round(100 * stated.isin(wanted).sum() / len(stated))
+
+
+def test_demo_stores_every_source_and_quarantines_the_bad_rows(demo, demo_session):
+    _, result = demo
+    assert store.count_responses(demo_session) == {"css": 930, "shout": 1029, "qr": 1746}
+    runs = store.latest_runs(demo_session)
+    assert {run.source.key for run in runs} == {"css", "shout", "qr"}
+    assert sum(r.n_quarantined for r in runs) >= 1
+    assert any("admin@demo.invalid" in line for line in result.sign_in_lines)
+
+
+def test_demo_css_2023_matches_the_published_respondent_profile(demo_session):
+    frame = store.responses_frame(demo_session, ["css"])
+    wave = frame[frame["wave"] == "2023"]
+    assert len(wave) == 418
+    assert _share(wave["age_band"], ["25-34", "35-44", "45-54", "55-64", "65-74", "75+"]) == 93
+    assert _share(wave["ethnicity"], ["13"]) == 94
+    assert _share(wave["sex"], ["female"]) == 66
+
+
+def test_demo_css_2023_matches_the_published_answers(demo_session):
+    frame = store.responses_frame(demo_session, ["css"])
+    ids = set(frame.loc[frame["wave"] == "2023", "id"])
+
+    def share(question: str, answer: str) -> float:
+        answers = store.answers_frame(demo_session, "css", question)
+        answers = answers[answers["response_id"].isin(ids)]
+        return 100 * (answers["value"] == answer).sum() / len(answers)
+
+    assert share("knife_crime_problem", "Yes") > 50
+    assert share("knife_crime_trend", "Worse") > 25
+    assert round(share("gangs_problem", "Yes")) == 47
+    assert round(share("gangs_trend", "Worse")) == 20
+    assert round(share("response_to_violence", "Good")) == 11
+
+
+def test_demo_shout_matches_the_published_figures(demo_session):
+    answers = store.answers_frame(demo_session, "shout", "safe_streets")
+    assert len(answers) == 1029
+    assert round(100 * (answers["value"] == "Unsafe").mean()) == 57
+    transport = store.answers_frame(demo_session, "shout", "safe_transport")
+    assert round(100 * (transport["value"] == "Unsafe").mean()) == 34
+    borough = store.answers_frame(demo_session, "shout", "safe_borough")
+    assert round(100 * (borough["value"] == "Safe").mean()) == 30
+
+
+def test_demo_runs_every_analysis(demo_session):
+    kinds = {run.kind for run in demo_session.query(AnalysisRun)}
+    assert {"representativeness", "weighting", "topics", "themes", "evaluation"} <= kinds
+    failed = [r for r in demo_session.query(AnalysisRun) if r.status != "finished"]
+    assert failed == []

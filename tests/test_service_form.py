@@ -1,0 +1,262 @@
+"""The residents' QR form (service/views/form.py, pipeline.accept_submission) on a real database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select, text
+
+from service import create_app, store
+from service.db import make_engine, transaction
+from service.models import Base, FreeText, Response, Source
+from service.pipeline import register_sources
+
+ANSWER = {"safe_here": "2", "feel_safer": "Better lighting", "happened": ["Harassment"], "age_band": "13-15",
+          "ward": "E05013983", "consent": "yes"}
+
+
+def _make_app(config, **form):
+    app = create_app(replace(config, form=replace(config.form, **form)))
+    app.config.update(TESTING=True)
+    register_sources(app.extensions["voice_sessions"], config)
+    return app
+
+
+@pytest.fixture
+def form_app(config):
+    """The app with the minimum time-to-submit turned off, so tests can submit at once."""
+    app = _make_app(config, min_seconds=0)
+    yield app
+    app.extensions["voice_engine"].dispose()
+
+
+@pytest.fixture
+def site(factory):
+    with transaction(factory) as session:
+        return store.add_site(session, "Romford station", "station", "E05013983", None, None)
+
+
+def _open(client, code, **query):
+    page = client.get(f"/q/{code}", query_string=query)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    fields = {name: re.search(rf'name="{name}" value="([^"]+)"', html).group(1) for name in ("csrf_token", "token")}
+    return html, fields
+
+
+def _responses(factory):
+    with factory() as session:
+        query = select(Response).join(Source).where(Source.key == "form")
+        return list(session.scalars(query))
+
+
+def test_form_page_has_labelled_questions_and_no_personal_contact_fields(form_app, site):
+    html, _ = _open(form_app.test_client(), site.code)
+    assert '<html lang="en"' in html
+    assert "How safe do you feel here?" in html and "Romford station" in html
+    assert 'for="feel_safer"' in html and "You can enter up to 1,000 characters" in html
+    assert 'aria-hidden="true"' in html and 'tabindex="-1"' in html  # the honeypot
+    names = set(re.findall(r'name="([^"]+)"', html))
+    assert names <= {"csrf_token", "token", "lang", "website", "safe_here", "feel_safer", "happened", "age_band", "sex",
+                     "ethnicity", "ward", "postcode_district", "consent", "viewport", "robots"}
+    assert 'type="email"' not in html and 'type="tel"' not in html
+
+
+def test_form_submit_stores_one_response_with_site_and_ward(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith(f"/q/{site.code}/thanks?lang=en")
+    thanks = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "Thank you" in thanks and "999" in thanks and "Childline" in thanks and "Crimestoppers" in thanks
+    [response] = _responses(factory)
+    assert (response.site_id, response.ward, response.age_band) == (site.id, "E05013983", "13-15")
+    assert not response.is_suspected_bot and response.consent is True
+
+
+def test_form_double_submit_with_the_same_token_stores_one_response(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    first = client.post(f"/q/{site.code}", data={**ANSWER, **tokens})
+    second = client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "feel_safer": "changed my mind"})
+    assert first.status_code == second.status_code == 303
+    [response] = _responses(factory)
+    assert response.raw["feel_safer"] == "Better lighting"
+
+
+def test_form_empty_submit_shows_error_summary_linking_to_fields(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    reply = client.post(f"/q/{site.code}", data=tokens)
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 400
+    assert "<title>Error:" in html and "There is a problem" in html
+    assert '<a href="#safe_here">Answer the question: How safe do you feel here?</a>' in html
+    assert '<a href="#consent">Tick the box to say you are happy for us to use your answers</a>' in html
+    assert 'id="safe_here-error"' in html
+    assert _responses(factory) == []
+
+
+def test_form_text_is_escaped_and_control_characters_stripped(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    script = "<script>alert(1)</script>\x00\x07"
+    reply = client.post(f"/q/{site.code}", data={**tokens, "feel_safer": script})  # no answer: shown again
+    html = reply.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "feel_safer": script})
+    with factory() as session:
+        assert session.scalar(select(FreeText.original)) == "<script>alert(1)</script>"
+
+
+def test_form_too_long_text_counts_characters_without_javascript(form_app, site):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    html = client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "feel_safer": "a" * 1005}).get_data(as_text=True)
+    assert "Your answer must be 1,000 characters or fewer. You have 5 too many" in html
+    assert "You have 5 characters too many" in html
+
+
+def test_form_honeypot_keeps_the_response_flagged_as_suspected_bot(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "website": "http://spam.example"})
+    assert reply.status_code == 303  # a bot is not told
+    [response] = _responses(factory)
+    assert response.is_suspected_bot and response.raw["suspected_bot"] == ["honeypot"]
+
+
+def test_form_submitted_too_fast_is_kept_and_flagged(config, site, factory):
+    app = _make_app(config, min_seconds=600)
+    client = app.test_client()
+    _, tokens = _open(client, site.code)
+    assert client.post(f"/q/{site.code}", data={**ANSWER, **tokens}).status_code == 303
+    [response] = _responses(factory)
+    assert response.is_suspected_bot and response.raw["suspected_bot"] == ["too_fast"]
+    app.extensions["voice_engine"].dispose()
+
+
+def test_form_without_csrf_token_is_refused_and_shown_again(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    reply = client.post(f"/q/{site.code}", data={**ANSWER, "token": tokens["token"]})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 400
+    assert "please check your answers and send them again" in html and "Better lighting" in html
+    assert _responses(factory) == []
+
+
+def test_form_forged_or_other_site_token_is_refused(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    for token in ("forged", tokens["token"] + "x"):
+        reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "token": token})
+        assert reply.status_code == 400
+    with transaction(factory) as session:
+        other = store.add_site(session, "Raphael Park", "park", None, None, None)
+    assert client.post(f"/q/{other.code}", data={**ANSWER, **tokens}).status_code == 400
+    assert _responses(factory) == []
+
+
+def test_form_rate_limit_per_client_answers_429(config, site):
+    app = _make_app(replace(config, limits=replace(config.limits, form_per_client="2 per minute")), min_seconds=0)
+    client = app.test_client()
+    codes = []
+    for _ in range(3):
+        _, tokens = _open(client, site.code)
+        codes.append(client.post(f"/q/{site.code}", data={**ANSWER, **tokens}).status_code)
+    assert codes == [303, 303, 429]
+    assert "Please wait a minute" in client.post(f"/q/{site.code}", data=ANSWER).get_data(as_text=True)
+    app.extensions["voice_engine"].dispose()
+
+
+def test_form_rate_limit_per_site_counts_every_client(config, site):
+    app = _make_app(replace(config, limits=replace(config.limits, form_per_site="2 per minute")), min_seconds=0)
+    codes = []
+    for n in range(3):
+        client = app.test_client()
+        environ = {"REMOTE_ADDR": f"192.0.2.{n + 1}"}
+        page = client.get(f"/q/{site.code}", environ_base=environ).get_data(as_text=True)
+        tokens = {k: re.search(rf'name="{k}" value="([^"]+)"', page).group(1) for k in ("csrf_token", "token")}
+        codes.append(client.post(f"/q/{site.code}", data={**ANSWER, **tokens}, environ_base=environ).status_code)
+    assert codes == [303, 303, 429]
+    app.extensions["voice_engine"].dispose()
+
+
+def test_form_oversized_post_is_refused_with_413(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "feel_safer": "x" * 40_000})
+    assert reply.status_code == 413
+    assert "too much to send in one go" in reply.get_data(as_text=True)
+    assert _responses(factory) == []
+
+
+def test_form_no_ip_address_is_stored(form_app, site, factory):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    client.post(f"/q/{site.code}", data={**ANSWER, **tokens}, environ_base={"REMOTE_ADDR": "198.51.100.77"})
+    [response] = _responses(factory)
+    assert "198.51.100.77" not in str(response.raw)
+
+
+def test_form_retired_and_unknown_codes_show_a_polite_closed_page(form_app, site, factory):
+    client = form_app.test_client()
+    assert client.get("/q/nosuchcode").status_code == 404
+    assert "We cannot find this page" in client.get("/q/nosuchcode").get_data(as_text=True)
+    with transaction(factory) as session:
+        store.set_site_retired(session, session.merge(site), True)
+    reply = client.get(f"/q/{site.code}")
+    assert reply.status_code == 410 and "This poster is no longer in use" in reply.get_data(as_text=True)
+    assert client.post(f"/q/{site.code}", data=ANSWER).status_code == 410
+
+
+def test_form_database_unreachable_shows_calm_try_again_page(config, site):
+    dead = replace(config, database=replace(config.database, url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"))
+    app = create_app(replace(dead, form=replace(config.form, min_seconds=0)), check=False)
+    reply = app.test_client().get(f"/q/{site.code}")
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 503
+    assert "We could not save your answers just now. Nothing has been saved yet." in html
+    app.extensions["voice_engine"].dispose()
+
+
+def test_form_failure_mid_transaction_stores_nothing_and_answers_503(form_app, site, factory, engine):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    free_texts = Base.metadata.tables["free_texts"]
+    free_texts.drop(engine)  # the response row is written first; the free text then fails
+    try:
+        reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens})
+        assert reply.status_code == 503
+        assert "Please try again" in reply.get_data(as_text=True)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM responses")).scalar() == 0
+            assert connection.execute(text("SELECT count(*) FROM answers")).scalar() == 0
+    finally:
+        free_texts.create(engine)
+    assert client.post(f"/q/{site.code}", data={**ANSWER, **tokens}).status_code == 303  # the same token works again
+    assert len(_responses(factory)) == 1
+
+
+def test_form_language_list_appears_when_a_second_language_is_configured(config, site, tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="cy")
+    catalog.add("Tell us how safe you feel here", "Dywedwch wrthym pa mor ddiogel rydych chi'n teimlo yma")
+    (tmp_path / "cy" / "LC_MESSAGES").mkdir(parents=True)
+    with open(tmp_path / "cy" / "LC_MESSAGES" / "messages.mo", "wb") as handle:
+        write_mo(handle, catalog)
+    app = _make_app(config, min_seconds=0, languages=("en", "cy"))
+    app.extensions["babel"].translation_directories.insert(0, str(tmp_path))
+    client = app.test_client()
+    english, _ = _open(client, site.code)
+    assert 'href="?lang=cy"' in english and "Cymraeg" in english
+    welsh, tokens = _open(client, site.code, lang="cy")
+    assert '<html lang="cy"' in welsh and "Dywedwch wrthym pa mor ddiogel" in welsh
+    reply = client.post(f"/q/{site.code}?lang=cy", data={**ANSWER, **tokens, "lang": "cy"})
+    assert reply.headers["Location"].endswith("lang=cy")
+    app.extensions["voice_engine"].dispose()

@@ -1,0 +1,163 @@
+"""Ingest runs end to end: real files and a real HTTP server into a real database."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+
+from ingest import RawRecord
+from service.models import Answer, IngestRun, QuarantinedRow, Response, ResponseVersion, Source
+from service.pipeline import PullOptions, ingest_raw_records, register_sources, run_all_ingests, run_ingest
+
+HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
+          "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]
+
+
+def _row(i, safe="4", text="More lighting"):
+    return [f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", safe, text]
+
+
+def _write(path, rows, header=HEADER):
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def _count(session, model, *where):
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def sources(factory, config):
+    register_sources(factory, config)
+    return config
+
+
+def test_same_file_again_is_a_no_op(factory, sources, session):
+    folder = sources.source("css").path
+    _write(folder / "export.csv", [_row(i) for i in range(3)])
+    first = run_ingest(factory, sources, "css")
+    _write(folder / "copy.csv", [_row(i) for i in range(3)])  # the same bytes under another name
+    again = run_ingest(factory, sources, "css")
+    assert (first[0].status, first[0].n_new) == ("finished", 3)
+    assert [r.status for r in again] == ["skipped", "skipped"]
+    assert _count(session, Response) == 3 and _count(session, IngestRun) == 1
+
+
+def test_changed_record_updates_and_keeps_history(factory, sources, session):
+    folder = sources.source("css").path
+    _write(folder / "week1.csv", [_row(1), _row(2)])
+    run_ingest(factory, sources, "css")
+    _write(folder / "week2.csv", [_row(1), _row(2, safe="1")])
+    report = [r for r in run_ingest(factory, sources, "css") if r.status == "finished"][0]
+    assert (report.n_new, report.n_updated, report.n_unchanged) == (0, 1, 1)
+    changed = session.scalar(select(Response).where(Response.external_id == "CSS-00002"))
+    assert _count(session, ResponseVersion, ResponseVersion.response_id == changed.id) == 1
+    assert session.scalar(select(Answer.value_number).where(Answer.response_id == changed.id, Answer.value_number.is_not(None))) == 1.0
+
+
+def test_duplicate_id_with_other_content_is_quarantined_naming_the_first_row(factory, sources, session):
+    _write(sources.source("css").path / "export.csv", [_row(1), _row(2), _row(1, safe="2"), _row(2)])
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.n_new, report.n_duplicate, report.n_quarantined) == (2, 2, 1)
+    row = session.scalar(select(QuarantinedRow))
+    assert row.reason == ("export.csv row 4, field 'Respondent ID': value 'CSS-00001'; an id used once only; "
+                          "it was first used at export.csv row 2, which was kept")
+
+
+def test_bad_rows_are_quarantined_and_the_rest_stored(factory, sources, session):
+    rows = [_row(1), _row(2, safe="7"), [*_row(3)[:1], "31/04/2023", *_row(3)[2:]], _row(4, text="x" * 25_000), ["", *_row(5)[1:]]]
+    report = run_ingest(factory, sources, "css")[0] if _write(sources.source("css").path / "e.csv", rows) else None
+    assert (report.n_read, report.n_new, report.n_quarantined) == (5, 1, 4)
+    reasons = [q.reason for q in session.scalars(select(QuarantinedRow).order_by(QuarantinedRow.id))]
+    assert reasons[0].startswith("e.csv row 3, field 'How safe do you feel in your neighbourhood during the day?': value '7'; expected a number from 1 to 5")
+    assert reasons[1].startswith("e.csv row 4, field 'Date submitted': value '31/04/2023 10:15'; expected a date")
+    assert "free text of at most 20,000 characters (this one has 25,000)" in reasons[2]
+    assert reasons[3] == "e.csv row 6, field 'Respondent ID': value ''; every record needs its own id"
+
+
+def test_20_mb_cell_is_quarantined_with_a_bounded_raw_copy(factory, sources, session):
+    _write(sources.source("css").path / "e.csv", [_row(1, text="y" * (20 * 1024 * 1024))])
+    assert run_ingest(factory, sources, "css")[0].n_quarantined == 1
+    raw = session.scalar(select(QuarantinedRow)).raw["What would make you feel safer?"]
+    assert len(raw) < 101_000 and raw.endswith("[cut: 20,971,520 characters in the source]")
+
+
+def test_missing_column_fails_the_run_and_says_so(factory, sources, session):
+    _write(sources.source("css").path / "e.csv", [["X", *_row(1)[1:]]], header=["Respondent", *HEADER[1:]])
+    report = run_ingest(factory, sources, "css")[0]
+    assert report.status == "failed"
+    assert "required column 'Respondent ID' is missing; the closest is 'Respondent'" in report.errors[0]
+    assert session.scalar(select(IngestRun.status)) == "failed"
+
+
+def test_interrupted_run_keeps_whole_batches_and_the_next_run_resumes(factory, sources, session):
+    def records(stop_after=None):
+        for i in range(2500):
+            if i == stop_after:
+                raise KeyboardInterrupt("power cut")
+            data = dict(zip(HEADER, _row(i)))
+            yield RawRecord(data["Respondent ID"], data, f"feed record {i + 1}")
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_raw_records(factory, sources, "css", records(stop_after=2300), "feed")
+    assert _count(session, Response) == 2000  # two whole batches; the third was rolled back
+    assert _count(session, Answer) == 2000 * 2  # every stored response has all its answers
+    assert session.scalar(select(IngestRun.status)) == "interrupted"
+    report = ingest_raw_records(factory, sources, "css", records(), "feed")
+    assert (report.n_new, report.n_unchanged) == (500, 2000)
+
+
+def _rest_config(config, url):
+    qr = replace(config.source("qr"), url=url, rest=replace(config.source("qr").rest, backoff=0.0, max_retries=1))
+    return replace(config, sources=tuple(qr if s.key == "qr" else s for s in config.sources))
+
+
+def _qr(i, site="zzsite1"):
+    return {"id": f"qr-{i}", "submitted_at": "2024-02-01T10:00:00Z", "site": site, "consent": "yes",
+            "age_band": "13-15", "safe_here": 2, "happened": ["Robbery"], "feel_safer": "More police"}
+
+
+def test_rest_pull_stores_records_and_resumes_from_the_cursor(factory, sources, session, http_server):
+    from service.models import Site
+
+    session.add(Site(code="zzsite1", name="Romford station", kind="station"))
+    session.commit()
+    feed = [_qr(i) for i in range(5)] + [_qr(99, site="nosuch")]
+
+    def reply(request):
+        start = int(request.query.get("cursor", 0))
+        following = start + 4 if start + 4 < len(feed) else None
+        return 200, {}, {"data": feed[start:start + 4], "next_cursor": str(following) if following else None}
+
+    http_server.reply = reply
+    config = _rest_config(sources, http_server.url + "/feed")
+    options = PullOptions(environ={"VOICE_QR_VENDOR_TOKEN": "t0ken"})
+    report = run_ingest(factory, config, "qr", options=options)[0]
+    assert (report.status, report.n_new, report.n_quarantined) == ("finished", 5, 1)
+    assert session.scalar(select(Source.cursor).where(Source.key == "qr")) == "4"
+    again = run_ingest(factory, config, "qr", options=options)[0]
+    assert http_server.requests[-2].query["cursor"] == "4"
+    assert (again.n_new, again.n_unchanged) == (0, 1)
+
+
+def test_failing_api_is_recorded_on_its_run_and_other_sources_still_run(factory, sources, session, http_server):
+    http_server.reply = lambda request: (500, {}, {"error": "down"})
+    _write(sources.source("css").path / "export.csv", [_row(1)])
+    config = _rest_config(sources, http_server.url + "/feed")
+    reports = run_all_ingests(factory, config, options=PullOptions(environ={"VOICE_QR_VENDOR_TOKEN": "t"}, sleep=lambda s: None))
+    by_source = {r.source: r for r in reports}
+    assert by_source["css"].status == "finished" and by_source["css"].n_new == 1
+    assert by_source["qr"].status == "failed"
+    assert "failed on all 2 attempts (last: HTTP 500)" in by_source["qr"].errors[0]
+    stored = session.scalar(select(IngestRun).join(Source).where(Source.key == "qr"))
+    assert stored.status == "failed" and "HTTP 500" in stored.errors[0]
+
+
+def test_missing_token_variable_fails_the_run_naming_it(factory, sources, http_server):
+    report = run_ingest(factory, _rest_config(sources, http_server.url), "qr", options=PullOptions(environ={}))[0]
+    assert report.status == "failed"
+    assert report.errors == ["source 'qr': the environment variable VOICE_QR_VENDOR_TOKEN holding its API token is not set; set it and run again"]
