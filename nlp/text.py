@@ -107,9 +107,14 @@ def english_words() -> frozenset[str]:
     return frozenset(table) | frozenset(table.values()) | STOP_WORDS | _EXTRA_ENGLISH
 
 
-@functools.lru_cache(maxsize=200_000)
-def _lemma(lower: str) -> str:
+def lemma_of(lower: str) -> str:
+    """The lemma of a lower-case word from the lookup table (the word itself when unknown)."""
     return _lemma_table().get(lower, lower)
+
+
+def straighten(text: str) -> str:
+    """Replace curly quotes and apostrophes with straight ones."""
+    return text.translate(_APOSTROPHES)
 
 
 def tokenize(text: str) -> list[str]:
@@ -120,7 +125,7 @@ def tokenize(text: str) -> list[str]:
     """
     tokenizer = load_pipeline().tokenizer
     return [
-        _lemma(token.lower_)
+        lemma_of(token.lower_)
         for token in tokenizer(text.translate(_APOSTROPHES))
         if not (token.is_punct or token.is_space)
     ]

@@ -1,7 +1,8 @@
 """Multi-label topic classifier for free-text answers, following scikit-learn estimator rules.
 
-Features are TF-IDF over spaCy lemmas (word uni- and bi-grams) plus TF-IDF over character
-n-grams inside words, which copes with misspellings and text-speak. Each topic gets its own
+Features (:class:`nlp.features.TextFeatures`) are TF-IDF over spaCy lemmas (word uni- and
+bi-grams) plus TF-IDF over character n-grams inside words, which copes with misspellings and
+text-speak. Each topic gets its own
 logistic regression (one-vs-rest). Probabilities are calibrated with Platt scaling fitted on
 out-of-fold scores, and each topic's decision threshold is the one that maximised F1 on those
 same out-of-fold probabilities (Platt 1999; the same scheme as scikit-learn's
@@ -21,14 +22,13 @@ import sklearn
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import InconsistentVersionWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 from nlp.errors import ModelError, NotFittedError, TrainingDataError
-from nlp.text import tokenize
+from nlp.features import TextFeatures
 
 logger = logging.getLogger(__name__)
 
@@ -172,15 +172,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         partial.replace(target)
         return target
 
-    def _make_features(self) -> FeatureUnion:
-        parts: list[tuple[str, TfidfVectorizer]] = [
-            ("words", TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False,
-                                      ngram_range=self.word_ngram_range, min_df=self.min_df, sublinear_tf=True)),
-        ]
-        if self.char_ngram_range is not None:
-            parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range,
-                                                   min_df=max(self.min_df, 2), sublinear_tf=True)))
-        return FeatureUnion(parts)
+    def _make_features(self) -> TextFeatures:
+        return TextFeatures(word_ngram_range=self.word_ngram_range, char_ngram_range=self.char_ngram_range,
+                            min_df=self.min_df)
 
     def _make_regression(self) -> LogisticRegression:
         # The dual liblinear solver is several times faster when features outnumber texts, as here.

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
-from service.config import PROJECT_ROOT, Config, load_config
+from service.config import PROJECT_ROOT, Config, ConfigError, load_config
 from service.db import make_engine, make_session_factory
 
 logger = logging.getLogger(__name__)
@@ -27,9 +26,10 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "service" / "static"), instance_path=str(config.app.instance_path))
     secret = config.app.secret_key
-    if not secret:
-        secret = secrets.token_hex(32)
-        logger.warning("VOICE_SECRET_KEY is not set: using a throwaway key; staff sessions end when the app restarts")
+    if len(secret) < 16:
+        raise ConfigError("VOICE_SECRET_KEY is not set (or shorter than 16 characters). Every web worker needs the same "
+                          "secret to sign sessions: set it in the environment, e.g. to the output of "
+                          "python -c \"import secrets; print(secrets.token_hex(32))\".")
     app.config.update(SECRET_KEY=secret, VOICE=config, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     engine = make_engine(config.database.url)

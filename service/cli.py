@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 from dataclasses import replace
 
@@ -101,7 +102,7 @@ def _make_app(config: Config):
 
     try:
         return create_app(config)
-    except DatabaseError as error:
+    except (DatabaseError, ConfigError) as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -116,7 +117,10 @@ def demo(ctx: _Context, do_serve: bool, port: int, seed: int) -> None:
 
     config = ctx.config
     demo_db = config.app.instance_path / "demo.db"
-    demo_config = replace(config, database=replace(config.database, url=f"sqlite:///{demo_db}"))
+    # The demo signs its sessions with a throwaway secret unless one is set.
+    secret = config.app.secret_key or secrets.token_hex(32)
+    demo_config = replace(config, database=replace(config.database, url=f"sqlite:///{demo_db}"),
+                          app=replace(config.app, secret_key=secret))
     try:
         result = build_demo(demo_config, seed=seed, echo=click.echo)
     except (DatabaseError, IngestError) as error:

@@ -1,0 +1,57 @@
+"""`voice ingest` and `voice quarantine` on a real database, configured through the environment."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from service.cli import main
+
+HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neighbourhood during the day?"]
+
+
+@pytest.fixture
+def env(database_url, tmp_path):
+    folder = tmp_path / "css_drop"
+    folder.mkdir()
+    with (folder / "e.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, ["A", "21/04/2023", "4"], ["B", "21/04/2023", "9"]])
+    return {"VOICE_DATABASE_URL": database_url, "VOICE_SOURCES_CSS_PATH": str(folder),
+            "VOICE_INSTANCE_PATH": str(tmp_path / "instance")}
+
+
+def test_ingest_prints_a_run_report_and_a_second_run_is_a_no_op(runner, env):
+    first = runner.invoke(main, ["ingest", "css"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "css e.csv: finished; read 2, new 1, updated 0, unchanged 0, duplicate 0, quarantined 1;" in first.output
+    again = runner.invoke(main, ["ingest", "css"], env=env)
+    assert "css e.csv: skipped;" in again.output and "this file was already ingested (same content)" in again.output
+
+
+def test_ingest_without_source_or_all_says_what_to_name(runner, env):
+    result = runner.invoke(main, ["ingest"], env=env)
+    assert result.exit_code == 2
+    assert "name a SOURCE (one of: css, shout, qr" in result.output
+
+
+def test_quarantine_list_fix_and_retry(runner, env):
+    runner.invoke(main, ["ingest", "css"], env=env)
+    listed = runner.invoke(main, ["quarantine", "list"], env=env)
+    assert "css e.csv row 3: 'How safe do you feel in your neighbourhood during the day?' = '9' breaks range" in listed.output
+    row_id = listed.output.split()[0].lstrip("#")
+    shown = runner.invoke(main, ["quarantine", "show", row_id], env=env)
+    assert "value '9'; expected a number from 1 to 5" in shown.output
+    fixed = runner.invoke(main, ["quarantine", "fix", row_id, "--field", HEADER[2], "--value", "5"], env=env)
+    assert fixed.exit_code == 0, fixed.output
+    retried = runner.invoke(main, ["quarantine", "retry", "--source", "css"], env=env)
+    assert "stored 1, still quarantined 0" in retried.output
+    assert "No quarantined records." in runner.invoke(main, ["quarantine", "list"], env=env).output
+
+
+def test_quarantine_fix_of_unknown_field_fails_listing_fields(runner, env):
+    runner.invoke(main, ["ingest", "css"], env=env)
+    row_id = runner.invoke(main, ["quarantine", "list"], env=env).output.split()[0].lstrip("#")
+    result = runner.invoke(main, ["quarantine", "fix", row_id, "--field", "Age", "--value", "3"], env=env)
+    assert result.exit_code == 1
+    assert "has no field 'Age'; its fields are 'Respondent ID'" in result.output

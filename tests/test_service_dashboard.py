@@ -1,0 +1,147 @@
+"""The engagement team's dashboard: pages, filters, chart CSVs, review queues, users, and roles."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from service.models import SafeguardingFlag, TextReview, TopicCode, User
+from tests.dashboard_data import ORIGINAL, REDACTED, seed, sign_in
+
+PAGES = ("/dashboard/", "/dashboard/representativeness/", "/dashboard/voices/", "/dashboard/responses")
+
+
+@pytest.fixture
+def seeded(app):
+    """The app with the small dashboard data set, CSRF off so forms can be posted directly."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    return seed(app.extensions["voice_sessions"])
+
+
+@pytest.mark.parametrize("role", ["admin", "analyst", "engagement", "viewer"])
+def test_pages_every_role_sees_every_dashboard_page(client, seeded, role):
+    sign_in(client, role)
+    for page in PAGES:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert b"Synthetic demo data" in response.data
+
+
+def test_pages_signed_out_are_sent_to_sign_in(client, seeded):
+    for page in PAGES:
+        assert client.get(page).status_code == 302
+
+
+def test_responses_viewer_sees_redacted_text_only(client, seeded):
+    sign_in(client, "viewer")
+    page = client.get("/dashboard/responses").get_data(as_text=True)
+    assert REDACTED in page
+    assert ORIGINAL not in page and "Original words" not in page
+
+
+def test_responses_analyst_sees_original_beside_redacted(client, seeded):
+    sign_in(client, "analyst")
+    page = client.get("/dashboard/responses").get_data(as_text=True)
+    assert REDACTED in page and ORIGINAL in page
+
+
+def test_exports_viewer_cannot_download_chart_figures(client, seeded):
+    sign_in(client, "viewer")
+    for url in ("/dashboard/charts/weekly.csv", "/dashboard/voices/charts/topics.csv",
+                "/dashboard/representativeness/charts/rep-age_band.csv"):
+        assert client.get(url).status_code == 403, url
+    assert b"Download these figures" not in client.get("/dashboard/").data
+
+
+def test_review_viewer_is_refused_every_queue(client, seeded):
+    sign_in(client, "viewer")
+    for url in ("/review/", "/review/safeguarding", "/review/quarantine", "/admin/users"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_overview_filter_narrows_the_count(client, seeded):
+    sign_in(client, "engagement")
+    everything = client.get("/dashboard/").get_data(as_text=True)
+    assert "<strong>10</strong> responses" in everything
+    narrowed = client.get("/dashboard/?group=age_band:16-24").get_data(as_text=True)
+    assert "<strong>2</strong> responses" in narrowed
+
+
+def test_overview_bad_filter_says_what_to_use(client, seeded):
+    sign_in(client, "engagement")
+    response = client.get("/dashboard/?period=last-week")
+    assert response.status_code == 400
+    assert b"use e.g. 2024 or 2024Q1" in response.data
+
+
+def test_chart_csv_matches_the_figures_shown(client, seeded):
+    sign_in(client, "analyst")
+    rows = list(csv.reader(io.StringIO(client.get("/dashboard/voices/charts/topics.csv?source=qr").get_data(as_text=True))))
+    assert rows[0] == ["Topic", "Unweighted", "Weighted", "base_n"]
+    # 4 of 10 texts are about drugs; weighted, 2x3 + 2x1 of a total weight 6 + 8 = 14.
+    drugs = next(row for row in rows[1:] if row[1] == "40.0")
+    assert drugs[2] == str(round(100 * 8 / 14, 1)) and drugs[3] == "10"
+
+
+def test_representativeness_shows_gap_and_responses_needed(client, seeded):
+    sign_in(client, "engagement")
+    page = client.get("/dashboard/representativeness/?source=qr&period=all").get_data(as_text=True)
+    assert "Under-represented" in page
+    assert "20.0% (2 of 10)" in page
+    assert "Romford station: 20.0% (2 of 10)" not in page  # a site needs 20 respondents to be ranked
+    trend = client.get("/dashboard/representativeness/charts/trend-age_band.csv?source=qr").get_data(as_text=True)
+    assert trend.splitlines()[0] == "group,2024Q1,2024Q2"
+
+
+def test_review_topics_reviewer_correction_is_stored(client, seeded, factory):
+    sign_in(client, "engagement")
+    assert b"Redacted words" in client.get("/review/").data
+    response = client.post(f"/review/topics/{seeded['first_text']}", data={"topic": ["drugs", "gangs_violence"]})
+    assert response.status_code == 302
+    with factory() as session:
+        review = session.scalar(select(TextReview))
+        assert review.model_topics == ["drugs"] and review.confirmed_topics == ["drugs", "gangs_violence"]
+        reviewer = session.scalars(select(TopicCode.topic).where(TopicCode.origin == "reviewer")).all()
+        assert sorted(reviewer) == ["drugs", "gangs_violence"]
+
+
+def test_review_safeguarding_records_who_and_when(client, seeded, factory):
+    sign_in(client, "engagement")
+    with factory() as session:
+        flag_id = session.scalar(select(SafeguardingFlag.id))
+    client.post(f"/review/safeguarding/{flag_id}", data={"status": "referred", "note": "sent to MASH"})
+    with factory() as session:
+        flag = session.get(SafeguardingFlag, flag_id)
+        assert flag.status == "referred" and flag.reviewer_id == seeded["engagement"] and flag.reviewed_at is not None
+    assert b"reviewed by Test engagement" in client.get("/review/safeguarding").data
+
+
+def test_users_admin_adds_changes_and_deactivates(client, seeded, factory):
+    sign_in(client, "admin")
+    response = client.post("/admin/users", data={"email": "new@example.org", "name": "New Person", "role": "viewer",
+                                                  "password": "long enough password"})
+    assert response.status_code == 302
+    with factory() as session:
+        user_id = session.scalar(select(User.id).where(User.email == "new@example.org"))
+    client.post(f"/admin/users/{user_id}", data={"action": "role", "role": "analyst"})
+    client.post(f"/admin/users/{user_id}", data={"action": "deactivate"})
+    with factory() as session:
+        user = session.get(User, user_id)
+        assert user.role == "analyst" and not user.is_active
+
+
+def test_users_last_admin_cannot_be_demoted(client, seeded, factory):
+    sign_in(client, "admin")
+    client.post(f"/admin/users/{seeded['admin']}", data={"action": "role", "role": "viewer"})
+    with factory() as session:
+        assert session.get(User, seeded["admin"]).role == "admin"
+
+
+def test_users_short_password_is_refused_with_reason(client, seeded):
+    sign_in(client, "admin")
+    response = client.post("/admin/users", data={"email": "x@example.org", "name": "X", "role": "viewer", "password": "short"})
+    assert response.status_code == 400
+    assert b"use at least 12" in response.data

@@ -1,0 +1,65 @@
+"""Quarantined records can be listed, corrected and processed again."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlalchemy import select
+
+from service.db import transaction
+from service.models import QuarantinedRow, Response
+from service.pipeline import register_sources, run_ingest
+from service.quarantine import fix_quarantined, get_quarantined, list_quarantine, retry_quarantined
+
+HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neighbourhood during the day?"]
+
+
+@pytest.fixture
+def quarantined(factory, config):
+    register_sources(factory, config)
+    with (config.source("css").path / "e.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, ["A", "21/04/2023", "9"], ["B", "31/04/2023", "3"], ["C", "21/04/2023", "2"],
+                                      ["C", "22/04/2023", "5"]])
+    run_ingest(factory, config, "css")
+    with factory() as session:
+        return {row.external_id: row.id for row in list_quarantine(session)}
+
+
+def test_quarantine_lists_unresolved_records_of_a_source(factory, quarantined):
+    with factory() as session:
+        rows = list_quarantine(session, "css")
+        assert sorted((r.external_id, r.rule) for r in rows) == [("A", "range"), ("B", "date"), ("C", "unique_id")]
+        assert list_quarantine(session, "shout") == []
+
+
+def test_fixed_value_is_stored_on_retry_and_marked_resolved(factory, config, quarantined):
+    with transaction(factory) as session:
+        fix_quarantined(session, quarantined["A"], "How safe do you feel in your neighbourhood during the day?", "4")
+    result = retry_quarantined(factory, config, "css")
+    assert (result.n_stored, result.n_still_quarantined, result.n_skipped) == (1, 1, 1)
+    assert result.reasons == [f"#{quarantined['B']} e.csv row 3, field 'Date submitted': value '31/04/2023'; "
+                              "expected a date such as 21/04/2023 (a real calendar date)"]
+    with factory() as session:
+        assert get_quarantined(session, quarantined["A"]).resolved_at is not None
+        assert session.scalar(select(Response.external_id).where(Response.external_id == "A")) == "A"
+        assert "[edited by hand: 'How safe do you feel in your neighbourhood during the day?' was '9', now '4']" in \
+            get_quarantined(session, quarantined["A"]).reason
+
+
+def test_duplicate_id_is_retried_only_when_named(factory, config, quarantined):
+    result = retry_quarantined(factory, config, ids=(quarantined["C"],))
+    assert result.n_stored == 1
+    with factory() as session:
+        stored = session.scalar(select(Response).where(Response.external_id == "C"))
+        assert stored.raw["Date submitted"] == "22/04/2023"
+
+
+def test_fixing_an_unknown_field_lists_the_fields(factory, quarantined):
+    with transaction(factory) as session, pytest.raises(KeyError, match=r"has no field 'Age'; its fields are 'Respondent ID', 'Date submitted'"):
+        fix_quarantined(session, quarantined["A"], "Age", "30")
+
+
+def test_unknown_quarantine_id_is_named(factory, quarantined):
+    with factory() as session, pytest.raises(LookupError, match=r"there is no quarantined record 999"):
+        get_quarantined(session, 999)
