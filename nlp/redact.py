@@ -63,6 +63,7 @@ _HANDLE_CUE_RE = re.compile(
     re.I,
 )
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
+_DIGIT_RE = re.compile(r"\d")
 _CUE_RE = re.compile(
     r"\b(?:called|named|call(?:s|ed)?\s+(?:him|her)|name\s+is|name's|names|known\s+as|goes\s+by|nicknamed|"
     r"(?:my|his|her|our|their|your)\s+(?:neighbou?rs?|mate|friend|bf|gf|boyfriend|girlfriend|brother|"
@@ -167,6 +168,8 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
         spans += _spans(_EMAIL_RE, text, "email")
         spans += _spans(_HANDLE_RE, text, "handle")
     spans += _spans(_HANDLE_CUE_RE, text, "handle", group=1)
+    if not _DIGIT_RE.search(text):  # every remaining pattern needs a digit
+        return spans
     spans += [span for span in _spans(_PHONE_RE, text, "phone") if _is_phone(span.text)]
     spans += _spans(_POSTCODE_RE, text, "postcode")
     spans += [span for span in _spans(_ADDRESS_RE, text, "address") if _is_street(span.text)]
@@ -221,10 +224,10 @@ def _find_names(text: str, names: frozenset[str], taken: list[RedactedSpan]) -> 
 def _is_name(text: str, words: list[re.Match[str]], index: int, names: frozenset[str]) -> bool:
     word = words[index].group().removesuffix("'s")
     lower = word.lower()
-    if lower in _NOT_NAMES or _is_place(words, index):
+    is_capital = word[0].isupper()
+    if not (is_capital or lower in names) or lower in _NOT_NAMES or _is_place(words, index):
         return False
     after_cue = bool(_CUE_RE.search(text[max(0, words[index].start() - 40) : words[index].start()]))
-    is_capital = word[0].isupper()
     if after_cue or (is_capital and _follows_name(text, words, index)):
         return lower in names or (is_capital and lower not in STOP_WORDS)
     if lower not in names or lower in _CUE_ONLY:

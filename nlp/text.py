@@ -31,6 +31,7 @@ _LOOKUPS_DIR = Path(spacy_lookups_data.__file__).parent / "data"
 _TAG_RE = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{1,500}>", re.I | re.S)
 _MOJIBAKE_RE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u2018-\u203a\u20ac\u0152-\u0178]")
 _SPACE_RE = re.compile(r"\s+")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 # Everyday words, slang and local names the lemma table lacks; they count as English.
@@ -180,9 +181,10 @@ def prepare_text(text: str | bytes | None, *, max_chars: int = MAX_CHARS) -> Pre
     """
     original = _decode(text)
     repaired = repair_mojibake(original)
-    without_tags = _TAG_RE.sub(" ", repaired)
-    cleaned = html.unescape(without_tags)
-    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t\u200d")
+    without_tags = _TAG_RE.sub(" ", repaired) if "<" in repaired else repaired
+    cleaned = html.unescape(without_tags) if "&" in without_tags else without_tags
+    if not cleaned.isascii() or _CONTROL_RE.search(cleaned):
+        cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t\u200d")
     cleaned = _SPACE_RE.sub(" ", cleaned.translate(_APOSTROPHES)).strip()
     was_truncated = len(cleaned) > max_chars
     if was_truncated:

@@ -43,7 +43,9 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     from service.access import init_access
     from service.errors import register_error_handlers
     from service.limits import init_limits
+    from service.security import init_security
 
+    init_security(app)  # headers, proxy trust, cookie flags (issue 8)
     init_limits(app)
     init_access(app)
     _register_blueprints(app)
@@ -77,6 +79,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (dashboard, representativeness, voices, review, admin, api):
         app.register_blueprint(module.blueprint)
+    # The audit log page for admins (issue 8).
+    from service.views import audit
+
+    app.register_blueprint(audit.blueprint)
 
 
 def instance_folder(config: Config) -> Path:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import ROLES, User
+from service.passwords import check_password
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 12
@@ -35,6 +36,7 @@ def add_user(session: Session, email: str, name: str, role: str, password: str) 
         raise ValueError(f"e-mail {email!r} is not an e-mail address")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD}")
+    check_password(password)  # a common or guessable password is refused too (issue 8)
     if session.scalar(select(User).where(User.email == email)):
         raise ValueError(f"a user with e-mail {email!r} already exists")
     user = User(email=email, name=name, role=role, password_hash=hash_password(password))

@@ -146,12 +146,12 @@ def ingest(ctx: _Context, source: str | None, everything: bool) -> None:
 
     On a terminal a long run shows its progress (rows, rate, time left); otherwise it logs quietly.
     """
-    from service.cli_ingest import run_ingest_command
+    from service.cli_ingest import run_ingest_command, sessions_for
 
     if not source and not everything:
         raise click.UsageError("name a SOURCE (one of: " + ", ".join(s.key for s in ctx.config.sources) + ") or use --all")
     try:
-        reports = run_ingest_command(ctx.sessions(), ctx.config, None if everything else source)
+        reports = run_ingest_command(sessions_for(ctx), ctx.config, None if everything else source)
     except (ConfigError, IngestError, DatabaseError) as error:
         raise click.ClickException(str(error)) from None
     for report in reports:
@@ -224,3 +224,13 @@ main.add_command(quarantine)
 from service.cli_weights import weights  # noqa: E402  (file-in/file-out weighting: voice weights rake|poststratify|report)
 
 main.add_command(weights)
+
+from service.cli_trust import COMMANDS as _TRUST_COMMANDS  # noqa: E402  (issue 8: retention, erase, backup, restore)
+
+for _command in _TRUST_COMMANDS:
+    main.add_command(_command)
+
+from service.cli_reports import briefing, export  # noqa: E402  (issue 7: voice briefing, voice export sna)
+
+main.add_command(briefing)
+main.add_command(export)

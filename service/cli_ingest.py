@@ -12,10 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Config
-from service.db import DatabaseError, transaction
+from service.db import DatabaseError, make_engine, make_session_factory, transaction
 from service.models import Source
 
 logger = logging.getLogger(__name__)
+
+
+def sessions_for(ctx: Any) -> sessionmaker[Session]:
+    """Sessions on the configured database; the engine is disposed when the command ends."""
+    engine = make_engine(ctx.config.database.url)
+    click.get_current_context().call_on_close(engine.dispose)
+    return make_session_factory(engine)
 
 
 def run_ingest_command(factory: sessionmaker[Session], config: Config, source: str | None) -> list[Any]:
@@ -112,7 +119,7 @@ def quarantine_retry(ctx: Any, source: str | None, ids: tuple[int, ...]) -> None
     from service.quarantine import retry_quarantined
 
     try:
-        result = retry_quarantined(ctx.sessions(), ctx.config, source, ids)
+        result = retry_quarantined(sessions_for(ctx), ctx.config, source, ids)
     except DatabaseError as error:
         raise click.ClickException(str(error)) from None
     for reason in result.reasons:
@@ -121,7 +128,8 @@ def quarantine_retry(ctx: Any, source: str | None, ids: tuple[int, ...]) -> None
 
 
 def _session(ctx: Any, commit: bool = False) -> Any:
-    return transaction(ctx.sessions()) if commit else ctx.sessions()()
+    factory = sessions_for(ctx)
+    return transaction(factory) if commit else factory()
 
 
 def _or_fail(function: Any, *args: Any) -> Any:

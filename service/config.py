@@ -40,6 +40,10 @@ class AppConfig:
     session_minutes: int
     log_level: str
     secret_key: str = field(repr=False, default="")
+    # Trust (issue 8): trust X-Forwarded-For/-Proto/-Host from one reverse proxy, and send
+    # session cookies only over HTTPS.
+    behind_proxy: bool = False
+    secure_cookies: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,38 @@ class FormConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    """The ``[reports]`` section: quarterly briefings and the SNA export (issue 7)."""
+
+    min_cell: int = 10
+    max_quotes: int = 6
+    youth_max_age: int = 24
+    scheduled_formats: tuple[str, ...] = ("pdf",)
+
+
+RETENTION_PERIODS = ("original_text_months", "raw_record_months", "quarantine_months", "archive_months")
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    """The ``[retention]`` section: how long personal data is kept (issue 8; see docs/security.md).
+
+    ``sources`` maps a source key to its own ``original_text_months`` / ``raw_record_months``.
+    """
+
+    original_text_months: int = 24
+    raw_record_months: int = 24
+    quarantine_months: int = 6
+    archive_months: int = 36
+    schedule: str = ""
+    sources: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def months(self, source_key: str, period: str) -> int:
+        """The months ``period`` lasts for ``source_key`` (its override, else the default)."""
+        return self.sources.get(source_key, {}).get(period, getattr(self, period))
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One ``[sources.KEY]`` section: a configured connector and its mapping."""
 
@@ -114,6 +150,8 @@ class Config:
     analysis: AnalysisConfig
     sources: tuple[SourceConfig, ...]
     form: FormConfig = field(default_factory=FormConfig)
+    reports: ReportsConfig = field(default_factory=lambda: ReportsConfig())
+    retention: RetentionConfig = field(default_factory=lambda: RetentionConfig())
 
     def source(self, key: str) -> SourceConfig:
         """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
@@ -152,7 +190,8 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     sources = tuple(_read_source(reader, key, table, file.parent) for key, table in sections["sources"].items())
     return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
-                  form=_read_form(reader, raw, sources))
+                  form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
+                  retention=_read_retention(reader, raw, sources))
 
 
 VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
@@ -171,6 +210,46 @@ def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig
         reader.fail("analysis.weight_cap", None if cap is _MISSING else cap, "0 (no trimming) or a number from 1.5 to 100")
     return AnalysisConfig(**lists, weight_cap=float(cap), model_dir=_resolve(base, reader.text(table, "analysis", "model_dir")),
                           schedule=reader.text(table, "analysis", "schedule", allow_empty=True))
+
+
+def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:
+    """Read ``[reports]`` (optional: a config without it gets the defaults)."""
+    table = raw.get("reports", {})
+    if not isinstance(table, dict):
+        reader.fail("reports", table, "a table")
+    reader.only(table, "reports", ("min_cell", "max_quotes", "youth_max_age", "scheduled_formats"))
+    formats = tuple(reader.strings(table, "reports", "scheduled_formats")) if "scheduled_formats" in table else ("pdf",)
+    if any(f not in ("pdf", "docx", "html") for f in formats):
+        reader.fail("reports.scheduled_formats", list(formats), "a list drawn from pdf, docx, html")
+    return ReportsConfig(
+        min_cell=reader.integer(table, "reports", "min_cell", low=1, high=1000, default=10),
+        max_quotes=reader.integer(table, "reports", "max_quotes", low=0, high=6, default=6),
+        youth_max_age=reader.integer(table, "reports", "youth_max_age", low=11, high=30, default=24),
+        scheduled_formats=formats,
+    )
+
+
+def _read_retention(reader: "_Reader", raw: dict, sources: tuple["SourceConfig", ...]) -> RetentionConfig:
+    """Read ``[retention]`` (optional: a config without it keeps the defaults)."""
+    table = raw.get("retention", {})
+    if not isinstance(table, dict):
+        reader.fail("retention", table, "a table")
+    reader.only(table, "retention", (*RETENTION_PERIODS, "schedule", "sources"))
+    values = {key: reader.integer(table, "retention", key, low=1, high=1200, default=getattr(RetentionConfig, key))
+              for key in RETENTION_PERIODS}
+    overrides = table.get("sources", {})
+    if not isinstance(overrides, dict):
+        reader.fail("retention.sources", overrides, "tables [retention.sources.KEY]")
+    known = {s.key for s in sources}
+    per_source: dict[str, dict[str, int]] = {}
+    for key, override in overrides.items():
+        where = f"retention.sources.{key}"
+        if key not in known or not isinstance(override, dict):
+            reader.fail(where, override, f"a table for a configured source ({', '.join(sorted(known))})")
+        reader.only(override, where, RETENTION_PERIODS[:2])
+        per_source[key] = {k: reader.integer(override, where, k, low=1, high=1200) for k in override}
+    return RetentionConfig(**values, schedule=reader.text(table, "retention", "schedule", allow_empty=True, default=""),
+                           sources=per_source)
 
 
 def _read_limits(reader: "_Reader", table: dict) -> LimitsConfig:
@@ -219,7 +298,7 @@ def _read_form(reader: "_Reader", raw: dict, sources: tuple[SourceConfig, ...]) 
 
 
 def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: Path) -> AppConfig:
-    keys = ("council_name", "borough", "instance_path", "session_minutes", "log_level")
+    keys = ("council_name", "borough", "instance_path", "session_minutes", "log_level", "behind_proxy", "secure_cookies")
     reader.table({"app": table}, "", ("app",))
     reader.only(table, "app", keys)
     borough = reader.text(table, "app", "borough")
@@ -235,6 +314,8 @@ def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: 
         session_minutes=reader.integer(table, "app", "session_minutes", low=1, high=24 * 60),
         log_level=level,
         secret_key=environ.get("VOICE_SECRET_KEY", ""),
+        behind_proxy=reader.boolean(table, "app", "behind_proxy", default=False),
+        secure_cookies=reader.boolean(table, "app", "secure_cookies", default=False),
     )
 
 
@@ -426,6 +507,12 @@ class _Reader:
             raise ConfigError(f"{self.file}: key {where}.{key} is missing; expected a whole number from {low} to {high}")
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(f"{where}.{key}", value, f"a whole number from {low} to {high}")
+        return value
+
+    def boolean(self, table: dict, where: str, key: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"{where}.{key}", value, "true or false")
         return value
 
     def strings(self, table: dict, where: str, key: str) -> list[str]:

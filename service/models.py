@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -383,3 +383,79 @@ class ApiClient(Base):
 
 # The dashboard counts responses per site within a period (revision 0006).
 Index("ix_responses_site_submitted", Response.site_id, Response.submitted_at)
+
+
+# --- Briefings and SNA export (issue 7; revision 0005): the actions log and the report archive. --
+
+
+class Action(Base):
+    """"You said, we did": what the partnership did about a topic or a site residents raised.
+
+    ``quarter`` is the quarter whose briefing raised it (``2024Q1``); the next quarter's
+    briefing shows it back to the meeting with its status.
+    """
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(6), index=True)
+    topic: Mapped[str | None] = mapped_column(String(60))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    ward: Mapped[str | None] = mapped_column(String(12))
+    you_said: Mapped[str] = mapped_column(Text)
+    we_did: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="planned")  # planned, in_progress, done
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportFile(Base):
+    """A generated briefing or export, kept byte for byte with the fingerprint of its inputs."""
+
+    __tablename__ = "report_files"
+    __table_args__ = (Index("ix_report_files_kind_created", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # briefing, sna
+    format: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    origin: Mapped[str] = mapped_column(String(20), default="cli")  # cli, web, scheduler
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- end of issue 7 block ------------------------------------------------------------------------
+
+
+# --- Trust: audit log (issue 8; revision 0007). -------------------------------------------------
+# Append-only: no code updates or deletes these rows, and revision 0007 adds database triggers
+# that refuse UPDATE and DELETE on the table (PostgreSQL and SQLite). Write with service.audit.record.
+
+
+class AuditEvent(Base):
+    """One thing a person or the system did that a data protection officer may need to see later.
+
+    ``actor`` is ``"user:<id> <email>"``, ``"api:<client name>"`` or ``"system"``; ``detail``
+    never holds free text or answers, only ids, counts and settings.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(250))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(250), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- end of issue 8 block ------------------------------------------------------------------------

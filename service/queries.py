@@ -48,8 +48,9 @@ class ResponseFilter:
         """Read filters from query parameters; ``group`` is ``variable:level`` (e.g. ``sex:female``)."""
         values = {k: (args.get(k) or "").strip() or None for k in ("source", "period", "ward", "site")}
         period = values["period"]
-        if period and period != "all" and not _PERIOD.match(period):
-            raise FilterError(f"period {period!r} is not a year or quarter; use e.g. 2024 or 2024Q1")
+        match = _PERIOD.match(period or "")
+        if period and period != "all" and not (match and 2000 <= int(match.group(1)) <= 2099):
+            raise FilterError(f"period {period!r} is not a year or quarter from 2000 to 2099; use e.g. 2024 or 2024Q1")
         variable = level = None
         group = (args.get("group") or "").strip()
         if group:

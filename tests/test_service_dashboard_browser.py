@@ -3,6 +3,8 @@ takes screenshots (test-artifacts/) and runs axe-core: no serious or critical vi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser import chromium_page, needs_chromium, screenshot, serious_violations, serve
@@ -21,8 +23,8 @@ def test_browser_admin_visits_every_page_filters_and_downloads_csv(app):
         page.goto(f"{base}/sign-in")
         page.fill("input[name=email]", "admin@example.org")
         page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/**")
+        page.click("main form button")
+        page.wait_for_load_state()
         problems = {}
         for name, path in PAGES:
             page.goto(base + path)
@@ -40,6 +42,6 @@ def test_browser_admin_visits_every_page_filters_and_downloads_csv(app):
         screenshot(page, "dashboard-overview-filtered")
         with page.expect_download() as info:
             page.click("#figure-weekly a[download]")
-        text = open(info.value.path(), encoding="utf-8").read()
+        text = Path(info.value.path()).read_text(encoding="utf-8")
         assert text.splitlines()[0].startswith("Week,")
         assert sum(float(x) for line in text.splitlines()[1:] for x in line.split(",")[1:] if x) == 2.0

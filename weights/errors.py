@@ -8,13 +8,13 @@ otherwise it is reported on the result (``converged=False``).
 from __future__ import annotations
 
 __all__ = [
-    "WeightingError",
     "CensusDataError",
-    "MissingMarginError",
-    "EmptyCategoryError",
-    "UnknownCategoryError",
-    "MissingDemographicsError",
     "ConvergenceError",
+    "EmptyCategoryError",
+    "MissingDemographicsError",
+    "MissingMarginError",
+    "UnknownCategoryError",
+    "WeightingError",
 ]
 
 

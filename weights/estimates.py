@@ -21,7 +21,6 @@ with ``n - 1`` draws per replicate; each replicate's weights are raked again to 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,14 +107,17 @@ def _variance(r: np.ndarray) -> np.ndarray:
     return n / (n - 1) * (centred ** 2).sum(axis=0)
 
 
-def _prepare(frame: pd.DataFrame, column: str, result: WeightsLike) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def _prepare(frame: pd.DataFrame, column: str, result: WeightsLike) -> tuple[pd.Series, np.ndarray, CalibrationDesign]:
+    if result.design is None:
+        raise ValueError("the weighting result carries no design information; pass the result of rake(), "
+                         "rake_bounded() or poststratify()")
     if column not in frame.columns:
         raise KeyError(f"column {column!r} is not in the frame (columns: {list(frame.columns)!r})")
     if not frame.index.equals(result.weights.index):
         raise ValueError("the frame's index differs from the weights' index; pass the frame that was weighted")
     used = result.weights.notna().to_numpy()
     values = frame.loc[used, column]
-    return values, result.weights.to_numpy()[used], used
+    return values, result.weights.to_numpy()[used], result.design
 
 
 def estimate_proportions(
@@ -133,7 +135,7 @@ def estimate_proportions(
     Blank and ``not_stated`` answers are counted in ``n_not_answered`` and left out of the
     base, with the design kept as R's ``na.rm=TRUE`` does.
     """
-    values, w, _ = _prepare(frame, column, result)
+    values, w, design = _prepare(frame, column, result)
     text = values.astype("string")
     answered = (text.notna() & (text != not_stated)).to_numpy()
     levels = sorted(text[answered].unique())
@@ -143,7 +145,7 @@ def estimate_proportions(
     wa = w * answered
     weighted = onehot.T @ wa / wa.sum()
     z = wa[:, None] * (onehot - weighted) / wa.sum()
-    se = np.sqrt(_variance(linearised_residuals(z, result.design, w)))
+    se = np.sqrt(_variance(linearised_residuals(z, design, w)))
     n = onehot.sum(axis=0).astype(int)
     table = pd.DataFrame({"level": levels, "n": n, "base_n": int(answered.sum()),
                           "unweighted": n / max(answered.sum(), 1), "weighted": weighted})
@@ -166,14 +168,14 @@ def estimate_mean(
     replicates: ReplicateWeights | None = None,
 ) -> EstimateResult:
     """Unweighted and weighted mean of numeric ``column``, with linearised (and bootstrap) CIs."""
-    values, w, _ = _prepare(frame, column, result)
+    values, w, design = _prepare(frame, column, result)
     y = pd.to_numeric(values, errors="coerce").to_numpy(float)
     answered = ~np.isnan(y)
     y0 = np.where(answered, y, 0.0)
     wa = w * answered
     mean = float(wa @ y0 / wa.sum())
     z = (wa * (y0 - mean) / wa.sum())[:, None]
-    se = np.sqrt(_variance(linearised_residuals(z, result.design, w)))
+    se = np.sqrt(_variance(linearised_residuals(z, design, w)))
     table = pd.DataFrame({"level": ["mean"], "n": [int(answered.sum())], "base_n": [int(answered.sum())],
                           "unweighted": [float(y[answered].mean())], "weighted": [mean]})
     table = _with_ci(table, se, confidence)

@@ -283,9 +283,9 @@ def build_margins(
     control = census.control_total * in_range / ts009_total
     upper = f"{min_age}+" if max_age is None else f"{min_age}-{max_age}"
     description = f"{census.borough} residents aged {upper}"
-    caveats = [f"Control total {control:,.1f} = TS001 {census.control_total:,} x share of TS009 aged {upper} "
-               f"({in_range:,.0f} of {ts009_total:,.0f}); every margin is rescaled to it (ONS perturbation "
-               "makes table totals differ)."]
+    caveats = [(f"Control total {control:,.1f} = TS001 {census.control_total:,} x share of TS009 aged {upper} "
+                f"({in_range:,.0f} of {ts009_total:,.0f}); every margin is rescaled to it (ONS perturbation "
+                "makes table totals differ).")]
     parts: list[pd.DataFrame] = []
     adjustments: list[MarginAdjustment] = []
     for variable in variables:

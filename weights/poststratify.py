@@ -117,8 +117,8 @@ def poststratify(
                        minlength=len(table))
     pop = table["population"].to_numpy(float)
     for i in np.flatnonzero((pop <= 0) & (n > 0)):
-        raise UnknownCategoryError(f"{int(n[i])} respondent(s) in cell {_cell_name(table, names, i)} which has "
-                                   "no population", names[0], _cell_name(table, names, i))
+        name = _cell_name(table, names, int(i))
+        raise UnknownCategoryError(f"{int(n[i])} respondent(s) in cell {name} which has no population", names[0], name)
     group, collapsed = _collapse(table, names, n, pop, min_respondents, collapse_order or names)
     empty = np.flatnonzero((np.bincount(group, weights=pop) > 0) & (np.bincount(group, weights=dsum) == 0))
     if len(empty):

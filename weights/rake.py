@@ -271,7 +271,7 @@ def rake(
                 result.n_used, list(targets), result.converged, n_iter, result.max_gap)
     if strict and not result.converged:
         worst = result.margins_achieved.assign(rel=lambda t: (t["gap"] / t["target"]).abs())
-        row = worst.loc[worst["rel"].idxmax()]
+        row = worst.iloc[int(np.argmax(worst["rel"].to_numpy()))]
         raise ConvergenceError(
             f"raking did not converge in {n_iter} sweeps: variable {row['variable']!r} level "
             f"{row['level']!r} is {row['rel']:.2e} from its target (tol {tol:g}); raise max_iter, "

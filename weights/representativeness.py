@@ -180,16 +180,17 @@ def _describe(variable: str, level: str, label: str) -> str:
 
 def _summary(variable: str, table: pd.DataFrame, n_not_stated: int, n_all: int) -> tuple[str, ...]:
     lines = []
-    for row in table.itertuples(index=False):
-        who = _describe(variable, str(row.level), str(row.label))
-        head = (f"{who} are {row.sample_pct:.0f}% of respondents (n={row.n} of {row.base_n}) and "
-                f"{row.population_pct:.0f}% of residents")
-        if row.population_pct == 0:
-            lines.append(f"{who}: {row.n} respondent(s) in a category with no population in the margins.")
-        elif row.responses_needed > 0 and row.representation_index < 0.8:
-            lines.append(f"{head}: about {row.responses_needed} more responses from this group would close the gap.")
-        elif row.representation_index > 1.25:
-            lines.append(f"{head}: over-represented (index {row.representation_index:.2f}).")
+    for rec in table.to_dict("records"):
+        who = _describe(variable, str(rec["level"]), str(rec["label"]))
+        index, needed = float(rec["representation_index"]), int(rec["responses_needed"])
+        head = (f"{who} are {rec['sample_pct']:.0f}% of respondents (n={rec['n']} of {rec['base_n']}) and "
+                f"{rec['population_pct']:.0f}% of residents")
+        if rec["population_pct"] == 0:
+            lines.append(f"{who}: {rec['n']} respondent(s) in a category with no population in the margins.")
+        elif needed > 0 and index < 0.8:
+            lines.append(f"{head}: about {needed} more responses from this group would close the gap.")
+        elif index > 1.25:
+            lines.append(f"{head}: over-represented (index {index:.2f}).")
     if n_not_stated:
         lines.append(f"{variable}: {n_not_stated} of {n_all} respondents ({100 * n_not_stated / n_all:.0f}%) "
                      "did not state it; they are left out of the shares above.")

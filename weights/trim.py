@@ -197,7 +197,9 @@ def rake_bounded(
                     n_iter=n_iter, max_gap=gap, missing=missing, bounds=(lo, hi),
                     n_at_bounds=int(cells.counts[at_bounds].sum()))
     # variance needs the starting weights the bounds refer to (design weights x scale)
-    result = replace(result, design=replace(result.design, design_weights=result.design.design_weights * scale))
+    if result.design is not None:
+        design = replace(result.design, design_weights=result.design.design_weights * scale)
+        result = replace(result, design=design)
     if strict and not result.converged:
         raise ConvergenceError(f"bounded raking with bounds {bounds!r} did not converge in {n_iter} iterations "
                                f"(max misfit {gap:.2e}); the bounds may be too tight for these margins",

@@ -31,9 +31,9 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
-from data import VARIABLES, make, save  # noqa: E402
+from data import VARIABLES, make, save
 
-from weights import bootstrap_replicates, build_margins, load_census, rake  # noqa: E402
+from weights import bootstrap_replicates, build_margins, load_census, rake
 
 BANDS = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-79", "80-84", "85+"]
 
@@ -85,9 +85,9 @@ def main() -> None:
             save(folder, codes, margins)
             cat = pd.DataFrame({v: pd.Categorical.from_codes(codes[v], list(margins[v])) for v in VARIABLES})
             text = cat.astype(str)
-            ours = measure(lambda: rake(cat, margins, tol=1e-12).weights.to_numpy(), args.repeat)
-            ours_text = measure(lambda: rake(text, margins, tol=1e-12).weights.to_numpy(), args.repeat)
-            ip = measure(lambda: run_ipfn(codes, margins), 1 if n > 100_000 else args.repeat)
+            ours = measure(lambda cat=cat: rake(cat, margins, tol=1e-12).weights.to_numpy(), args.repeat)
+            ours_text = measure(lambda text=text: rake(text, margins, tol=1e-12).weights.to_numpy(), args.repeat)
+            ip = measure(lambda codes=codes: run_ipfn(codes, margins), 1 if n > 100_000 else args.repeat)
             r_out = folder / "r.f64"
             r = subprocess_json(["Rscript", str(HERE / "peer_r.R"), str(folder), str(n), str(r_out)])
             r_w = np.fromfile(r_out, dtype="<f8")
@@ -98,7 +98,7 @@ def main() -> None:
                 b["value"] = np.load(b_out) * (ours["value"].sum() / np.load(b_out).sum())
                 result["balance"] = b
             for name, res in result.items():
-                w = res["value"] if "value" in res else r_w
+                w = res.get("value", r_w)
                 agree = float(np.max(np.abs(w / r_w - 1)))
                 rows.append((n, name, res["seconds"], res["cpu_seconds"], res["peak_mb"], agree))
         boot = measure(lambda: bootstrap_replicates(text.iloc[:10_000], rake(text.iloc[:10_000], margins),

@@ -6,10 +6,10 @@ import logging
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from service import get_session
+from service import audit, get_session
 from service.access import STAFF, allow, lockout_until, public
 from service.auth import verify_password
 from service.limits import limiter
@@ -49,19 +49,31 @@ def _check(email: str, password: str) -> tuple[User | None, str | None]:
     now = datetime.now(timezone.utc)
     wrong = "The e-mail address or password is not right. Check them and try again."
     if user is None or not user.is_active:
+        _record_failure(db, user, email, "unknown_or_inactive")
         return None, wrong
     if user.locked_until and user.locked_until > now:
+        _record_failure(db, user, email, "locked", locked=True)
         return None, f"This account is locked after repeated failed sign-ins until {user.locked_until:%H:%M} UTC. Try again then, or ask an admin."
     if not verify_password(user.password_hash, password):
         user.failed_sign_ins += 1
         user.locked_until = lockout_until(user.failed_sign_ins, now)
-        db.commit()
+        _record_failure(db, user, email, "wrong_password", locked=user.locked_until is not None)
         logger.warning("failed sign-in for user %s (%d in a row)", user.id, user.failed_sign_ins)
         return None, wrong
     user.failed_sign_ins = 0
     user.locked_until = None
+    audit.record(db, "sign_in", actor=audit.actor_of(user), target=f"user:{user.id}", address=request.remote_addr)
     db.commit()
     return user, None
+
+
+def _record_failure(db, user: User | None, email: str, reason: str, locked: bool = False) -> None:
+    """Log a failed sign-in (never the password typed) and commit it with the failure count."""
+    target = f"user:{user.id}" if user is not None else ("email:" + email if "@" in email and " " not in email else "")
+    detail = {"reason": reason, **({"failures": user.failed_sign_ins, "locked": locked} if user is not None else {})}
+    actor = audit.actor_of(user) if user is not None else "anonymous"
+    audit.record(db, "sign_in_failed", actor=actor, target=target, detail=detail, address=request.remote_addr)
+    db.commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -74,6 +86,9 @@ def _safe_next(target: str | None) -> str:
 @allow(*STAFF)
 def sign_out():
     """End the staff session."""
+    db = get_session()
+    audit.record(db, "sign_out", actor=audit.actor_of(g.user), target=f"user:{g.user.id}", address=request.remote_addr)
+    db.commit()
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in"))

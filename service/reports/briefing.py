@@ -1,0 +1,224 @@
+"""The quarterly briefing for the police-led community meetings (Havering strategy, Objective 5).
+
+Who we heard from; how safe people feel and where not; what would make them feel safer (young
+people beside adults); a few redacted quotes; "you said, we did"; and a methods box. Built as a
+:class:`~service.reports.document.Document` so HTML, PDF and DOCX say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.analyses import quarter_bounds
+from service.config import Config
+from service.models import Action, Site
+from service.queries import ward_names
+from service.reports import measures, queries
+from service.reports.document import Block, Document
+from service.reports.figures import Bar, bar_chart
+from service.reports.text import SYNTHETIC_NOTE, VARIABLE_NAMES, number, percent, share_text, weighted_text
+
+
+@dataclass(frozen=True)
+class BriefingRequest:
+    """What to brief on: a quarter (``2024Q1``), optionally one ward (code) and a youth focus."""
+
+    quarter: str
+    ward: str | None = None
+    youth: bool = False
+
+
+def previous_quarter(label: str) -> str:
+    """The quarter before ``label`` (``2024Q1`` -> ``2023Q4``)."""
+    year, q = int(label[:4]), int(label[-1])
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
+def briefing_snapshot(session: Session, config: Config, request: BriefingRequest, quarter: str) -> queries.Snapshot:
+    """The responses a briefing reads for ``quarter``: by ward (home or QR site) and youth when asked."""
+    start, end = quarter_bounds(quarter)
+    snap = queries.load_snapshot(session, None, start, end)
+    frame = snap.frame
+    if request.ward:
+        site_wards = dict(session.execute(select(Site.code, Site.ward)).all())
+        frame = frame[(frame["ward"] == request.ward) | (frame["site"].map(site_wards) == request.ward)]
+    if request.youth:
+        frame = frame[queries.is_young(frame, config.reports.youth_max_age) == True]  # noqa: E712
+    return queries.Snapshot(frame.reset_index(drop=True), snap.weighting_runs, snap.topics_run, snap.snapshot_at,
+                            snap.fingerprint + ("|" + request.ward if request.ward else "") + ("|youth" if request.youth else ""))
+
+
+def build_briefing(session: Session, config: Config, request: BriefingRequest) -> tuple[Document, queries.Snapshot]:
+    """The briefing document and the snapshot it read (for the archive fingerprint)."""
+    from service.store import has_synthetic
+
+    snap = briefing_snapshot(session, config, request, request.quarter)
+    before = briefing_snapshot(session, config, request, previous_quarter(request.quarter)).frame
+    wards = ward_names(config.app.borough)
+    names, wordings = queries.source_names(session), queries.question_wordings(session)
+    focus = " - ".join(x for x in (wards.get(request.ward, request.ward) if request.ward else "",
+                                   "young people's focus" if request.youth else "") if x)
+    doc = Document(f"Community safety briefing, {request.quarter}" + (f": {focus}" if focus else ""),
+                   f"{config.app.council_name} - for the police-led community meeting. What residents told us this quarter.")
+    if has_synthetic(session):
+        doc.add("note", SYNTHETIC_NOTE)
+    frame, min_cell = snap.frame, config.reports.min_cell
+    if frame.empty:
+        doc.add("paragraph", f"No responses were received for {request.quarter} with these choices.")
+    else:
+        _who(doc, session, frame, names, wards, min_cell, bool(request.ward))
+        _safety(doc, session, frame, before, names, wordings, min_cell)
+        _topics(doc, frame, names, config)
+        _quotes(doc, frame, names, config)
+    _actions(doc, session, request)
+    _methods(doc, snap, names, min_cell)
+    return doc, snap
+
+
+def _count(n: int, min_cell: int) -> str:
+    """A count, or "fewer than 10" when it is small enough to point at people."""
+    return number(n) if n >= min_cell else f"fewer than {min_cell}"
+
+
+def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, wards: dict, min_cell: int, is_ward: bool) -> None:
+    doc.add("heading", "Who we heard from")
+    counts = frame.groupby("source").size()
+    doc.add("paragraph", f"{_count(len(frame), min_cell)} responses this quarter: " + "; ".join(
+        f"{names.get(k, k)} {_count(n, min_cell)}" for k, n in counts.items()) + ".")
+    profile = measures.profile_table(session, frame, min_cell, wards, names, ("age_band", "sex", "ethnic_group"))
+    rows = tuple((f"{VARIABLE_NAMES[r.variable]}: {r.label}", r.channel, share_text({"pct": r.pct, "n": r.n, "base_n": r.base_n,
+                  "suppressed": r.suppressed}, min_cell), percent(r.census_pct)) for r in profile.itertuples())
+    short = measures.under_represented(profile, limit=4)
+    caveat = [f"{r.label} ({r.channel}): {percent(r.pct) if not r.suppressed else f'fewer than {min_cell} respondents'} of "
+              f"respondents against {percent(r.census_pct)} of residents; about {number(r.responses_needed if r.responses_needed == r.responses_needed else r.expected_n)} "
+              "more responses from this group would close the gap." for r in short.itertuples()]
+    doc.add("paragraph", "These are the people who chose to answer, not a random sample. They do not mirror the borough: "
+            + ("the groups furthest from their Census share are listed below." if caveat else "no group is far from its Census share.")
+            + (" Census shares are for the whole borough, not this ward." if is_ward else ""))
+    if caveat:
+        doc.add("bullets", items=tuple(caveat))
+    doc.add("table", "Respondents against Census 2021 (among those who stated it)",
+            header=("Group", "Channel", "Respondents", "Residents"), rows=rows[:24])
+
+
+def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.DataFrame, names: dict, wordings: dict,
+            min_cell: int) -> None:
+    doc.add("heading", "How safe people feel, and where they do not")
+    now = measures.safety_table(frame, wordings, names, min_cell)
+    prev = measures.safety_table(before, wordings, names, min_cell) if not before.empty else now.iloc[0:0]
+    prev_pct = {(r.source, r.question): r.pct for r in prev.itertuples()}
+    rows, bars = [], []
+    for r in now.itertuples():
+        old = prev_pct.get((r.source, r.question))
+        change = "no figure last quarter" if old is None or old != old or r.suppressed else f"{r.pct - old:+.0f} points (was {percent(old)})"
+        rows.append((r.wording, r.group, share_text(r._asdict(), min_cell), weighted_text(r._asdict()) or "not weighted", change))
+        bars.append(Bar(f"{r.group}: {r.question.replace('safe_', '').replace('_', ' ')}", "weighted" if r.weighted_pct == r.weighted_pct else "unweighted",
+                        None if r.suppressed else (r.weighted_pct if r.weighted_pct == r.weighted_pct else r.pct),
+                        r.weighted_ci_low if r.weighted_pct == r.weighted_pct else None, r.weighted_ci_high if r.weighted_pct == r.weighted_pct else None))
+    if bars:
+        svg, png = bar_chart(bars, "Share feeling unsafe, with 95% intervals")
+        doc.add("figure", "Share feeling unsafe (answers 1-2 of 5, or 'Unsafe'); weighted where the channel has weights.", svg=svg, png=png)
+    doc.add("table", "Feeling unsafe, by question", header=("Question", "Channel", "Unsafe", "Weighted", "Since last quarter"),
+            rows=tuple(rows))
+    sites = measures.site_table(frame, dict(session.execute(select(Site.code, Site.name)).all()), min_cell)
+    if len(sites):
+        before_sites = measures.site_table(before, {}, min_cell) if not before.empty else sites.iloc[0:0]
+        old = {r.group: r.pct for r in before_sites.itertuples()}
+        doc.add("table", "Feeling unsafe at QR-code sites (unweighted)", header=("Site", "Unsafe here", "Last quarter"),
+                rows=tuple((r.site, share_text(r._asdict(), min_cell), percent(old.get(r.group))) for r in sites.head(8).itertuples()))
+
+
+def _topics(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> None:
+    from service.reports.sna import _topic_labels
+
+    min_cell, labels = config.reports.min_cell, _topic_labels()
+    doc.add("heading", "What would make people feel safer")
+    named = frame.assign(channel=frame["source"].map(lambda k: names.get(k, k)))
+    table = measures.topic_table(named, "channel", labels, min_cell)
+    rows = []
+    for channel, part in table.groupby("group"):
+        for r in part.head(4).itertuples():
+            rows.append((r.label, channel, share_text(r._asdict(), min_cell), weighted_text(r._asdict()) or "not weighted"))
+    doc.add("table", "Top topics in free-text answers, by channel (share of those who wrote an answer)",
+            header=("Topic", "Channel", "Mentioned by", "Weighted"), rows=tuple(rows))
+    young = queries.is_young(named, config.reports.youth_max_age)
+    ages = named.assign(age_group=young.map({True: "Young people (under 25)", False: "Adults (25 and over)"}))
+    ages = ages[ages["age_group"].notna()]
+    compare = measures.topic_table(ages, "age_group", labels, min_cell, weighted=False)
+    top = list(dict.fromkeys(compare.sort_values("n", ascending=False)["label"]))[:6]
+    pivot = {(r.group, r.label): r._asdict() for r in compare.itertuples()}
+    groups = sorted(compare["group"].unique(), reverse=True)
+    if top and groups:
+        doc.add("table", "Young people beside adults (all channels together, unweighted)", header=("Topic", *groups),
+                rows=tuple((label, *(share_text(pivot.get((g, label), {"pct": None}), min_cell) for g in groups)) for label in top))
+        bars = [Bar(label, g, pivot[(g, label)]["pct"] if (g, label) in pivot and not pivot[(g, label)]["suppressed"] else None,
+                    pivot.get((g, label), {}).get("ci_low"), pivot.get((g, label), {}).get("ci_high")) for label in top for g in groups]
+        svg, png = bar_chart(bars, "Topics mentioned: young people and adults (95% intervals)")
+        doc.add("figure", "Share of free-text answers mentioning each topic, by age group (unweighted).", svg=svg, png=png)
+
+
+def _quotes(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> None:
+    import nlp
+
+    min_cell = config.reports.min_cell
+    ward_sizes = frame["ward"].value_counts()
+    # A redaction mark ("[name]", "[phone]") means the answer held personal details: never quote it.
+    safe = frame[frame["text"].notna() & ~frame["is_flagged"].astype(bool) & ~frame["text"].fillna("").str.contains("[", regex=False)
+                 & frame["ward"].map(lambda w: w in (None, queries.NOT_STATED) or ward_sizes.get(w, 0) >= min_cell)]
+    safe = safe.assign(redacted_text=safe["text"])
+    chosen: list[str] = []
+    counts = pd.Series([t for row in safe["topics"].dropna() for t in row]).value_counts()
+    for topic in counts.index[: config.reports.max_quotes]:
+        for quote in nlp.choose_exemplars(safe, topic, n=1, random_state=7):
+            if quote not in chosen:
+                chosen.append(quote)
+    if not chosen:
+        return
+    young = queries.is_young(safe, config.reports.youth_max_age)
+    who = {text: f"{names.get(s, s)}, {'young person' if y else 'adult' if y is False else 'age not stated'}"
+           for text, s, y in zip(safe["text"], safe["source"], young)}
+    doc.add("heading", "In their words")
+    doc.add("bullets", items=tuple(f"\u201c{q}\u201d ({who.get(q, '')})" for q in chosen))
+    doc.add("paragraph", "Quotes are redacted, never from answers flagged for safeguarding, and never from a ward with "
+            f"fewer than {min_cell} respondents this quarter.")
+
+
+def _actions(doc: Document, session: Session, request: BriefingRequest) -> None:
+    previous = previous_quarter(request.quarter)
+    query = select(Action).where((Action.quarter == previous) | ((Action.quarter < request.quarter) & (Action.status != "done")))
+    if request.ward:
+        query = query.where((Action.ward == request.ward) | Action.ward.is_(None))
+    actions = list(session.scalars(query.order_by(Action.quarter, Action.id)))
+    doc.add("heading", "You said, we did")
+    if not actions:
+        doc.add("paragraph", f"No actions were recorded against {previous} or still open. Record them on the staff pages "
+                             "(Briefings > Actions) so the next briefing shows them.")
+        return
+    doc.add("table", "", header=("Raised", "You said", "We did", "Status"),
+            rows=tuple((a.quarter, a.you_said, a.we_did or "-", a.status.replace("_", " ")) for a in actions))
+
+
+def _methods(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int) -> None:
+    frame = snap.frame
+    sources = [f"{names.get(k, k)}: {_count(len(p), min_cell)} responses, {p['submitted_at'].min():%d %b %Y} to {p['submitted_at'].max():%d %b %Y}"
+               for k, p in frame.groupby("source")] if len(frame) else ["none"]
+    runs = [f"run {r['id']} ({names.get(r['source'], r['source'])} {r['period']}: {r['method']} on {', '.join(r['variables'])}, "
+            f"design effect {r['design_effect']:.2f})" for r in snap.weighting_runs.values()
+            if r["source"] in set(frame["source"]) and r.get("design_effect")]
+    topics = snap.topics_run
+    items = (
+        "Sources: " + "; ".join(sources) + ".",
+        "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weighted shares use those stored weights; 95% intervals "
+        "by Taylor linearisation with weights held fixed (nlp.summarise_topics), which errs on the wide side and needs no re-weighting.",
+        f"Topics: codeframe version {topics['codeframe_version']}, model {topics['model_version']} (run {topics['id']}); "
+        "reviewers' corrections replace the model's codes." if topics else "Topics: no topics run yet.",
+        f"Counts below {min_cell} are suppressed, with a second cell where needed so they cannot be worked out from totals.",
+        f"Data snapshot {snap.snapshot_at:%d %b %Y %H:%M} UTC; input fingerprint {snap.fingerprint[:16]}." if snap.snapshot_at else "",
+        "Can claim: what those who answered said; weighted figures estimate residents of the same age, sex and ethnic mix. "
+        "Cannot claim: that this is what all residents think - people chose to answer, and some groups are missing.",
+    )
+    doc.blocks.append(Block("box", "Methods", children=(Block("bullets", items=tuple(i for i in items if i)),)))

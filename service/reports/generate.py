@@ -1,0 +1,120 @@
+"""Make a briefing or SNA output as bytes, and keep it in the archive with its inputs' fingerprint.
+
+Called by ``voice briefing``, ``voice export sna``, the staff pages and the scheduler's
+:func:`run_quarterly_briefings` job; all of them only read the store, then add one archive row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.config import Config
+from service.db import transaction
+from service.models import ReportFile
+
+logger = logging.getLogger(__name__)
+
+BRIEFING_FORMATS = ("pdf", "docx", "html")
+SNA_FORMATS = ("xlsx", "csv", "sav", "docx", "md")
+MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
+         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "csv": "application/zip", "sav": "application/x-spss-sav"}
+
+
+@dataclass(frozen=True)
+class Output:
+    """A generated file: its bytes, name, title and the fingerprint of what it read."""
+
+    content: bytes
+    filename: str
+    title: str
+    fingerprint: str
+    kind: str
+    format: str
+    parameters: dict
+
+
+def make_briefing(session: Session, config: Config, quarter: str, ward: str | None, youth: bool, fmt: str) -> Output:
+    """A quarterly briefing as PDF, DOCX or HTML."""
+    from service.reports.briefing import BriefingRequest, build_briefing
+    from service.reports.document import to_docx, to_html, to_pdf
+
+    if fmt not in BRIEFING_FORMATS:
+        raise ValueError(f"briefing format {fmt!r} is not one of {', '.join(BRIEFING_FORMATS)}")
+    doc, snap = build_briefing(session, config, BriefingRequest(quarter, ward, youth))
+    content = {"pdf": to_pdf, "docx": to_docx, "html": lambda d: to_html(d).encode("utf-8")}[fmt](doc)
+    name = f"briefing_{quarter}" + (f"_{ward}" if ward else "") + ("_youth" if youth else "") + f".{fmt}"
+    return Output(content, name, doc.title, _fingerprint(snap.fingerprint, config), "briefing", fmt,
+                  {"quarter": quarter, "ward": ward, "youth": youth})
+
+
+def make_sna(session: Session, config: Config, year: int, fmt: str) -> Output:
+    """The SNA Theme 6 export as XLSX, a zip of CSVs, SPSS .sav, DOCX or Markdown."""
+    from service.reports import workbook
+    from service.reports.document import to_docx, to_markdown
+    from service.reports.narrative import build_narrative
+    from service.reports.sna import build_sna
+
+    if fmt not in SNA_FORMATS:
+        raise ValueError(f"SNA export format {fmt!r} is not one of {', '.join(SNA_FORMATS)}")
+    report = build_sna(session, config, year)
+    writers = {"xlsx": workbook.write_xlsx, "csv": workbook.write_csv_zip, "sav": workbook.write_sav,
+               "docx": lambda r: to_docx(build_narrative(r)), "md": lambda r: to_markdown(build_narrative(r)).encode("utf-8")}
+    extension = "zip" if fmt == "csv" else fmt
+    return Output(writers[fmt](report), f"sna_theme6_{year}.{extension}", f"SNA Theme 6 Community Voice {year}",
+                  _fingerprint(report.snapshot.fingerprint, config), "sna", fmt, {"year": year})
+
+
+def _fingerprint(data: str, config: Config) -> str:
+    return hashlib.sha256(f"{data}|min_cell={config.reports.min_cell}|youth={config.reports.youth_max_age}".encode()).hexdigest()
+
+
+def archive(session: Session, output: Output, origin: str, user_id: int | None = None) -> ReportFile:
+    """Store an output in the archive and return its row."""
+    row = ReportFile(kind=output.kind, format=output.format, title=output.title, filename=output.filename,
+                     parameters=output.parameters, fingerprint=output.fingerprint,
+                     content_hash=hashlib.sha256(output.content).hexdigest(), size=len(output.content),
+                     content=output.content, origin=origin, created_by=user_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def archived(session: Session, limit: int = 200) -> list[ReportFile]:
+    """Archived outputs, newest first (content not loaded until read)."""
+    from sqlalchemy.orm import defer
+
+    return list(session.scalars(select(ReportFile).options(defer(ReportFile.content))
+                                .order_by(ReportFile.created_at.desc(), ReportFile.id.desc()).limit(limit)))
+
+
+def last_closed_quarter(now: datetime) -> str:
+    """The most recent quarter that has ended by ``now``."""
+    q = (now.month - 1) // 3 + 1
+    return f"{now.year - 1}Q4" if q == 1 else f"{now.year}Q{q - 1}"
+
+
+def run_quarterly_briefings(factory: sessionmaker[Session], config: Config, now: datetime | None = None) -> list[int]:
+    """Scheduler job: archive the briefing (borough and youth focus) of the quarter just closed, once.
+
+    Idempotent: a briefing whose fingerprint and format are already archived is not made again.
+    """
+    quarter = last_closed_quarter(now or datetime.now(timezone.utc))
+    ids: list[int] = []
+    for youth in (False, True):
+        for fmt in config.reports.scheduled_formats:
+            with transaction(factory) as session:
+                output = make_briefing(session, config, quarter, None, youth, fmt)
+                seen = session.scalar(select(ReportFile.id).where(ReportFile.fingerprint == output.fingerprint,
+                                                                  ReportFile.format == fmt).limit(1))
+                if seen is None:
+                    ids.append(archive(session, output, "scheduler").id)
+    logger.info("quarterly briefings for %s: archived %s", quarter, ids or "nothing new")
+    return ids

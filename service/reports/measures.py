@@ -1,0 +1,116 @@
+"""The tables briefings and the SNA export share: profile against Census, feelings of safety, topics.
+
+Each function takes the frame of :func:`service.reports.queries.load_snapshot` and returns a
+long DataFrame already suppressed (:mod:`service.reports.suppression`), so a page, a workbook
+and a narrative that show the same table show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from service.reports import queries
+from service.reports.suppression import suppress_shares
+from service.reports.text import level_name
+
+PROFILE_VARIABLES = ("age_band", "sex", "ethnic_group", "ward")
+SAFETY_LOW = 2  # on a 1-5 scale (1 very unsafe), answers 1 and 2 are "unsafe"
+
+
+def profile_table(session: Session, frame: pd.DataFrame, min_cell: int, wards: Mapping[str, str],
+                  names: Mapping[str, str], variables: tuple[str, ...] = PROFILE_VARIABLES) -> pd.DataFrame:
+    """Respondents by channel against Census 2021, per variable and level, among those stating it.
+
+    Columns: ``channel``, ``variable``, ``level``, ``label``, ``n``, ``base_n``, ``pct``,
+    ``census_pct``, ``index`` (sample share / census share), ``responses_needed`` (more
+    responses from the group, at the same base, to match its census share), ``suppressed``.
+    """
+    parts = []
+    for source, rows in frame.groupby("source", sort=True):
+        census = queries.population_shares(session, source)
+        for variable in variables:
+            if variable not in census:
+                continue
+            stated = rows[rows[variable].notna() & (rows[variable] != queries.NOT_STATED)]
+            levels = list(census[variable])
+            table = pd.DataFrame({"group": names.get(source, source), "category": levels,
+                                  "n": [int((stated[variable] == lv).sum()) for lv in levels], "base_n": len(stated)})
+            table["pct"] = 100 * table["n"] / table["base_n"].replace(0, np.nan)
+            table["census_pct"] = [census[variable][lv] for lv in levels]
+            table["index"] = table["pct"] / table["census_pct"]
+            table["expected_n"] = (table["census_pct"] / 100 * table["base_n"]).round(0)
+            table["responses_needed"] = np.ceil((table["expected_n"] - table["n"]).clip(lower=0))
+            table = suppress_shares(table, min_cell)
+            table.loc[table["suppressed"], ["index", "responses_needed"]] = np.nan
+            table.insert(1, "variable", variable)
+            table["label"] = [level_name(variable, lv, wards) for lv in levels]
+            parts.append(table)
+    if not parts:
+        return pd.DataFrame(columns=["channel", "variable", "level", "n", "base_n", "pct", "census_pct", "index",
+                                     "expected_n", "responses_needed", "suppressed", "label"])
+    return pd.concat(parts, ignore_index=True).rename(columns={"group": "channel", "category": "level"})
+
+
+def under_represented(profile: pd.DataFrame, limit: int = 6, threshold: float = 0.8) -> pd.DataFrame:
+    """The groups most under-represented (index below ``threshold``), largest shortfall first."""
+    hidden_short = profile["suppressed"] & (profile["expected_n"] >= 2 * profile["n"].fillna(0).clip(lower=10))
+    short = profile[((profile["index"] < threshold) | hidden_short) & profile["variable"].isin(["age_band", "sex", "ethnic_group"])]
+    short = short.assign(order=short["responses_needed"].fillna(short["expected_n"]))
+    return short.sort_values(["order", "channel"], ascending=[False, True]).head(limit).drop(columns="order")
+
+
+def safety_questions(frame: pd.DataFrame, wordings: Mapping[tuple[str, str], tuple[str, str, list]]) -> list[tuple[str, str, str]]:
+    """(source, question key, wording) of every "how safe" question the frame's sources asked."""
+    found = []
+    for (source, key), (wording, kind, _options) in sorted(wordings.items()):
+        if key.startswith("safe_") and source in set(frame["source"]) and key in frame.columns:
+            found.append((source, key, wording))
+    return found
+
+
+def unsafe_flags(values: pd.Series) -> pd.Series:
+    """"Unsafe" or "Not unsafe" for each answer (scale 1-2, or the option "Unsafe"); None when unanswered."""
+    def flag(value: object) -> str | None:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return None
+        if isinstance(value, (int, float)):
+            return "Unsafe" if value <= SAFETY_LOW else "Not unsafe"
+        return "Unsafe" if str(value).lower() == "unsafe" else "Not unsafe"
+    return values.map(flag)
+
+
+def safety_table(frame: pd.DataFrame, wordings: Mapping, names: Mapping[str, str], min_cell: int) -> pd.DataFrame:
+    """Share feeling unsafe, per channel and "how safe" question, weighted where the channel has weights."""
+    rows = []
+    for source, key, wording in safety_questions(frame, wordings):
+        part = frame[frame["source"] == source].assign(flag=lambda f: unsafe_flags(f[key]), channel=names.get(source, source))
+        table = suppress_shares(queries.shares(part, "flag", "channel", ["Unsafe", "Not unsafe"]), min_cell)
+        table = table[table["category"] == "Unsafe"].assign(source=source, question=key, wording=wording)
+        rows.append(table)
+    columns = ["group", "category", "n", "base_n", "pct", "weighted_pct", "weighted_ci_low", "weighted_ci_high", "suppressed",
+               "source", "question", "wording"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+
+
+def site_table(frame: pd.DataFrame, site_names: Mapping[str, str], min_cell: int) -> pd.DataFrame:
+    """Share feeling unsafe at each QR site (scale answers of "safe_here"), unweighted: sites are places, not people."""
+    if "safe_here" not in frame.columns:
+        return pd.DataFrame(columns=["group", "category", "n", "base_n", "pct", "suppressed", "site"])
+    part = frame[frame["site"].notna()].assign(flag=lambda f: unsafe_flags(f["safe_here"]))
+    table = suppress_shares(queries.shares(part, "flag", "site", ["Unsafe", "Not unsafe"], weighted=False), min_cell)
+    table = table[table["category"] == "Unsafe"].copy()
+    table["site"] = table["group"].map(lambda code: site_names.get(code, code))
+    return table.sort_values(["pct", "site"], ascending=[False, True], na_position="last")
+
+
+def topic_table(frame: pd.DataFrame, group: str, labels: Mapping[str, str], min_cell: int, weighted: bool = True) -> pd.DataFrame:
+    """Share of coded free-text answers mentioning each topic, per ``group`` (multi-coded)."""
+    coded = frame[frame["topics"].map(lambda t: isinstance(t, list) and len(t) > 0)]
+    table = queries.shares(coded, "topics", group, weighted=weighted)
+    table = suppress_shares(table, min_cell, multi_coded=True)
+    table["label"] = table["category"].map(lambda t: labels.get(t, t.replace("_", " ")))
+    return table.sort_values(["group", "n"], ascending=[True, False], na_position="last")

@@ -1,0 +1,212 @@
+"""The SNA export as files: an XLSX workbook, a bundle of CSVs and a labelled SPSS file.
+
+The same inputs give byte-identical CSV and XLSX: the workbook's document properties carry the
+data snapshot's time, not the clock, and every zip member is written with a fixed date.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from service.reports.sna import SnaReport
+from service.reports.text import SYNTHETIC_NOTE
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+DICTIONARY = (
+    ("channel", "The survey or feedback channel the responses came from."),
+    ("wording / question", "The question as asked, and its key in Community Voice."),
+    ("answer / topic", "The answer given, or the topic of the codeframe found in the free-text answer."),
+    ("n", "Respondents giving this answer (blank when suppressed)."),
+    ("base_n", "Respondents who answered the question: the base of the percentage (blank when the whole group is suppressed)."),
+    ("pct", "Unweighted percentage of base_n."),
+    ("ci_low / ci_high", "95% Wilson interval of the unweighted percentage."),
+    ("weighted_pct", "Percentage weighted to Census 2021 (raking on age, sex and ethnic group)."),
+    ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (Taylor linearisation, weights held fixed)."),
+    ("effective_n", "Kish effective sample size of the weighted base."),
+    ("suppressed", "True when the cell is hidden: fewer than the minimum cell size, or hidden so it cannot be worked out from a total."),
+    ("census_pct", "Share of residents of the ages the channel speaks for, Census 2021."),
+    ("index", "Representation index: respondents' share divided by residents' share (1 = in proportion; below 0.8 = under-represented)."),
+    ("expected_n", "Respondents the group would have had, at the same base, if in proportion to the Census."),
+    ("responses_needed", "More responses from the group needed to match its Census share at the same base."),
+)
+
+
+def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
+    """Item and value rows of the methodology sheet (also the methods section of the narrative)."""
+    snap = report.snapshot
+    rows = [("Title", f"{report.council}: Strategic Needs Assessment Theme 6 Community Voice, {report.year}")]
+    if report.is_synthetic:
+        rows.append(("Data", SYNTHETIC_NOTE))
+    rows += [("Channels", "; ".join(f"{name}: {n:,} responses" for name, n in report.facts.get("channels", {}).items())),
+             ("Period", f"Survey waves of {report.year}; QR feedback submitted in {report.year}"),
+             ("Data snapshot", snap.snapshot_at.isoformat(timespec="seconds") if snap and snap.snapshot_at else "-"),
+             ("Input fingerprint", snap.fingerprint if snap else "-")]
+    for key, run in sorted((snap.weighting_runs if snap else {}).items()):
+        deff = run.get("design_effect")
+        rows.append((f"Weighting run {run['id']}", f"{run['source']} {run['period']}: {run['method']} on "
+                     f"{', '.join(run['variables'])} to Census 2021, weights capped at {run.get('cap')} x mean; "
+                     f"design effect {deff:.2f}" if deff else f"{run['source']} {run['period']}: {run['method']}"))
+    if snap and snap.topics_run:
+        rows.append(("Topics", f"topics run {snap.topics_run['id']}, codeframe version {snap.topics_run['codeframe_version']}, "
+                               f"model {snap.topics_run['model_version']}; a reviewer's codes replace the model's"))
+    rows += [
+        ("Weighted figures", "Use the weights stored by the weighting run of each channel and wave; 95% intervals by "
+                             "Taylor linearisation with the weights held fixed (nlp.summarise_topics). This ignores the gain "
+                             "from calibration, so the intervals err on the wide side, and it needs no re-weighting when the "
+                             "export is made."),
+        ("Suppression", f"Counts below {report.min_cell} are hidden with their percentages, and a second cell where a "
+                        "hidden one could be worked out from a total; a group with a base below that shows no figures."),
+        ("What the figures can claim", "What the people who answered said, and - weighted - an estimate of what residents "
+                                       "of the same age, sex and ethnic mix would say, if those who answered are like those who did not."),
+        ("What they cannot claim", "They are not a random sample: people who chose to answer may differ from their "
+                                   "neighbours in ways weighting cannot correct. Free-text topics are machine-coded with reviewer checks."),
+    ]
+    return rows
+
+
+def write_xlsx(report: SnaReport) -> bytes:
+    """The workbook: contents, one sheet per table, the methodology and the data dictionary."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    contents = book.active
+    contents.title = "Contents"
+    contents.append([f"{report.council}: SNA Theme 6 Community Voice {report.year}"])
+    contents["A1"].font = Font(bold=True, size=14)
+    if report.is_synthetic:
+        contents.append([SYNTHETIC_NOTE])
+    for table in report.tables:
+        contents.append([table.title, table.heading])
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append([table.heading])
+        sheet["A1"].font = Font(bold=True)
+        for note in table.notes:
+            sheet.append([note])
+        sheet.append(list(table.frame.columns))
+        for row in table.frame.itertuples(index=False):
+            sheet.append([_cell(v) for v in row])
+    methods = book.create_sheet("Methodology")
+    for row in methodology_rows(report):
+        methods.append(list(row))
+    dictionary = book.create_sheet("Data dictionary")
+    dictionary.append(["column", "meaning"])
+    for row in DICTIONARY:
+        dictionary.append(list(row))
+    stamp = _stamp(report)
+    book.properties.created = stamp
+    book.properties.modified = stamp
+    book.properties.creator = "Community Voice"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return repack(buffer.getvalue(), stamp)
+
+
+def _stamp(report: SnaReport) -> datetime:
+    at = report.snapshot.snapshot_at if report.snapshot else None
+    return (at or datetime(2000, 1, 1)).replace(tzinfo=None, microsecond=0)
+
+
+def repack(data: bytes, stamp: datetime) -> bytes:
+    """Rewrite a zip (XLSX) with a fixed member date, and the core properties' modified time fixed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                import re
+
+                iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + iso.encode() + rb"\2", content)
+            target.writestr(zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME), content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return round(float(value), 4)
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    return value
+
+
+def csv_members(report: SnaReport) -> dict[str, bytes]:
+    """File name to CSV bytes: one per table, plus the methodology and the data dictionary."""
+    members = {}
+    for i, table in enumerate(report.tables, start=1):
+        name = f"{i:02d}_{table.key}.csv"
+        members[name] = table.frame.map(_cell).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    members["methodology.csv"] = pd.DataFrame(methodology_rows(report), columns=["item", "value"]).to_csv(
+        index=False, lineterminator="\n").encode("utf-8")
+    members["data_dictionary.csv"] = pd.DataFrame(DICTIONARY, columns=["column", "meaning"]).to_csv(
+        index=False, lineterminator="\n").encode("utf-8")
+    return members
+
+
+def write_csv_zip(report: SnaReport) -> bytes:
+    """The CSV bundle as one zip with fixed member dates."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in csv_members(report).items():
+            target.writestr(zipfile.ZipInfo(name, FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+SAV_CODES = {
+    "source": {"css": 1, "shout": 2, "qr": 3, "form": 4},
+    "sex": {"female": 1, "male": 2, "not_stated": 9},
+    "ethnic_group": {"H1": 1, "H2": 2, "H3": 3, "H4": 4, "H5": 5, "not_stated": 9},
+}
+
+
+def write_sav(report: SnaReport) -> bytes:
+    """Response-level data with weights as a labelled SPSS .sav (pyreadstat), for analysts."""
+    import pyreadstat
+
+    frame = report.snapshot.frame if report.snapshot else pd.DataFrame()
+    data = pd.DataFrame({"response_id": frame["id"].astype(float)})
+    labels = {"response_id": "Community Voice response id"}
+    value_labels: dict[str, dict[float, str]] = {}
+    for column, codes in SAV_CODES.items():
+        data[column] = frame[column].map(lambda v, c=codes: c.get(v, np.nan) if isinstance(v, str) else np.nan).astype(float)
+        names = report.names if column == "source" else {}
+        value_labels[column] = {float(n): names.get(k, _label(column, k)) for k, n in codes.items()}
+    labels.update(source="Channel", sex="Sex", ethnic_group="Ethnic group (ONS 2021 high-level)")
+    for column, label in (("wave", "Survey wave"), ("quarter", "Calendar quarter of the response"),
+                          ("age_band", "Age band as asked by the channel"), ("ward", "2022 ward code"), ("site", "QR site code")):
+        data[column] = frame[column].fillna("").astype(str)
+        labels[column] = label
+    for key in sorted(c for c in frame.columns if c.startswith(("safe_", "knife_", "gangs_", "police_", "response_"))):
+        data[key] = frame[key].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        labels[key] = key.replace("_", " ")
+    data["weight"] = frame["weight"].astype(float)
+    labels["weight"] = "Weight to Census 2021 from the stored weighting run (missing: none for this period)"
+    data["weight_run"] = frame["weight_run"].astype(float)
+    labels["weight_run"] = "Weighting run id"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sna.sav"
+        pyreadstat.write_sav(data, str(path), column_labels=labels, variable_value_labels=value_labels,
+                             file_label=f"SNA Theme 6 {report.year}" + (" SYNTHETIC DEMO DATA" if report.is_synthetic else ""))
+        return path.read_bytes()
+
+
+def _label(column: str, code: str) -> str:
+    from service.queries import ETHNIC_GROUPS
+
+    if column == "ethnic_group":
+        return ETHNIC_GROUPS.get(code, code)
+    return code.replace("_", " ").capitalize()
