@@ -13,7 +13,8 @@ import logging
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump/pg_restore with an argument list, never a shell
+# pg_dump/pg_restore run with an argument list (never a shell); the tool names are fixed.
+import subprocess  # nosec B404
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def _run(command: list[str], parsed: URL) -> None:
         environ["PGPASSWORD"] = str(parsed.password)
     dsn = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     try:
-        completed = subprocess.run([*command, f"--dbname={dsn}"], env=environ, capture_output=True, text=True,  # nosec B603 - fixed tool, argument list
+        completed = subprocess.run([*command, f"--dbname={dsn}"], env=environ, capture_output=True, text=True,  # nosec B603
                                    timeout=TIMEOUT_SECONDS, check=False)
     except subprocess.TimeoutExpired:
         raise BackupError(f"{command[0]} did not finish within {TIMEOUT_SECONDS // 3600} hours") from None

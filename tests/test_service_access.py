@@ -60,7 +60,9 @@ def test_sign_in_with_right_password_opens_the_start_page(app, client):
     _user(app, "officer@council.example", "engagement")
     response = _sign_in(client, "Officer@Council.example")
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    start = client.get("/", follow_redirects=True)
+    assert start.status_code == 200
+    assert b"Sign in" not in start.data
 
 
 def test_sign_in_with_wrong_password_says_so_without_saying_which(app, client):

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from service.backup import BackupError, backup_database, restore_database
 from service.cli import main
@@ -135,7 +136,7 @@ def test_postgresql_backup_restores_every_table_into_an_empty_database(pg_databa
     assert _fingerprint(copy) == before
     # The append-only trigger came back with the restore.
     engine = make_engine(copy)
-    with pytest.raises(Exception, match="append-only"):
+    with pytest.raises(DBAPIError, match="append-only"):
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM audit_events"))
     engine.dispose()

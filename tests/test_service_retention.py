@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from service.cli import main
+from service.config import ConfigError, load_config
 from service.db import transaction
 from service.models import Answer, AuditEvent, FreeText, QuarantinedRow, ReportFile, Response, ResponseVersion, TopicCode
 from service.pipeline import register_sources
@@ -126,3 +129,20 @@ def test_retention_apply_command_reports_a_dry_run(runner, database_url, factory
     result = runner.invoke(main, ["retention", "apply", "--dry-run"], env={"VOICE_DATABASE_URL": database_url})
     assert result.exit_code == 0, result.output
     assert "Would remove" in result.output and "Dry run: nothing was changed" in result.output
+
+
+def test_retention_config_reads_periods_and_source_overrides(tmp_path):
+    shipped = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
+    good = tmp_path / "good.toml"
+    good.write_text(shipped + "\n[retention.sources.shout]\noriginal_text_months = 12\n", encoding="utf-8")
+    rules = load_config(good, environ={"VOICE_RETENTION_QUARANTINE_MONTHS": "3"}).retention
+    assert rules.months("shout", "original_text_months") == 12 and rules.months("css", "original_text_months") == 24
+    assert rules.quarantine_months == 3
+    bad = tmp_path / "bad.toml"
+    bad.write_text(shipped + "\n[retention.sources.nosuch]\noriginal_text_months = 12\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key 'retention.sources.nosuch'.*a table for a configured source"):
+        load_config(bad, environ={})
+    zero = tmp_path / "zero.toml"
+    zero.write_text(shipped.replace("original_text_months = 24", "original_text_months = 0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"retention.original_text_months.*a whole number from 1 to 1200"):
+        load_config(zero, environ={})

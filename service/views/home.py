@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import get_session, store
+from service import get_session
 from service.access import STAFF, allow, public
 
 blueprint = Blueprint("home", __name__)
@@ -26,12 +26,5 @@ def health():
 @blueprint.get("/")
 @allow(*STAFF)
 def index():
-    """Start page: what the service holds, per source, and the latest ingest runs."""
-    session = get_session()
-    config = current_app.config["VOICE"]
-    counts = store.count_responses(session)
-    sources = [(s.name, s.key, counts.get(s.key, 0)) for s in config.sources]
-    runs = store.latest_runs(session)
-    has_synthetic = store.has_synthetic(session)
-    return render_template("home/index.html", sources=sources, runs=runs, council=config.app.council_name,
-                           has_synthetic=has_synthetic)
+    """The start page for staff is the dashboard's overview."""
+    return redirect(url_for("dashboard.overview"))
