@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -22,6 +23,26 @@ from ingest.records import QUESTION_TYPES, AnswerRecord, Demographics, RawRecord
 EXCEL_EPOCH = date(1899, 12, 30)
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 MAX_TEXT = 20_000
+def _memo(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoise a vocabulary look-up on text labels: a survey repeats the same few labels
+    thousands of times, and normalising each one (regular expressions) dominated the mapping."""
+    cached = lru_cache(maxsize=4096)(function)
+
+    def call(label: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(label, str):
+            return cached(label, *args, **kwargs)
+        return function(label, *args, **kwargs)
+
+    return call
+
+
+_map_sex = _memo(vocab.map_sex)
+_map_ethnicity = _memo(vocab.map_ethnicity)
+_map_ward = _memo(vocab.map_ward)
+_map_age_band = _memo(vocab.map_age_band)
+_map_postcode = _memo(vocab.map_postcode_district)
+_normalise = _memo(vocab.normalise_label)
+_is_declined = _memo(vocab.is_declined)
 _TRUE = {"yes", "y", "true", "1", "agree", "i agree", "consent", "consented", "ok"}
 _FALSE = {"no", "n", "false", "0", "disagree", "do not agree"}
 
@@ -180,16 +201,16 @@ def _map_demographics(get: Any, mapping: SourceMapping, wards: tuple[vocab.Ward,
         band = _map_band(get, mapping, age, strict)
         ethnicity, group = (None, None)
         if mapping.ethnicity_column:
-            ethnicity, group = vocab.map_ethnicity(get(mapping.ethnicity_column), strict=strict)
+            ethnicity, group = _map_ethnicity(get(mapping.ethnicity_column), strict=strict)
         return Demographics(
             age=age,
             age_band=band,
-            sex=vocab.map_sex(get(mapping.sex_column), strict=strict) if mapping.sex_column else None,
+            sex=_map_sex(get(mapping.sex_column), strict=strict) if mapping.sex_column else None,
             gender_identity=_map_gender_identity(get(mapping.gender_identity_column)) if mapping.gender_identity_column else None,
             ethnicity=ethnicity,
             ethnic_group=group,
-            ward=vocab.map_ward(get(mapping.ward_column), wards, strict=strict) if mapping.ward_column else None,
-            postcode_district=vocab.map_postcode_district(get(mapping.postcode_column)) if mapping.postcode_column else None,
+            ward=_map_ward(get(mapping.ward_column), wards, strict=strict) if mapping.ward_column else None,
+            postcode_district=_map_postcode(get(mapping.postcode_column)) if mapping.postcode_column else None,
         )
     except VocabularyError as error:
         columns = {"age": mapping.age_column, "age_band": mapping.age_band_column, "sex": mapping.sex_column,
@@ -205,14 +226,14 @@ def _map_band(get: Any, mapping: SourceMapping, age: int | None, strict: bool) -
             raise VocabularyError("age", age, "an age inside the bands " + ", ".join(mapping.age_bands))
         return band
     if mapping.age_band_column:
-        return vocab.map_age_band(get(mapping.age_band_column), mapping.age_bands, strict=strict)
+        return _map_age_band(get(mapping.age_band_column), mapping.age_bands, strict=strict)
     if mapping.age_column:
         return vocab.NOT_STATED
     return None
 
 
 def _map_gender_identity(value: Any) -> str:
-    text = vocab.normalise_label(value)
+    text = _normalise(value)
     if text in ("yes", "same", "same as sex registered at birth"):
         return "same_as_sex"
     if text.startswith("no"):
@@ -221,7 +242,7 @@ def _map_gender_identity(value: Any) -> str:
 
 
 def _map_consent(column: str, value: Any) -> bool | None:
-    text = vocab.normalise_label(value)
+    text = _normalise(value)
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -232,7 +253,7 @@ def _map_consent(column: str, value: Any) -> bool | None:
 
 
 def _map_answer(question: QuestionSpec, value: Any, now: datetime) -> AnswerRecord | None:
-    if value is None or (question.type != "free_text" and vocab.is_declined(value) and not question.options):
+    if value is None or (question.type != "free_text" and _is_declined(value) and not question.options):
         if question.required:
             raise RecordError(question.column, value, "required", f"an answer to {question.column!r} is required")
         return None
@@ -267,8 +288,8 @@ def _map_number(question: QuestionSpec, value: Any) -> float:
 
 def _check_option(question: QuestionSpec, value: str) -> str:
     if question.options and value not in question.options:
-        folded = {vocab.normalise_label(o): o for o in question.options}
-        match = folded.get(vocab.normalise_label(value))
+        folded = {_normalise(o): o for o in question.options}
+        match = folded.get(_normalise(value))
         if match is None:
             raise RecordError(question.column, value, "option", "expected one of " + ", ".join(repr(o) for o in question.options))
         return match

@@ -43,9 +43,10 @@ def analyse_texts(texts: Iterable[str | bytes | None], model: TopicClassifier) -
     best: dict[int, float] = {}
     if codable:
         probabilities = model.predict_proba([prepared[i].text for i in codable])
-        for i, labels, row in zip(codable, model.labels_from_proba(probabilities), probabilities):
+        maxima = probabilities.max(axis=1).tolist() if probabilities.size else [0.0] * len(codable)
+        for i, labels, maximum in zip(codable, model.labels_from_proba(probabilities), maxima):
             topics[i] = tuple(labels)
-            best[i] = float(np.max(row)) if row.size else 0.0
+            best[i] = float(maximum)
     return [
         TextAnalysis(
             prepared=item,

@@ -1,22 +1,25 @@
 """TF-IDF features over spaCy tokens: lemma n-grams plus character n-grams inside words.
 
-One pass of spaCy's tokenizer feeds both blocks. After fitting, each distinct word's character
-n-gram columns are looked up once and cached, so featurising new text costs one dictionary look-up
-per word instead of one per n-gram; the result equals ``TfidfVectorizer(sublinear_tf=True)`` on
-the same n-grams (space-padded words, as scikit-learn's ``char_wb``).
+One pass of spaCy's tokenizer (memoised per chunk, :func:`nlp.text.word_tokens`) feeds both
+blocks. Character n-grams are counted per distinct word, not per token: a batch becomes a
+(texts x distinct words) count matrix ``W`` and a (distinct words x n-grams) matrix ``M``, and the
+character counts are the sparse product ``W @ M``. After fitting, each distinct word's n-gram
+columns are looked up once and cached. The result equals ``TfidfVectorizer(sublinear_tf=True)``
+on the same n-grams (space-padded words, as scikit-learn's ``char_wb``), one block per analyzer,
+each block L2-normalised.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
 
-from nlp.text import lemma_of, load_pipeline, straighten
+from nlp.text import word_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     word_vocabulary_, char_vocabulary_ : dict
-        N-gram to column, per block.
+        N-gram to column, per block (columns in sorted n-gram order, as ``TfidfVectorizer``).
     word_tfidf_, char_tfidf_ : TfidfTransformer
         Fitted idf weights per block.
     """
@@ -56,57 +59,47 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, texts: Sequence[str], y: object = None) -> sparse.csr_matrix:
         """Fit and return the feature matrix."""
-        tokens = [self._tokens(text) for text in texts]
-        words = TfidfVectorizer(analyzer=_identity, min_df=self.min_df)
-        words.fit([self._word_grams(lemmas) for _, lemmas in tokens])
-        self.word_vocabulary_ = dict(words.vocabulary_)
+        lemma_lists, word_matrix, words = _encode(texts)
+        gram_rows = [self._word_grams(lemmas) for lemmas in lemma_lists]
+        self.word_vocabulary_, word_counts = _fit_vocabulary(gram_rows, self.min_df, "lemma")
         self.word_tfidf_ = TfidfTransformer(sublinear_tf=True)
-        if self.char_ngram_range is not None:
-            chars = TfidfVectorizer(analyzer=_identity, min_df=max(self.min_df, 2))
-            chars.fit([[g for lower in lowers for g in _char_ngrams(lower, *self.char_ngram_range)]
-                       for lowers, _ in tokens])
-            self.char_vocabulary_ = dict(chars.vocabulary_)
-            self.char_tfidf_ = TfidfTransformer(sublinear_tf=True)
-        word_counts, char_counts = self._counts(tokens)
         blocks = [self.word_tfidf_.fit_transform(word_counts)]
         if self.char_ngram_range is not None:
-            blocks.append(self.char_tfidf_.fit_transform(char_counts))
-        return sparse.hstack(blocks, format="csr")
+            low, high = self.char_ngram_range
+            # Document frequency needs the per-text counts, so count every n-gram of every
+            # distinct word, multiply by W, then keep the n-grams in at least min_df texts.
+            self.char_vocabulary_, per_word = _fit_vocabulary([_char_ngrams(word, low, high) for word in words],
+                                                              1, "character", min_df_rows=word_matrix,
+                                                              min_df=max(self.min_df, 2))
+            self.char_tfidf_ = TfidfTransformer(sublinear_tf=True)
+            blocks.append(self.char_tfidf_.fit_transform(_sorted(word_matrix @ per_word)))
+        self.__dict__.pop("_column_cache", None)
+        return _sorted(sparse.hstack(blocks, format="csr"))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Feature matrix for new texts."""
-        word_counts, char_counts = self._counts([self._tokens(text) for text in texts])
+        lemma_lists, word_matrix, words = _encode(texts)
+        vocabulary = self.word_vocabulary_
+        word_counts = _count_matrix(([vocabulary[g] for g in self._word_grams(lemmas) if g in vocabulary]
+                                     for lemmas in lemma_lists), len(lemma_lists), len(vocabulary))
         blocks = [self.word_tfidf_.transform(word_counts)]
         if self.char_ngram_range is not None:
-            blocks.append(self.char_tfidf_.transform(char_counts))
-        return sparse.hstack(blocks, format="csr")
+            per_word = _count_matrix((self._char_columns(word) for word in words), len(words),
+                                     len(self.char_vocabulary_))
+            blocks.append(self.char_tfidf_.transform(_sorted(word_matrix @ per_word)))
+        return _sorted(sparse.hstack(blocks, format="csr"))
 
     def __getstate__(self) -> dict[str, object]:
-        state = self.__dict__.copy()
+        state = dict(super().__getstate__())
         state.pop("_column_cache", None)
         return state
 
-    def _tokens(self, text: str) -> tuple[list[str], list[str]]:
-        lowers = [t.lower_ for t in load_pipeline().tokenizer(straighten(text)) if not (t.is_punct or t.is_space)]
-        return lowers, [lemma_of(lower) for lower in lowers]
-
     def _word_grams(self, lemmas: list[str]) -> list[str]:
         low, high = self.word_ngram_range
-        return [" ".join(lemmas[i : i + n]) for n in range(low, high + 1) for i in range(len(lemmas) - n + 1)]
-
-    def _counts(self, tokens: list[tuple[list[str], list[str]]]) -> tuple[sparse.csr_matrix, sparse.csr_matrix | None]:
-        vocabulary = self.word_vocabulary_
-        word_rows = [[vocabulary[g] for g in self._word_grams(lemmas) if g in vocabulary] for _, lemmas in tokens]
-        word_counts = _count_matrix(word_rows, len(vocabulary))
-        if self.char_ngram_range is None:
-            return word_counts, None
-        char_rows = []
-        for lowers, _ in tokens:
-            row: list[int] = []
-            for lower in lowers:
-                row.extend(self._char_columns(lower))
-            char_rows.append(row)
-        return word_counts, _count_matrix(char_rows, len(self.char_vocabulary_))
+        grams = list(lemmas) if low == 1 else []
+        for n in range(max(low, 2), high + 1):
+            grams.extend(" ".join(lemmas[i : i + n]) for i in range(len(lemmas) - n + 1))
+        return grams
 
     def _char_columns(self, word: str) -> tuple[int, ...]:
         cache: dict[str, tuple[int, ...]] = self.__dict__.setdefault("_column_cache", {})
@@ -121,8 +114,44 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return columns
 
 
-def _identity(items: list[str]) -> list[str]:
-    return items
+def _encode(texts: Iterable[str]) -> tuple[list[list[str]], sparse.csr_matrix, list[str]]:
+    """Lemma lists per text, the (texts x distinct words) count matrix, and the distinct lower-case words."""
+    index: dict[str, int] = {}
+    lemma_lists: list[list[str]] = []
+    ids: list[int] = []
+    indptr = [0]
+    for text in texts:
+        pairs = word_tokens(text)
+        lemma_lists.append([lemma for _, lemma in pairs])
+        for lower, _ in pairs:
+            column = index.get(lower)
+            if column is None:
+                column = index[lower] = len(index)
+            ids.append(column)
+        indptr.append(len(ids))
+    matrix = _csr(np.asarray(ids, dtype=np.int32), np.asarray(indptr, dtype=np.int64), (len(lemma_lists), len(index)))
+    return lemma_lists, matrix, list(index)
+
+
+def _fit_vocabulary(rows: list[list[str]], min_df_self: int, what: str, *,
+                    min_df_rows: sparse.csr_matrix | None = None, min_df: int = 1) -> tuple[dict[str, int], sparse.csr_matrix]:
+    """Vocabulary (sorted terms with enough document frequency) and the count matrix of ``rows``.
+
+    Document frequency is counted over ``rows`` (``min_df_self``), or, when ``min_df_rows`` is
+    given, over the texts of ``min_df_rows @ counts`` (``min_df``).
+    """
+    terms: dict[str, int] = {}
+    counts = _count_matrix(([terms.setdefault(t, len(terms)) for t in row] for row in rows), len(rows), len(terms),
+                           grow=terms)
+    per_text = counts if min_df_rows is None else _sorted(min_df_rows @ counts)
+    threshold = min_df_self if min_df_rows is None else min_df
+    frequency = np.bincount(per_text.indices, minlength=len(terms))
+    names = list(terms)
+    kept = sorted((names[i] for i in np.flatnonzero(frequency >= threshold)))
+    if not kept:
+        raise ValueError(f"no {what} n-gram occurs in at least {threshold} texts; fit needs more (or longer) texts")
+    vocabulary = {term: column for column, term in enumerate(kept)}
+    return vocabulary, _sorted(counts[:, [terms[term] for term in kept]].tocsr())
 
 
 def _char_ngrams(word: str, low: int, high: int) -> list[str]:
@@ -130,10 +159,27 @@ def _char_ngrams(word: str, low: int, high: int) -> list[str]:
     return [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
 
 
-def _count_matrix(rows: list[list[int]], n_columns: int) -> sparse.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(row) for row in rows])
-    indices = np.fromiter((i for row in rows for i in row), dtype=np.int64, count=int(indptr[-1]))
-    matrix = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), n_columns))
+def _count_matrix(rows: Iterable[Iterable[int]], n_rows: int, n_columns: int,
+                  grow: dict[str, int] | None = None) -> sparse.csr_matrix:
+    """CSR counts from per-row column lists (``grow``: a dict whose final size is the column count)."""
+    indices: list[int] = []
+    indptr = [0]
+    for row in rows:
+        indices.extend(row)
+        indptr.append(len(indices))
+    width = len(grow) if grow is not None else n_columns
+    return _csr(np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64), (n_rows, width))
+
+
+def _csr(indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=shape)
     matrix.sum_duplicates()
     return matrix
+
+
+def _sorted(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    """CSR with sorted indices and no stored zeros, so results do not depend on construction order."""
+    result = matrix.tocsr()
+    result.sum_duplicates()
+    result.sort_indices()
+    return result

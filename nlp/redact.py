@@ -202,13 +202,18 @@ def _is_street(candidate: str) -> bool:
 
 
 def _find_names(text: str, names: frozenset[str], taken: list[RedactedSpan]) -> list[RedactedSpan]:
+    # A name starts with a capital or is in the list; a text with neither has no names to scan for.
+    if text.islower() and names.isdisjoint([word.removesuffix("'s") for word in _WORD_RE.findall(text)]):
+        return []
     words = list(_WORD_RE.finditer(text))
+    # The first test of _is_name, done for all words at once; the rest only runs on these.
+    candidates = [i for i, match in enumerate(words)
+                  if match[0][0].isupper() or match[0].removesuffix("'s").lower() in names]
     spans: list[RedactedSpan] = []
-    index = 0
-    while index < len(words):
+    next_index = 0
+    for index in candidates:
         match = words[index]
-        if _overlaps(match.start(), match.end(), taken) or not _is_name(text, words, index, names):
-            index += 1
+        if index < next_index or _overlaps(match.start(), match.end(), taken) or not _is_name(text, words, index, names):
             continue
         end_index = index
         # Take a following capitalised surname ("John Smith"), but not a place word.
@@ -217,7 +222,7 @@ def _find_names(text: str, names: frozenset[str], taken: list[RedactedSpan]) -> 
         start = match.start()
         end = words[end_index].end()
         spans.append(RedactedSpan("name", start, end, text[start:end]))
-        index = end_index + 1
+        next_index = end_index + 1
     return spans
 
 

@@ -12,6 +12,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from nlp.prefilter import LiteralPrefilter
+
 logger = logging.getLogger(__name__)
 
 REASONS: dict[str, str] = {
@@ -119,6 +121,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"no one to talk to|nobody to talk to)\b"),
     )
 )
+# Finds, in one scan of a text, the rules whose literal words occur in it; only those can match.
+_PREFILTER = LiteralPrefilter([pattern for _, pattern in _RULES])
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 _SENTENCE_RE = re.compile(r"[^.!?\n]+")
 
@@ -170,10 +174,15 @@ def check_safeguarding(text: str) -> SafeguardingResult:
     """
     if not isinstance(text, str):
         raise TypeError(f"check_safeguarding expects a str, got {type(text).__name__}: {text!r}")
+    # "[name]" holds no sentence break, so replacing it in the whole text splits the same sentences.
+    normalised = normalise_for_rules(text).replace("[name]", "my mate")
+    # A rule whose literals are all absent from the whole text cannot match any sentence of it.
+    rules = [_RULES[i] for i in _PREFILTER.candidates(normalised)]
+    if not rules:
+        return SafeguardingResult(is_flagged=False, matches=())
     matches: list[SafeguardingMatch] = []
-    for sentence in _SENTENCE_RE.findall(normalise_for_rules(text)):
-        sentence = sentence.replace("[name]", "my mate")
-        for category, pattern in _RULES:
+    for sentence in _SENTENCE_RE.findall(normalised):
+        for category, pattern in rules:
             match = pattern.search(sentence)
             if match is None:
                 continue

@@ -3,6 +3,11 @@
 The pipeline is ``spacy.blank("en")`` with the lookup lemmatizer from ``spacy-lookups-data``
 and a rule-based sentencizer, so nothing is downloaded at run time. For speed the TF-IDF
 tokenizer runs only spaCy's tokenizer and looks lemmas up in the same table the lemmatizer uses.
+
+spaCy's tokenizer splits on whitespace first and tokenizes each whitespace-free chunk on its
+own, so :func:`word_tokens` memoises its (lower-case form, lemma) pairs per distinct chunk: a
+chunk seen before costs one dictionary look-up instead of building a ``Doc``. The result is the
+same as running the tokenizer over the whole text (space tokens are dropped either way).
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 MAX_CHARS = 5000
 """Texts longer than this are cut (for analysis only) at a word boundary; the original is kept."""
+
+_CHUNK_CACHE_LIMIT = 500_000
+_chunk_cache: dict[str, tuple[tuple[str, str], ...]] = {}
 
 _LOOKUPS_DIR = Path(spacy_lookups_data.__file__).parent / "data"
 _TAG_RE = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{1,500}>", re.I | re.S)
@@ -124,12 +132,36 @@ def tokenize(text: str) -> list[str]:
     Punctuation, whitespace and single stray symbols are dropped; numbers and emoji are kept,
     since "bus 174" or a crying emoji can carry meaning.
     """
-    tokenizer = load_pipeline().tokenizer
-    return [
-        lemma_of(token.lower_)
-        for token in tokenizer(text.translate(_APOSTROPHES))
+    return [lemma for _, lemma in word_tokens(text)]
+
+
+def word_tokens(text: str) -> list[tuple[str, str]]:
+    """The (lower-case form, lemma) of each token of ``text`` that is not punctuation or space.
+
+    Equal to running spaCy's tokenizer over the straightened text, memoised per whitespace-free
+    chunk (the tokenizer never joins characters across whitespace).
+    """
+    pairs: list[tuple[str, str]] = []
+    cache = _chunk_cache
+    for chunk in text.translate(_APOSTROPHES).split():
+        tokens = cache.get(chunk)
+        if tokens is None:
+            tokens = chunk_tokens(chunk)
+        pairs.extend(tokens)
+    return pairs
+
+
+def chunk_tokens(chunk: str) -> tuple[tuple[str, str], ...]:
+    """Tokenize one whitespace-free, straightened chunk with spaCy and remember the result."""
+    tokens = tuple(
+        (token.lower_, lemma_of(token.lower_))
+        for token in load_pipeline().tokenizer(chunk)
         if not (token.is_punct or token.is_space)
-    ]
+    )
+    if len(_chunk_cache) >= _CHUNK_CACHE_LIMIT:
+        _chunk_cache.clear()
+    _chunk_cache[chunk] = tokens
+    return tokens
 
 
 def split_sentences(text: str) -> list[str]:

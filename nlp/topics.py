@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 _FORMAT = 1
 _THRESHOLDS = np.round(np.arange(0.10, 0.80, 0.05), 2)
+_BATCH = 4096  # texts featurised at a time when predicting, to bound memory
 
 
 class TopicClassifier(ClassifierMixin, BaseEstimator):
@@ -136,11 +137,20 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw linear scores, shape (n_texts, n_classes)."""
+        """Raw linear scores, shape (n_texts, n_classes).
+
+        The same numbers as ``pipeline_.decision_function``, computed in batches with one sparse
+        product against all topics' coefficients instead of one per topic.
+        """
         self._check_fitted()
         text_list = list(texts)
-        scores = self.pipeline_.decision_function(text_list)
-        return np.asarray(scores, dtype=float).reshape(len(text_list), len(self.classes_))
+        features = self.pipeline_.named_steps["features"]
+        coefficients, intercepts = self._stacked_coefficients()
+        scores = np.empty((len(text_list), len(self.classes_)), dtype=float)
+        for start in range(0, len(text_list), _BATCH):
+            batch = text_list[start : start + _BATCH]
+            scores[start : start + len(batch)] = features.transform(batch) @ coefficients + intercepts
+        return scores
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability of each topic (columns follow ``classes_``); rows need not sum to 1."""
@@ -153,13 +163,17 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def labels_from_proba(self, probabilities: np.ndarray) -> list[list[str]]:
         """Turn a ``predict_proba`` matrix into topic lists (lets callers keep the probabilities)."""
         self._check_fitted()
-        results: list[list[str]] = []
-        for row in probabilities:
-            order = np.argsort(-row, kind="stable")
-            chosen = [str(self.classes_[j]) for j in order if row[j] >= self.thresholds_[j]]
-            if not chosen and self.fallback is not None:
-                chosen = [self.fallback]
-            results.append(chosen)
+        probabilities = np.asarray(probabilities, dtype=float).reshape(-1, len(self.classes_))
+        order = np.argsort(-probabilities, axis=1, kind="stable")
+        rows, ranks = np.nonzero(np.take_along_axis(probabilities >= self.thresholds_, order, axis=1))
+        classes = [str(topic) for topic in self.classes_]
+        results: list[list[str]] = [[] for _ in range(len(probabilities))]
+        for row, column in zip(rows.tolist(), order[rows, ranks].tolist()):
+            results[row].append(classes[column])
+        if self.fallback is not None:
+            for chosen in results:
+                if not chosen:
+                    chosen.append(self.fallback)
         return results
 
     def save(self, path: Path | str) -> Path:
@@ -194,6 +208,21 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                     continue
                 scores[test, j] = clone(base).fit(matrix[train], column).decision_function(matrix[test])
         return scores
+
+    def _stacked_coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        # Derived from pipeline_ on first use (not pickled), so models saved earlier still load.
+        stacked = self.__dict__.get("_stacked")
+        if stacked is None:
+            estimators = self.pipeline_.named_steps["model"].estimators_
+            coefficients = np.ascontiguousarray(np.vstack([estimator.coef_ for estimator in estimators]).T)
+            intercepts = np.array([float(estimator.intercept_[0]) for estimator in estimators])
+            stacked = self.__dict__["_stacked"] = (coefficients, intercepts)
+        return stacked
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(super().__getstate__())
+        state.pop("_stacked", None)
+        return state
 
     def _hash(self) -> str:
         digest = hashlib.sha256()

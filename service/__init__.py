@@ -83,6 +83,10 @@ def _register_blueprints(app: Flask) -> None:
     from service.views import audit
 
     app.register_blueprint(audit.blueprint)
+    # Quarterly briefings, the SNA export, their archive and the actions log (issue 7).
+    from service.views import briefings
+
+    app.register_blueprint(briefings.blueprint)
 
 
 def instance_folder(config: Config) -> Path:

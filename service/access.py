@@ -119,6 +119,17 @@ def _signed_in_user() -> User | None:
     return user
 
 
+def log_event(action: str, target: str = "", detail: dict[str, Any] | None = None) -> None:
+    """Write an audit event for the current request's user and address, in the request's session.
+
+    The caller commits: the event is saved with the action or not at all.
+    """
+    from service import audit, get_session
+
+    audit.record(get_session(), action, actor=audit.actor_of(g.get("user")), target=target, detail=detail or {},
+                 address=request.remote_addr)
+
+
 def lockout_until(failures: int, now: datetime) -> datetime | None:
     """After 5 failed sign-ins in a row, lock the account for 15 minutes (doubling after that)."""
     if failures < 5:

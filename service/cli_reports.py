@@ -26,7 +26,7 @@ def _write(output, out: str, no_archive: bool, ctx) -> None:  # noqa: ANN001
 
 
 def _run(ctx, make, out: str, no_archive: bool) -> None:  # noqa: ANN001
-    from service.reports.generate import archive
+    from service.reports.generate import archive, record_output
 
     engine = make_engine(ctx.config.database.url)
     try:
@@ -34,6 +34,7 @@ def _run(ctx, make, out: str, no_archive: bool) -> None:  # noqa: ANN001
             output = make(session)
             if not no_archive:
                 row = archive(session, output, "cli")
+                record_output(session, row, "system")
                 click.echo(f"Archived as report file {row.id}.")
     except (DatabaseError, ValueError) as error:
         raise click.ClickException(str(error)) from None

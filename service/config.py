@@ -95,6 +95,7 @@ class ReportsConfig:
     max_quotes: int = 6
     youth_max_age: int = 24
     scheduled_formats: tuple[str, ...] = ("pdf",)
+    schedule: str = "0 7 1 1,4,7,10 *"
 
 
 RETENTION_PERIODS = ("original_text_months", "raw_record_months", "quarantine_months", "archive_months")
@@ -217,7 +218,7 @@ def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:
     table = raw.get("reports", {})
     if not isinstance(table, dict):
         reader.fail("reports", table, "a table")
-    reader.only(table, "reports", ("min_cell", "max_quotes", "youth_max_age", "scheduled_formats"))
+    reader.only(table, "reports", ("min_cell", "max_quotes", "youth_max_age", "scheduled_formats", "schedule"))
     formats = tuple(reader.strings(table, "reports", "scheduled_formats")) if "scheduled_formats" in table else ("pdf",)
     if any(f not in ("pdf", "docx", "html") for f in formats):
         reader.fail("reports.scheduled_formats", list(formats), "a list drawn from pdf, docx, html")
@@ -226,6 +227,7 @@ def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:
         max_quotes=reader.integer(table, "reports", "max_quotes", low=0, high=6, default=6),
         youth_max_age=reader.integer(table, "reports", "youth_max_age", low=11, high=30, default=24),
         scheduled_formats=formats,
+        schedule=reader.text(table, "reports", "schedule", allow_empty=True, default=ReportsConfig.schedule),
     )
 
 

@@ -88,7 +88,8 @@ def erase_response(session: Session, response_id: int, *, actor: str, address: s
     session.expunge(response)
     removed = {}
     for table, statement in statements.items():
-        removed[table] = session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+        result = session.execute(statement, execution_options={"synchronize_session": False})
+        removed[table] = result.rowcount  # type: ignore[attr-defined]  # a CursorResult for DELETE
     audit.record(session, "erasure", actor=actor, target=f"response:{response_id}", address=address,
                  detail={"source": source_key, "external_id_sha256": digest, "removed": removed, "reason": reason[:200]})
     logger.info("erased response %s of source %s (%d rows)", response_id, source_key, sum(removed.values()))

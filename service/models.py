@@ -383,6 +383,10 @@ class ApiClient(Base):
 
 # The dashboard counts responses per site within a period (revision 0006).
 Index("ix_responses_site_submitted", Response.site_id, Response.submitted_at)
+# Every column the dashboard filters and groups responses by, so its aggregates scan this narrow
+# index instead of the wide rows (revision 0008).
+Index("ix_responses_dashboard", Response.source_id, Response.submitted_at, Response.site_id, Response.ward,
+      Response.age_band, Response.sex, Response.ethnic_group)
 
 
 # --- Briefings and SNA export (issue 7; revision 0005): the actions log and the report archive. --

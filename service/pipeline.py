@@ -260,7 +260,7 @@ def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, it
         row = store.get_source(session, key)
         run = store.start_run(session, row, "webhook delivery", None)
         report.run_id = run.id
-        _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), {}, report)
+        _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), set(), report)
         report.seconds = time.monotonic() - started
         _close_run(run, report)
     return report
@@ -277,7 +277,7 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
                     report: RunReport, options: PullOptions, total: int | None, started: float) -> None:
     wards = load_wards(config)
     now = options.now or datetime.now(timezone.utc)
-    seen: dict[str, tuple[str, str]] = {}
+    seen: set[int] = set()
     try:
         for batch in _batches(records, BATCH):
             with transaction(factory) as session:
@@ -296,7 +296,7 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
 
 
 def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
-                wards: tuple[Ward, ...], now: datetime, seen: dict[str, tuple[str, str]], report: RunReport) -> None:
+                wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport) -> None:
     row = store.get_source(session, source.key)
     run = session.get(IngestRun, run_id)
     sites = store.known_site_codes(session)
@@ -307,16 +307,10 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
             good.append(map_checked(raw, source, wards, now, sites))
         except RecordError as error:
             bad.append(quarantine_record(source.key, raw, error))
-    counts = store.save_responses(session, row, good, set(seen))
-    for record in good:
-        seen.setdefault(record.external_id, (record.location, record.content_hash))
-    for dup in counts.duplicates:
-        first, first_hash = seen[dup.external_id]
-        if first_hash == dup.content_hash:
-            continue  # the same record again (a repeated row, an overlapping page): counted, nothing lost
-        error = RecordError(source.mapping.id_column, dup.external_id, "unique_id",
-                            f"an id used once only; it was first used at {first}, which was kept")
-        bad.append(quarantine_record(source.key, RawRecord(dup.external_id, dup.raw, dup.location), error))
+    unique, duplicates = _split_duplicates(good, seen)
+    counts = store.save_responses(session, row, unique, set())
+    bad.extend(_duplicate_entries(session, row, source, unique, duplicates))
+    counts.n_duplicate += len(duplicates)
     n_bad = store.save_quarantine(session, row, run, bad)
     report.quarantine_reasons.extend(q.reason for q in bad[:max(0, 50 - len(report.quarantine_reasons))])
     report.n_read += len(batch)
@@ -326,6 +320,43 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     report.n_duplicate += counts.n_duplicate
     report.n_quarantined += n_bad
     _copy_counts(run, report)
+
+
+def _split_duplicates(records: list[ResponseRecord], seen: set[int]) -> tuple[list[ResponseRecord], list[ResponseRecord]]:
+    """Records whose id is new to this run, and those whose id was met before.
+
+    ``seen`` holds 64-bit hashes of the ids met so far, not the ids: a million-row file then
+    needs tens of megabytes, not hundreds.
+    """
+    unique, duplicates = [], []
+    for record in records:
+        key = hash(record.external_id)
+        if key in seen:
+            duplicates.append(record)
+        else:
+            seen.add(key)
+            unique.append(record)
+    return unique, duplicates
+
+
+def _duplicate_entries(session: Session, row: Source, source: SourceConfig, unique: list[ResponseRecord],
+                       duplicates: list[ResponseRecord]) -> list[QuarantineRecord]:
+    """Quarantine entries for duplicates whose content differs from the first record kept."""
+    if not duplicates:
+        return []
+    firsts = {r.external_id: r for r in unique}
+    stored = store.content_hashes(session, row, {d.external_id for d in duplicates} - set(firsts))
+    entries = []
+    for dup in duplicates:
+        first = firsts.get(dup.external_id)
+        first_hash = first.content_hash if first else stored.get(dup.external_id)
+        if first_hash == dup.content_hash:
+            continue  # the same record again (a repeated row, an overlapping page): counted, nothing lost
+        where = first.location if first else "earlier in this input"
+        error = RecordError(source.mapping.id_column, dup.external_id, "unique_id",
+                            f"an id used once only; it was first used at {where}, which was kept")
+        entries.append(quarantine_record(source.key, RawRecord(dup.external_id, dup.raw, dup.location), error))
+    return entries
 
 
 def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from service.cache import remember
 from service.models import FreeText, IngestRun, QuarantinedRow, Response, Site, Source, TopicCode
 
 GROUP_VARIABLES = ("age_band", "sex", "ethnic_group")
@@ -133,7 +134,7 @@ def level_label(variable: str, level: str | None, wards: Mapping[str, str] | Non
 def filter_options(session: Session, borough: str) -> dict[str, list[tuple[str, str]]]:
     """Choices for the filter form: sources, periods (years and quarters with data), wards, sites, groups."""
     sources = [(s.key, s.name) for s in session.scalars(select(Source).order_by(Source.name))]
-    first, last = session.execute(select(func.min(Response.submitted_at), func.max(Response.submitted_at))).one()
+    first, last, levels = remember(session, "response_levels", None, lambda: _response_levels(session))
     periods: list[tuple[str, str]] = [("", "All time")]
     if first and last:
         for year in range(last.year, first.year - 1, -1):
@@ -143,10 +144,20 @@ def filter_options(session: Session, borough: str) -> dict[str, list[tuple[str, 
     sites = [(code, name) for code, name in session.execute(select(Site.code, Site.name).order_by(Site.name))]
     groups = []
     for variable in GROUP_VARIABLES:
-        levels = session.scalars(select(getattr(Response, variable)).distinct().where(getattr(Response, variable).is_not(None)))
         groups.extend((f"{variable}:{lv}", f"{variable.replace('_', ' ').capitalize()}: {level_label(variable, lv)}")
-                      for lv in sorted(levels))
+                      for lv in sorted(levels[variable]))
     return {"sources": sources, "periods": periods, "wards": list(ward_names(borough).items()), "sites": sites, "groups": groups}
+
+
+def _response_levels(session: Session) -> tuple[datetime | None, datetime | None, dict[str, list[str]]]:
+    """First and last submission time, and the levels of each group variable found in responses."""
+    # Two statements: SQLite answers a lone min() or max() from the index, but not both in one.
+    first = session.scalar(select(func.min(Response.submitted_at)))
+    last = session.scalar(select(func.max(Response.submitted_at)))
+    levels = {variable: list(session.scalars(select(getattr(Response, variable)).distinct()
+                                             .where(getattr(Response, variable).is_not(None))))
+              for variable in GROUP_VARIABLES}
+    return first, last, levels
 
 
 def latest_week_start(session: Session, filt: ResponseFilter) -> date | None:
@@ -160,45 +171,65 @@ def latest_week_start(session: Session, filt: ResponseFilter) -> date | None:
 
 def weekly_counts(session: Session, filt: ResponseFilter, weeks: int = 12) -> dict[str, Any]:
     """Responses per source per week, for the ``weeks`` weeks up to the latest week with data."""
-    last = latest_week_start(session, filt)
+    last, by_source = remember(session, "weekly_counts", (filt, weeks), lambda: _weekly_counts(session, filt, weeks))
     if last is None:
         return {"weeks": [], "sources": [], "counts": {}}
-    first = last - timedelta(weeks=weeks - 1)
-    start = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
-    day = func.date(Response.submitted_at)
-    query = apply_filter(select(Source.name, day, func.count()).join(Source, Response.source_id == Source.id)
-                         .where(Response.submitted_at >= start).group_by(Source.name, day), filt)
+    source_names = dict(session.execute(select(Source.id, Source.name)).all())
     counts: dict[tuple[str, date], int] = {}
-    for name, on, n in session.execute(query):
-        on = on if isinstance(on, date) else date.fromisoformat(str(on)[:10])
-        monday = on - timedelta(days=on.weekday())
-        counts[(name, monday)] = counts.get((name, monday), 0) + n
+    for (source_id, monday), n in by_source.items():
+        key = (source_names[source_id], monday)
+        counts[key] = counts.get(key, 0) + n
+    first = last - timedelta(weeks=weeks - 1)
     week_list = [first + timedelta(weeks=i) for i in range(weeks)]
     names = sorted({name for name, _ in counts})
     return {"weeks": week_list, "sources": names, "counts": counts}
 
 
+def _weekly_counts(session: Session, filt: ResponseFilter, weeks: int) -> tuple[date | None, dict[tuple[int, date], int]]:
+    last = latest_week_start(session, filt)
+    if last is None:
+        return None, {}
+    first = last - timedelta(weeks=weeks - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
+    day = func.date(Response.submitted_at)
+    query = apply_filter(select(Response.source_id, day, func.count()).where(Response.submitted_at >= start)
+                         .group_by(Response.source_id, day), filt)
+    counts: dict[tuple[int, date], int] = {}
+    for source_id, on, n in session.execute(query):
+        on = on if isinstance(on, date) else date.fromisoformat(str(on)[:10])
+        monday = on - timedelta(days=on.weekday())
+        counts[(source_id, monday)] = counts.get((source_id, monday), 0) + n
+    return last, counts
+
+
 def site_counts(session: Session, filt: ResponseFilter, week: date | None) -> list[dict[str, Any]]:
     """Responses per QR site: in the filter's period, in ``week`` and in the week before."""
-    query = apply_filter(select(Site.code, Site.name, Site.ward, func.count(Response.id))
-                         .join(Site, Response.site_id == Site.id).group_by(Site.code, Site.name, Site.ward), filt)
-    totals = {code: (name, ward, n) for code, name, ward, n in session.execute(query)}
+    totals, this_week, last_week = remember(session, "site_counts", (filt, week), lambda: _site_counts(session, filt, week))
+    sites = {site_id: (code, name, ward) for site_id, code, name, ward
+             in session.execute(select(Site.id, Site.code, Site.name, Site.ward).where(Site.id.in_(list(totals))))}
+    rows = [{"code": code, "name": name, "ward": ward, "n": totals[site_id], "n_week": this_week.get(site_id, 0),
+             "n_previous_week": last_week.get(site_id, 0), "change": this_week.get(site_id, 0) - last_week.get(site_id, 0)}
+            for site_id, (code, name, ward) in sites.items()]
+    return sorted(sorted(rows, key=lambda row: row["code"]), key=lambda row: -row["n"])
+
+
+def _site_counts(session: Session, filt: ResponseFilter, week: date | None) -> tuple[dict[int, int], ...]:
+    query = apply_filter(select(Response.site_id, func.count(Response.id)).where(Response.site_id.is_not(None))
+                         .group_by(Response.site_id), filt)
+    totals = dict(session.execute(query).all())
     this_week, last_week = {}, {}
     if week is not None:
         this_week = _site_window(session, filt, week, week + timedelta(days=7))
         last_week = _site_window(session, filt, week - timedelta(days=7), week)
-    rows = [{"code": code, "name": name, "ward": ward, "n": n, "n_week": this_week.get(code, 0),
-             "n_previous_week": last_week.get(code, 0), "change": this_week.get(code, 0) - last_week.get(code, 0)}
-            for code, (name, ward, n) in totals.items()]
-    return sorted(rows, key=lambda row: -row["n"])
+    return totals, this_week, last_week
 
 
-def _site_window(session: Session, filt: ResponseFilter, start: date, end: date) -> dict[str, int]:
+def _site_window(session: Session, filt: ResponseFilter, start: date, end: date) -> dict[int, int]:
     lo = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
     hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc)
-    query = apply_filter(select(Site.code, func.count(Response.id)).join(Site, Response.site_id == Site.id)
-                         .where(Response.submitted_at >= lo, Response.submitted_at < hi).group_by(Site.code), filt)
-    return {code: n for code, n in session.execute(query)}
+    query = apply_filter(select(Response.site_id, func.count(Response.id)).where(Response.site_id.is_not(None))
+                         .where(Response.submitted_at >= lo, Response.submitted_at < hi).group_by(Response.site_id), filt)
+    return dict(session.execute(query).all())
 
 
 def ingest_summary(session: Session) -> list[dict[str, Any]]:
@@ -214,8 +245,9 @@ def ingest_summary(session: Session) -> list[dict[str, Any]]:
 
 
 def count_matching(session: Session, filt: ResponseFilter) -> int:
-    """How many responses match the filter."""
-    return session.scalar(apply_filter(select(func.count(Response.id)), filt)) or 0
+    """How many responses match the filter (kept per filter and data version, :mod:`service.cache`)."""
+    return remember(session, "count_matching", filt,
+                    lambda: session.scalar(apply_filter(select(func.count(Response.id)), filt)) or 0)
 
 
 def response_page(session: Session, filt: ResponseFilter, page: int, per_page: int, with_original: bool,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.cache import remember
 from service.models import AnalysisRun, Response, Site, Source
 
 UNDER = 0.8  # representation index below which a group is flagged as under-represented
@@ -137,18 +138,28 @@ def site_names(session: Session) -> dict[str, str]:
 
 def _shares(session: Session, source: str, unit: str, variable: str,
             labels: Mapping[str, str]) -> dict[str, tuple[dict[str, int], int]]:
-    column = getattr(Response, variable)
-    source_id = select(Source.id).where(Source.key == source).scalar_subquery()
-    if unit == "site":
-        query = (select(Site.name, column, func.count()).join(Site, Response.site_id == Site.id)
-                 .where(Response.source_id == source_id).group_by(Site.name, column))
-    else:
-        query = (select(Response.ward, column, func.count()).where(Response.source_id == source_id, Response.ward.is_not(None),
-                                                                   Response.ward != "not_stated").group_by(Response.ward, column))
+    position = REACH_VARIABLES.index(variable)
     shares: dict[str, tuple[dict[str, int], int]] = {}
-    for place, level, n in session.execute(query):
+    for place, *levels, n in remember(session, "reach_counts", (source, unit), lambda: _place_counts(session, source, unit)):
         name = labels.get(place, place) if unit == "ward" else place
         counts, base = shares.get(name, ({}, 0))
+        level = levels[position]
         counts[level] = counts.get(level, 0) + n
         shares[name] = (counts, base + n)
     return shares
+
+
+def _place_counts(session: Session, source: str, unit: str) -> list[tuple[Any, ...]]:
+    """Responses of ``source`` per place (site name or ward code) and combination of age, sex and ethnic group.
+
+    One grouped query serves all three variables (a few thousand rows at most).
+    """
+    columns = [getattr(Response, variable) for variable in REACH_VARIABLES]
+    source_id = select(Source.id).where(Source.key == source).scalar_subquery()
+    if unit == "site":
+        query = (select(Site.name, *columns, func.count()).join(Site, Response.site_id == Site.id)
+                 .where(Response.source_id == source_id).group_by(Site.name, *columns))
+    else:
+        query = (select(Response.ward, *columns, func.count()).where(Response.source_id == source_id, Response.ward.is_not(None),
+                                                                     Response.ward != "not_stated").group_by(Response.ward, *columns))
+    return [tuple(row) for row in session.execute(query)]

@@ -76,7 +76,45 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
             scheduler.add_job("service.scheduler:run_source_job", trigger, args=(key,), id=job_id, name=f"ingest {key}")
         elif str(job.trigger) != str(trigger):
             job.reschedule(trigger)
-    return sorted(wanted)
+    return sorted(wanted) + _sync_briefings_job(scheduler, config)
+
+
+BRIEFINGS_JOB = "reports:quarterly"
+
+
+def _sync_briefings_job(scheduler: BackgroundScheduler, config: Config) -> list[str]:
+    """The quarterly briefings job (issue 7) on ``[reports] schedule``; removed when that is empty."""
+    job = scheduler.get_job(BRIEFINGS_JOB)
+    if not config.reports.schedule:
+        if job is not None:
+            job.remove()
+        return []
+    try:
+        trigger = CronTrigger.from_crontab(config.reports.schedule, timezone=TIMEZONE)
+    except ValueError as error:
+        raise ConfigError(f"{config.source_file}: [reports] schedule {config.reports.schedule!r} is not a cron "
+                          f"expression (minute hour day month weekday): {error}") from None
+    if job is None:
+        scheduler.add_job("service.scheduler:run_briefings_job", trigger, id=BRIEFINGS_JOB, name="quarterly briefings")
+    elif str(job.trigger) != str(trigger):
+        job.reschedule(trigger)
+    return [BRIEFINGS_JOB]
+
+
+def run_briefings_job() -> list[int] | None:
+    """The scheduled job: archive the quarter just closed's briefings under a lock; ``None`` when another process holds it."""
+    from service.reports.generate import run_quarterly_briefings
+
+    config, engine, factory = _RUNTIME["config"], _RUNTIME["engine"], _RUNTIME["factory"]
+    with job_lock(engine, BRIEFINGS_JOB) as acquired:
+        if not acquired:
+            logger.info("quarterly briefings skipped: another scheduler process is making them")
+            return None
+        try:
+            return run_quarterly_briefings(factory, config)
+        except Exception:
+            logger.exception("quarterly briefings failed unexpectedly")
+            return []
 
 
 def run_source_job(key: str) -> list[RunReport] | None:

@@ -125,6 +125,16 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
     return counts
 
 
+def content_hashes(session: Session, source: Source, external_ids: Iterable[str]) -> dict[str, str]:
+    """The stored content hash of each of these responses of ``source`` that exists."""
+    ids = list(external_ids)
+    if not ids:
+        return {}
+    query = select(Response.external_id, Response.content_hash).where(Response.source_id == source.id,
+                                                                      Response.external_id.in_(ids))
+    return {external_id: digest for external_id, digest in session.execute(query)}
+
+
 def _response_values(record: ResponseRecord, waves: dict[str, int], sites: dict[str, int], now: datetime) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(record.demographics, name) for name in DEMOGRAPHICS}
     values.update(
@@ -170,9 +180,27 @@ def _insert_answers(session: Session, ids: dict[int, ResponseRecord], questions:
             (lists if "value_list" in row else plain).append(row)
             if answer.type == "free_text":
                 texts.append({"response_id": response_id, "question_id": question_id, "original": answer.value})
-    for rows, model in ((plain, Answer), (lists, Answer), (texts, FreeText)):
+    typed = [row for row in plain if row["value_date"] is not None]
+    _insert_plain(session, "answers", ("response_id", "question_id", "value_text", "value_number"),
+                  [row for row in plain if row["value_date"] is None])
+    _insert_plain(session, "free_texts", ("response_id", "question_id", "original"), texts)
+    for rows in (typed, lists):
         if rows:
-            session.execute(insert(model.__table__), rows)
+            session.execute(insert(Answer.__table__), rows)
+
+
+def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """Insert rows of plain values (ints, floats, text) with the driver's executemany.
+
+    These are most of the rows a survey writes (one per answer); going around SQLAlchemy's
+    per-row parameter processing made the save about twice as fast. Values need no conversion.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
 def _answer_values(response_id: int, question_id: int, kind: str, value: Any) -> dict[str, Any]:

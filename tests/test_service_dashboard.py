@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from service.models import SafeguardingFlag, TextReview, TopicCode, User
+from service.models import AuditEvent, SafeguardingFlag, TextReview, TopicCode, User
 from tests.dashboard_data import ORIGINAL, REDACTED, seed, sign_in
 
 PAGES = ("/dashboard/", "/dashboard/representativeness/", "/dashboard/voices/", "/dashboard/responses")
@@ -46,6 +46,21 @@ def test_responses_analyst_sees_original_beside_redacted(client, seeded):
     sign_in(client, "analyst")
     page = client.get("/dashboard/responses").get_data(as_text=True)
     assert REDACTED in page and ORIGINAL in page
+
+
+def test_responses_original_text_views_are_audited_and_redacted_views_are_not(client, seeded, factory):
+    sign_in(client, "viewer")
+    client.get("/dashboard/responses")
+    with factory() as session:
+        assert session.scalar(select(AuditEvent).where(AuditEvent.action == "view_original_text")) is None
+    client.post("/sign-out")
+    sign_in(client, "analyst")
+    client.get("/dashboard/responses?page=1")
+    with factory() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "view_original_text"))
+    assert event.actor.startswith("user:") and "analyst" in event.actor
+    assert event.target == "responses" and event.detail["page"] == 1
+    assert ORIGINAL not in str(event.detail)
 
 
 def test_exports_viewer_cannot_download_chart_figures(client, seeded):
@@ -131,6 +146,10 @@ def test_users_admin_adds_changes_and_deactivates(client, seeded, factory):
     with factory() as session:
         user = session.get(User, user_id)
         assert user.role == "analyst" and not user.is_active
+        logged = [(e.action, e.target) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+                  if e.action in ("user_added", "role_change", "user_deactivated")]
+    assert logged == [("user_added", f"user:{user_id}"), ("role_change", f"user:{user_id}"),
+                      ("user_deactivated", f"user:{user_id}")]
 
 
 def test_users_last_admin_cannot_be_demoted(client, seeded, factory):

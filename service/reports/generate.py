@@ -87,12 +87,28 @@ def archive(session: Session, output: Output, origin: str, user_id: int | None =
     return row
 
 
-def archived(session: Session, limit: int = 200) -> list[ReportFile]:
-    """Archived outputs, newest first (content not loaded until read)."""
+def archived(session: Session, limit: int = 200, kinds: tuple[str, ...] | None = None) -> list[ReportFile]:
+    """Archived outputs (only of ``kinds``, when given), newest first (content not loaded until read)."""
     from sqlalchemy.orm import defer
 
-    return list(session.scalars(select(ReportFile).options(defer(ReportFile.content))
-                                .order_by(ReportFile.created_at.desc(), ReportFile.id.desc()).limit(limit)))
+    query = select(ReportFile).options(defer(ReportFile.content))
+    if kinds is not None:
+        query = query.where(ReportFile.kind.in_(kinds))
+    return list(session.scalars(query.order_by(ReportFile.created_at.desc(), ReportFile.id.desc()).limit(limit)))
+
+
+def record_output(session: Session, row: ReportFile, actor: str, address: str | None = None,
+                  is_download: bool = False) -> None:
+    """Write an archived output's making (or downloading) to the audit log: ``briefing`` or ``export``.
+
+    ``actor`` is :func:`service.audit.actor_of` of the user, or ``"system"`` for the CLI and scheduler.
+    """
+    from service import audit
+
+    detail = {"report_file": row.id, "kind": row.kind, "format": row.format, "parameters": dict(row.parameters),
+              "origin": row.origin, "fingerprint": row.fingerprint[:16], "is_download": is_download}
+    audit.record(session, "briefing" if row.kind == "briefing" else "export", actor=actor,
+                 target=f"report_file:{row.id}", detail=detail, address=address)
 
 
 def last_closed_quarter(now: datetime) -> str:
@@ -115,6 +131,8 @@ def run_quarterly_briefings(factory: sessionmaker[Session], config: Config, now:
                 seen = session.scalar(select(ReportFile.id).where(ReportFile.fingerprint == output.fingerprint,
                                                                   ReportFile.format == fmt).limit(1))
                 if seen is None:
-                    ids.append(archive(session, output, "scheduler").id)
+                    row = archive(session, output, "scheduler")
+                    record_output(session, row, "system")
+                    ids.append(row.id)
     logger.info("quarterly briefings for %s: archived %s", quarter, ids or "nothing new")
     return ids

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from service import get_session, staff
-from service.access import allow
+from service.access import allow, log_event
 from service.auth import MIN_PASSWORD, add_user
 from service.models import ROLES
 from service.views.dashboard import page_context
@@ -36,6 +36,7 @@ def add():
         session.rollback()
         return render_template("admin/users.html", **page_context("admin"), users=staff.list_users(session), roles=ROLES,
                                min_password=MIN_PASSWORD, error=str(error), form=form), 400
+    log_event("user_added", f"user:{user.id}", {"role": user.role})
     session.commit()
     logger.info("user %s created user %s with role %s", g.user.id, user.id, user.role)
     flash(f"Created {user.role} account {user.email}.")
@@ -61,6 +62,8 @@ def change(user_id: int):
         session.rollback()
         flash(str(error))
         return redirect(url_for(".users"))
+    events = {"role": "role_change", "deactivate": "user_deactivated", "reactivate": "user_reactivated"}
+    log_event(events[action], f"user:{user.id}", {"role": user.role} if action == "role" else {})
     session.commit()
     logger.info("user %s changed user %s: %s", g.user.id, user.id, action)
     flash(f"Updated {user.email}: {'role ' + user.role if action == 'role' else action + 'd'}.")

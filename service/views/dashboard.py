@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 
 from service import get_session, queries, store
-from service.access import STAFF, allow, can
+from service.access import STAFF, allow, can, log_event
 from service.charts import BarChart
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -107,6 +107,9 @@ def responses():
     config = current_app.config["VOICE"]
     found = queries.response_page(get_session(), filt, int(page), PER_PAGE, can("view_original_text"),
                                   queries.ward_names(config.app.borough))
+    if can("view_original_text"):
+        log_event("view_original_text", "responses", {"page": found["page"], "filter": filt.as_args()})
+        get_session().commit()
     links = {"previous": url_for(".responses", **filt.as_args(), page=found["page"] - 1) if found["page"] > 1 else None,
              "next": url_for(".responses", **filt.as_args(), page=found["page"] + 1) if found["page"] < found["n_pages"] else None}
     return render_template("dashboard/responses.html", **page_context("responses", filt), found=found, links=links,

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from service import get_session, pipeline, reviews
-from service.access import allow, can
+from service.access import allow, can, log_event
 from service.views.dashboard import page_context
 from service.views.voices import topic_labels
 
@@ -21,6 +21,9 @@ REVIEWERS = ("admin", "analyst", "engagement")
 def topics():
     """Topic coding queue, least confident first: accept the model's topics or correct them."""
     queue = reviews.topic_queue(get_session(), can("view_original_text"))
+    if can("view_original_text"):
+        log_event("view_original_text", "review:topics")
+        get_session().commit()
     return render_template("review/topics.html", **page_context("review"), queue=queue, labels=topic_labels())
 
 
@@ -50,6 +53,9 @@ def safeguarding():
     if status and status not in reviews.FLAG_STATUSES:
         abort(400, f"status {status!r} should be one of {', '.join(reviews.FLAG_STATUSES)}")
     flags = reviews.safeguarding_queue(get_session(), status, can("view_original_text"))
+    if can("view_original_text"):
+        log_event("view_original_text", "review:safeguarding", {"status": status})
+        get_session().commit()
     return render_template("review/safeguarding.html", **page_context("review"), flags=flags, status=status,
                            statuses=reviews.FLAG_STATUSES)
 
