@@ -38,7 +38,24 @@ def _memo(function: Callable[..., Any]) -> Callable[..., Any]:
 
 _map_sex = _memo(vocab.map_sex)
 _map_ethnicity = _memo(vocab.map_ethnicity)
-_map_ward = _memo(vocab.map_ward)
+_WARDS_SEEN: dict[tuple[str, int, int, bool], str] = {}
+
+
+def _map_ward(label: Any, wards: tuple[vocab.Ward, ...], *, strict: bool) -> str:
+    """Memoised :func:`vocab.map_ward`, keyed on the identity of ``wards``: hashing the tuple of
+    wards on every call cost more than the look-up saved."""
+    if not isinstance(label, str):
+        return vocab.map_ward(label, wards, strict=strict)
+    key = (label, id(wards), len(wards), strict)
+    code = _WARDS_SEEN.get(key)
+    if code is None:
+        code = vocab.map_ward(label, wards, strict=strict)
+        if len(_WARDS_SEEN) > 4096:
+            _WARDS_SEEN.clear()
+        _WARDS_SEEN[key] = code
+    return code
+
+
 _map_age_band = _memo(vocab.map_age_band)
 _map_postcode = _memo(vocab.map_postcode_district)
 _normalise = _memo(vocab.normalise_label)
@@ -129,6 +146,8 @@ def read_value(data: Mapping[str, Any], path: str | None) -> Any:
 def _blank_to_none(value: Any) -> Any:
     if value is None:
         return None
+    if type(value) is str:
+        return value if value and not value.isspace() else None
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, str) and not value.strip():
@@ -297,6 +316,7 @@ def _check_option(question: QuestionSpec, value: str) -> str:
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
 
@@ -337,6 +357,12 @@ def _parse_any_date(value: Any, date_format: str) -> datetime | None:
             return datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None
+    if date_format == "dayfirst" and (match := _UK.match(text)):
+        day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        try:
+            return datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            return None  # 31/04/2023: not a calendar date
     formats = _DAY_FIRST if date_format == "dayfirst" else (date_format,)
     for fmt in formats:
         try:

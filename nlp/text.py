@@ -38,7 +38,6 @@ _chunk_cache: dict[str, tuple[tuple[str, str], ...]] = {}
 _LOOKUPS_DIR = Path(spacy_lookups_data.__file__).parent / "data"
 _TAG_RE = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{1,500}>", re.I | re.S)
 _MOJIBAKE_RE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u2018-\u203a\u20ac\u0152-\u0178]")
-_SPACE_RE = re.compile(r"\s+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
@@ -177,12 +176,16 @@ def is_english(text: str, *, min_share: float = 0.5, min_words: int = 3) -> bool
     A cheap heuristic: with fewer than ``min_words`` words there is no evidence either way and
     the answer is True, so short answers such as "ok" or an emoji are not set aside.
     """
-    words = [word.lower() for word in _WORD_RE.findall(text.translate(_APOSTROPHES))]
+    return _is_english_words(_WORD_RE.findall(text.translate(_APOSTROPHES)), min_share, min_words)
+
+
+def _is_english_words(words: list[str], min_share: float, min_words: int) -> bool:
     if len(words) < min_words:
         return True
     vocabulary = english_words()
-    known = sum(1 for word in words if word in vocabulary or word.replace("'", "") in vocabulary)
-    return known / len(words) >= min_share
+    unknown = [word for word in (word.lower() for word in words) if word not in vocabulary]
+    n_unknown = sum(1 for word in unknown if word.replace("'", "") not in vocabulary)
+    return (len(words) - n_unknown) / len(words) >= min_share
 
 
 def repair_mojibake(text: str) -> str:
@@ -217,18 +220,19 @@ def prepare_text(text: str | bytes | None, *, max_chars: int = MAX_CHARS) -> Pre
     cleaned = html.unescape(without_tags) if "&" in without_tags else without_tags
     if not cleaned.isascii() or _CONTROL_RE.search(cleaned):
         cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t\u200d")
-    cleaned = _SPACE_RE.sub(" ", cleaned.translate(_APOSTROPHES)).strip()
+    # Collapse runs of whitespace (str.split() uses the same Unicode whitespace as the regex \s).
+    cleaned = " ".join(cleaned.translate(_APOSTROPHES).split())
     was_truncated = len(cleaned) > max_chars
     if was_truncated:
         cut = cleaned.rfind(" ", 0, max_chars)
         cleaned = cleaned[: cut if cut > max_chars // 2 else max_chars]
-    n_words = len(_WORD_RE.findall(cleaned))
+    words = _WORD_RE.findall(cleaned)  # cleaned is already straightened, as is_english needs
     return PreparedText(
         original=original,
         text=cleaned,
-        n_words=n_words,
-        is_empty=n_words == 0,
-        is_english=is_english(cleaned),
+        n_words=len(words),
+        is_empty=not words,
+        is_english=_is_english_words(words, 0.5, 3),
         was_truncated=was_truncated,
         had_markup=without_tags != repaired,
         had_mojibake=repaired != original,

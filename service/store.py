@@ -117,8 +117,11 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
     if new:
         values = [{"source_id": source.id, "external_id": r.external_id, "ingested_at": now,
                    **_response_values(r, waves, sites, now)} for r in new]
-        returned = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values)
-        ids.update(zip(returned.scalars(), new))
+        # One executemany, then one SELECT for the new ids: SQLite ran INSERT ... RETURNING row by row.
+        session.execute(insert(table), values)
+        by_id = {r.external_id: r for r in new}
+        ids.update((rid, by_id[ext]) for rid, ext in session.execute(
+            select(table.c.id, table.c.external_id).where(table.c.source_id == source.id, table.c.external_id.in_(list(by_id)))))
     if changed:
         _replace_changed(session, changed, waves, sites, now)
     _insert_answers(session, ids, questions)
@@ -149,11 +152,9 @@ def _response_values(record: ResponseRecord, waves: dict[str, int], sites: dict[
 
 def _is_synthetic(raw: dict[str, Any]) -> bool:
     """Demo rows say so: a true ``synthetic`` field, or a ``note``/``Note`` field saying SYNTHETIC."""
-    for key, value in raw.items():
-        name = key.lower()
-        if (name == "synthetic" and value) or (name == "note" and "SYNTHETIC" in str(value).upper()):
-            return True
-    return False
+    if any(raw.get(key) for key in ("synthetic", "Synthetic", "SYNTHETIC")):
+        return True
+    return any("SYNTHETIC" in str(raw.get(key, "")).upper() for key in ("note", "Note", "NOTE"))
 
 
 def _replace_changed(session: Session, changed: dict[int, ResponseRecord], waves: dict[str, int],
@@ -168,28 +169,31 @@ def _replace_changed(session: Session, changed: dict[int, ResponseRecord], waves
 
 
 def _insert_answers(session: Session, ids: dict[int, ResponseRecord], questions: dict[str, int]) -> None:
-    plain: list[dict[str, Any]] = []
-    lists: list[dict[str, Any]] = []
-    texts: list[dict[str, Any]] = []
+    plain: list[tuple[Any, ...]] = []
+    others: list[dict[str, Any]] = []
+    texts: list[tuple[Any, ...]] = []
     for response_id, record in ids.items():
         for answer in record.answers:
             question_id = questions.get(answer.question)
             if question_id is None:
                 continue
-            row = _answer_values(response_id, question_id, answer.type, answer.value)
-            (lists if "value_list" in row else plain).append(row)
-            if answer.type == "free_text":
-                texts.append({"response_id": response_id, "question_id": question_id, "original": answer.value})
-    typed = [row for row in plain if row["value_date"] is not None]
-    _insert_plain(session, "answers", ("response_id", "question_id", "value_text", "value_number"),
-                  [row for row in plain if row["value_date"] is None])
+            kind = answer.type
+            if kind in ("scale", "number"):
+                plain.append((response_id, question_id, None, float(answer.value)))
+            elif kind == "free_text":  # the text itself lives in free_texts, redacted before display
+                plain.append((response_id, question_id, None, None))
+                texts.append((response_id, question_id, answer.value))
+            elif kind in ("date", "multiple_choice"):
+                others.append(_answer_values(response_id, question_id, kind, answer.value))
+            else:
+                plain.append((response_id, question_id, str(answer.value), None))
+    _insert_plain(session, "answers", ("response_id", "question_id", "value_text", "value_number"), plain)
     _insert_plain(session, "free_texts", ("response_id", "question_id", "original"), texts)
-    for rows in (typed, lists):
-        if rows:
-            session.execute(insert(Answer.__table__), rows)
+    if others:
+        session.execute(insert(Answer.__table__), others)
 
 
-def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Insert rows of plain values (ints, floats, text) with the driver's executemany.
 
     These are most of the rows a survey writes (one per answer); going around SQLAlchemy's
@@ -200,7 +204,7 @@ def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: 
     connection = session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+    connection.exec_driver_sql(sql, rows)
 
 
 def _answer_values(response_id: int, question_id: int, kind: str, value: Any) -> dict[str, Any]:

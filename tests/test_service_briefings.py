@@ -241,3 +241,18 @@ def test_quarter_of_and_last_closed_quarter_agree_at_a_boundary():
 
     now = datetime(2024, 4, 1, 7, tzinfo=timezone.utc)
     assert (quarter_of(now), last_closed_quarter(now)) == ("2024Q2", "2024Q1")
+
+
+def test_sna_export_made_by_an_analyst_is_archived_and_logged(client, seeded, factory):
+    _sign_in(client, "analyst")
+    response = _post(client, "/briefings/sna", "/briefings/", year="2024", format="md")
+    assert response.status_code == 302
+    file_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    download = client.get(f"/briefings/files/{file_id}/download")
+    assert download.status_code == 200 and download.mimetype == "text/markdown"
+    assert "SYNTHETIC DEMO DATA" in download.get_data(as_text=True)
+    with factory() as session:
+        row = session.get(ReportFile, file_id)
+        assert (row.kind, row.parameters, row.created_by) == ("sna", {"year": 2024}, seeded["analyst"])
+        events = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "export")).all()
+    assert [e["is_download"] for e in events] == [False, True]

@@ -79,12 +79,12 @@ def _serve(target: str, url: str, port: int, env: dict) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
                "--log-level", "warning", target]
     process = subprocess.Popen(command, cwd=ROOT, env={**env, "VOICE_DATABASE_URL": url})
-    for _ in range(100):
+    for _ in range(120):  # workers import pandas and friends: allow up to a minute
         try:
-            requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/health", timeout=5)
             return process
-        except requests.ConnectionError:
-            time.sleep(0.2)
+        except requests.RequestException:
+            time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"gunicorn {target} did not start on port {port}")
 
