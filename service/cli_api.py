@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from service import audit
 from service.db import make_engine, make_session_factory, transaction
 from service.models import ROLES
 
@@ -25,7 +26,10 @@ def api_token_add(ctx, name: str, role: str) -> None:
     engine = make_engine(ctx.config.database.url)
     try:
         with transaction(make_session_factory(engine)) as session:
-            _client, token = add_api_client(session, name, role)
+            client, token = add_api_client(session, name, role)
+            session.flush()
+            audit.record(session, "api_token", actor=audit.SYSTEM, target=f"api_client:{client.id}",
+                         detail={"name": name, "role": role, "via": "voice api-token add"})
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     finally:

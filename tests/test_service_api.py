@@ -7,7 +7,7 @@ from sqlalchemy import inspect, select
 
 from service.cli import main
 from service.db import downgrade, make_engine, upgrade
-from service.models import ApiClient
+from service.models import ApiClient, AuditEvent
 from service.tokens import add_api_client
 from tests.dashboard_data import ORIGINAL, REDACTED, seed
 
@@ -89,6 +89,8 @@ def test_api_token_cli_prints_token_once_and_stores_hash(runner, config, app, mo
     with app.extensions["voice_sessions"]() as session:
         stored = session.scalar(select(ApiClient).where(ApiClient.name == "police-dashboard"))
         assert stored.role == "analyst" and token not in stored.token_hash
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "api_token"))
+        assert event.target == f"api_client:{stored.id}" and token not in str(event.detail)
     assert app.test_client().get("/api/v1/sources", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from service import create_app, store
-from service.db import make_engine, transaction
+from service.db import transaction
 from service.models import FreeText, Response, Source
 from service.pipeline import register_sources
 

@@ -162,3 +162,27 @@ def test_missing_token_variable_fails_the_run_naming_it(factory, sources, http_s
     report = run_ingest(factory, _rest_config(sources, http_server.url), "qr", options=PullOptions(environ={}))[0]
     assert report.status == "failed"
     assert report.errors == ["source 'qr': the environment variable VOICE_QR_VENDOR_TOKEN holding its API token is not set; set it and run again"]
+
+
+def test_spss_file_in_the_drop_folder_is_ingested_with_value_labels(factory, sources, session):
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame({"Respondent ID": ["S1", "S2"], "Date submitted": ["21/04/2023", "22/04/2023"], "Sex": [1.0, 2.0]})
+    pyreadstat.write_sav(frame, str(sources.source("css").path / "export.sav"),
+                         variable_value_labels={"Sex": {1.0: "Female", 2.0: "Male"}})
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.status, report.n_new) == ("finished", 2)
+    assert list(session.scalars(select(Response.sex).order_by(Response.external_id))) == ["female", "male"]
+
+
+def test_progress_reports_rate_and_time_left(factory, sources):
+    from service.pipeline import Progress
+
+    seen = []
+    _write(sources.source("css").path / "export.csv", [_row(i) for i in range(2500)])
+    run_ingest(factory, sources, "css", options=PullOptions(progress=seen.append))
+    assert [p.n_read for p in seen] == [1000, 2000, 2500]
+    assert seen[0].n_total == 2500 and seen[-1].seconds_left == 0.0
+    assert Progress("css", "e.csv", 500, 1000, 2.0).rate == 250.0
+    assert Progress("css", "e.csv", 500, 1000, 2.0).seconds_left == 2.0
