@@ -29,7 +29,15 @@ from nlp.findings import (
 )
 from nlp.redact import RedactedSpan, RedactionResult, redact
 from nlp.safeguarding import SafeguardingMatch, SafeguardingResult, check_safeguarding
-from nlp.text import PreparedText, is_english, load_pipeline, prepare_text, split_sentences, tokenize
+from nlp.text import (
+    PreparedText,
+    clear_token_cache,
+    is_english,
+    load_pipeline,
+    prepare_text,
+    split_sentences,
+    tokenize,
+)
 from nlp.themes import Theme, ThemesResult, find_themes, select_poor_fits
 from nlp.topics import TopicClassifier, load_model
 from nlp.training import (
@@ -72,6 +80,7 @@ __all__ = [
     "TopicSummary",
     "TrainingDataError",
     "check_safeguarding",
+    "clear_token_cache",
     "choose_exemplars",
     "combine_with_confirmed",
     "compare_groups",

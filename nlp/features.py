@@ -47,7 +47,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, word_ngram_range: tuple[int, int] = (1, 2),
-                 char_ngram_range: tuple[int, int] | None = (2, 5), min_df: int = 1) -> None:
+                 char_ngram_range: tuple[int, int] | None = (3, 5), min_df: int = 1) -> None:
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
         self.min_df = min_df

@@ -150,6 +150,11 @@ def word_tokens(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def clear_token_cache() -> None:
+    """Forget the memoised chunk tokenizations (to free memory, or to time a cold start)."""
+    _chunk_cache.clear()
+
+
 def chunk_tokens(chunk: str) -> tuple[tuple[str, str], ...]:
     """Tokenize one whitespace-free, straightened chunk with spaCy and remember the result."""
     tokens = tuple(

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 _FORMAT = 1
 _THRESHOLDS = np.round(np.arange(0.10, 0.80, 0.05), 2)
+_DEFAULT_CV, _LARGE_CV, _LARGE_N_TEXTS = 5, 3, 5000  # folds when cv=None (see TopicClassifier)
 _BATCH = 4096  # texts featurised at a time when predicting, to bound memory
 
 
@@ -47,11 +48,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     word_ngram_range : tuple of int
         Lemma n-gram range for the word TF-IDF.
     char_ngram_range : tuple of int or None
-        Character n-gram range (``char_wb``); None turns character features off.
+        Character n-gram range (``char_wb``); None turns character features off. Starting at 3
+        rather than 2 scores as well on the bundled data and cuts features, and so training
+        and prediction time, by about a quarter.
     min_df : int
         Minimum document frequency for both vectorizers.
-    cv : int
-        Folds used to calibrate probabilities and tune thresholds.
+    cv : int or None
+        Folds used to calibrate probabilities and tune thresholds. None: 5, or 3 from
+        5,000 texts up, where out-of-fold scores are plentiful and each fold costs a full
+        set of fits (on 10,000 texts it saves a third of the training time).
     min_positive : int
         Topics with fewer positive examples are left out of ``classes_`` (never predicted).
     fallback : str or None
@@ -73,6 +78,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         Probability cut-off per topic.
     skipped_topics_ : tuple of str
         Labels seen in training but with too few examples to learn.
+    n_folds_ : int
+        Folds actually used for the out-of-fold scores (``cv`` resolved).
     version_ : str
         ``"<codeframe_version>+<model hash>"``.
     """
@@ -82,9 +89,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         *,
         C: float = 8.0,
         word_ngram_range: tuple[int, int] = (1, 2),
-        char_ngram_range: tuple[int, int] | None = (2, 5),
+        char_ngram_range: tuple[int, int] | None = (3, 5),
         min_df: int = 1,
-        cv: int = 5,
+        cv: int | None = None,
         min_positive: int = 3,
         fallback: str | None = "other",
         codeframe_version: str = "",
@@ -106,10 +113,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         TrainingDataError
-            If lengths differ, there are fewer than ``2 * cv`` texts, or no topic has
+            If lengths differ, there are fewer than twice as many texts as folds, or no topic has
             ``min_positive`` examples.
         """
         texts, label_lists = _check_training(texts, topics, self.cv)
+        self.n_folds_ = _n_folds(self.cv, len(texts))
         counts: dict[str, int] = {}
         for labels in label_lists:
             for label in set(labels):
@@ -198,7 +206,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         # The vectorizers saw every text (idf only, no labels), so these scores are very slightly
         # optimistic; refitting them per fold costs more than it changes thresholds.
         scores = np.zeros(targets.shape, dtype=float)
-        folds = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        folds = KFold(n_splits=self.n_folds_, shuffle=True, random_state=self.random_state)
         base = self._make_regression()
         for train, test in folds.split(matrix):
             for j in range(targets.shape[1]):
@@ -271,13 +279,21 @@ def load_model(path: Path | str) -> TopicClassifier:
     return payload["model"]
 
 
-def _check_training(texts: Sequence[str], topics: Sequence[Sequence[str]], cv: int) -> tuple[list[str], list[list[str]]]:
+def _n_folds(cv: int | None, n_texts: int) -> int:
+    if cv is not None:
+        return cv
+    return _LARGE_CV if n_texts >= _LARGE_N_TEXTS else _DEFAULT_CV
+
+
+def _check_training(texts: Sequence[str], topics: Sequence[Sequence[str]],
+                    cv: int | None) -> tuple[list[str], list[list[str]]]:
     text_list = list(texts)
     label_lists = [list(labels) for labels in topics]
     if len(text_list) != len(label_lists):
         raise TrainingDataError(f"fit got {len(text_list)} texts but {len(label_lists)} topic lists; they must align")
-    if len(text_list) < 2 * cv:
-        raise TrainingDataError(f"fit needs at least {2 * cv} texts for cv={cv}, got {len(text_list)}")
+    folds = _n_folds(cv, len(text_list))
+    if len(text_list) < 2 * folds:
+        raise TrainingDataError(f"fit needs at least {2 * folds} texts for cv={folds}, got {len(text_list)}")
     for row, (text, labels) in enumerate(zip(text_list, label_lists)):
         if not isinstance(text, str):
             raise TrainingDataError(f"text #{row} must be a str, got {type(text).__name__}: {text!r}")

@@ -153,16 +153,21 @@ def reach_by_group(frame: pd.DataFrame, result: dict[str, Any], by: str, min_n: 
     return _plain(rows)
 
 
+def _sources_with_responses(session: Session, config: Config,
+                            variables: tuple[str, ...]) -> Iterator[tuple[SourceConfig, pd.DataFrame, weights.Margins]]:
+    """Each source that has responses (suspected bots left out), with its census margins."""
+    for source in config.sources:
+        frame = store.responses_frame(session, [source.key])
+        frame = frame[~frame["is_suspected_bot"]]
+        if not frame.empty:
+            yield source, frame, source_margins(config, source, variables)
+
+
 def run_representativeness(factory: sessionmaker[Session], config: Config, variables: tuple[str, ...]) -> list[int]:
     """Store one representativeness run per source and period; return the run ids."""
     ids: list[int] = []
     with transaction(factory) as session:
-        for source in config.sources:
-            frame = store.responses_frame(session, [source.key])
-            frame = frame[~frame["is_suspected_bot"]]
-            if frame.empty:
-                continue
-            margins = source_margins(config, source, variables)
+        for source, frame, margins in _sources_with_responses(session, config, variables):
             for period in periods_of(frame):
                 ids.append(_store_representativeness(session, source, period, period.select(frame), margins))
     return ids
@@ -171,7 +176,7 @@ def run_representativeness(factory: sessionmaker[Session], config: Config, varia
 def _store_representativeness(session: Session, source: SourceConfig, period: Period, rows: pd.DataFrame,
                               margins: weights.Margins) -> int:
     result = representativeness_result(rows, margins)
-    if source.kind in ("form", "file", "rest", "webhook") and rows["site"].notna().any():
+    if rows["site"].notna().any():
         result["by_site"] = reach_by_group(rows, result, "site")
     result["by_ward"] = reach_by_group(rows, result, "ward")
     run = AnalysisRun(kind="representativeness", source_key=source.key, period_start=period.start, period_end=period.end,
@@ -201,12 +206,7 @@ def run_weighting(factory: sessionmaker[Session], config: Config, variables: tup
     """
     ids: list[int] = []
     with transaction(factory) as session:
-        for source in config.sources:
-            frame = store.responses_frame(session, [source.key])
-            frame = frame[~frame["is_suspected_bot"]]
-            if frame.empty:
-                continue
-            margins = source_margins(config, source, variables)
+        for source, frame, margins in _sources_with_responses(session, config, variables):
             usable = tuple(v for v in margins.variables if frame[v].notna().any())
             for period in weighting_periods(source, frame):
                 rows = period.select(frame).set_index("id")

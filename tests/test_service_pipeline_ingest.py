@@ -168,10 +168,13 @@ def test_spss_file_in_the_drop_folder_is_ingested_with_value_labels(factory, sou
     import pandas as pd
     import pyreadstat
 
-    frame = pd.DataFrame({"Respondent ID": ["S1", "S2"], "Date submitted": ["21/04/2023", "22/04/2023"], "Sex": [1.0, 2.0]})
+    frame = pd.DataFrame({"RespID": ["S1", "S2"], "Submitted": ["21/04/2023", "22/04/2023"], "Sex": [1.0, 2.0]})
     pyreadstat.write_sav(frame, str(sources.source("css").path / "export.sav"),
                          variable_value_labels={"Sex": {1.0: "Female", 2.0: "Male"}})
-    report = run_ingest(factory, sources, "css")[0]
+    css = sources.source("css")  # SPSS variable names have no spaces: the mapping names variables
+    css = replace(css, mapping=replace(css.mapping, id_column="RespID", submitted_at="Submitted", sex_column="Sex"))
+    config = replace(sources, sources=tuple(css if s.key == "css" else s for s in sources.sources))
+    report = run_ingest(factory, config, "css")[0]
     assert (report.status, report.n_new) == ("finished", 2)
     assert list(session.scalars(select(Response.sex).order_by(Response.external_id))) == ["female", "male"]
 
