@@ -16,8 +16,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.columns import ReadNotes, check_columns, find_extra_columns, is_blank, row_record
+from ingest.columns import (
+    ReadNotes,
+    check_columns,
+    find_extra_columns,
+    is_blank,
+    row_record,
+)
 from ingest.errors import SourceUnavailable
+from ingest.records import RawRecord
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +129,12 @@ def detect_encoding(path: Path) -> str:
     if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise SourceUnavailable(f"{path.name}: the file is UTF-16 text; expected UTF-8, UTF-8 with BOM or "
                                 "Windows-1252. In Excel choose 'Save as: CSV UTF-8 (comma delimited)'")
+    position = 0
     for encoding in ENCODINGS:
-        position = _first_bad_byte(path, encoding)
-        if position is None:
+        bad = _first_bad_byte(path, encoding)
+        if bad is None:
             return encoding
+        position = bad
     return _refuse_encoding(path, position)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def _sav_rows(path: Path, header: list[str], id_column: str, chunk_rows: int, no
         for i, cells in enumerate(frame.itertuples(index=False, name=None)):
             row_number = offset + i + 2  # as a spreadsheet would show it, under a header row
             values = list(cells)
-            if all(v is None or v != v or v == "" for v in values):
+            if all(v is None or v == "" or (isinstance(v, float) and math.isnan(v)) for v in values):
                 notes.add_blank(row_number)
                 continue
             yield row_record(path.name, row_number, header, values, id_column)

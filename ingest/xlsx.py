@@ -12,7 +12,15 @@ from xml.etree.ElementTree import ParseError
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ingest.columns import ReadNotes, check_columns, find_extra_columns, is_blank, plain_text, row_record, unique_header
+from ingest.columns import (
+    ReadNotes,
+    check_columns,
+    find_extra_columns,
+    is_blank,
+    plain_text,
+    row_record,
+    unique_header,
+)
 from ingest.errors import SourceUnavailable
 from ingest.files import FileOptions
 from ingest.records import RawRecord

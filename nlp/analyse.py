@@ -6,8 +6,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
 from nlp.redact import RedactionResult, redact
 from nlp.safeguarding import SafeguardingResult, check_safeguarding
 from nlp.text import PreparedText, prepare_text

@@ -1,25 +1,28 @@
 """TF-IDF features over spaCy tokens: lemma n-grams plus character n-grams inside words.
 
-One pass of spaCy's tokenizer (memoised per chunk, :func:`nlp.text.word_tokens`) feeds both
-blocks. Character n-grams are counted per distinct word, not per token: a batch becomes a
-(texts x distinct words) count matrix ``W`` and a (distinct words x n-grams) matrix ``M``, and the
-character counts are the sparse product ``W @ M``. After fitting, each distinct word's n-gram
-columns are looked up once and cached. The result equals ``TfidfVectorizer(sublinear_tf=True)``
-on the same n-grams (space-padded words, as scikit-learn's ``char_wb``), one block per analyzer,
-each block L2-normalised.
+One pass of spaCy's tokenizer (memoised per whitespace-free chunk, :func:`nlp.text.chunk_tokens`)
+feeds both blocks. Counting is done per distinct chunk, not per token: a batch becomes a
+(texts x distinct chunks) count matrix ``W``, and the character n-gram and lemma counts are the
+sparse products ``W @ M`` with ``M`` holding each chunk's counts once; only lemma n-grams longer
+than one word, which cross chunks, are counted per text. After fitting, each distinct word's
+n-gram columns are looked up once and cached. The result equals
+``TfidfVectorizer(sublinear_tf=True)`` on the same n-grams (space-padded words, as
+scikit-learn's ``char_wb``), one block per analyzer, each block L2-normalised.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from nlp.text import word_tokens
+from nlp.text import chunk_tokens, split_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -59,35 +62,45 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, texts: Sequence[str], y: object = None) -> sparse.csr_matrix:
         """Fit and return the feature matrix."""
-        lemma_lists, word_matrix, words = _encode(texts)
-        gram_rows = [self._word_grams(lemmas) for lemmas in lemma_lists]
+        batch = _encode(texts)
+        gram_rows = [self._word_grams(lemmas) for lemmas in batch.lemma_lists]
         self.word_vocabulary_, word_counts = _fit_vocabulary(gram_rows, self.min_df, "lemma")
         self.word_tfidf_ = TfidfTransformer(sublinear_tf=True)
         blocks = [self.word_tfidf_.fit_transform(word_counts)]
         if self.char_ngram_range is not None:
             low, high = self.char_ngram_range
             # Document frequency needs the per-text counts, so count every n-gram of every
-            # distinct word, multiply by W, then keep the n-grams in at least min_df texts.
-            self.char_vocabulary_, per_word = _fit_vocabulary([_char_ngrams(word, low, high) for word in words],
-                                                              1, "character", min_df_rows=word_matrix,
-                                                              min_df=max(self.min_df, 2))
+            # distinct chunk, multiply by W, then keep the n-grams in at least min_df texts.
+            rows = [[g for lower in lowers for g in _char_ngrams(lower, low, high)] for lowers in batch.chunk_lowers]
+            self.char_vocabulary_, per_chunk = _fit_vocabulary(rows, 1, "character", min_df_rows=batch.chunks,
+                                                               min_df=max(self.min_df, 2))
             self.char_tfidf_ = TfidfTransformer(sublinear_tf=True)
-            blocks.append(self.char_tfidf_.fit_transform(_sorted(word_matrix @ per_word)))
+            blocks.append(self.char_tfidf_.fit_transform(_sorted(batch.chunks @ per_chunk)))
         self.__dict__.pop("_column_cache", None)
         return _sorted(sparse.hstack(blocks, format="csr"))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Feature matrix for new texts."""
-        lemma_lists, word_matrix, words = _encode(texts)
-        vocabulary = self.word_vocabulary_
-        word_counts = _count_matrix(([vocabulary[g] for g in self._word_grams(lemmas) if g in vocabulary]
-                                     for lemmas in lemma_lists), len(lemma_lists), len(vocabulary))
-        blocks = [self.word_tfidf_.transform(word_counts)]
+        batch = _encode(texts)
+        blocks = [self.word_tfidf_.transform(self._word_counts(batch), copy=False)]
         if self.char_ngram_range is not None:
-            per_word = _count_matrix((self._char_columns(word) for word in words), len(words),
-                                     len(self.char_vocabulary_))
-            blocks.append(self.char_tfidf_.transform(_sorted(word_matrix @ per_word)))
+            per_chunk = _count_matrix(([c for lower in lowers for c in self._char_columns(lower)]
+                                       for lowers in batch.chunk_lowers), len(batch.chunk_lowers),
+                                      len(self.char_vocabulary_))
+            blocks.append(self.char_tfidf_.transform(_sorted(batch.chunks @ per_chunk), copy=False))
         return _sorted(sparse.hstack(blocks, format="csr"))
+
+    def _word_counts(self, batch: _Batch) -> sparse.csr_matrix:
+        vocabulary = self.word_vocabulary_
+        low, high = self.word_ngram_range
+        longer = _count_matrix(([vocabulary[g] for g in _longer_grams(lemmas, max(low, 2), high) if g in vocabulary]
+                                for lemmas in batch.lemma_lists), len(batch.lemma_lists), len(vocabulary))
+        if low > 1:
+            return longer
+        # Single lemmas never cross chunks: count them once per distinct chunk, then W @ U.
+        per_chunk = _count_matrix(([vocabulary[g] for g in lemmas if g in vocabulary] for lemmas in batch.chunk_lemmas),
+                                  len(batch.chunk_lemmas), len(vocabulary))
+        return _sorted(batch.chunks @ per_chunk + longer)
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(super().__getstate__())
@@ -96,10 +109,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     def _word_grams(self, lemmas: list[str]) -> list[str]:
         low, high = self.word_ngram_range
-        grams = list(lemmas) if low == 1 else []
-        for n in range(max(low, 2), high + 1):
-            grams.extend(" ".join(lemmas[i : i + n]) for i in range(len(lemmas) - n + 1))
-        return grams
+        return (list(lemmas) if low == 1 else []) + _longer_grams(lemmas, max(low, 2), high)
 
     def _char_columns(self, word: str) -> tuple[int, ...]:
         cache: dict[str, tuple[int, ...]] = self.__dict__.setdefault("_column_cache", {})
@@ -114,23 +124,46 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return columns
 
 
-def _encode(texts: Iterable[str]) -> tuple[list[list[str]], sparse.csr_matrix, list[str]]:
-    """Lemma lists per text, the (texts x distinct words) count matrix, and the distinct lower-case words."""
+@dataclass(frozen=True)
+class _Batch:
+    """Texts as chunk ids: ``chunks`` is the (texts x distinct chunks) count matrix ``W``."""
+
+    lemma_lists: list[list[str]]
+    chunks: sparse.csr_matrix
+    chunk_lemmas: list[tuple[str, ...]]
+    chunk_lowers: list[tuple[str, ...]]
+
+
+def _encode(texts: Iterable[str]) -> _Batch:
     index: dict[str, int] = {}
+    chunk_lemmas: list[tuple[str, ...]] = []
+    chunk_lowers: list[tuple[str, ...]] = []
     lemma_lists: list[list[str]] = []
     ids: list[int] = []
     indptr = [0]
     for text in texts:
-        pairs = word_tokens(text)
-        lemma_lists.append([lemma for _, lemma in pairs])
-        for lower, _ in pairs:
-            column = index.get(lower)
+        lemmas: list[str] = []
+        for chunk in split_chunks(text):
+            column = index.get(chunk)
             if column is None:
-                column = index[lower] = len(index)
+                column = index[chunk] = len(chunk_lemmas)
+                pairs = chunk_tokens(chunk)
+                chunk_lowers.append(tuple(lower for lower, _ in pairs))
+                chunk_lemmas.append(tuple(lemma for _, lemma in pairs))
             ids.append(column)
+            lemmas.extend(chunk_lemmas[column])
+        lemma_lists.append(lemmas)
         indptr.append(len(ids))
-    matrix = _csr(np.asarray(ids, dtype=np.int32), np.asarray(indptr, dtype=np.int64), (len(lemma_lists), len(index)))
-    return lemma_lists, matrix, list(index)
+    shape = (len(lemma_lists), len(chunk_lemmas))
+    matrix = _csr(np.asarray(ids, dtype=np.int32), np.asarray(indptr, dtype=np.int64), shape)
+    return _Batch(lemma_lists, matrix, chunk_lemmas, chunk_lowers)
+
+
+def _longer_grams(lemmas: list[str], low: int, high: int) -> list[str]:
+    """Lemma n-grams for ``low <= n <= high`` (with ``low >= 2``), shortest first."""
+    if low == high == 2:
+        return [f"{first} {second}" for first, second in pairwise(lemmas)]
+    return [" ".join(lemmas[i : i + n]) for n in range(low, high + 1) for i in range(len(lemmas) - n + 1)]
 
 
 def _fit_vocabulary(rows: list[list[str]], min_df_self: int, what: str, *,
@@ -147,7 +180,7 @@ def _fit_vocabulary(rows: list[list[str]], min_df_self: int, what: str, *,
     threshold = min_df_self if min_df_rows is None else min_df
     frequency = np.bincount(per_text.indices, minlength=len(terms))
     names = list(terms)
-    kept = sorted((names[i] for i in np.flatnonzero(frequency >= threshold)))
+    kept = sorted(names[i] for i in np.flatnonzero(frequency >= threshold))
     if not kept:
         raise ValueError(f"no {what} n-gram occurs in at least {threshold} texts; fit needs more (or longer) texts")
     vocabulary = {term: column for column, term in enumerate(kept)}

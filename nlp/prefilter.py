@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ class LiteralPrefilter:
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         required = [required_literals(pattern) for pattern in patterns]
-        self.n_patterns = len(required)
         self.always = tuple(i for i, literals in enumerate(required) if literals is None)
         owners: dict[str, set[int]] = {}
         for i, literals in enumerate(required):
@@ -82,8 +82,8 @@ class LiteralPrefilter:
         found = set(self.always)
         if self.scanner is not None:
             owners = self.owners
-            for match in self.scanner.finditer(text):
-                found.update(owners[match.group(1)])
+            for literal in set(self.scanner.findall(text)):
+                found.update(owners[literal])
         return sorted(found)
 
 
@@ -112,7 +112,7 @@ def _trie_node(node: dict[str, dict]) -> str:
 # match (None when unbounded or too large), ``required`` a set one of which any match contains
 # (None when nothing is required). Sets holding "" are never used as requirements.
 
-def _sequence(items: Iterable[tuple[object, object]]) -> tuple[set[str] | None, set[str] | None]:
+def _sequence(items: Iterable[tuple[Any, Any]]) -> tuple[set[str] | None, set[str] | None]:
     candidates: list[set[str] | None] = []
     is_exact = True
     run: set[str] = {""}
@@ -134,48 +134,48 @@ def _sequence(items: Iterable[tuple[object, object]]) -> tuple[set[str] | None, 
     return (run if is_exact else None), _best(candidates)
 
 
-def _repeat_ends(op: object, av: object) -> set[str] | None:
+def _repeat_ends(op: Any, av: Any) -> set[str] | None:
     """The exact strings of the body of an unbounded or open repeat with at least one pass, else None."""
     if op not in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)):
         return None
-    low, high, body = av  # type: ignore[misc]
+    low, high, body = av
     if low < 1 or low == high:
         return None
     exact, _ = _group(body)
     return exact if exact and "" not in exact else None
 
 
-def _item(op: object, av: object) -> tuple[set[str] | None, set[str] | None]:
+def _item(op: Any, av: Any) -> tuple[set[str] | None, set[str] | None]:
     if op is _c.LITERAL:
-        text = chr(av)  # type: ignore[arg-type]
+        text = chr(av)
         return {text}, {text}
     if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
         return {""}, None
     if op is _c.SUBPATTERN:
-        _, add_flags, _, body = av  # type: ignore[misc]
+        _, add_flags, _, body = av
         if add_flags & (re.IGNORECASE | re.VERBOSE):
             raise _Unknown
         return _group(body)
     if op is _c.ATOMIC_GROUP:
         return _group(av)
     if op is _c.BRANCH:
-        return _branch(av[1])  # type: ignore[index]
+        return _branch(av[1])
     if op is _c.IN:
-        return _char_class(av)  # type: ignore[arg-type]
+        return _char_class(av)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)):
-        low, high, body = av  # type: ignore[misc]
+        low, high, body = av
         return _repeat(low, high, body)
     if op in (_c.ANY, _c.NOT_LITERAL, _c.CATEGORY):
         return None, None
     raise _Unknown(op)
 
 
-def _group(body: object) -> tuple[set[str] | None, set[str] | None]:
-    exact, required = _sequence(body)  # type: ignore[arg-type]
+def _group(body: Any) -> tuple[set[str] | None, set[str] | None]:
+    exact, required = _sequence(body)
     return exact, (required if exact is None else _usable(exact))
 
 
-def _branch(alternatives: list[object]) -> tuple[set[str] | None, set[str] | None]:
+def _branch(alternatives: list[Any]) -> tuple[set[str] | None, set[str] | None]:
     exacts: set[str] | None = set()
     requireds: set[str] | None = set()
     for alternative in alternatives:
@@ -187,19 +187,19 @@ def _branch(alternatives: list[object]) -> tuple[set[str] | None, set[str] | Non
     return exacts, requireds
 
 
-def _char_class(members: list[tuple[object, object]]) -> tuple[set[str] | None, set[str] | None]:
+def _char_class(members: list[tuple[Any, Any]]) -> tuple[set[str] | None, set[str] | None]:
     chars: set[str] = set()
     for op, av in members:
         if op is _c.LITERAL:
-            chars.add(chr(av))  # type: ignore[arg-type]
-        elif op is _c.RANGE and av[1] - av[0] < _MAX_CLASS:  # type: ignore[index,operator]
-            chars.update(chr(code) for code in range(av[0], av[1] + 1))  # type: ignore[index,operator]
+            chars.add(chr(av))
+        elif op is _c.RANGE and av[1] - av[0] < _MAX_CLASS:
+            chars.update(chr(code) for code in range(av[0], av[1] + 1))
         else:
             return None, None
     return (chars, chars) if 0 < len(chars) <= _MAX_CLASS else (None, None)
 
 
-def _repeat(low: int, high: int, body: object) -> tuple[set[str] | None, set[str] | None]:
+def _repeat(low: int, high: int, body: Any) -> tuple[set[str] | None, set[str] | None]:
     exact, required = _group(body)
     if low == 0:
         return ({""} | exact, None) if high == 1 and exact is not None else (None, None)

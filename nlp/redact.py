@@ -206,9 +206,10 @@ def _find_names(text: str, names: frozenset[str], taken: list[RedactedSpan]) -> 
     if text.islower() and names.isdisjoint([word.removesuffix("'s") for word in _WORD_RE.findall(text)]):
         return []
     words = list(_WORD_RE.finditer(text))
-    # The first test of _is_name, done for all words at once; the rest only runs on these.
-    candidates = [i for i, match in enumerate(words)
-                  if match[0][0].isupper() or match[0].removesuffix("'s").lower() in names]
+    # What _is_name needs before anything else (listed, or capitalised and not a stop word),
+    # tested for all words at once; the rest of _is_name only runs on these.
+    candidates = [i for i, lower in enumerate(match[0].removesuffix("'s").lower() for match in words)
+                  if lower in names or (words[i][0][0].isupper() and lower not in STOP_WORDS)]
     spans: list[RedactedSpan] = []
     next_index = 0
     for index in candidates:

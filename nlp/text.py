@@ -142,12 +142,17 @@ def word_tokens(text: str) -> list[tuple[str, str]]:
     """
     pairs: list[tuple[str, str]] = []
     cache = _chunk_cache
-    for chunk in text.translate(_APOSTROPHES).split():
+    for chunk in split_chunks(text):
         tokens = cache.get(chunk)
         if tokens is None:
             tokens = chunk_tokens(chunk)
         pairs.extend(tokens)
     return pairs
+
+
+def split_chunks(text: str) -> list[str]:
+    """The whitespace-free pieces of the straightened ``text``, which spaCy tokenizes one by one."""
+    return text.translate(_APOSTROPHES).split()
 
 
 def clear_token_cache() -> None:
@@ -156,7 +161,10 @@ def clear_token_cache() -> None:
 
 
 def chunk_tokens(chunk: str) -> tuple[tuple[str, str], ...]:
-    """Tokenize one whitespace-free, straightened chunk with spaCy and remember the result."""
+    """The (lower-case form, lemma) pairs of one chunk from :func:`split_chunks`, memoised."""
+    tokens = _chunk_cache.get(chunk)
+    if tokens is not None:
+        return tokens
     tokens = tuple(
         (token.lower_, lemma_of(token.lower_))
         for token in load_pipeline().tokenizer(chunk)

@@ -1,11 +1,13 @@
 """Dashboard figures aggregated from many rows, kept in each worker until the data changes.
 
 A page asks for, say, topic prevalence for a filter. The answer is kept under the filter *and*
-the data version: a handful of cheap, index-only aggregates (largest id and row count) of the
-tables those figures read. Every ingest, re-ingest, erasure, retention run, review and analysis
-run changes the version, so the next request recomputes from the database. Nothing has to be
-invalidated: several gunicorn workers each keep their own entries, a worker that has not seen a
-change simply has no entry for the new version, and old entries age out (least recently used).
+the data version of its scope (:data:`SCOPES`): a handful of cheap, index-only aggregates (largest
+id and row count) of the tables those figures read. An ingest, re-ingest, form submission,
+erasure or retention run changes the ``responses`` version; a topics run, review, erasure or new
+weighting run changes the ``codes`` version; the next request then recomputes from the database.
+Nothing has to be invalidated: several gunicorn workers each keep their own entries, a worker
+that has not seen a change simply has no entry for the new version, and old entries age out
+(least recently used, :data:`MAX_ENTRIES` per database).
 
 The version is read once per session transaction (a request's session) and forgotten when the
 session writes, flushes or ends its transaction, so a session always sees its own writes.
@@ -24,7 +26,13 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from service.models import AnalysisRun, FreeText, Response, ResponseVersion, TextReview, TopicCode
+from service.models import (
+    AnalysisRun,
+    Response,
+    ResponseVersion,
+    TextReview,
+    TopicCode,
+)
 
 logger = logging.getLogger(__name__)
 

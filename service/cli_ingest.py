@@ -27,7 +27,12 @@ def sessions_for(ctx: Any) -> sessionmaker[Session]:
 
 def run_ingest_command(factory: sessionmaker[Session], config: Config, source: str | None) -> list[Any]:
     """Run one source (or all when ``None``), showing progress when stderr is a terminal."""
-    from service.pipeline import PullOptions, register_sources, run_all_ingests, run_ingest
+    from service.pipeline import (
+        PullOptions,
+        register_sources,
+        run_all_ingests,
+        run_ingest,
+    )
 
     register_sources(factory, config)
     options = PullOptions(progress=_show_progress if sys.stderr.isatty() else None)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 logger = logging.getLogger(__name__)
@@ -39,10 +39,10 @@ def serve_feed(path: Path, token: str) -> Iterator[str]:
 
 
 class _FeedHandler(BaseHTTPRequestHandler):
-    records: list[dict[str, Any]] = []
-    token = ""
+    records: ClassVar[list[dict[str, Any]]] = []
+    token: ClassVar[str] = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path != FEED_PATH:
             return self._send(404, {"error": "not found"})
@@ -63,5 +63,5 @@ class _FeedHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("demo feed: " + format, *args)

@@ -495,7 +495,7 @@ def run_analyses(factory: sessionmaker[Session], config: Config, *, evaluate: bo
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """What :func:`accept_submission` did: ``status`` is "saved", "duplicate" or "invalid"."""
+    """What :func:`accept_submission` did: ``status`` is "saved", "duplicate", "closed" or "invalid"."""
 
     status: str
     form: FormResult
@@ -520,12 +520,14 @@ def form_spec(config: Config, question_set: str | None, wards: tuple[Ward, ...])
                     wards=wards, max_text=config.form.max_text)
 
 
-def accept_submission(factory: sessionmaker[Session], spec: FormSpec, data: Mapping[str, object], *, site: str,
+def accept_submission(session: Session, spec: FormSpec, data: Mapping[str, object], *, site: str, site_id: int,
                       external_id: str, bot_reasons: tuple[str, ...] = (), now: datetime | None = None) -> SubmissionResult:
-    """Check a form submission with ``ingest.form`` and store it in one transaction.
+    """Check a form submission with ``ingest.form``, store it and commit ``session`` (the request's).
 
     The same ``external_id`` (the idempotency token issued with the form) is stored once: a
-    double click, a refresh or a second worker racing on it gives "duplicate", not a second row.
+    double click, a refresh or a second worker racing on it gives "duplicate", not a second row
+    (the unique constraint on (source, external id) decides). A site retired since it was looked
+    up gives "closed" and stores nothing. On any failure the session is rolled back.
 
     Raises
     ------
@@ -537,15 +539,17 @@ def accept_submission(factory: sessionmaker[Session], spec: FormSpec, data: Mapp
     if not result.is_valid:
         return SubmissionResult("invalid", result)
     try:
-        with transaction(factory) as session:
-            source = store.get_source(session, spec.source)
-            if store.has_response(session, source, external_id):
-                return SubmissionResult("duplicate", result)
-            store.save_responses(session, source, [result.record], set())
+        response_id = store.add_form_response(session, spec.source, site_id, result.record)
+        session.commit()
     except IntegrityError:
-        # Another request with the same token committed first: that one is the response.
+        # Already stored (a replayed token), or another request with it committed first.
+        session.rollback()
         return SubmissionResult("duplicate", result)
     except DBAPIError as error:
+        session.rollback()
         first = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
         raise DatabaseError(f"could not store a form submission for site {site!r}: {first}") from None
-    return SubmissionResult("saved", result)
+    except BaseException:
+        session.rollback()
+        raise
+    return SubmissionResult("saved" if response_id is not None else "closed", result)

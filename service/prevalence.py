@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from service.cache import remember
 from service.models import (
     AnalysisRun,
     FreeText,
@@ -24,7 +25,6 @@ from service.models import (
     TextReview,
     TopicCode,
 )
-from service.cache import remember
 from service.queries import ResponseFilter, apply_filter
 
 Z95 = 1.959964
@@ -144,14 +144,15 @@ def _add(left: tuple | None, right: tuple) -> tuple:
     return tuple(a if b is None else b if a is None else a + b for a, b in zip(left, right))
 
 
-def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str, str]) -> dict[str, Any]:
+def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str, str], by: str = "source") -> dict[str, Any]:
     """Share of coded free texts per topic, unweighted with Wilson intervals, and weighted when one
     source is chosen and it has a weighting run (Kish effective n for the interval).
 
-    Counted in the database per source (:func:`_counts`, shared with the channel comparison).
+    The counts come from the database per group of ``by`` and are added up here, so a page that
+    also compares groups by ``by`` (:func:`prevalence_by`) reads the same cached counts.
     """
     run_id, method = _weighting_run_id(session, filt)
-    counts = _counts(session, filt, "source", run_id)
+    counts = _counts(session, filt, by, run_id)
     base, total, squares = 0, None, None
     for values in counts["texts"].values():
         base, total, squares = _add((base, total, squares), values)
@@ -187,7 +188,7 @@ def _weighted(total: float | None, squares: float | None, topic_weights: Mapping
 
 def prevalence_by(session: Session, filt: ResponseFilter, column: str, labels: Mapping[str, str]) -> dict[str, Any]:
     """Unweighted topic shares within each group of ``column`` (``source`` or a demographic)."""
-    run_id = _weighting_run_id(session, filt)[0] if column == "source" else None  # same counts as topic_prevalence
+    run_id = _weighting_run_id(session, filt)[0]  # the same cached counts as topic_prevalence(..., by=column)
     counts = _group_names(session, column, _counts(session, filt, column, run_id))
     bases = {grp: n for grp, (n, _total, _squares) in counts["texts"].items()}
     cells: dict[str, dict[Any, int]] = {}

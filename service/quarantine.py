@@ -114,7 +114,7 @@ def retry_quarantined(factory: sessionmaker[Session], config: Config, source: st
 
 def _retry_one(session: Session, config: Config, row: QuarantinedRow, wards: tuple, now: datetime,
                sites: set[str], result: RetryResult) -> None:
-    source_row = session.get(Source, row.source_id)
+    source_row = session.get_one(Source, row.source_id)
     source = config.source(source_row.key)
     external_id = plain_text(read_value(row.raw, source.mapping.id_column))
     raw = RawRecord(external_id=external_id, data=dict(row.raw), location=row.location)

@@ -47,6 +47,9 @@ class ResponseFilter:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> ResponseFilter:
         """Read filters from query parameters; ``group`` is ``variable:level`` (e.g. ``sex:female``)."""
+        for name in ("source", "period", "ward", "site", "group"):
+            if "\x00" in (args.get(name) or ""):
+                raise FilterError(f"{name} contains a NUL character (\\x00); send the value without it")
         values = {k: (args.get(k) or "").strip() or None for k in ("source", "period", "ward", "site")}
         period = values["period"]
         match = _PERIOD.match(period or "")

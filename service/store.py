@@ -10,10 +10,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, null, select, update
 from sqlalchemy.orm import Session
 
 from ingest import QuarantineRecord, ResponseRecord
@@ -385,3 +387,60 @@ def has_response(session: Session, source: Source, external_id: str) -> bool:
     """Say whether a response with this id of this source is stored."""
     query = select(Response.id).where(Response.source_id == source.id, Response.external_id == external_id)
     return session.scalar(query) is not None
+
+
+# Ids never change once a source and its questions are registered, so each process reads them
+# once per database; a question key not found is read again (it may have been added since).
+_QUESTION_IDS: WeakKeyDictionary[Any, dict[str, tuple[int, dict[str, int]]]] = WeakKeyDictionary()
+
+
+def question_ids(session: Session, key: str, *, refresh: bool = False) -> tuple[int, dict[str, int]]:
+    """The id of source ``key`` and its question ids by question key; raise ``LookupError`` when absent."""
+    known = _QUESTION_IDS.setdefault(session.get_bind(), {})
+    if refresh or key not in known:
+        source = get_source(session, key)
+        known[key] = (source.id, dict(session.execute(select(Question.key, Question.id).where(Question.source_id == source.id)).all()))
+    return known[key]
+
+
+@cache
+def _insert_if_site_open() -> Any:
+    """INSERT INTO responses (...) SELECT :values WHERE the site is open RETURNING id, built once."""
+    table = Response.__table__
+    names = ["source_id", "external_id", "ingested_at", *DEMOGRAPHICS, "wave_id", "site_id", "submitted_at", "updated_at",
+             "consent", "is_suspected_bot", "is_synthetic", "content_hash", "raw"]
+    is_open = select(Site.id).where(Site.id == bindparam("open_site_id"), Site.is_retired.is_(False)).exists()
+    row = select(*[bindparam(name, type_=table.c[name].type) for name in names]).where(is_open)
+    return insert(table).from_select(names, row).returning(table.c.id)
+
+
+def add_form_response(session: Session, source_key: str, site_id: int, record: ResponseRecord) -> int | None:
+    """Insert one new response of the QR form with its answers; return its id, or None if the site is retired.
+
+    The insert is guarded by the site's state in the same statement, so a site retired a moment
+    ago takes no more answers. A response already stored with this external id (a replayed form
+    token) breaks the unique constraint: ``IntegrityError``, which the caller reports as a duplicate.
+    Three statements in all: the response, its answers, its free texts.
+    """
+    source_id, questions = question_ids(session, source_key)
+    if any(a.question not in questions for a in record.answers):
+        source_id, questions = question_ids(session, source_key, refresh=True)
+    now = utcnow()
+    values = {"source_id": source_id, "external_id": record.external_id, "ingested_at": now,
+              **_response_values(record, {}, {record.site or "": site_id}, now)}
+    response_id = session.scalar(_insert_if_site_open(), {**values, "open_site_id": site_id})
+    if response_id is None:
+        return None
+    answers, texts = [], []
+    for answer in record.answers:
+        if answer.question in questions:
+            question_id = questions[answer.question]
+            # null(): SQL NULL for answers that are not lists, as save_responses stores them (None would be JSON null)
+            answers.append({"value_list": null(), **_answer_values(response_id, question_id, answer.type, answer.value)})
+            if answer.type == "free_text":
+                texts.append({"response_id": response_id, "question_id": question_id, "original": answer.value})
+    if answers:
+        session.execute(insert(Answer.__table__), answers)
+    if texts:
+        session.execute(insert(FreeText.__table__), texts)
+    return response_id

@@ -10,7 +10,13 @@ import pyreadstat
 import pytest
 from openpyxl import Workbook
 
-from ingest import FileOptions, MappingError, ReadNotes, SourceUnavailable, read_file_records
+from ingest import (
+    FileOptions,
+    MappingError,
+    ReadNotes,
+    SourceUnavailable,
+    read_file_records,
+)
 from ingest.xlsx import combine_header
 
 HEADER = ["Respondent ID", "Date submitted", "Age group", "What would make you feel safer?"]
@@ -63,8 +69,8 @@ def test_csv_extra_column_is_kept_raw_and_noted(tmp_path):
     notes = ReadNotes()
     records = _read(path, known=tuple(HEADER), notes=notes)
     assert records[0].data["Browser"] == "Firefox"
-    assert notes.lines("export.csv") == ["export.csv: column(s) 'Browser' are not in the mapping; "
-                                         "their values are kept in the raw record only"]
+    assert notes.lines("export.csv") == [("export.csv: column(s) 'Browser' are not in the mapping; "
+                                          "their values are kept in the raw record only")]
 
 
 def test_csv_blank_rows_are_skipped_and_counted(tmp_path):

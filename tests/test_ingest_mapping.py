@@ -6,7 +6,15 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingest import NOT_STATED, QuestionSpec, RawRecord, RecordError, SourceMapping, map_record, parse_datetime
+from ingest import (
+    NOT_STATED,
+    QuestionSpec,
+    RawRecord,
+    RecordError,
+    SourceMapping,
+    map_record,
+    parse_datetime,
+)
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 MAPPING = SourceMapping(id_column="id", submitted_at="when", age_column="age", age_bands=("11-15", "16-18"),

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import IngestError, SignatureError, parse_delivery, sign_body, verify_signature
+from ingest import (
+    IngestError,
+    SignatureError,
+    parse_delivery,
+    sign_body,
+    verify_signature,
+)
 
 BODY = b'{"id": "w1"}'
 

@@ -65,6 +65,12 @@ def test_api_topics_weighted_with_interval(client, token):
     assert drugs["weighted_ci_low"] < drugs["weighted_pct"] < drugs["weighted_ci_high"]
 
 
+def test_api_nul_character_in_a_query_value_is_400_not_500(client, token):
+    for url in ("/api/v1/findings?source=%00", "/api/v1/topics?source=qr%00", "/api/v1/responses?ward=%00"):
+        body = client.get(url, headers=token).get_json()
+        assert body["status"] == 400 and "NUL character" in body["error"], url
+
+
 def test_api_representativeness_and_weights_runs(client, token, seeded):
     runs = client.get("/api/v1/representativeness?source=qr&period=all", headers=token).get_json()["data"]
     assert len(runs) == 1 and runs[0]["result"]["n_respondents"] == 10

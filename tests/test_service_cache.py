@@ -11,7 +11,14 @@ from ingest.records import Demographics, ResponseRecord
 from service.cache import data_version, remember
 from service.db import make_engine, make_session_factory, transaction, upgrade
 from service.erasure import erase_response
-from service.models import AnalysisRun, FreeText, Response, ResponseWeight, Source, TopicCode
+from service.models import (
+    AnalysisRun,
+    FreeText,
+    Response,
+    ResponseWeight,
+    Source,
+    TopicCode,
+)
 from service.reviews import save_text_review
 from service.store import save_responses
 from service.tokens import add_api_client

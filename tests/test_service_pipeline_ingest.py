@@ -9,8 +9,21 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import RawRecord
-from service.models import Answer, IngestRun, QuarantinedRow, Response, ResponseVersion, Source
-from service.pipeline import PullOptions, ingest_raw_records, register_sources, run_all_ingests, run_ingest
+from service.models import (
+    Answer,
+    IngestRun,
+    QuarantinedRow,
+    Response,
+    ResponseVersion,
+    Source,
+)
+from service.pipeline import (
+    PullOptions,
+    ingest_raw_records,
+    register_sources,
+    run_all_ingests,
+    run_ingest,
+)
 
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
           "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]
@@ -52,7 +65,7 @@ def test_changed_record_updates_and_keeps_history(factory, sources, session):
     _write(folder / "week1.csv", [_row(1), _row(2)])
     run_ingest(factory, sources, "css")
     _write(folder / "week2.csv", [_row(1), _row(2, safe="1")])
-    report = [r for r in run_ingest(factory, sources, "css") if r.status == "finished"][0]
+    report = next(r for r in run_ingest(factory, sources, "css") if r.status == "finished")
     assert (report.n_new, report.n_updated, report.n_unchanged) == (0, 1, 1)
     changed = session.scalar(select(Response).where(Response.external_id == "CSS-00002"))
     assert _count(session, ResponseVersion, ResponseVersion.response_id == changed.id) == 1

@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from service.db import transaction
-from service.models import QuarantinedRow, Response
+from service.models import Response
 from service.pipeline import register_sources, run_ingest
-from service.quarantine import fix_quarantined, get_quarantined, list_quarantine, retry_quarantined
+from service.quarantine import (
+    fix_quarantined,
+    get_quarantined,
+    list_quarantine,
+    retry_quarantined,
+)
 
 HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neighbourhood during the day?"]
 
@@ -38,8 +43,8 @@ def test_fixed_value_is_stored_on_retry_and_marked_resolved(factory, config, qua
         fix_quarantined(session, quarantined["A"], "How safe do you feel in your neighbourhood during the day?", "4")
     result = retry_quarantined(factory, config, "css")
     assert (result.n_stored, result.n_still_quarantined, result.n_skipped) == (1, 1, 1)
-    assert result.reasons == [f"#{quarantined['B']} e.csv row 3, field 'Date submitted': value '31/04/2023'; "
-                              "expected a date such as 21/04/2023 (a real calendar date)"]
+    assert result.reasons == [(f"#{quarantined['B']} e.csv row 3, field 'Date submitted': value '31/04/2023'; "
+                               "expected a date such as 21/04/2023 (a real calendar date)")]
     with factory() as session:
         assert get_quarantined(session, quarantined["A"]).resolved_at is not None
         assert session.scalar(select(Response.external_id).where(Response.external_id == "A")) == "A"

@@ -20,9 +20,9 @@ def _drop_file(config):
 
 
 def test_lock_is_held_by_one_holder_at_a_time(engine):
-    with job_lock(engine, "ingest:css") as first:
-        with job_lock(engine, "ingest:css") as second, job_lock(engine, "ingest:shout") as other:
-            assert (first, second, other) == (True, False, True)
+    with job_lock(engine, "ingest:css") as first, job_lock(engine, "ingest:css") as second, \
+            job_lock(engine, "ingest:shout") as other:
+        assert (first, second, other) == (True, False, True)
     with job_lock(engine, "ingest:css") as after:
         assert after is True
 

@@ -23,6 +23,14 @@ csrf.exempt(blueprint)
 MAX_PER_PAGE = 200
 
 
+@blueprint.before_request
+def _refuse_nul_characters():
+    """A NUL character in a query value is a 400 here, not a database error (PostgreSQL refuses NUL in text)."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value:
+            abort(400, f"query parameter {name!r} contains a NUL character (\\x00); send the value without it")
+
+
 def _filter() -> queries.ResponseFilter:
     try:
         return queries.ResponseFilter.from_args(request.args)

@@ -8,15 +8,28 @@ used only for counting. The page works without JavaScript.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_babel import Babel, get_locale, gettext
 from flask_wtf.csrf import CSRFError
@@ -28,7 +41,6 @@ from service import get_session, store
 from service.access import public
 from service.db import DatabaseError
 from service.limits import limiter
-from service.models import Site
 from service.pipeline import accept_submission, form_spec, load_wards
 from service.views import form_text
 
@@ -39,6 +51,23 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 FORM_MAX_BYTES = 32 * 1024  # 1,000 characters of any script, percent-encoded, fit easily
 FORM_MAX_PARTS = 60
 _TOKEN_SALT = "voice-form-submission"
+#: How long a worker trusts an open site's name and question set without reading them again.
+#: Retirement needs no waiting: the page reads the site afresh and the insert checks it.
+SITE_CACHE_SECONDS = 30.0
+#: The form's static files. Their URLs carry a hash of the content, so phones may keep them for a
+#: year (no revalidation round trip per page on a slow connection); a changed file gets a new URL.
+ASSETS = ("govuk/govuk-frontend.min.css", "voice-form.css", "voice-form-start.js", "voice-form.js")
+ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class _OpenSite:
+    """What the form needs of an open site, safe to share between a worker's threads."""
+
+    id: int
+    code: str
+    name: str
+    question_set: str | None
 
 
 @blueprint.record_once
@@ -48,6 +77,24 @@ def _set_up(state: BlueprintSetupState) -> None:
     if "babel" not in app.extensions:
         Babel(app, locale_selector=_select_locale, default_translation_directories=str(TRANSLATIONS))
     app.extensions["voice_wards"] = load_wards(app.config["VOICE"])
+    folder = Path(app.static_folder or "")
+    app.extensions["voice_form_assets"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()[:12]
+                                           for name in ASSETS}
+    app.add_template_global(_asset_url, "form_asset")
+    app.after_request(_cache_versioned_asset)
+
+
+def _asset_url(filename: str) -> str:
+    """The URL of one of the form's :data:`ASSETS`, with its content hash."""
+    return url_for("static", filename=filename, v=current_app.extensions["voice_form_assets"][filename])
+
+
+def _cache_versioned_asset(response: Response) -> Response:
+    if request.endpoint == "static" and response.status_code in (200, 304):
+        version = current_app.extensions["voice_form_assets"].get((request.view_args or {}).get("filename"))
+        if version is not None and request.args.get("v") == version:
+            response.headers["Cache-Control"] = ASSET_CACHE_CONTROL
+    return response
 
 
 def _select_locale() -> str:
@@ -86,7 +133,7 @@ def _limit_size() -> None:
 @public
 def show(code: str):
     """The form of one QR site, or a polite closed page for a retired or unknown code."""
-    site, closed = _open_site(code)
+    site, closed = _open_site(code, is_fresh=True)
     if closed is not None:
         return closed
     return _render_form(site, {}, ())
@@ -111,11 +158,14 @@ def submit(code: str):
     seconds = (datetime.now(timezone.utc) - issued_at).total_seconds()
     reasons = suspect_bot(request.form.get("website", ""), seconds, form.min_seconds)
     try:
-        result = accept_submission(current_app.extensions["voice_sessions"], _spec(site), data, site=site.code,
+        result = accept_submission(get_session(), _spec(site), data, site=site.code, site_id=site.id,
                                    external_id=f"form-{nonce}", bot_reasons=reasons)
     except DatabaseError as error:
         logger.error("form submission not stored: %s", error)
         return _try_again()
+    if result.status == "closed":
+        _sites().pop(site.code, None)
+        return _closed(site.code, is_unknown=False)
     if result.status == "invalid":
         return _render_form(site, result.form.values, result.form.errors, status=400, token=request.form.get("token"))
     if reasons:
@@ -175,18 +225,36 @@ def _page(code: str) -> dict[str, Any]:
             "languages": choices if len(choices) > 1 else [], "code": code}
 
 
-def _open_site(code: str) -> tuple[Site | None, Any]:
-    """The open site with this code, or (None, a closed page response)."""
+def _open_site(code: str, *, is_fresh: bool = False) -> tuple[_OpenSite | None, Any]:
+    """The open site with this code, or (None, a closed page response).
+
+    Submissions use the worker's copy of an open site for up to :data:`SITE_CACHE_SECONDS` (one round
+    trip less each); ``is_fresh`` reads it from the database, as the page does every time.
+    """
+    sites = _sites()
+    cached = sites.get(code)
+    if cached is not None and not is_fresh and cached[0] > time.monotonic():
+        return cached[1], None
     try:
-        site = store.find_site(get_session(), code) if len(code) <= 20 else None
+        row = store.find_site(get_session(), code) if len(code) <= 20 else None
     except SQLAlchemyError as error:
         logger.error("form: database unavailable while looking up a site: %s", str(error).splitlines()[0])
         return None, _try_again()
-    if site is None:
-        return None, (render_template("form/closed.html", is_unknown=True, **_page(code)), 404)
-    if site.is_retired:
-        return None, (render_template("form/closed.html", is_unknown=False, **_page(code)), 410)
+    if row is None or row.is_retired:
+        sites.pop(code, None)
+        return None, _closed(code, is_unknown=row is None)
+    site = _OpenSite(row.id, row.code, row.name, row.question_set)
+    sites[code] = (time.monotonic() + SITE_CACHE_SECONDS, site)
     return site, None
+
+
+def _sites() -> dict[str, tuple[float, _OpenSite]]:
+    return current_app.extensions.setdefault("voice_form_sites", {})
+
+
+def _closed(code: str, *, is_unknown: bool):
+    page = render_template("form/closed.html", is_unknown=is_unknown, **_page(code))
+    return page, 404 if is_unknown else 410
 
 
 def _try_again():
@@ -194,7 +262,7 @@ def _try_again():
     return render_template("form/try_again.html", message=message, is_database=True, **_page(_code())), 503
 
 
-def _spec(site: Site) -> FormSpec:
+def _spec(site: _OpenSite) -> FormSpec:
     config = current_app.config["VOICE"]
     try:
         return form_spec(config, site.question_set, current_app.extensions["voice_wards"])
@@ -227,7 +295,7 @@ def _read_token(token: str, code: str, hours: int) -> tuple[str, datetime] | Non
     return payload["n"], issued
 
 
-def _render_form(site: Site, values: Mapping[str, Any], errors: tuple, *, notice: str = "", status: int = 200,
+def _render_form(site: _OpenSite, values: Mapping[str, Any], errors: tuple, *, notice: str = "", status: int = 200,
                  token: str | None = None):
     spec = _spec(site)
     result = FormResult(values=values, errors=errors)

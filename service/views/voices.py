@@ -25,9 +25,9 @@ def topic_labels() -> dict[str, str]:
     return {topic.id: topic.label for topic in load_codeframe().topics}
 
 
-def prevalence_chart(filt: ResponseFilter) -> tuple[BarChart, dict]:
+def prevalence_chart(filt: ResponseFilter, compare: str = "source") -> tuple[BarChart, dict]:
     """Share of coded free texts per topic (unweighted, and weighted when one source is chosen)."""
-    data = prevalence.topic_prevalence(get_session(), filt, topic_labels())
+    data = prevalence.topic_prevalence(get_session(), filt, topic_labels(), by=compare)
     weighted = data["weighting_run"] is not None
     series = ("Unweighted", "Weighted") if weighted else ("Unweighted",)
     rows = tuple((r["label"], (r["pct"], r.get("weighted_pct")) if weighted else (r["pct"],)) for r in data["rows"])
@@ -47,7 +47,7 @@ def index():
         abort(400, f"compare {compare!r} should be one of {', '.join(COMPARE)}")
     topic = request.args.get("topic") or None
     session = get_session()
-    chart, data = prevalence_chart(filt)
+    chart, data = prevalence_chart(filt, compare)  # counted once per group of ``compare``, for both tables
     comparison = prevalence.prevalence_by(session, filt, compare, topic_labels())
     comparison["labels"] = [g if compare == "source" else level_label(compare, g) for g in comparison["groups"]]
     return render_template("dashboard/voices.html", **page_context("voices", filt), chart=chart, data=data,

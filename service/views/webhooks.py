@@ -56,7 +56,7 @@ def receive(key: str):
     counts = {"run": report.run_id, "received": report.n_read, "new": report.n_new, "updated": report.n_updated,
               "unchanged": report.n_unchanged, "duplicate": report.n_duplicate, "quarantined": report.n_quarantined}
     if report.n_quarantined:
-        body = {"ok": False, "error": f"{report.n_quarantined} of {report.n_read} record(s) were quarantined; "
-                "the others were stored", "errors": report.quarantine_reasons, "status": 422, **counts}
-        return jsonify(body), 422
+        answer = {"ok": False, "error": f"{report.n_quarantined} of {report.n_read} record(s) were quarantined; "
+                  "the others were stored", "errors": report.quarantine_reasons, "status": 422, **counts}
+        return jsonify(answer), 422
     return jsonify({"ok": True, "status": 200, **counts}), 200
