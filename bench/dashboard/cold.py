@@ -1,7 +1,7 @@
 """Dashboard benchmark, cold path: before every timed request one new coded response is stored, so
 both data versions change and every page recomputes its figures from the database (no cached
-entry can answer). Needs a database built by ``run.py`` (``--keep`` is not needed: run.py leaves
-bench/dashboard/out/bench.db) and an API token for it.
+entry can answer). Needs the database ``run.py`` leaves in bench/dashboard/out/bench.db and an API
+token for it (``voice api-token add NAME`` with VOICE_DATABASE_URL pointing at that database).
 
     /work/venv/bin/python bench/dashboard/cold.py --token TOKEN [--repeats 10] [--database URL]
 """
@@ -15,21 +15,22 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run  # noqa: E402
-from service.db import make_engine  # noqa: E402
-from service.models import FreeText, Question, Response, TopicCode  # noqa: E402
+import run
+
+from service.db import make_engine
+from service.models import FreeText, Question, Response, TopicCode
 
 
 def store_one(engine, question_id: int, source_id: int, n: int) -> None:
     """One new response with a coded free text (a form submission followed by a topics run)."""
-    now = datetime(2024, 12, 30, 12, tzinfo=timezone.utc)
+    now = datetime(2024, 12, 30, 12, tzinfo=UTC)
     with engine.begin() as c:
         rid = c.execute(insert(Response).returning(Response.id), [{
             "source_id": source_id, "external_id": f"cold-{time.time_ns()}-{n}", "content_hash": "x", "raw": {},
