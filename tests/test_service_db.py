@@ -25,6 +25,25 @@ def test_migrations_build_exactly_the_schema_of_the_models(engine):
     assert _differences(engine) == []
 
 
+def test_migrations_have_a_single_head():
+    from alembic.script import ScriptDirectory
+
+    from service.db import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_heads()
+    assert len(heads) == 1, f"several migration heads {heads}: add a merge revision"
+
+
+def test_alembic_upgrade_head_and_downgrade_base_run_cleanly(engine):
+    from alembic import command
+
+    from service.db import alembic_config
+
+    command.downgrade(alembic_config(engine), "base")
+    command.upgrade(alembic_config(engine), "head")
+    check_schema(engine)
+
+
 def test_downgrade_to_base_then_upgrade_again_runs_cleanly(engine):
     downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
