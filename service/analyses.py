@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -246,3 +246,24 @@ def _store_weighting(session: Session, source: SourceConfig, period: Period, row
     if values:
         session.execute(insert(ResponseWeight), values)
     return run.id
+
+
+def run_analyses(factory: sessionmaker[Session], config: Config, *, evaluate: bool = False,
+                 echo: Callable[[str], None] | None = None) -> dict[str, object]:
+    """Run every analysis on the stored responses: text first (redaction, flags, topics,
+    themes), then representativeness and weights. Returns the run ids by kind."""
+    from service import text_analysis
+
+    say = echo or logger.info
+    runs: dict[str, object] = {}
+    say("Redacting, flagging and coding free text ...")
+    runs["topics"] = text_analysis.run_topics(factory, config)
+    runs["themes"] = text_analysis.run_themes(factory, config)
+    if evaluate:
+        say("Cross-validating the topic model ...")
+        runs["evaluation"] = text_analysis.run_evaluation(factory, config)
+    say("Comparing respondents with Census 2021 ...")
+    runs["representativeness"] = run_representativeness(factory, config, config.analysis.compare_variables)
+    say("Weighting ...")
+    runs["weighting"] = run_weighting(factory, config, config.analysis.weight_variables, config.analysis.weight_cap)
+    return runs

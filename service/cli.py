@@ -167,7 +167,7 @@ def ingest(ctx: _Context, source: str | None, everything: bool) -> None:
 @pass_context
 def analyse(ctx: _Context, evaluate: bool) -> None:
     """Run the analyses on stored responses: redaction, topics, themes, representativeness, weights."""
-    from service.pipeline import run_analyses
+    from service.analyses import run_analyses
 
     try:
         runs = run_analyses(ctx.sessions(), ctx.config, evaluate=evaluate, echo=click.echo)

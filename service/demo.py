@@ -15,7 +15,8 @@ from service.config import Config
 from service.db import make_engine, make_session_factory, transaction, upgrade
 from service.models import Site
 from service.demo_feed import serve_feed
-from service.pipeline import PullOptions, register_sources, run_all_ingests, run_analyses
+from service.analyses import run_analyses
+from service.pipeline import PullOptions, register_sources, run_all_ingests
 
 logger = logging.getLogger(__name__)
 

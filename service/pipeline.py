@@ -10,19 +10,16 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 
 import requests
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import (
-    FormResult,
-    FormSpec,
     IngestError,
     QuarantineRecord,
     RawRecord,
@@ -32,7 +29,6 @@ from ingest import (
     RestReader,
     SourceUnavailable,
     Ward,
-    check_submission,
     hash_file,
     map_record,
     read_file_records,
@@ -40,7 +36,7 @@ from ingest import (
 from ingest.files import SUFFIXES, count_lines
 from service import store
 from service.config import Config, SourceConfig
-from service.db import DatabaseError, transaction
+from service.db import transaction
 from service.models import IngestRun, Source, utcnow
 
 logger = logging.getLogger(__name__)
@@ -467,89 +463,3 @@ def register_sources(factory: sessionmaker[Session], config: Config) -> dict[str
 def source_row(session: Session, key: str) -> Source:
     """The stored source ``key`` (re-exported for views)."""
     return store.get_source(session, key)
-
-
-def run_analyses(factory: sessionmaker[Session], config: Config, *, evaluate: bool = False,
-                 echo: Callable[[str], None] | None = None) -> dict[str, object]:
-    """Run every analysis on the stored responses: text first (redaction, flags, topics,
-    themes), then representativeness and weights. Returns the run ids by kind."""
-    from service import analyses, text_analysis
-
-    say = echo or logger.info
-    runs: dict[str, object] = {}
-    say("Redacting, flagging and coding free text ...")
-    runs["topics"] = text_analysis.run_topics(factory, config)
-    runs["themes"] = text_analysis.run_themes(factory, config)
-    if evaluate:
-        say("Cross-validating the topic model ...")
-        runs["evaluation"] = text_analysis.run_evaluation(factory, config)
-    say("Comparing respondents with Census 2021 ...")
-    runs["representativeness"] = analyses.run_representativeness(factory, config, config.analysis.compare_variables)
-    say("Weighting ...")
-    runs["weighting"] = analyses.run_weighting(factory, config, config.analysis.weight_variables, config.analysis.weight_cap)
-    return runs
-
-
-# --- The residents' QR-code form (issue 4) ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SubmissionResult:
-    """What :func:`accept_submission` did: ``status`` is "saved", "duplicate", "closed" or "invalid"."""
-
-    status: str
-    form: FormResult
-
-
-def form_spec(config: Config, question_set: str | None, wards: tuple[Ward, ...]) -> FormSpec:
-    """The form a site asks: the questions of its ``[form.question_sets]`` entry (the first when unset).
-
-    Raises
-    ------
-    LookupError
-        When ``question_set`` is not configured (the site's set was removed from config.toml).
-    """
-    sets = config.form.question_sets
-    name = question_set or next(iter(sets))
-    if name not in sets:
-        raise LookupError(f"question set {name!r} is not in [form.question_sets] of {config.source_file}; "
-                          f"configured sets: {', '.join(sets)}")
-    source = config.source(config.form.source)
-    questions = {q.key: q for q in source.mapping.questions}
-    return FormSpec(source=source.key, mapping=source.mapping, questions=tuple(questions[k] for k in sets[name]),
-                    wards=wards, max_text=config.form.max_text)
-
-
-def accept_submission(session: Session, spec: FormSpec, data: Mapping[str, object], *, site: str, site_id: int,
-                      external_id: str, bot_reasons: tuple[str, ...] = (), now: datetime | None = None) -> SubmissionResult:
-    """Check a form submission with ``ingest.form``, store it and commit ``session`` (the request's).
-
-    The same ``external_id`` (the idempotency token issued with the form) is stored once: a
-    double click, a refresh or a second worker racing on it gives "duplicate", not a second row
-    (the unique constraint on (source, external id) decides). A site retired since it was looked
-    up gives "closed" and stores nothing. On any failure the session is rolled back.
-
-    Raises
-    ------
-    service.db.DatabaseError
-        When the database cannot be used; nothing of the submission is stored then.
-    """
-    now = now or datetime.now(timezone.utc)
-    result = check_submission(data, spec, external_id=external_id, site=site, now=now, bot_reasons=bot_reasons)
-    if not result.is_valid:
-        return SubmissionResult("invalid", result)
-    try:
-        response_id = store.add_form_response(session, spec.source, site_id, result.record)
-        session.commit()
-    except IntegrityError:
-        # Already stored (a replayed token), or another request with it committed first.
-        session.rollback()
-        return SubmissionResult("duplicate", result)
-    except DBAPIError as error:
-        session.rollback()
-        first = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-        raise DatabaseError(f"could not store a form submission for site {site!r}: {first}") from None
-    except BaseException:
-        session.rollback()
-        raise
-    return SubmissionResult("saved" if response_id is not None else "closed", result)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
 import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server

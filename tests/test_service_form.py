@@ -1,4 +1,4 @@
-"""The residents' QR form (service/views/form.py, pipeline.accept_submission) on a real database."""
+"""The residents' QR form (service/views/form.py, submissions.accept_submission) on a real database."""
 
 from __future__ import annotations
 

@@ -41,7 +41,8 @@ from service import get_session, store
 from service.access import public
 from service.db import DatabaseError
 from service.limits import limiter
-from service.pipeline import accept_submission, form_spec, load_wards
+from service.pipeline import load_wards
+from service.submissions import accept_submission, form_spec
 from service.views import form_text
 
 logger = logging.getLogger(__name__)
