@@ -15,7 +15,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -76,45 +76,85 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
             scheduler.add_job("service.scheduler:run_source_job", trigger, args=(key,), id=job_id, name=f"ingest {key}")
         elif str(job.trigger) != str(trigger):
             job.reschedule(trigger)
-    return sorted(wanted) + _sync_briefings_job(scheduler, config)
+    return sorted(wanted) + _sync_fixed_jobs(scheduler, config)
 
 
 BRIEFINGS_JOB = "reports:quarterly"
+ANALYSES_JOB = "analyses:nightly"
+RETENTION_JOB = "retention:apply"
 
 
-def _sync_briefings_job(scheduler: BackgroundScheduler, config: Config) -> list[str]:
-    """The quarterly briefings job (issue 7) on ``[reports] schedule``; removed when that is empty."""
-    job = scheduler.get_job(BRIEFINGS_JOB)
-    if not config.reports.schedule:
-        if job is not None:
-            job.remove()
-        return []
-    try:
-        trigger = CronTrigger.from_crontab(config.reports.schedule, timezone=TIMEZONE)
-    except ValueError as error:
-        raise ConfigError(f"{config.source_file}: [reports] schedule {config.reports.schedule!r} is not a cron "
-                          f"expression (minute hour day month weekday): {error}") from None
-    if job is None:
-        scheduler.add_job("service.scheduler:run_briefings_job", trigger, id=BRIEFINGS_JOB, name="quarterly briefings")
-    elif str(job.trigger) != str(trigger):
-        job.reschedule(trigger)
-    return [BRIEFINGS_JOB]
+def _fixed_jobs(config: Config) -> list[tuple[str, str, str, str]]:
+    """The jobs that are not per source: (id, cron, config section, function)."""
+    return [
+        (ANALYSES_JOB, config.analysis.schedule, "[analysis] schedule", "service.scheduler:run_analyses_job"),
+        (BRIEFINGS_JOB, config.reports.schedule, "[reports] schedule", "service.scheduler:run_briefings_job"),
+        (RETENTION_JOB, config.retention.schedule, "[retention] schedule", "service.scheduler:run_retention_job"),
+    ]
+
+
+def _sync_fixed_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
+    """Analyses, quarterly briefings and retention on their configured crons; a job whose cron is "" is removed."""
+    kept = []
+    for job_id, cron, where, function in _fixed_jobs(config):
+        job = scheduler.get_job(job_id)
+        if not cron:
+            if job is not None:
+                job.remove()
+            continue
+        try:
+            trigger = CronTrigger.from_crontab(cron, timezone=TIMEZONE)
+        except ValueError as error:
+            raise ConfigError(f"{config.source_file}: {where} {cron!r} is not a cron "
+                              f"expression (minute hour day month weekday): {error}") from None
+        if job is None:
+            scheduler.add_job(function, trigger, id=job_id, name=job_id)
+        elif str(job.trigger) != str(trigger):
+            job.reschedule(trigger)
+        kept.append(job_id)
+    return kept
+
+
+def _locked(job_id: str, work: Callable[[], Any]) -> Any:
+    """Run ``work`` under the job's database lock; ``None`` when another process holds it."""
+    engine = _RUNTIME["engine"]
+    with job_lock(engine, job_id) as acquired:
+        if not acquired:
+            logger.info("%s skipped: another scheduler process is running it", job_id)
+            return None
+        try:
+            return work()
+        except Exception:
+            logger.exception("%s failed unexpectedly", job_id)
+            return []
 
 
 def run_briefings_job() -> list[int] | None:
     """The scheduled job: archive the quarter just closed's briefings under a lock; ``None`` when another process holds it."""
     from service.reports.generate import run_quarterly_briefings
 
-    config, engine, factory = _RUNTIME["config"], _RUNTIME["engine"], _RUNTIME["factory"]
-    with job_lock(engine, BRIEFINGS_JOB) as acquired:
-        if not acquired:
-            logger.info("quarterly briefings skipped: another scheduler process is making them")
-            return None
-        try:
-            return run_quarterly_briefings(factory, config)
-        except Exception:
-            logger.exception("quarterly briefings failed unexpectedly")
-            return []
+    return _locked(BRIEFINGS_JOB, lambda: run_quarterly_briefings(_RUNTIME["factory"], _RUNTIME["config"]))
+
+
+def run_analyses_job() -> dict[str, object] | None:
+    """The nightly job: redaction, flags, topics, themes, representativeness and weights on what is stored."""
+    from service.analyses import run_analyses
+
+    return _locked(ANALYSES_JOB, lambda: run_analyses(_RUNTIME["factory"], _RUNTIME["config"]))
+
+
+def run_retention_job() -> dict[str, object] | None:
+    """The scheduled job: apply the retention periods (and log what was removed in the audit log)."""
+    from service.db import transaction
+    from service.retention import apply_retention
+
+    def apply() -> dict[str, object]:
+        with transaction(_RUNTIME["factory"]) as session:
+            result = apply_retention(session, _RUNTIME["config"])
+        logger.info("retention removed: %s", result)
+        return {"per_source": result.per_source}
+
+    return _locked(RETENTION_JOB, apply)
 
 
 def run_source_job(key: str) -> list[RunReport] | None:

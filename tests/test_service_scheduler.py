@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from service.config import ConfigError
 from service.db import transaction
 from service.models import IngestRun, JobLock
 from service.scheduler import build_scheduler, job_lock, run_source_job, sync_jobs
@@ -98,3 +99,34 @@ def test_bad_cron_expression_names_the_source(engine, config):
             sync_jobs(scheduler, broken)
     finally:
         scheduler.shutdown()
+
+
+def test_nightly_analyses_and_retention_jobs_follow_their_schedules(engine, config):
+    from dataclasses import replace
+
+    scheduler = build_scheduler(config, engine)
+    scheduler.start(paused=True)
+    try:
+        jobs = sync_jobs(scheduler, config)
+        assert {"analyses:nightly", "retention:apply", "reports:quarterly"} <= set(jobs)
+        assert str(scheduler.get_job("analyses:nightly").trigger).startswith("cron[month='*', day='*', day_of_week='*', hour='2'")
+        quiet = replace(config, analysis=replace(config.analysis, schedule=""), retention=replace(config.retention, schedule=""))
+        assert "analyses:nightly" not in sync_jobs(scheduler, quiet)
+        assert scheduler.get_job("analyses:nightly") is None and scheduler.get_job("retention:apply") is None
+        broken = replace(config, retention=replace(config.retention, schedule="nightly"))
+        with pytest.raises(ConfigError, match=r"\[retention\] schedule 'nightly' is not a cron expression"):
+            sync_jobs(scheduler, broken)
+    finally:
+        scheduler.shutdown()
+
+
+def test_retention_job_runs_under_its_lock_and_is_audited(engine, factory, config):
+    from service.models import AuditEvent
+    from service.scheduler import run_retention_job
+
+    build_scheduler(config, engine)
+    with job_lock(engine, "retention:apply"):
+        assert run_retention_job() is None
+    assert run_retention_job() is not None
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "retention")) == 1
