@@ -171,10 +171,11 @@ def map_record(
     """
     now = now or datetime.now(timezone.utc)
     data = raw.data
-    get = lambda path: _recode(mapping, path, read_value(data, path))  # noqa: E731
+    plan = _plan_of(mapping)
+    get = lambda path: plan.read(data, path)  # noqa: E731
     submitted = parse_datetime(get(mapping.submitted_at), mapping.date_format, now, mapping.submitted_at or "submitted_at")
-    demographics = _map_demographics(get, mapping, wards)
-    answers = tuple(a for q in mapping.questions if (a := _map_answer(q, get(q.column), now)) is not None)
+    demographics = plan.demographics(get, wards)
+    answers = plan.answers(data, now)
     wave = mapping.wave if mapping.wave_column is None else _text(get(mapping.wave_column))
     return ResponseRecord(
         source=source,
@@ -189,6 +190,87 @@ def map_record(
         content_hash=raw.content_hash,
         location=raw.location,
     )
+
+
+_MISSING = object()
+_CACHED_TYPES = ("scale", "number", "single_choice")  # answers that are pure functions of the cell text
+_CACHE_SIZE = 4096
+
+
+class _Plan:
+    """A mapping compiled once per source: recode tables resolved, and answers and demographics
+    memoised per distinct cell text (a survey repeats a few labels thousands of times; mapping
+    each field anew was most of the ingest time). Errors are never memoised."""
+
+    def __init__(self, mapping: SourceMapping) -> None:
+        self.mapping = mapping
+        self.recodes = {path: table for path, table in mapping.recodes.items() if table}
+        self.questions = [(q, q.column, self.recodes.get(q.column), {} if q.type in _CACHED_TYPES else None)
+                          for q in mapping.questions]
+        self.demographic_columns = tuple(c for c in (
+            mapping.age_column, mapping.age_band_column, mapping.sex_column, mapping.gender_identity_column,
+            mapping.ethnicity_column, mapping.ward_column, mapping.postcode_column) if c)
+        self.wards: tuple[vocab.Ward, ...] | None = None  # held, so the cache below is for these wards only
+        self.demographics_seen: dict[tuple[Any, ...], Demographics] = {}
+
+    def read(self, data: Mapping[str, Any], path: str | None) -> Any:
+        """:func:`read_value` then the recode table of ``path``."""
+        if not path:
+            return None
+        value = data.get(path, _MISSING)
+        if value is _MISSING:
+            value = read_value(data, path)
+        elif type(value) is str:
+            value = value if value and not value.isspace() else None
+        else:
+            value = _blank_to_none(value)
+        if value is None or path not in self.recodes:
+            return value
+        return _recode(self.mapping, path, value)
+
+    def answers(self, data: Mapping[str, Any], now: datetime) -> tuple[AnswerRecord, ...]:
+        """The answers of one record, in question order."""
+        out = []
+        read = self.read
+        for question, column, table, seen in self.questions:
+            value = read(data, column)
+            if seen is not None and type(value) is str:
+                answer = seen.get(value, _MISSING)
+                if answer is _MISSING:
+                    answer = _map_answer(question, value, now)
+                    if len(seen) < _CACHE_SIZE:
+                        seen[value] = answer
+            else:
+                answer = _map_answer(question, value, now)
+            if answer is not None:
+                out.append(answer)
+        return tuple(out)
+
+    def demographics(self, get: Callable[[str | None], Any], wards: tuple[vocab.Ward, ...]) -> Demographics:
+        """:func:`_map_demographics`, memoised on the demographic cells of the record."""
+        if wards is not self.wards:
+            self.wards, self.demographics_seen = wards, {}
+        key = tuple(get(c) for c in self.demographic_columns)
+        if not all(v is None or type(v) is str for v in key):
+            return _map_demographics(get, self.mapping, wards)
+        found = self.demographics_seen.get(key)
+        if found is None:
+            found = _map_demographics(get, self.mapping, wards)
+            if len(self.demographics_seen) < _CACHE_SIZE * 4:
+                self.demographics_seen[key] = found
+        return found
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan_of(mapping: SourceMapping) -> _Plan:
+    plan = _PLANS.get(id(mapping))
+    if plan is None or plan.mapping is not mapping:  # the plan holds its mapping, so ids are not reused
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        plan = _PLANS[id(mapping)] = _Plan(mapping)
+    return plan
 
 
 def _recode(mapping: SourceMapping, path: str | None, value: Any) -> Any:

@@ -293,6 +293,7 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
 
 def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
                 wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport) -> None:
+    store.prepare_bulk_write(session)
     row = store.get_source(session, source.key)
     run = session.get(IngestRun, run_id)
     sites = store.known_site_codes(session)

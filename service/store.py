@@ -130,6 +130,15 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
     return counts
 
 
+def prepare_bulk_write(session: Session) -> None:
+    """Tune this session's connection for writing many rows: on SQLite, a 64 MB page cache and
+    temporary structures in memory (the per-connection defaults are 2 MB and a temporary file)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA cache_size=-65536")
+        connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
+
+
 def content_hashes(session: Session, source: Source, external_ids: Iterable[str]) -> dict[str, str]:
     """The stored content hash of each of these responses of ``source`` that exists."""
     ids = list(external_ids)

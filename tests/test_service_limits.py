@@ -34,3 +34,38 @@ def test_counters_from_many_threads_count_every_hit_without_error():
         thread.join()
     assert errors == []
     assert storage.get("client") == 32 * 200
+
+
+def test_redis_storage_shares_limits_between_workers(config):
+    """Two app instances (as two gunicorn workers) on the same Redis count one client's sign-ins together."""
+    import uuid
+    from dataclasses import replace
+
+    import pytest
+    import redis
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis is not reachable at {url}: {error}")
+    from service import create_app
+
+    shared = replace(config, limits=replace(config.limits, storage_uri=url, sign_in="4 per minute"))
+    # A client address of its own per run, so counts left in Redis by an earlier run do not count.
+    address = f"test-client-{uuid.uuid4().hex}"
+    apps = [create_app(shared), create_app(shared)]
+    statuses = []
+    for app in apps:
+        app.config.update(WTF_CSRF_ENABLED=False, TESTING=True)
+    try:
+        for i in range(6):
+            client = apps[i % 2].test_client()
+            response = client.post("/sign-in", data={"email": "x@council.example", "password": "wrong"},
+                                   environ_base={"REMOTE_ADDR": address})
+            statuses.append(response.status_code)
+    finally:
+        for app in apps:
+            app.extensions["voice_engine"].dispose()
+    assert statuses[:4] == [401, 401, 401, 401]
+    assert statuses[4:] == [429, 429]
