@@ -102,9 +102,13 @@ def plain_value(value: Any) -> Any:
     return str(value)
 
 
-def row_record(name: str, row_number: int, header: list[str], cells: list[Any], id_column: str) -> RawRecord:
-    """One raw record from a row of cells; cells beyond the header go under ``_extra_cells``."""
-    data: dict[str, Any] = {h: plain_value(c) for h, c in zip(header, cells)}
+def row_record(name: str, row_number: int, header: list[str], cells: list[Any], id_column: str,
+               is_text: bool = False) -> RawRecord:
+    """One raw record from a row of cells; cells beyond the header go under ``_extra_cells``.
+
+    ``is_text`` says every cell is already a ``str`` (a CSV row), so no cell needs converting.
+    """
+    data: dict[str, Any] = dict(zip(header, cells)) if is_text else {h: plain_value(c) for h, c in zip(header, cells)}
     for column in header[len(cells):]:
         data[column] = None
     extra = [plain_value(c) for c in cells[len(header):] if c not in (None, "")]

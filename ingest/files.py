@@ -236,4 +236,4 @@ def _csv_rows(path: Path, handle: io.TextIOWrapper, header: list[str], delimiter
             if is_blank(row):
                 notes.add_blank(row_number)
                 continue
-            yield row_record(path.name, row_number, header, row, id_column)
+            yield row_record(path.name, row_number, header, row, id_column, is_text=True)

@@ -174,7 +174,7 @@ def map_record(
     plan = _plan_of(mapping)
     get = lambda path: plan.read(data, path)  # noqa: E731
     submitted = parse_datetime(get(mapping.submitted_at), mapping.date_format, now, mapping.submitted_at or "submitted_at")
-    demographics = plan.demographics(get, wards)
+    demographics = plan.demographics(data, wards)
     answers = plan.answers(data, now)
     wave = mapping.wave if mapping.wave_column is None else _text(get(mapping.wave_column))
     return ResponseRecord(
@@ -205,8 +205,7 @@ class _Plan:
     def __init__(self, mapping: SourceMapping) -> None:
         self.mapping = mapping
         self.recodes = {path: table for path, table in mapping.recodes.items() if table}
-        self.questions = [(q, q.column, self.recodes.get(q.column), {} if q.type in _CACHED_TYPES else None)
-                          for q in mapping.questions]
+        self.questions = [(q, q.column, {} if q.type in _CACHED_TYPES else None) for q in mapping.questions]
         self.demographic_columns = tuple(c for c in (
             mapping.age_column, mapping.age_band_column, mapping.sex_column, mapping.gender_identity_column,
             mapping.ethnicity_column, mapping.ward_column, mapping.postcode_column) if c)
@@ -229,29 +228,29 @@ class _Plan:
         return _recode(self.mapping, path, value)
 
     def answers(self, data: Mapping[str, Any], now: datetime) -> tuple[AnswerRecord, ...]:
-        """The answers of one record, in question order."""
+        """The answers of one record, in question order; memoised on the cell text as read."""
         out = []
-        read = self.read
-        for question, column, table, seen in self.questions:
-            value = read(data, column)
-            if seen is not None and type(value) is str:
-                answer = seen.get(value, _MISSING)
+        for question, column, seen in self.questions:
+            cell = data.get(column, _MISSING)
+            if seen is not None and type(cell) is str:
+                answer = seen.get(cell, _MISSING)
                 if answer is _MISSING:
-                    answer = _map_answer(question, value, now)
+                    answer = _map_answer(question, self.read(data, column), now)
                     if len(seen) < _CACHE_SIZE:
-                        seen[value] = answer
+                        seen[cell] = answer
             else:
-                answer = _map_answer(question, value, now)
+                answer = _map_answer(question, self.read(data, column), now)
             if answer is not None:
                 out.append(answer)
         return tuple(out)
 
-    def demographics(self, get: Callable[[str | None], Any], wards: tuple[vocab.Ward, ...]) -> Demographics:
-        """:func:`_map_demographics`, memoised on the demographic cells of the record."""
+    def demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...]) -> Demographics:
+        """:func:`_map_demographics`, memoised on the demographic cells of the record as read."""
+        get = lambda path: self.read(data, path)  # noqa: E731
         if wards is not self.wards:
             self.wards, self.demographics_seen = wards, {}
-        key = tuple(get(c) for c in self.demographic_columns)
-        if not all(v is None or type(v) is str for v in key):
+        key = tuple(data.get(c) for c in self.demographic_columns)
+        if not all(type(v) is str for v in key):
             return _map_demographics(get, self.mapping, wards)
         found = self.demographics_seen.get(key)
         if found is None:

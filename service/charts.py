@@ -18,6 +18,7 @@ _FILLS = ("#1d70b8", "#ffffff", "url(#hatch)")
 _MARKERS = ("circle", "square", "triangle", "diamond", "cross")
 _ROW = 26
 _LABEL_W = 230
+_CHAR_W = 8.4  # average width of a label character at the chart's font size, in SVG units
 _PLOT_W = 430
 
 
@@ -70,10 +71,13 @@ class BarChart:
         """The chart as an accessible inline SVG (role img, title and description)."""
         n_series = max(len(self.series), 1)
         height = 40 + len(self.rows) * (_ROW * n_series + 10) + 60
-        width = _LABEL_W + _PLOT_W + 80
+        # Long category names (bus routes, ethnic groups) get room on the left instead of being cut off.
+        longest = max((len(label) for label, _ in self.rows), default=0)
+        shift = max(0, round(longest * _CHAR_W) - (_LABEL_W - 8))
+        width = _LABEL_W + _PLOT_W + 80 + shift
         top = max((v for _, values in self.rows for v in values if v is not None), default=0.0)
         scale_max = _nice_max(top)
-        parts = [_svg_open(self.id, self.title, width, height, self._description())]
+        parts = [_svg_open(self.id, self.title, width, height, self._description()), f'<g transform="translate({shift},0)">']
         y = 30
         for label, values in self.rows:
             parts.append(_text(_LABEL_W - 8, y + (_ROW * n_series) / 2 + 5, label, anchor="end"))
@@ -82,7 +86,7 @@ class BarChart:
             y += _ROW * n_series + 10
         parts.append(_axis(y, scale_max, self.value_label, self.unit))
         parts.append(_legend(self.series, y + 45))
-        parts.append("</svg>")
+        parts.append("</g></svg>")
         return "".join(parts)
 
     def _description(self) -> str:

@@ -120,7 +120,7 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
         values = [{"source_id": source.id, "external_id": r.external_id, "ingested_at": now,
                    **_response_values(r, waves, sites, now)} for r in new]
         # One executemany, then one SELECT for the new ids: SQLite ran INSERT ... RETURNING row by row.
-        session.execute(insert(table), values)
+        _insert_converted(session, table, values)
         by_id = {r.external_id: r for r in new}
         ids.update((rid, by_id[ext]) for rid, ext in session.execute(
             select(table.c.id, table.c.external_id).where(table.c.source_id == source.id, table.c.external_id.in_(list(by_id)))))
@@ -213,9 +213,34 @@ def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: 
     if not rows:
         return
     connection = session.connection()
+    if connection.dialect.driver == "psycopg":
+        # COPY in the same transaction: executemany sent these rows one statement each.
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     connection.exec_driver_sql(sql, rows)
+
+
+def _insert_converted(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) with the driver's executemany, converting each value
+    by its column type as SQLAlchemy would (JSON, UTC times, booleans) but once per column and
+    without SQLAlchemy's per-row parameter processing, which took as long as the insert itself."""
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    values = [list(row.values()) for row in rows]
+    for i, convert in enumerate(converters):
+        if convert is not None:
+            for row in values:
+                row[i] = convert(row[i])
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection.exec_driver_sql(sql, [tuple(row) for row in values])
 
 
 def _answer_values(response_id: int, question_id: int, kind: str, value: Any) -> dict[str, Any]:

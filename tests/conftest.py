@@ -62,6 +62,8 @@ def database_url(database_template, tmp_path):
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # APScheduler creates its job table itself (not a migration of ours); scheduler tests leave it behind.
+        connection.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
     engine.dispose()
 
 

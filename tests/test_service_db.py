@@ -39,15 +39,19 @@ def test_alembic_upgrade_head_and_downgrade_base_run_cleanly(engine):
 
     from service.db import alembic_config
 
-    command.downgrade(alembic_config(engine), "base")
-    command.upgrade(alembic_config(engine), "head")
+    try:
+        command.downgrade(alembic_config(engine), "base")
+    finally:
+        command.upgrade(alembic_config(engine), "head")
     check_schema(engine)
 
 
 def test_downgrade_to_base_then_upgrade_again_runs_cleanly(engine):
     downgrade(engine, "base")
-    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-    upgrade(engine)
+    try:
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        upgrade(engine)  # the next tests share this database on PostgreSQL
     check_schema(engine)
     assert "responses" in inspect(engine).get_table_names()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from service import get_session, reach
 from service.access import STAFF, allow
@@ -64,8 +64,12 @@ def index():
                            by_site=reach.reach(session, chosen["source"], "site", missing, reach.site_names(session),
                                                result.get("by_site")),
                            by_ward=reach.reach(session, chosen["source"], "ward", missing, wards, result.get("by_ward")),
-                           sources=sorted({r["source"] for r in runs}),
+                           sources=sorted({r["source"] for r in runs}), source_names=_source_names(),
                            periods=[r["period"] for r in runs if r["source"] == chosen["source"]])
+
+
+def _source_names() -> dict[str, str]:
+    return {source.key: source.name for source in current_app.config["VOICE"].sources}
 
 
 @blueprint.get("/charts/<name>.csv")
