@@ -192,7 +192,7 @@ def map_record(
     )
 
 
-_MISSING = object()
+_MISSING: Any = object()
 _CACHED_TYPES = ("scale", "number", "single_choice")  # answers that are pure functions of the cell text
 _CACHE_SIZE = 4096
 
@@ -205,7 +205,8 @@ class _Plan:
     def __init__(self, mapping: SourceMapping) -> None:
         self.mapping = mapping
         self.recodes = {path: table for path, table in mapping.recodes.items() if table}
-        self.questions = [(q, q.column, {} if q.type in _CACHED_TYPES else None) for q in mapping.questions]
+        self.questions: list[tuple[QuestionSpec, str, dict[str, AnswerRecord | None] | None]] = [
+            (q, q.column, {} if q.type in _CACHED_TYPES else None) for q in mapping.questions]
         self.demographic_columns = tuple(c for c in (
             mapping.age_column, mapping.age_band_column, mapping.sex_column, mapping.gender_identity_column,
             mapping.ethnicity_column, mapping.ward_column, mapping.postcode_column) if c)
@@ -229,7 +230,7 @@ class _Plan:
 
     def answers(self, data: Mapping[str, Any], now: datetime) -> tuple[AnswerRecord, ...]:
         """The answers of one record, in question order; memoised on the cell text as read."""
-        out = []
+        out: list[AnswerRecord] = []
         for question, column, seen in self.questions:
             cell = data.get(column, _MISSING)
             if seen is not None and type(cell) is str:

@@ -135,7 +135,7 @@ def prepare_bulk_write(session: Session) -> None:
     temporary structures in memory (the per-connection defaults are 2 MB and a temporary file)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA cache_size=-65536")
+        connection.exec_driver_sql("PRAGMA cache_size=-16384")
         connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
 
 
@@ -215,7 +215,8 @@ def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: 
     connection = session.connection()
     if connection.dialect.driver == "psycopg":
         # COPY in the same transaction: executemany sent these rows one statement each.
-        with connection.connection.driver_connection.cursor() as cursor:
+        driver: Any = connection.connection.driver_connection
+        with driver.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

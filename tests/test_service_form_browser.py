@@ -35,6 +35,7 @@ from selenium import webdriver  # noqa: E402  (only importable where the browser
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_form_browser_keyboard_only_submission_stores_one_response(served, phone
     phone.switch_to.active_element.send_keys(Keys.TAB)
     assert phone.switch_to.active_element.text == "Send my answers"
     phone.switch_to.active_element.send_keys(Keys.ENTER)
-    assert phone.find_element(By.TAG_NAME, "h1").text == "Thank you"
+    WebDriverWait(phone, 20).until(lambda _: phone.find_element(By.TAG_NAME, "h1").text == "Thank you")
     assert _axe(phone) == []
     _shot(phone, "3-thanks")
     with factory() as session:
@@ -136,7 +137,9 @@ def test_form_browser_empty_submit_shows_error_summary_at_320px(served, factory)
         driver.get(f"{base}/q/{site.code}")
         assert driver.execute_script("return document.documentElement.scrollWidth") <= 320  # no sideways scrolling
         driver.find_element(By.CSS_SELECTOR, "button.govuk-button").click()
-        summary = driver.find_element(By.CSS_SELECTOR, ".govuk-error-summary")
+        # The click posts the form; wait for the answer page rather than looking before it has loaded.
+        summary = WebDriverWait(driver, 20).until(
+            expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".govuk-error-summary")))
         links = [a.get_attribute("href").rsplit("#", 1)[1] for a in summary.find_elements(By.TAG_NAME, "a")]
         assert links == ["safe_here", "consent"]
         assert driver.title.startswith("Error:")
