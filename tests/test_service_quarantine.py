@@ -68,3 +68,33 @@ def test_fixing_an_unknown_field_lists_the_fields(factory, quarantined):
 def test_unknown_quarantine_id_is_named(factory, quarantined):
     with factory() as session, pytest.raises(LookupError, match=r"there is no quarantined record 999"):
         get_quarantined(session, 999)
+
+
+def _sign_in_as(app, client, role: str) -> None:
+    from service.auth import add_user
+
+    with transaction(app.extensions["voice_sessions"]) as session:
+        add_user(session, f"{role}@council.example", role.title(), role, "a long enough password")
+    client.post("/sign-in", data={"email": f"{role}@council.example", "password": "a long enough password"})
+
+
+def test_analyst_fixes_a_value_on_the_staff_page_and_the_record_is_stored(app, client, factory, quarantined):
+    app.config["WTF_CSRF_ENABLED"] = False
+    _sign_in_as(app, client, "analyst")
+    page = client.get("/review/quarantine").get_data(as_text=True)
+    assert "31/04/2023" in page and "Save and re-process" in page
+    response = client.post(f"/review/quarantine/{quarantined['B']}/fix", data={"field": "Date submitted", "value": "30/04/2023"},
+                           follow_redirects=True)
+    assert "stored 1" in response.get_data(as_text=True)
+    with factory() as session:
+        stored = session.scalar(select(Response).where(Response.external_id == "B"))
+        assert stored is not None and stored.submitted_at.day == 30
+        assert get_quarantined(session, quarantined["B"]).resolved_at is not None
+
+
+def test_engagement_officer_sees_the_queue_but_cannot_fix_or_retry(app, client, quarantined):
+    app.config["WTF_CSRF_ENABLED"] = False
+    _sign_in_as(app, client, "engagement")
+    assert "Save and re-process" not in client.get("/review/quarantine").get_data(as_text=True)
+    assert client.post("/review/quarantine/retry").status_code == 403
+    assert client.post(f"/review/quarantine/{quarantined['B']}/fix", data={"field": "Date submitted", "value": "x"}).status_code == 403

@@ -6,7 +6,8 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from service import get_session, pipeline, reviews
+from service import get_session, reviews
+from service import quarantine as quarantine_rows
 from service.access import allow, can, log_event
 from service.views.dashboard import page_context
 from service.views.voices import topic_labels
@@ -79,19 +80,35 @@ def save_flag(flag_id: int):
 @blueprint.get("/quarantine")
 @allow(*REVIEWERS)
 def quarantine():
-    """Ingest rows that broke a rule, and (when the pipeline offers it) a button to re-process them."""
+    """Ingest rows that broke a rule: fix a value, or re-process them with the current mapping."""
     return render_template("review/quarantine.html", **page_context("review"),
-                           queue=reviews.quarantine_queue(get_session()), can_retry=hasattr(pipeline, "retry_quarantined"))
+                           queue=reviews.quarantine_queue(get_session()))
+
+
+@blueprint.post("/quarantine/<int:row_id>/fix")
+@allow("admin", "analyst")
+def fix_quarantine(row_id: int):
+    """Correct one field of a quarantined record, then try to store it again."""
+    field_name, value = request.form.get("field", ""), request.form.get("value", "")
+    session = get_session()
+    try:
+        quarantine_rows.fix_quarantined(session, row_id, field_name, value)
+    except (LookupError, KeyError) as error:
+        session.rollback()
+        flash(str(error).strip("\"'"))
+        return redirect(url_for(".quarantine"))
+    session.commit()
+    result = quarantine_rows.retry_quarantined(current_app.extensions["voice_sessions"], current_app.config["VOICE"],
+                                               ids=(row_id,))
+    flash(f"Record {row_id}: {field_name!r} set to {value!r}; {result.summary()}.")
+    return redirect(url_for(".quarantine"))
 
 
 @blueprint.post("/quarantine/retry")
 @allow("admin", "analyst")
 def retry_quarantine():
-    """Re-process quarantined rows with the connectors' current rules (``pipeline.retry_quarantined``)."""
-    retry = getattr(pipeline, "retry_quarantined", None)
-    if retry is None:
-        abort(404, "Re-processing quarantined rows is not available in this version.")
-    result = retry(current_app.extensions["voice_sessions"], current_app.config["VOICE"])
-    logger.info("quarantine re-processed by user %s: %s", g.user.id, result)
-    flash(f"Re-processed the quarantined rows: {result}")
+    """Re-process every open quarantined row with the connectors' current rules and mappings."""
+    result = quarantine_rows.retry_quarantined(current_app.extensions["voice_sessions"], current_app.config["VOICE"])
+    logger.info("quarantine re-processed by user %s: %s", g.user.id, result.summary())
+    flash(f"Re-processed the quarantined rows: {result.summary()}.")
     return redirect(url_for(".quarantine"))
