@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from service.exports import defuse_formula
 from service.models import ApiClient, AuditEvent, User
 
 logger = logging.getLogger(__name__)
@@ -139,8 +140,8 @@ def events_csv(events: Iterable[AuditEvent]) -> str:
 
 
 def _cell(value: str) -> str:
-    """Defuse spreadsheet formulas: a cell starting with = + - @ is prefixed with a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """Defuse spreadsheet formulas (see :mod:`service.exports`)."""
+    return defuse_formula(value)
 
 
 def all_events(session: Session, filt: AuditFilter = AuditFilter()) -> Sequence[AuditEvent]:

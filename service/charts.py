@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass, field
 from html import escape
 
+from service.exports import defuse_formula
+
 # Solid dark blue, white with a black outline, and diagonal hatching: tell apart without colour.
 _FILLS = ("#1d70b8", "#ffffff", "url(#hatch)")
 _MARKERS = ("circle", "square", "triangle", "diamond", "cross")
@@ -61,7 +63,7 @@ class BarChart:
         header = [self.category_label, *self.series] + (["base_n"] if self.bases else [])
         writer.writerow(header)
         for i, (label, values) in enumerate(self.rows):
-            row = [label, *["" if v is None else round(v, 4) for v in values]]
+            row = [defuse_formula(label), *["" if v is None else round(v, 4) for v in values]]
             if self.bases:
                 row.append("" if self.bases[i] is None else self.bases[i])
             writer.writerow(row)
@@ -122,7 +124,7 @@ class LineChart:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["group", *self.periods])
         for name, values in self.series:
-            writer.writerow([name, *["" if v is None else round(v, 4) for v in values]])
+            writer.writerow([defuse_formula(name), *["" if v is None else round(v, 4) for v in values]])
         return out.getvalue()
 
     def svg(self) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from nlp import TopicError, load_or_train_model
 from nlp.analyse import analyse_texts
+from service.exports import defuse_frame
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: 
     out["safeguarding"] = [result.safeguarding.label for result in results]
     out["is_english"] = [str(result.prepared.is_english).lower() for result in results]
     output_csv.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(output_csv, index=False)
+    defuse_frame(out).to_csv(output_csv, index=False)
     n_flagged = sum(result.safeguarding.is_flagged for result in results)
     click.echo(f"Classified {len(out)} rows with model {model.version_}; {n_flagged} flagged for safeguarding "
                f"review. Wrote {output_csv}.")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from service.exports import defuse_formula
 from service.reports.sna import SnaReport
 from service.reports.text import SYNTHETIC_NOTE
 
@@ -141,7 +142,7 @@ def _cell(value: Any) -> Any:
         return round(float(value), 4)
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
-    return value
+    return defuse_formula(value)
 
 
 def csv_members(report: SnaReport) -> dict[str, bytes]:
