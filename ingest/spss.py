@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyreadstat
 
-from ingest.columns import ReadNotes, check_columns, find_extra_columns, row_record
+from ingest.columns import ReadNotes, check_columns, find_extra_columns, row_record, unique_header
 from ingest.errors import SourceUnavailable
 from ingest.files import FileOptions
 from ingest.records import RawRecord
@@ -37,7 +37,7 @@ def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], know
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     except pyreadstat.ReadstatError as error:
         raise SourceUnavailable(f"{path.name}: not a readable SPSS .sav file ({error}); export it again") from None
-    header = list(meta.column_names)
+    header = unique_header(list(meta.column_names))  # a damaged file can hold unnamed variables (None)
     check_columns(path.name, header, (id_column, *required))
     notes.extra_columns = find_extra_columns(header, known) if known else ()
     notes.n_rows_estimate = meta.number_rows

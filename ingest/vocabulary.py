@@ -209,9 +209,10 @@ def map_age(label: object, *, minimum: int = 0, maximum: int = 120) -> int | Non
         return None
     try:
         value = float(text)
-    except ValueError:
+        whole = value == int(value)  # int() refuses "inf" and "nan"
+    except (ValueError, OverflowError):
         raise VocabularyError("age", label, f"a whole number of years from {minimum} to {maximum}") from None
-    if value != int(value) or not minimum <= value <= maximum:
+    if not whole or not minimum <= value <= maximum:
         raise VocabularyError("age", label, f"a whole number of years from {minimum} to {maximum}")
     return int(value)
 

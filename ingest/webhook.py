@@ -52,14 +52,16 @@ def verify_signature(secret: str, timestamp: str | None, body: bytes, signature:
     if not timestamp or not signature:
         raise SignatureError("the headers X-Voice-Timestamp and X-Voice-Signature are required")
     try:
-        sent = int(timestamp)
-    except ValueError:
+        if not timestamp.isascii():  # int() reads other scripts' digits, which sign_body cannot encode
+            raise ValueError(timestamp)
+        sent = float(int(timestamp))
+    except (ValueError, OverflowError):
         raise SignatureError(f"X-Voice-Timestamp {timestamp!r} is not a whole number of Unix seconds") from None
     if abs(now - sent) > tolerance:
         raise SignatureError(f"X-Voice-Timestamp {timestamp!r} is {abs(now - sent):.0f} s from now; expected within "
                              f"{tolerance} s (a replayed or delayed delivery). Send it again with a fresh timestamp")
     expected = sign_body(secret, timestamp, body)
-    if not hmac.compare_digest(expected, signature.strip()):
+    if not signature.isascii() or not hmac.compare_digest(expected, signature.strip()):
         raise SignatureError("X-Voice-Signature does not match the body; expected sha256=<hex HMAC-SHA256 of "
                              "'timestamp.body' with the source's secret>")
 
@@ -74,7 +76,7 @@ def parse_delivery(body: bytes, records_path: str = "") -> list[dict[str, Any]]:
     """
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise IngestError(f"the body is not UTF-8 JSON ({error}); expected a JSON object or a list of objects") from None
     if records_path and isinstance(payload, dict) and isinstance(payload.get(records_path), list):
         payload = payload[records_path]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 # Survey platforms put these under a question that has no options; the question text alone names it.
 NO_OPTION = {"response", "open-ended response", "open ended response", "answer"}
-_BROKEN = (zipfile.BadZipFile, InvalidFileException, KeyError, ParseError, EOFError, OSError, ValueError)
+_BROKEN = (zipfile.BadZipFile, zlib.error, InvalidFileException, KeyError, ParseError, EOFError, OSError, ValueError)
 
 
 def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], known: tuple[str, ...],

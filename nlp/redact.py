@@ -39,6 +39,8 @@ _STREET_SUFFIX = (
 )
 _EMAIL_RE = re.compile(r"\b[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b")
 _PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-()]{8,16}\d(?!\d)")
+# The shortest such run too, for a number followed by other digits ("07700 900123 2 times").
+_SHORT_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-()]{8,16}?\d(?!\d)")
 _POSTCODE_RE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 _ADDRESS_RE = re.compile(
     r"\b(?:(?:flat|apt|apartment|unit|no\.?|number)\s*\d{1,4}[a-z]?\s*,?\s+)?"
@@ -170,7 +172,7 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
     spans += _spans(_HANDLE_CUE_RE, text, "handle", group=1)
     if not _DIGIT_RE.search(text):  # every remaining pattern needs a digit
         return spans
-    spans += [span for span in _spans(_PHONE_RE, text, "phone") if _is_phone(span.text)]
+    spans += _phone_spans(text)
     spans += _spans(_POSTCODE_RE, text, "postcode")
     spans += [span for span in _spans(_ADDRESS_RE, text, "address") if _is_street(span.text)]
     spans += _spans(_FLAT_RE, text, "address")
@@ -187,8 +189,25 @@ def _spans(pattern: re.Pattern[str], text: str, kind: str, group: int = 0) -> li
     ]
 
 
+def _phone_spans(text: str) -> list[RedactedSpan]:
+    # A run that is not a phone number is passed by one character, not skipped, so that "0 07700 900123"
+    # still finds the number after the lone 0.
+    spans = []
+    for pattern in (_PHONE_RE, _SHORT_PHONE_RE):
+        position = 0
+        while (match := pattern.search(text, position)) is not None:
+            if _is_phone(match.group()):
+                spans.append(RedactedSpan("phone", match.start(), match.end(), match.group()))
+                position = match.end()
+            else:
+                position = match.start() + 1
+    return spans
+
+
 def _is_phone(candidate: str) -> bool:
     digits = re.sub(r"\D", "", candidate)
+    if digits.startswith("0044"):
+        digits = digits[2:]
     if digits.startswith("44"):
         digits = digits[2:].removeprefix("0")
         return len(digits) in (9, 10)

@@ -236,7 +236,7 @@ def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: 
         driver: Any = connection.connection.driver_connection
         with driver.cursor() as cursor:
             # Our own table and column names (see _insert_sql); the rows go as COPY data.
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # nosec B608
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         return
