@@ -30,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 # Survey platforms put these under a question that has no options; the question text alone names it.
 NO_OPTION = {"response", "open-ended response", "open ended response", "answer"}
-_BROKEN = (zipfile.BadZipFile, zlib.error, InvalidFileException, KeyError, ParseError, EOFError, OSError, ValueError)
+# zipfile raises zlib.error for damaged deflate data, and RuntimeError (NotImplementedError) for a flipped
+# compression, version or encryption field.
+_BROKEN = (zipfile.BadZipFile, zlib.error, RuntimeError, InvalidFileException, KeyError, ParseError, EOFError, OSError,
+           ValueError)
 
 
 def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], known: tuple[str, ...],
@@ -68,6 +71,9 @@ def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], kno
 
 
 def _sheet(workbook: Any, path: Path, name: str) -> Any:
+    if not workbook.worksheets:  # a damaged workbook can list none
+        raise SourceUnavailable(f"{path.name}: the workbook has no worksheets; the file may be damaged. "
+                                "Export it again from the survey platform")
     if not name:
         return workbook.worksheets[0]
     if name not in workbook.sheetnames:
