@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Flask, g
 from sqlalchemy.orm import Session
@@ -87,9 +86,3 @@ def _register_blueprints(app: Flask) -> None:
     from service.views import briefings
 
     app.register_blueprint(briefings.blueprint)
-
-
-def instance_folder(config: Config) -> Path:
-    """The instance folder, created if needed."""
-    config.app.instance_path.mkdir(parents=True, exist_ok=True)
-    return config.app.instance_path

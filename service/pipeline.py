@@ -459,8 +459,3 @@ def register_sources(factory: sessionmaker[Session], config: Config) -> dict[str
     """Make sure every configured source has its row and questions in the store."""
     with transaction(factory) as session:
         return {key: row.id for key, row in store.sync_sources(session, config).items()}
-
-
-def source_row(session: Session, key: str) -> Source:
-    """The stored source ``key`` (re-exported for views)."""
-    return store.get_source(session, key)

@@ -391,10 +391,6 @@ def answers_frame(session: Session, source: str, question: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["response_id", "value"])
 
 
-def delete_all_responses(session: Session, source: Source) -> None:
-    """Remove every response of a source (used when rebuilding demo data)."""
-    session.execute(delete(Response).where(Response.source_id == source.id))
-
 
 def has_synthetic(session: Session) -> bool:
     """Say whether any stored response is synthetic demo data (pages then say so)."""
@@ -442,11 +438,6 @@ def set_site_retired(session: Session, site: Site, is_retired: bool) -> None:
     site.retired_at = utcnow() if is_retired else None
     session.flush()
 
-
-def has_response(session: Session, source: Source, external_id: str) -> bool:
-    """Say whether a response with this id of this source is stored."""
-    query = select(Response.id).where(Response.source_id == source.id, Response.external_id == external_id)
-    return session.scalar(query) is not None
 
 
 # Ids never change once a source and its questions are registered, so each process reads them
