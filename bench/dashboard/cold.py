@@ -9,10 +9,7 @@ token for it (``voice api-token add NAME`` with VOICE_DATABASE_URL pointing at t
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -52,38 +49,25 @@ def main() -> None:
     with engine.connect() as c:
         question_id, source_id = c.execute(select(Question.id, Question.source_id).where(Question.key == "bench_comment")
                                            .limit(1)).one()
-    port = run.free_port()
-    env = {**os.environ, "VOICE_DATABASE_URL": args.database, "VOICE_SECRET_KEY": "bench" * 8}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                               "service:create_app()"], cwd=run.ROOT, env=env)
-    base, out, n = f"http://127.0.0.1:{port}", [], 0
+    out, n = [], 0
     try:
-        for _ in range(100):
-            try:
-                requests.get(base + "/health", timeout=10).raise_for_status()
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
-        http, api = requests.Session(), requests.Session()
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get(base + "/sign-in", timeout=10).text).group(1)
-        http.post(base + "/sign-in", data={"email": "bench@example.org", "password": run.PASSWORD, "csrf_token": csrf}, timeout=30)
-        headers = {"Authorization": f"Bearer {args.token}"}
-        for url in run.PAGES + run.API:
-            client, h = (api, headers) if url.startswith("/api") else (http, None)
-            for _ in range(2):  # both workers: imports and templates loaded
-                client.get(base + url, headers=h, timeout=60)
-            times = []
-            for _ in range(args.repeats):
-                n += 1
-                store_one(engine, question_id, source_id, n)
-                t0 = time.perf_counter()
-                client.get(base + url, headers=h, timeout=60).raise_for_status()
-                times.append((time.perf_counter() - t0) * 1000)
-            times.sort()
-            out.append((url, statistics.median(times), times[max(int(0.95 * len(times)) - 1, 0)]))
+        with run.serve(args.database) as (base, http):
+            api = requests.Session()
+            headers = {"Authorization": f"Bearer {args.token}"}
+            for url in run.PAGES + run.API:
+                client, h = (api, headers) if url.startswith("/api") else (http, None)
+                for _ in range(2):  # both workers: imports and templates loaded
+                    client.get(base + url, headers=h, timeout=60)
+                times = []
+                for _ in range(args.repeats):
+                    n += 1
+                    store_one(engine, question_id, source_id, n)
+                    t0 = time.perf_counter()
+                    client.get(base + url, headers=h, timeout=60).raise_for_status()
+                    times.append((time.perf_counter() - t0) * 1000)
+                times.sort()
+                out.append((url, statistics.median(times), times[max(int(0.95 * len(times)) - 1, 0)]))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         engine.dispose()
     print("| request | cold p50 ms | cold p95 ms |\n|---|---:|---:|")
     for url, p50, p95 in out:

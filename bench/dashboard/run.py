@@ -17,11 +17,13 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -30,7 +32,14 @@ from service.auth import add_user  # noqa: E402
 from service.config import load_config  # noqa: E402
 from service.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
 from service.models import (  # noqa: E402
-    AnalysisRun, FreeText, Question, Response, ResponseWeight, Site, Source, TopicCode,
+    AnalysisRun,
+    FreeText,
+    Question,
+    Response,
+    ResponseWeight,
+    Site,
+    Source,
+    TopicCode,
 )
 from service.pipeline import register_sources  # noqa: E402
 from service.tokens import add_api_client  # noqa: E402
@@ -128,19 +137,11 @@ def time_urls(base: str, http: requests.Session, urls: list[str], repeats: int, 
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--responses", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'dashboard' / 'out' / 'bench.db'}")
-    args = parser.parse_args()
-    if args.database.startswith("sqlite:///"):
-        Path(args.database.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    token = build(args.database, args.responses)
-    print(f"built {args.responses:,} responses in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+@contextmanager
+def serve(database: str) -> Iterator[tuple[str, requests.Session]]:
+    """gunicorn (2 workers) on a free loopback port; yields its base URL and a signed-in session."""
     port = free_port()
-    env = {**os.environ, "VOICE_DATABASE_URL": args.database, "VOICE_SECRET_KEY": "bench" * 8}
+    env = {**os.environ, "VOICE_DATABASE_URL": database, "VOICE_SECRET_KEY": "bench" * 8}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
                                "service:create_app()"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -154,12 +155,27 @@ def main() -> None:
         http = requests.Session()
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get(base + "/sign-in", timeout=10).text).group(1)
         http.post(base + "/sign-in", data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": csrf}, timeout=30)
-        pages = time_urls(base, http, PAGES, args.repeats)
-        api = time_urls(base, requests.Session(), API, args.repeats, {"Authorization": f"Bearer {token}"})
+        yield base, http
     finally:
         server.terminate()
         server.wait(timeout=20)
-    print(f"| request | p50 ms | p95 ms |\n|---|---:|---:|")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'dashboard' / 'out' / 'bench.db'}")
+    args = parser.parse_args()
+    if args.database.startswith("sqlite:///"):
+        Path(args.database.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    token = build(args.database, args.responses)
+    print(f"built {args.responses:,} responses in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    with serve(args.database) as (base, http):
+        pages = time_urls(base, http, PAGES, args.repeats)
+        api = time_urls(base, requests.Session(), API, args.repeats, {"Authorization": f"Bearer {token}"})
+    print("| request | p50 ms | p95 ms |\n|---|---:|---:|")
     for url, p50, p95 in pages + api:
         print(f"| `{url}` | {p50:.0f} | {p95:.0f} |")
 
