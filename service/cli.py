@@ -140,16 +140,28 @@ def demo(ctx: _Context, do_serve: bool, port: int, seed: int) -> None:
 @main.command()
 @click.argument("source", required=False)
 @click.option("--all", "everything", is_flag=True, help="Run every file and REST source (a failing one does not stop the others).")
+@click.option("--watch", is_flag=True, help="Keep watching SOURCE's drop folder and ingest each file once it has "
+              "stopped changing (until Ctrl-C).")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="With --watch: seconds between looks at the folder.")
 @pass_context
-def ingest(ctx: _Context, source: str | None, everything: bool) -> None:
+def ingest(ctx: _Context, source: str | None, everything: bool, watch: bool, interval: float) -> None:
     """Pull new responses from SOURCE (or --all) into the store and print a run report.
 
     On a terminal a long run shows its progress (rows, rate, time left); otherwise it logs quietly.
     """
-    from service.cli_ingest import run_ingest_command, sessions_for
+    from service.cli_ingest import run_ingest_command, sessions_for, watch_command
 
     if not source and not everything:
         raise click.UsageError("name a SOURCE (one of: " + ", ".join(s.key for s in ctx.config.sources) + ") or use --all")
+    if watch:
+        if everything or not source:
+            raise click.UsageError("--watch takes one SOURCE (a file source), not --all")
+        try:
+            watch_command(sessions_for(ctx), ctx.config, source, interval)
+        except (ConfigError, IngestError, DatabaseError) as error:
+            raise click.ClickException(str(error)) from None
+        return
     try:
         reports = run_ingest_command(sessions_for(ctx), ctx.config, None if everything else source)
     except (ConfigError, IngestError, DatabaseError) as error:

@@ -45,6 +45,24 @@ def run_ingest_command(factory: sessionmaker[Session], config: Config, source: s
             click.echo("", err=True)
 
 
+def watch_command(factory: sessionmaker[Session], config: Config, source: str, interval: float) -> None:
+    """Watch SOURCE's drop folder until Ctrl-C, printing each run's report as it ends."""
+    import threading
+
+    from service.pipeline import PullOptions, register_sources
+    from service.watch import watch_folder
+
+    register_sources(factory, config)
+    stop = threading.Event()
+    folder = config.source(source).path
+    click.echo(f"Watching {folder} for {source} every {interval:g} s; Ctrl-C to stop.", err=True)
+    options = PullOptions(progress=_show_progress if sys.stderr.isatty() else None)
+    try:
+        watch_folder(factory, config, source, interval, stop, lambda report: click.echo(report.summary()), options)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.", err=True)
+
+
 def _show_progress(progress: Any) -> None:
     left = progress.seconds_left
     total = f" of ~{progress.n_total:,}" if progress.n_total else ""

@@ -55,3 +55,30 @@ def test_quarantine_fix_of_unknown_field_fails_listing_fields(runner, env):
     result = runner.invoke(main, ["quarantine", "fix", row_id, "--field", "Age", "--value", "3"], env=env)
     assert result.exit_code == 1
     assert "has no field 'Age'; its fields are 'Respondent ID'" in result.output
+
+
+def test_ingest_watch_reports_each_settled_file_and_stops_on_ctrl_c(env, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from service.cli import main; main()", "ingest", "css", "--watch", "--interval", "0.2"]
+    process = subprocess.Popen(command, env={**os.environ, **env, "VOICE_SECRET_KEY": "x" * 32}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()  # blocks until the first report (or the process ends)
+        assert "css e.csv: finished; read 2, new 1" in line, (line, process.stderr.read() if process.poll() is not None else "")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert "Watching" in err and "Stopped watching." in err and out == ""
+
+
+def test_ingest_watch_takes_one_source(runner, env):
+    result = runner.invoke(main, ["ingest", "--all", "--watch"], env=env)
+    assert result.exit_code == 2 and "--watch takes one SOURCE" in result.output
