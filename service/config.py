@@ -61,6 +61,7 @@ class LimitsConfig:
     sign_in: str
     form_per_client: str
     form_per_site: str
+    webhook_per_source: str
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def _read_retention(reader: "_Reader", raw: dict, sources: tuple["SourceConfig",
 
 
 def _read_limits(reader: "_Reader", table: dict) -> LimitsConfig:
-    keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site")
+    keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site", "webhook_per_source")
     reader.only(table, "limits", keys)
     storage = reader.text(table, "limits", "storage_uri")
     if not storage.startswith(("memory://", "redis://", "rediss://")):

@@ -117,3 +117,27 @@ def test_source_that_is_not_a_webhook_is_not_found(push_client):
     answer = client.post("/webhooks/css", data=b"{}")
     assert answer.status_code == 404
     assert answer.get_json()["error"] == "source 'css' does not take webhook deliveries (it is of kind 'file')"
+
+
+def test_deliveries_over_the_per_source_limit_get_429_with_retry_after(push_config, monkeypatch):
+    from service import create_app
+    from service.pipeline import register_sources
+
+    monkeypatch.setenv("VOICE_TEST_WEBHOOK_SECRET", SECRET)
+    limited = replace(push_config, limits=replace(push_config.limits, webhook_per_source="2 per minute"))
+    app = create_app(limited)
+    factory = app.extensions["voice_sessions"]
+    register_sources(factory, limited)
+    with factory() as session:
+        session.add(Site(code="zzsite1", name="Romford station", kind="station"))
+        session.commit()
+    client = app.test_client()
+    try:
+        assert [_post(client, _record(i)).status_code for i in (1, 2)] == [200, 200]
+        refused = _post(client, _record(3))
+        assert refused.status_code == 429, refused.data[:300]
+        assert refused.get_json()["ok"] is False and "Retry-After" in refused.get_json()["error"]
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        assert _count(factory, Response) == 2
+    finally:
+        app.extensions["voice_engine"].dispose()
