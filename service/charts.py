@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from html import escape
 
@@ -78,7 +79,7 @@ class BarChart:
         shift = max(0, round(longest * _CHAR_W) - (_LABEL_W - 8))
         width = _LABEL_W + _PLOT_W + 80 + shift
         top = max((v for _, values in self.rows for v in values if v is not None), default=0.0)
-        scale_max = _nice_max(top)
+        scale_max, n_ticks = _scale(top)
         parts = [_svg_open(self.id, self.title, width, height, self._description()), f'<g transform="translate({shift},0)">']
         y = 30
         for label, values in self.rows:
@@ -86,7 +87,7 @@ class BarChart:
             for s, value in enumerate(values):
                 parts.append(_bar(y + s * _ROW, value, scale_max, s, self.unit))
             y += _ROW * n_series + 10
-        parts.append(_axis(y, scale_max, self.value_label, self.unit))
+        parts.append(_axis(y, scale_max, n_ticks, self.value_label, self.unit))
         parts.append(_legend(self.series, y + 45))
         parts.append("</g></svg>")
         return "".join(parts)
@@ -132,12 +133,12 @@ class LineChart:
         width, height, left, right, top, bottom = 740, 360, 60, 200, 30, 60
         plot_w, plot_h = width - left - right, height - top - bottom
         values = [v for _, vs in self.series for v in vs if v is not None]
-        scale_max = _nice_max(max(values, default=0.0))
+        scale_max, n_ticks = _scale(max(values, default=0.0))
         step = plot_w / max(len(self.periods) - 1, 1)
         parts = [_svg_open(self.id, self.title, width, height, f"{self.title}; the table below gives every figure.")]
-        for i in range(5):
-            tick = scale_max * i / 4
-            ty = top + plot_h - plot_h * i / 4
+        for i in range(n_ticks + 1):
+            tick = scale_max * i / n_ticks
+            ty = top + plot_h - plot_h * i / n_ticks
             parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" stroke="#b1b4b6"/>')
             parts.append(_text(left - 6, ty + 5, _format(tick, self.unit), anchor="end", size=14))
         for i, period in enumerate(self.periods):
@@ -177,12 +178,12 @@ def _bar(y: float, value: float | None, scale_max: float, series: int, unit: str
             f'stroke="#0b0c0c" stroke-width="1"/>' + _text(_LABEL_W + width + 6, y + 18, _format(value, unit), size=14))
 
 
-def _axis(y: float, scale_max: float, label: str, unit: str) -> str:
+def _axis(y: float, scale_max: float, n_ticks: int, label: str, unit: str) -> str:
     parts = [f'<line x1="{_LABEL_W}" y1="{y}" x2="{_LABEL_W + _PLOT_W}" y2="{y}" stroke="#0b0c0c"/>']
-    for i in range(5):
-        x = _LABEL_W + _PLOT_W * i / 4
+    for i in range(n_ticks + 1):
+        x = _LABEL_W + _PLOT_W * i / n_ticks
         parts.append(f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + 5}" stroke="#0b0c0c"/>')
-        parts.append(_text(x, y + 20, _format(scale_max * i / 4, unit), anchor="middle", size=14))
+        parts.append(_text(x, y + 20, _format(scale_max * i / n_ticks, unit), anchor="middle", size=14))
     parts.append(_text(_LABEL_W + _PLOT_W / 2, y + 38, label, anchor="middle", size=15))
     return "".join(parts)
 
@@ -217,15 +218,18 @@ def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 15, 
             f"{escape(str(text))}</text>")
 
 
-def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 2.5 or 5 times a power of ten)."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** len(str(int(value))) / 10 if value >= 1 else 0.1
-    for step in (1, 2, 2.5, 5, 10):
-        if power * step >= value:
-            return power * step
-    return power * 10
+def _scale(value: float) -> tuple[float, int]:
+    """An axis maximum at or above ``value`` and its number of intervals (2 to 5), every tick a
+    round number: a step of 1, 2 or 5 times a power of ten (0, 10, 20, 30, 40 rather than 12.5)."""
+    if not value > 0 or math.isinf(value):
+        return 1.0, 4
+    power = 10.0 ** math.floor(math.log10(value / 5))
+    for multiple in (1, 2, 5, 10):
+        step = multiple * power
+        n = max(2, math.ceil(value / step - 1e-9))
+        if n <= 5:
+            return round(n * step, 10), n
+    return 10 * power * 5, 5  # not reached: a step of 10 * power always fits in 5
 
 
 def _format(value: float | int | None, unit: str) -> str:
