@@ -86,12 +86,14 @@ def trend(session: Session, runs: list[dict[str, Any]], source: str, variable: s
     return {"periods": periods, "series": series}
 
 
-def reach(session: Session, source: str, unit: str, groups: list[dict[str, Any]],
+def reach(session: Session, source: str | None, unit: str, groups: list[dict[str, Any]],
           labels: Mapping[str, str], stored: list[dict[str, Any]] | None = None, top: int = 3) -> list[dict[str, Any]]:
     """For each under-represented group, the sites (or wards) where it made up the largest share.
 
     Parameters
     ----------
+    source
+        The source whose respondents are counted; ``None`` for every source.
     unit
         ``"site"`` (QR placements) or ``"ward"``.
     groups
@@ -136,7 +138,7 @@ def site_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Site.code, Site.name)).all())
 
 
-def _shares(session: Session, source: str, unit: str, variable: str,
+def _shares(session: Session, source: str | None, unit: str, variable: str,
             labels: Mapping[str, str]) -> dict[str, tuple[dict[str, int], int]]:
     position = REACH_VARIABLES.index(variable)
     shares: dict[str, tuple[dict[str, int], int]] = {}
@@ -149,17 +151,27 @@ def _shares(session: Session, source: str, unit: str, variable: str,
     return shares
 
 
-def _place_counts(session: Session, source: str, unit: str) -> list[tuple[Any, ...]]:
-    """Responses of ``source`` per place (site name or ward code) and combination of age, sex and ethnic group.
+def _place_counts(session: Session, source: str | None, unit: str) -> list[tuple[Any, ...]]:
+    """Responses of ``source`` (every source when ``None``) per place (site name or ward code) and
+    combination of age, sex and ethnic group; suspected bots left out.
 
     One grouped query serves all three variables (a few thousand rows at most).
     """
     columns = [getattr(Response, variable) for variable in REACH_VARIABLES]
-    source_id = select(Source.id).where(Source.key == source).scalar_subquery()
+    where = [Response.is_suspected_bot.is_(False)]
+    if source is not None:
+        where.append(Response.source_id == select(Source.id).where(Source.key == source).scalar_subquery())
     if unit == "site":
         query = (select(Site.name, *columns, func.count()).join(Site, Response.site_id == Site.id)
-                 .where(Response.source_id == source_id).group_by(Site.name, *columns))
+                 .where(*where).group_by(Site.name, *columns))
     else:
-        query = (select(Response.ward, *columns, func.count()).where(Response.source_id == source_id, Response.ward.is_not(None),
+        query = (select(Response.ward, *columns, func.count()).where(*where, Response.ward.is_not(None),
                                                                      Response.ward != "not_stated").group_by(Response.ward, *columns))
     return [tuple(row) for row in session.execute(query)]
+
+
+def source_has_sites(session: Session, source: str) -> bool:
+    """Say whether any response of ``source`` came through a QR site."""
+    query = (select(Response.id).join(Source, Response.source_id == Source.id)
+             .where(Source.key == source, Response.site_id.is_not(None)).limit(1))
+    return session.scalar(query) is not None

@@ -73,3 +73,28 @@ def test_demo_runs_every_analysis(demo_session):
     assert {"representativeness", "weighting", "topics", "themes", "evaluation"} <= kinds
     failed = [r for r in demo_session.query(AnalysisRun) if r.status != "finished"]
     assert failed == []
+
+
+def test_demo_who_we_are_missing_ranks_qr_sites_for_a_survey_without_sites(demo):
+    import re
+
+    from service import create_app
+
+    config, result = demo
+    line = next(line for line in result.sign_in_lines if "engagement@demo.invalid" in line)
+    app = create_app(config)
+    try:
+        client = app.test_client()
+        form = client.get("/sign-in").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form).group(1)
+        signed = client.post("/sign-in", data={"email": "engagement@demo.invalid", "password": line.split()[-1],
+                                               "csrf_token": token})
+        assert signed.status_code == 302
+        page = client.get("/dashboard/representativeness/?source=css&period=all").get_data(as_text=True)
+    finally:
+        app.extensions["voice_engine"].dispose()
+    assert "Community Safety Survey has no QR sites, so the sites below are ranked on every QR-code response" in page
+    sites = page.split("<h3 class=\"govuk-heading-s\">QR sites</h3>")[1].split("<h3")[0]
+    assert re.search(r"(station|Park|route)[^<]*: \d+\.\d% \(\d+ of \d+\)", sites), sites[:2000]
+    assert ">Measure</th>" in page and "age_band:" not in page
+    assert "did not state their age" in page

@@ -37,7 +37,7 @@ def test_compare_to_census_shows_not_stated_separately():
     age = compare_to_census(sample(), margins_two()).dimensions[0]
     assert age.n_not_stated == 5 and age.n_stated == 95
     assert "not_stated" not in set(age.table["level"])
-    assert any("5 of 100 respondents (5%) did not state it" in line for line in age.summary)
+    assert any("5 of 100 respondents (5%) did not state their age;" in line for line in age.summary)
 
 
 def test_compare_to_census_chi_square_and_dissimilarity():

@@ -166,6 +166,10 @@ def _chi_square(n: np.ndarray, p: np.ndarray, base: int) -> tuple[float, int, fl
     return float(result.statistic), int(have.sum() - 1), float(result.pvalue)
 
 
+_NOUNS = {"age_band": "age", "age": "age", "sex": "sex", "ethnic_group": "ethnic group", "ethnicity": "ethnic group",
+          "ward": "ward"}
+
+
 def _describe(variable: str, level: str, label: str) -> str:
     if variable == "age_band":
         return f"People aged {level}"
@@ -192,8 +196,8 @@ def _summary(variable: str, table: pd.DataFrame, n_not_stated: int, n_all: int) 
         elif index > 1.25:
             lines.append(f"{head}: over-represented (index {index:.2f}).")
     if n_not_stated:
-        lines.append(f"{variable}: {n_not_stated} of {n_all} respondents ({100 * n_not_stated / n_all:.0f}%) "
-                     "did not state it; they are left out of the shares above.")
+        lines.append(f"{n_not_stated} of {n_all} respondents ({100 * n_not_stated / n_all:.0f}%) did not state their "
+                     f"{_NOUNS.get(variable, variable)}; they are left out of the shares above.")
     return tuple(lines)
 
 

@@ -57,12 +57,17 @@ def index():
                    "trend": trend_chart(runs, chosen["source"], d["variable"]), "n_stated": d.get("n_stated"),
                    "n_not_stated": d.get("n_not_stated"), "p_value": d.get("p_value"), "dissimilarity": d.get("dissimilarity")}
                   for d in result.get("dimensions", [])]
-    missing = reach.under_represented(result)
+    missing = [{**m, "variable_name": VARIABLE_NAMES.get(m["variable"], m["variable"])}
+               for m in reach.under_represented(result)]
     wards = context["wards"]
+    # A source without QR sites (a postal or online survey) still needs to know which posters reach
+    # the groups it misses: then the sites are ranked on every QR-code response instead.
+    sites_from_all = not reach.source_has_sites(session, chosen["source"])
+    by_site = (reach.reach(session, None, "site", missing, reach.site_names(session)) if sites_from_all
+               else reach.reach(session, chosen["source"], "site", missing, reach.site_names(session), result.get("by_site")))
     return render_template("dashboard/representativeness.html", **context, runs=runs, run=run, chosen=chosen,
-                           result=result, dimensions=dimensions, missing=missing,
-                           by_site=reach.reach(session, chosen["source"], "site", missing, reach.site_names(session),
-                                               result.get("by_site")),
+                           result=result, dimensions=dimensions, missing=missing, by_site=by_site,
+                           sites_from_all=sites_from_all,
                            by_ward=reach.reach(session, chosen["source"], "ward", missing, wards, result.get("by_ward")),
                            sources=sorted({r["source"] for r in runs}), source_names=_source_names(),
                            periods=[r["period"] for r in runs if r["source"] == chosen["source"]])
