@@ -203,3 +203,19 @@ def test_archive_keeps_an_output_with_its_fingerprint(config, factory):
         rows = archived(session)
         assert [r.id for r in rows] == [row_id]
         assert rows[0].fingerprint == "f" * 64 and rows[0].content == b"%PDF-1.7 test" and rows[0].size == 13
+
+
+def test_briefing_says_who_is_missing_with_the_base_of_every_share(demo_sessions):
+    import re
+    from html import unescape
+
+    from service.reports.generate import make_briefing
+
+    config, factory = demo_sessions
+    with factory() as session:
+        html = unescape(make_briefing(session, config, "2024Q4", None, False, "html").content.decode("utf-8"))
+    bullets = re.findall(r"<li>([^<]*would close the gap\.)</li>", html)
+    assert bullets, html[:3000]
+    for line in bullets:
+        assert re.search(r"\d+% of respondents \([\d,]+ of [\d,]+\) against|fewer than \d+ of [\d,]+ respondents against", line), line
+        assert "respondents of respondents" not in line

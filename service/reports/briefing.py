@@ -8,6 +8,7 @@ people beside adults); a few redacted quotes; "you said, we did"; and a methods 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -84,6 +85,13 @@ def _count(n: int, min_cell: int) -> str:
     return number(n) if n >= min_cell else f"fewer than {min_cell}"
 
 
+def _heard(row: Any, min_cell: int) -> str:
+    """``24% of respondents (79 of 328)``, or ``fewer than 10 of 398 respondents`` for a suppressed cell."""
+    if row.suppressed:
+        return f"fewer than {min_cell} of {number(row.base_n)} respondents"
+    return f"{percent(row.pct)} of respondents ({number(row.n)} of {number(row.base_n)})"
+
+
 def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, wards: dict, min_cell: int, is_ward: bool) -> None:
     doc.add("heading", "Who we heard from")
     counts = frame.groupby("source").size()
@@ -93,8 +101,8 @@ def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, ward
     rows = tuple((f"{VARIABLE_NAMES[r.variable]}: {r.label}", r.channel, share_text({"pct": r.pct, "n": r.n, "base_n": r.base_n,
                   "suppressed": r.suppressed}, min_cell), percent(r.census_pct)) for r in profile.itertuples())
     short = measures.under_represented(profile, limit=4)
-    caveat = [f"{r.label} ({r.channel}): {percent(r.pct) if not r.suppressed else f'fewer than {min_cell} respondents'} of "
-              f"respondents against {percent(r.census_pct)} of residents; about {number(r.responses_needed if r.responses_needed == r.responses_needed else r.expected_n)} "
+    caveat = [f"{r.label} ({r.channel}): {_heard(r, min_cell)} against {percent(r.census_pct)} of residents; about "
+              f"{number(r.responses_needed if r.responses_needed == r.responses_needed else r.expected_n)} "
               "more responses from this group would close the gap." for r in short.itertuples()]
     doc.add("paragraph", "These are the people who chose to answer, not a random sample. They do not mirror the borough: "
             + ("the groups furthest from their Census share are listed below." if caveat else "no group is far from its Census share.")
