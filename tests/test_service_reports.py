@@ -219,3 +219,22 @@ def test_briefing_says_who_is_missing_with_the_base_of_every_share(demo_sessions
     for line in bullets:
         assert re.search(r"\d+% of respondents \([\d,]+ of [\d,]+\) against|fewer than \d+ of [\d,]+ respondents against", line), line
         assert "respondents of respondents" not in line
+
+
+def test_briefing_lists_places_named_in_free_text_with_their_base(demo_sessions):
+    import re
+    from html import unescape
+
+    from service.reports.generate import make_briefing
+
+    config, factory = demo_sessions
+    with factory() as session:
+        html = unescape(make_briefing(session, config, "2024Q4", None, False, "html").content.decode("utf-8"))
+    section = html.split("Places named in free-text answers")[1].split("</table>")[0]
+    rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td></tr>", section)
+    assert rows, section[:2000]
+    for place, share, _topic in rows:
+        n, base = (int(x.replace(",", "")) for x in re.search(r"\(([\d,]+) of ([\d,]+)\)", share).groups())
+        assert n >= config.reports.min_cell and base >= n
+    assert any(place in ("Romford station", "Harold Hill", "Romford Market", "Bus route 174", "Harold Hill town centre")
+               for place, _, _ in rows), rows

@@ -7,6 +7,7 @@ people beside adults); a few redacted quotes; "you said, we did"; and a methods 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nlp.places import PlaceFinder, borough_places
 from service.analyses import quarter_bounds
 from service.config import Config
 from service.models import Action, Site
@@ -73,6 +75,7 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
     else:
         _who(doc, session, frame, names, wards, min_cell, bool(request.ward))
         _safety(doc, session, frame, before, names, wordings, min_cell)
+        _places(doc, frame, place_finder(session, config, wards), min_cell)
         _topics(doc, frame, names, config)
         _quotes(doc, frame, names, config)
     _actions(doc, session, request)
@@ -138,6 +141,28 @@ def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.Dat
         old = {r.group: r.pct for r in before_sites.itertuples()}
         doc.add("table", "Feeling unsafe at QR-code sites (unweighted)", header=("Site", "Unsafe here", "Last quarter"),
                 rows=tuple((r.site, share_text(r._asdict(), min_cell), percent(old.get(r.group))) for r in sites.head(8).itertuples()))
+
+
+def place_finder(session: Session, config: Config, wards: dict[str, str]) -> PlaceFinder:
+    """The borough's places, its wards and its QR sites (without the bracketed detail of a bus route)."""
+    extra: dict[str, tuple[str, ...]] = {name: () for name in wards.values()}
+    for name in session.scalars(select(Site.name)):
+        extra.setdefault(re.sub(r"\s*\(.*\)\s*$", "", name).strip() or name, ())
+    return PlaceFinder(borough_places(config.app.borough, extra))
+
+
+def _places(doc: Document, frame: pd.DataFrame, finder: PlaceFinder, min_cell: int) -> None:
+    from service.reports.sna import _topic_labels
+
+    table = measures.places_table(frame, finder, _topic_labels(), min_cell)
+    if table.empty:
+        doc.add("paragraph", f"No place was named in {min_cell} or more free-text answers this quarter.")
+        return
+    doc.add("table", "Places named in free-text answers (redacted text; a comment can name several)",
+            header=("Place", "Comments naming it", "Most common topic in them"),
+            rows=tuple((r.place, share_text(r._asdict(), min_cell), r.topic or "-") for r in table.head(8).itertuples()))
+    doc.add("paragraph", f"Places named in fewer than {min_cell} comments are not listed. Wards, QR sites and the "
+            "borough's towns, stations and parks are recognised; streets are removed by redaction.")
 
 
 def _topics(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> None:

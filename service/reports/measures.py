@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from nlp.places import PlaceFinder
 from service.reports import queries
 from service.reports.suppression import suppress_shares
 from service.reports.text import level_name
@@ -114,3 +115,35 @@ def topic_table(frame: pd.DataFrame, group: str, labels: Mapping[str, str], min_
     table = suppress_shares(table, min_cell, multi_coded=True)
     table["label"] = table["category"].map(lambda t: labels.get(t, t.replace("_", " ")))
     return table.sort_values(["group", "n"], ascending=[True, False], na_position="last")
+
+
+def places_table(frame: pd.DataFrame, finder: PlaceFinder, labels: Mapping[str, str], min_cell: int) -> pd.DataFrame:
+    """Places named in the (redacted) free text: comments naming each, and their most common topic.
+
+    Only places named in at least ``min_cell`` comments are listed: a rarer place could point at
+    the person who wrote about it. Columns: ``place``, ``n``, ``base_n`` (comments in the
+    selection), ``pct``, ``topic`` (label of the most common topic among them, or "").
+    """
+    if "text" not in frame:
+        return pd.DataFrame(columns=["place", "n", "base_n", "pct", "topic"])
+    texts = frame[frame["text"].notna() & (frame["text"].astype(str).str.strip() != "")]
+    codes = texts["topics"] if "topics" in texts else pd.Series([None] * len(texts), index=texts.index)
+    named = [(finder.find(str(text)), topics) for text, topics in zip(texts["text"], codes)]
+    rows = []
+    counts: dict[str, int] = {}
+    topic_counts: dict[str, dict[str, int]] = {}
+    for places, topics in named:
+        for place in places:
+            counts[place] = counts.get(place, 0) + 1
+            for topic in topics if isinstance(topics, (list, tuple)) else ():
+                if topic != "other":
+                    per = topic_counts.setdefault(place, {})
+                    per[topic] = per.get(topic, 0) + 1
+    base = len(texts)
+    for place, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        if n < min_cell:
+            continue
+        top = max(topic_counts.get(place, {}).items(), key=lambda item: (item[1], item[0]), default=None)
+        rows.append({"place": place, "n": n, "base_n": base, "pct": 100 * n / base,
+                     "topic": labels.get(top[0], top[0]) if top else ""})
+    return pd.DataFrame(rows, columns=["place", "n", "base_n", "pct", "topic"])
