@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -164,3 +165,13 @@ def test_users_short_password_is_refused_with_reason(client, seeded):
     response = client.post("/admin/users", data={"email": "x@example.org", "name": "X", "role": "viewer", "password": "short"})
     assert response.status_code == 400
     assert b"use at least 12" in response.data
+
+
+def test_responses_show_peoples_words_not_codes(client, seeded):
+    sign_in(client, "viewer")
+    page = client.get("/dashboard/responses").get_data(as_text=True)
+    cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', page)
+    assert "Female" in cells and "Male" in cells and "White" in cells
+    assert not {"female", "male", "H4"} & set(cells)
+    tags = re.findall(r'<span class="voice-tag">([^<]+)</span>', page)
+    assert "Drugs and dealing" in tags and "drugs" not in tags

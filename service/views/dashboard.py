@@ -113,4 +113,19 @@ def responses():
     links = {"previous": url_for(".responses", **filt.as_args(), page=found["page"] - 1) if found["page"] > 1 else None,
              "next": url_for(".responses", **filt.as_args(), page=found["page"] + 1) if found["page"] < found["n_pages"] else None}
     return render_template("dashboard/responses.html", **page_context("responses", filt), found=found, links=links,
-                           show_original=can("view_original_text"))
+                           show_original=can("view_original_text"), labels=_labels(found["items"]))
+
+
+def _labels(items: list[dict]) -> dict[str, dict]:
+    """People's words for the codes a page of responses holds (``H1`` -> ``Asian``, ``not_stated`` ->
+    ``Not stated``, ``street_lighting`` -> ``Street lighting``); the API keeps the codes."""
+    from service.views.voices import topic_labels
+
+    out: dict[str, dict] = {"age_band": {}, "sex": {}, "ethnic_group": {}}
+    for item in items:
+        for variable, mapping in out.items():
+            level = item.get(variable)
+            if level and level not in mapping:
+                mapping[level] = queries.level_label(variable, level).removeprefix("Aged ")
+    out["topic"] = topic_labels()
+    return out
