@@ -24,8 +24,10 @@ def topic_queue(session: Session, with_original: bool, limit: int = 20) -> dict[
             select(TopicCode.free_text_id, TopicCode.topic, TopicCode.probability)
             .where(TopicCode.free_text_id.in_([t.id for t in texts]), TopicCode.origin == "model")):
         codes.setdefault(text_id, []).append((topic, probability))
+    flags = dict(session.execute(select(SafeguardingFlag.free_text_id, SafeguardingFlag.status)
+                                 .where(SafeguardingFlag.free_text_id.in_([t.id for t in texts]))).all())
     items = [{"id": t.id, "redacted": t.redacted, "original": t.original if with_original else None,
-              "confidence": t.confidence, "topics": sorted(codes.get(t.id, []))} for t in texts]
+              "confidence": t.confidence, "topics": sorted(codes.get(t.id, [])), "flag": flags.get(t.id)} for t in texts]
     return {"n_waiting": n_waiting, "items": items}
 
 

@@ -175,3 +175,12 @@ def test_responses_show_peoples_words_not_codes(client, seeded):
     assert not {"female", "male", "H4"} & set(cells)
     tags = re.findall(r'<span class="voice-tag">([^<]+)</span>', page)
     assert "Drugs and dealing" in tags and "drugs" not in tags
+
+
+def test_review_topics_marks_a_comment_that_is_in_the_safeguarding_queue(client, seeded):
+    sign_in(client, "engagement")
+    page = client.get("/review/").get_data(as_text=True)
+    forms = page.split('class="voice-review-item"')[1:]
+    flagged = [f for f in forms if f"t{seeded['first_text']}-" in f]  # the checkboxes of the flagged comment
+    assert len(flagged) == 1 and "This comment may disclose harm" in flagged[0] and "not yet reviewed" in flagged[0]
+    assert sum("This comment may disclose harm" in f for f in forms) == 1
