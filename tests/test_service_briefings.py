@@ -256,3 +256,17 @@ def test_sna_export_made_by_an_analyst_is_archived_and_logged(client, seeded, fa
         assert (row.kind, row.parameters, row.created_by) == ("sna", {"year": 2024}, seeded["analyst"])
         events = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "export")).all()
     assert [e["is_download"] for e in events] == [False, True]
+
+
+def test_briefing_form_starts_at_the_last_quarter_with_responses(client, seeded, factory):
+    from sqlalchemy import func
+
+    from service.models import Response
+    from service.reports.actions import quarter_of
+
+    _sign_in(client, "analyst")
+    with factory() as session:
+        latest = session.scalar(select(func.max(Response.submitted_at)))
+    page = client.get("/briefings/").get_data(as_text=True)
+    shown = re.search(r'id="quarter" name="quarter" type="text"\s+value="([^"]+)"', page).group(1)
+    assert shown == quarter_of(latest) and shown < "2026Q1"  # the seeded data stop in 2024, long before today

@@ -18,12 +18,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ingest import clean_text
 from service import audit, get_session, store
 from service.access import STAFF, allow, can
 from service.models import Action, ReportFile, User
+from service.models import Response as StoredResponse
 from service.reports import actions as actions_log
 from service.reports.generate import (BRIEFING_FORMATS, MEDIA, SNA_FORMATS, archive, archived, last_closed_quarter,
                                       make_briefing, make_sna, record_output)
@@ -56,7 +57,15 @@ def index():
 
 
 def _briefing_defaults() -> dict[str, Any]:
-    return {"quarter": last_closed_quarter(_now()), "ward": "", "youth": False, "format": "pdf"}
+    return {"quarter": _default_quarter(), "ward": "", "youth": False, "format": "pdf"}
+
+
+def _default_quarter() -> str:
+    """The last closed quarter, or the last one with responses when the data stop earlier (an
+    archive being loaded, the demo): a briefing of an empty quarter is no use as a starting point."""
+    closed = last_closed_quarter(_now())
+    latest = get_session().scalar(select(func.max(StoredResponse.submitted_at)).where(StoredResponse.is_suspected_bot.is_(False)))
+    return closed if latest is None else min(closed, actions_log.quarter_of(latest))
 
 
 def _sna_defaults() -> dict[str, Any]:
