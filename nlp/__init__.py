@@ -38,7 +38,7 @@ from nlp.text import (
     split_sentences,
     tokenize,
 )
-from nlp.themes import Theme, ThemesResult, find_themes, select_poor_fits
+from nlp.themes import Theme, ThemesResult, find_themes, select_poor_fits, theme_label, theme_terms
 from nlp.topics import TopicClassifier, load_model
 from nlp.training import (
     TEST_PATH,
@@ -89,6 +89,8 @@ __all__ = [
     "describe_findings",
     "evaluate_classifier",
     "find_themes",
+    "theme_label",
+    "theme_terms",
     "is_english",
     "load_codeframe",
     "load_labelled",
@@ -102,5 +104,7 @@ __all__ = [
     "select_poor_fits",
     "split_sentences",
     "summarise_topics",
+    "theme_label",
+    "theme_terms",
     "tokenize",
 ]

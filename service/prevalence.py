@@ -25,6 +25,7 @@ from service.models import (
     TextReview,
     TopicCode,
 )
+from nlp import theme_label, theme_terms
 from service.queries import ResponseFilter, apply_filter
 
 Z95 = 1.959964
@@ -221,7 +222,7 @@ def quotes(session: Session, filt: ResponseFilter, topic: str | None, limit: int
 
 
 def themes(session: Session, source: str | None = None) -> dict[str, Any]:
-    """The newest themes run: label, key terms and size of each emerging theme (no texts)."""
+    """The newest themes run: label, key terms, size and one redacted example of each emerging theme."""
     run = latest_run(session, "themes", source) or (latest_run(session, "themes") if source else None)
     if run is None:
         return {"run": None, "themes": []}
@@ -230,7 +231,14 @@ def themes(session: Session, source: str | None = None) -> dict[str, Any]:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        terms = item.get("terms") or item.get("top_terms") or item.get("keywords") or []
-        out.append({"label": str(item.get("label") or item.get("name") or ", ".join(map(str, terms[:3]))),
-                    "terms": [str(t) for t in terms][:8], "n": item.get("n") or item.get("size") or item.get("n_texts")})
+        terms = [str(t) for t in item.get("terms") or item.get("top_terms") or item.get("keywords") or []]
+        exemplars = [(i, str(text)) for i, text in zip(item.get("free_text_ids") or [], item.get("exemplars") or [])]
+        out.append({"label": str(item.get("label") or item.get("name") or theme_label(terms)),
+                    "terms": theme_terms(terms)[:6], "n": item.get("n") or item.get("size") or item.get("n_texts"),
+                    "exemplars": exemplars})
+    # A text flagged for safeguarding after the themes run (a reviewer's flag) is not quoted either.
+    flagged = set(session.scalars(select(SafeguardingFlag.free_text_id).where(
+        SafeguardingFlag.free_text_id.in_([i for theme in out for i, _ in theme["exemplars"]]))))
+    for theme in out:
+        theme["example"] = next((text for i, text in theme.pop("exemplars") if i not in flagged), None)
     return {"run": {"id": run.id, "created_at": run.created_at, "source": run.source_key}, "themes": out}

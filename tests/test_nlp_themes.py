@@ -33,3 +33,12 @@ def test_find_themes_handles_no_content():
 def test_select_poor_fits_picks_unsure_and_other():
     probabilities = np.array([[0.9, 0.1], [0.3, 0.2], [0.8, 0.1]])
     assert select_poor_fits(probabilities, [["a"], ["a"], ["other"]]) == [1, 2]
+
+
+def test_theme_terms_drop_single_words_inside_a_pair():
+    from nlp import theme_label, theme_terms
+
+    terms = ["area", "quiet", "quiet area", "romford", "elm park", "park", "elm"]
+    assert theme_terms(terms) == ["quiet area", "romford", "elm park"]
+    assert theme_label(terms, 2) == "quiet area, romford"
+    assert theme_terms(["bus", "night"]) == ["bus", "night"]

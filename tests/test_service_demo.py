@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from service import store
 from service.db import make_engine, make_session_factory
@@ -75,7 +76,9 @@ def test_demo_runs_every_analysis(demo_session):
     assert failed == []
 
 
-def test_demo_who_we_are_missing_ranks_qr_sites_for_a_survey_without_sites(demo):
+@pytest.fixture(scope="module")
+def demo_client(demo):
+    """A test client of the demo app, signed in as the demo engagement officer."""
     import re
 
     from service import create_app
@@ -83,18 +86,41 @@ def test_demo_who_we_are_missing_ranks_qr_sites_for_a_survey_without_sites(demo)
     config, result = demo
     line = next(line for line in result.sign_in_lines if "engagement@demo.invalid" in line)
     app = create_app(config)
-    try:
-        client = app.test_client()
-        form = client.get("/sign-in").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form).group(1)
-        signed = client.post("/sign-in", data={"email": "engagement@demo.invalid", "password": line.split()[-1],
-                                               "csrf_token": token})
-        assert signed.status_code == 302
-        page = client.get("/dashboard/representativeness/?source=css&period=all").get_data(as_text=True)
-    finally:
-        app.extensions["voice_engine"].dispose()
+    client = app.test_client()
+    form = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form).group(1)
+    signed = client.post("/sign-in", data={"email": "engagement@demo.invalid", "password": line.split()[-1], "csrf_token": token})
+    assert signed.status_code == 302
+    yield client
+    app.extensions["voice_engine"].dispose()
+
+
+def test_demo_who_we_are_missing_ranks_qr_sites_for_a_survey_without_sites(demo_client):
+    import re
+
+    page = demo_client.get("/dashboard/representativeness/?source=css&period=all").get_data(as_text=True)
     assert "Community Safety Survey has no QR sites, so the sites below are ranked on every QR-code response" in page
     sites = page.split("<h3 class=\"govuk-heading-s\">QR sites</h3>")[1].split("<h3")[0]
     assert re.search(r"(station|Park|route)[^<]*: \d+\.\d% \(\d+ of \d+\)", sites), sites[:2000]
     assert ">Measure</th>" in page and "age_band:" not in page
     assert "did not state their age" in page
+
+
+def test_demo_emerging_themes_have_plain_terms_and_an_unflagged_example(demo, demo_client, demo_session):
+    import html
+    import re
+
+    from service.models import FreeText, SafeguardingFlag
+
+    page = html.unescape(demo_client.get("/dashboard/voices/").get_data(as_text=True))
+    section = page.split("Emerging themes</h2>")[1].split("<h2")[0]
+    items = re.findall(r"<li><strong>([^<]+)</strong>(.*?)</li>", section, re.S)
+    assert items, section[:1500]
+    for label, rest in items:
+        words = [t.strip() for t in label.split(",")]
+        pairs = [w for w in words if " " in w]
+        assert not any(w in p.split() for w in words if " " not in w for p in pairs), label  # no "area, quiet area"
+    examples = re.findall(r"For example: “([^”]+)”", section)
+    assert examples
+    flagged = set(demo_session.scalars(select(FreeText.redacted).join(SafeguardingFlag, SafeguardingFlag.free_text_id == FreeText.id)))
+    assert not set(examples) & flagged

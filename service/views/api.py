@@ -147,4 +147,5 @@ def findings():
     run = found["run"]
     if run is not None:
         run = {**run, "created_at": run["created_at"].isoformat()}
-    return jsonify({"ok": True, "run": run, "themes": found["themes"]})
+    themes = [{k: v for k, v in theme.items() if k != "example"} for theme in found["themes"]]  # counts and terms only
+    return jsonify({"ok": True, "run": run, "themes": themes})
