@@ -9,10 +9,12 @@ import segno
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 _DARK = HexColor("#0b0c0c")
 _BLUE = HexColor("#1d70b8")
+_MARGIN = 20 * mm  # most printers cannot print the outer 5 mm; keep every word well inside that
 
 
 @dataclass(frozen=True)
@@ -52,27 +54,30 @@ def poster_pdf(text: PosterText) -> bytes:
     canvas.setTitle(f"{text.council}: {text.site_name}")
     canvas.setAuthor(text.council)
     width, height = A4
+    line = width - 2 * _MARGIN  # the longest a line of words may be
     canvas.setFillColor(_DARK)
     canvas.rect(0, height - 30 * mm, width, 30 * mm, stroke=0, fill=1)
     canvas.setFillColor(_BLUE)
     canvas.rect(0, height - 33 * mm, width, 3 * mm, stroke=0, fill=1)
     canvas.setFillColor(white)
-    canvas.setFont("Helvetica-Bold", 22)
-    canvas.drawString(20 * mm, height - 19 * mm, text.council)
+    canvas.setFont("Helvetica-Bold", _fitting_size(text.council, "Helvetica-Bold", 22, line))
+    canvas.drawString(_MARGIN, height - 19 * mm, text.council)
     canvas.setFillColor(black)
-    y = _draw_lines(canvas, _wrap(text.ask, 26), "Helvetica-Bold", 34, 20 * mm, height - 55 * mm)
+    y = _draw_lines(canvas, _wrap(text.ask, "Helvetica-Bold", 34, line), "Helvetica-Bold", 34, _MARGIN, height - 55 * mm)
     size = 110 * mm
     _draw_qr(canvas, text.url, (width - size) / 2, y - size - 8 * mm, size)
     y = y - size - 22 * mm
     canvas.setFont("Helvetica", 14)
     canvas.drawCentredString(width / 2, y, "Scan the code with your phone camera, or type this address:")
-    canvas.setFont("Helvetica-Bold", 22)
-    canvas.drawCentredString(width / 2, y - 11 * mm, text.url.removeprefix("https://").removeprefix("http://"))
-    canvas.setFont("Helvetica", 13)
-    canvas.drawCentredString(width / 2, y - 21 * mm, text.site_name)
-    _draw_lines(canvas, _wrap(text.privacy, 80), "Helvetica", 11, 20 * mm, 32 * mm)
+    # A long public address gets smaller type rather than running off the paper (the QR code is
+    # what most people use; the words are for typing), and breaks over lines only past 12 pt.
+    address = text.url.removeprefix("https://").removeprefix("http://")
+    size = _fitting_size(address, "Helvetica-Bold", 22, line, smallest=12)
+    y = _draw_centred(canvas, _split(address, "Helvetica-Bold", size, line), "Helvetica-Bold", size, width / 2, y - 11 * mm)
+    _draw_centred(canvas, _wrap(text.site_name, "Helvetica", 13, line), "Helvetica", 13, width / 2, y)
+    _draw_lines(canvas, _wrap(text.privacy, "Helvetica", 11, line), "Helvetica", 11, _MARGIN, 32 * mm)
     canvas.setFont("Helvetica", 11)
-    canvas.drawString(20 * mm, 15 * mm, "In danger now? Call 999.  Under 19 and want to talk? Childline 0800 1111.")
+    canvas.drawString(_MARGIN, 15 * mm, "In danger now? Call 999.  Under 19 and want to talk? Childline 0800 1111.")
     canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -91,21 +96,48 @@ def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
                 canvas.rect(x + (col_index + quiet) * cell, y + size - (row_index + quiet + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def _fitting_size(text: str, font: str, size: float, width: float, smallest: float = 12) -> float:
+    """The largest size up to ``size`` (in half points, not below ``smallest``) at which ``text`` fits ``width``."""
+    while size > smallest and stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Words of ``text`` in lines no wider than ``width`` points; a word too long for a line is split."""
     lines: list[str] = []
     line = ""
     for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
+        candidate = f"{line} {word}".strip()
+        if line and stringWidth(candidate, font, size) > width:
             lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
+            candidate = word
+        *full, line = _split(candidate, font, size, width)
+        lines += full
     return lines + ([line] if line else [])
 
 
-def _draw_lines(canvas: Canvas, lines: list[str], font: str, size: int, x: float, y: float) -> float:
+def _split(text: str, font: str, size: float, width: float) -> list[str]:
+    """``text`` broken between characters into lines no wider than ``width`` points (one line if it fits)."""
+    lines = [""]
+    for char in text:
+        if lines[-1] and stringWidth(lines[-1] + char, font, size) > width:
+            lines.append("")
+        lines[-1] += char
+    return lines
+
+
+def _draw_lines(canvas: Canvas, lines: list[str], font: str, size: float, x: float, y: float) -> float:
     canvas.setFont(font, size)
     for line in lines:
         canvas.drawString(x, y, line)
+        y -= size * 1.25
+    return y
+
+
+def _draw_centred(canvas: Canvas, lines: list[str], font: str, size: float, x: float, y: float) -> float:
+    canvas.setFont(font, size)
+    for line in lines:
+        canvas.drawCentredString(x, y, line)
         y -= size * 1.25
     return y

@@ -36,13 +36,18 @@ def serve(app) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page(downloads: bool = True):
-    """A Playwright page in the system Chromium (never a downloaded browser)."""
+def chromium_page(downloads: bool = True, **options):
+    """A Playwright page in the system Chromium (never a downloaded browser).
+
+    ``options`` go to Playwright's ``new_context``, e.g. a phone's ``viewport``, ``user_agent``,
+    ``is_mobile`` and ``has_touch``; the default is a 1280x900 desktop window.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        context = browser.new_context(accept_downloads=downloads, viewport={"width": 1280, "height": 900})
+        options = {"accept_downloads": downloads, "viewport": {"width": 1280, "height": 900}, **options}
+        context = browser.new_context(**options)
         try:
             yield context.new_page()
         finally:
