@@ -1,6 +1,7 @@
 """Connectors: read survey sources and map their records onto the response vocabulary."""
 
 from ingest.errors import IngestError, MappingError, RecordError, SourceUnavailable, VocabularyError
+from ingest.archive import ArchiveLimits, check_archive
 from ingest.columns import ReadNotes
 from ingest.form import FieldError, FormResult, FormSpec, check_submission, clean_text, suspect_bot
 from ingest.files import FileOptions, count_lines, hash_file, read_csv_records, read_file_records
@@ -21,6 +22,7 @@ __all__ = [
     "NOT_STATED",
     "QUESTION_TYPES",
     "AnswerRecord",
+    "ArchiveLimits",
     "Demographics",
     "FieldError",
     "FileOptions",
@@ -41,6 +43,7 @@ __all__ = [
     "SourceUnavailable",
     "VocabularyError",
     "Ward",
+    "check_archive",
     "check_submission",
     "clean_text",
     "count_lines",

@@ -13,6 +13,7 @@ from xml.etree.ElementTree import ParseError
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ingest.archive import ArchiveLimits, check_archive
 from ingest.columns import (
     ReadNotes,
     check_columns,
@@ -37,22 +38,26 @@ _BROKEN = (zipfile.BadZipFile, zlib.error, RuntimeError, InvalidFileException, K
 
 
 def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], known: tuple[str, ...],
-                      options: FileOptions, notes: ReadNotes) -> Iterator[RawRecord]:
+                      options: FileOptions, notes: ReadNotes,
+                      limits: ArchiveLimits | None = None) -> Iterator[RawRecord]:
     """Yield one raw record per non-blank row of a sheet of an XLSX workbook.
 
     Cells keep their types: numbers stay numbers (Excel date serials are read by the mapping),
-    dates become ISO text.
+    dates become ISO text. Before openpyxl opens the workbook, :func:`~ingest.archive.check_archive`
+    refuses one that would expand past ``limits`` (a zip bomb).
 
     Raises
     ------
     SourceUnavailable
-        The workbook is missing, damaged or truncated, or the sheet does not exist.
+        The workbook is missing, damaged or truncated, expands past ``limits``, or the sheet does
+        not exist.
     MappingError
         A required column is absent.
     """
     if not path.is_file():
         raise SourceUnavailable(f"{path}: file not found")
     try:
+        check_archive(path, limits)
         workbook = load_workbook(path, read_only=True, data_only=True)
     except _BROKEN as error:
         raise SourceUnavailable(f"{path.name}: not a readable XLSX workbook ({type(error).__name__}: {error}); "

@@ -37,7 +37,9 @@ _STREET_SUFFIX = (
     r"road|rd|street|st|avenue|ave|lane|ln|close|way|drive|dr|crescent|cres|gardens|gdns|court|ct"
     r"|place|pl|grove|terrace|walk|rise|hill|mews|square|sq|parade|row|green|gate|vale|view|chase|wharf"
 )
-_EMAIL_RE = re.compile(r"\b[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b")
+# The domain ends where a character that cannot be in it starts, not at a word boundary: "_" and
+# letters such as "é" are word characters, so "\b" lost "jo@example.com_thanks" altogether.
+_EMAIL_RE = re.compile(r"\b[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+(?![A-Za-z0-9\-])")
 _PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-()]{8,16}\d(?!\d)")
 # The shortest such run too, for a number followed by other digits ("07700 900123 2 times").
 _SHORT_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-()]{8,16}?\d(?!\d)")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import pyreadstat
@@ -165,8 +167,55 @@ def test_sav_applies_value_labels_and_reads_in_chunks(tmp_path):
 def test_sav_missing_variable_is_named(tmp_path):
     path = tmp_path / "export.sav"
     pyreadstat.write_sav(pd.DataFrame({"id": ["R1"]}), str(path))
+    before = _child_pids()
     with pytest.raises(MappingError, match=r"export.sav: required column 'Respondent_ID' is missing"):
         list(read_file_records(path, "Respondent_ID"))
+    assert _child_pids() == before
+
+
+def _child_pids() -> set[int]:
+    """The ids of this process's child processes, zombies included (Linux /proc)."""
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            after_name = stat.read_text().rsplit(")", 1)[1].split()  # state, parent id, ...
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(after_name[1]) == os.getpid():
+            pids.add(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists child processes from Linux /proc")
+def test_sav_records_closed_early_stop_the_reading_process(tmp_path):
+    path = tmp_path / "export.sav"
+    pyreadstat.write_sav(pd.DataFrame({"id": [f"R{i}" for i in range(50)]}), str(path))
+    before = _child_pids()
+    records = read_file_records(path, "id", options=FileOptions(chunk_rows=5))
+    assert next(records).external_id == "R0"
+    assert len(_child_pids() - before) == 1  # the reader's child process, still sending chunks
+    records.close()
+    assert _child_pids() == before
+
+
+def test_sav_cut_short_gives_the_rows_before_and_names_the_row(tmp_path):
+    path = tmp_path / "export.sav"
+    pyreadstat.write_sav(pd.DataFrame({"id": [f"R{i}" for i in range(30)], "score": [float(i) for i in range(30)]}),
+                         str(path))
+    path.write_bytes(path.read_bytes()[:-83])  # the last five cases and a bit (16 bytes a case)
+    records = read_file_records(path, "id", options=FileOptions(chunk_rows=10))
+    assert [next(records).external_id for _ in range(20)] == [f"R{i}" for i in range(20)]
+    with pytest.raises(SourceUnavailable, match=r"export.sav row 22: the file stops or is damaged here \(File did "
+                       r"not contain the expected number of rows\)"):
+        next(records)
+
+
+def test_file_not_starting_like_a_sav_file_is_refused_naming_what_it_starts_with(tmp_path):
+    path = tmp_path / "export.sav"
+    path.write_bytes(b"PK\x03\x04 a zip file renamed")
+    with pytest.raises(SourceUnavailable, match=r"export.sav: not an SPSS .sav file \(it starts with b'PK\\x03\\x04', "
+                       r"a .sav file with b'\$FL2' or b'\$FL3'\); export it again from SPSS as a .sav file"):
+        _read(path)
 
 
 def test_unknown_file_type_is_refused_listing_known_types(tmp_path):

@@ -61,6 +61,17 @@ def test_embedded_emails_and_mobiles_never_survive_redaction(data):
         assert secret not in result.text
 
 
+@FAST
+@given(email=emails, before=separators, after=st.text(max_size=20))
+def test_an_email_is_redacted_whatever_text_follows_it(email, before, after):
+    """"_", letters and digits straight after the address are word characters but not part of a domain."""
+    text = "mail me" + before + email + after
+    result = redact(text)
+    start = len("mail me" + before)
+    assert any(span.kind == "email" and span.start == start and span.end >= start + len(email) for span in result.spans)
+    assert email not in result.text
+
+
 @settings(max_examples=60, deadline=None)
 @given(raw=st.binary(max_size=300))
 def test_prepare_text_takes_any_bytes_and_keeps_their_decoding(raw):

@@ -89,6 +89,21 @@ def test_redact_recall_on_holdout_cases_is_at_least_85_percent():
     assert kept >= 0.9
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail me at jo.bloggs@example.com_thanks", "mail me at [email]_thanks"),
+        ("jo@example.com\u00e9t\u00e9 too", "[email]\u00e9t\u00e9 too"),
+        ("write to email@example.co.uk.", "write to [email]."),
+        ("(jo@example.com)", "([email])"),
+        ("[jo@example.com], <jo@example.com>", "[[email]], <[email]>"),
+        ("jo_bloggs@example.com said", "[email] said"),
+    ],
+)
+def test_redact_finds_an_email_whatever_follows_it(text, expected):
+    assert redact(text).text == expected
+
+
 def test_redact_rejects_non_strings():
     with pytest.raises(TypeError, match="redact expects a str, got NoneType: None"):
         redact(None)  # type: ignore[arg-type]
