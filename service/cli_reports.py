@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import click
 
-from service.db import DatabaseError, make_engine, make_session_factory, transaction
+from service.db import DatabaseError, catch_database_stop, make_engine, make_session_factory, transaction
 
 
-def _write(output, out: str, no_archive: bool, ctx) -> None:  # noqa: ANN001
+def _write(output, out: str, archived_as: int | None) -> None:  # noqa: ANN001
     target = Path(out)
-    if output.format == "csv" and target.suffix.lower() != ".zip":
-        import io
-        import zipfile
+    try:
+        if output.format == "csv" and target.suffix.lower() != ".zip":
+            import io
+            import zipfile
 
-        target.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(io.BytesIO(output.content)) as bundle:
-            bundle.extractall(target)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output.content)
+            target.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(io.BytesIO(output.content)) as bundle:
+                for member in bundle.infolist():  # our own flat member names (workbook.csv_members)
+                    _write_whole(target / Path(member.filename).name, bundle.read(member))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_whole(target, output.content)
+    except OSError as error:
+        kept = (f"the export is in the archive as report file {archived_as} (download it from /briefings/)"
+                if archived_as is not None else "nothing was written")
+        raise click.ClickException(f"could not write {target}: {error.strerror or error}; {kept}") from None
     click.echo(f"Wrote {target} ({len(output.content):,} bytes); input fingerprint {output.fingerprint[:16]}.")
+
+
+def _write_whole(target: Path, content: bytes) -> None:
+    """Write to a temporary file beside ``target``, then rename it: a failed write leaves no half file."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(content)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _run(ctx, make, out: str, no_archive: bool) -> None:  # noqa: ANN001
@@ -30,17 +49,19 @@ def _run(ctx, make, out: str, no_archive: bool) -> None:  # noqa: ANN001
 
     engine = make_engine(ctx.config.database.url)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with catch_database_stop("the export", "nothing was archived or written; run it again when the database is back"), \
+                transaction(make_session_factory(engine)) as session:
             output = make(session)
             if not no_archive:
                 row = archive(session, output, "cli")
                 record_output(session, row, "system")
-                click.echo(f"Archived as report file {row.id}.")
+        if not no_archive:
+            click.echo(f"Archived as report file {row.id}.")
     except (DatabaseError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     finally:
         engine.dispose()
-    _write(output, out, no_archive, ctx)
+    _write(output, out, None if no_archive else row.id)
 
 
 @click.command("briefing")

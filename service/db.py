@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InvalidatePoolError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,10 @@ def make_engine(url: str, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+        # A writer waits up to 30 s for SQLite's one write lock (held by an import batch, say) before
+        # "database is locked"; the form then shows its calm try-again page (tests/test_load_burst.py).
+        connect_args = {"timeout": 30, **options.pop("connect_args", {})}
+        engine = create_engine(url, connect_args=connect_args, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if "pool_pre_ping" in options:
@@ -96,6 +99,25 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def catch_database_stop(what: str, advice: str) -> Iterator[None]:
+    """Turn the database stopping (or refusing connections) inside the block into a :class:`DatabaseError`.
+
+    The message names ``what`` was being done, the driver's reason, then ``advice`` (what was kept
+    and what to do next).
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        raise DatabaseError(f"{what}: the database stopped or cannot be reached ({first_line(error)}); {advice}") from error
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of a database error's reason (the driver's message, without SQLAlchemy's notes)."""
+    orig = getattr(error, "orig", None) or error
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

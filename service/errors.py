@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from service.db import DatabaseError
+from service.db import DatabaseError, first_line
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ def register_error_handlers(app: Flask) -> None:
         logger.error("database unavailable: %s", error)
         return _respond(503, "Please try again in a minute",
                         "We could not save or load that just now. Nothing was half-saved. Please try again in a minute.")
+
+    # The database stopping under a request (a lost connection, connections refused): its
+    # transaction was rolled back on the server, so this is the page above, not a 500.
+    app.register_error_handler(OperationalError, lambda error: database_error(DatabaseError(first_line(error))))
+    app.register_error_handler(InterfaceError, lambda error: database_error(DatabaseError(first_line(error))))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

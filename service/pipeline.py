@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 
 import requests
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import (
@@ -36,12 +37,13 @@ from ingest import (
 from ingest.files import SUFFIXES, count_lines
 from service import store
 from service.config import Config, SourceConfig
-from service.db import transaction
+from service.db import DatabaseError, catch_database_stop, first_line, transaction
 from service.models import IngestRun, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
+_COUNTS = ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined")
 PULLED_KINDS = ("file", "rest")
 MAX_RAW_TEXT = 100_000
 
@@ -145,7 +147,16 @@ def run_ingest(factory: sessionmaker[Session], config: Config, key: str, now: da
     ------
     IngestError
         The source cannot be run at all (a missing drop folder, a kind that is pushed, not pulled).
+    service.db.DatabaseError
+        The database stopped (or could not be reached); what was committed before is kept whole,
+        and running the source again resumes.
     """
+    with catch_database_stop(f"ingest of {key}", "batches committed before are kept whole; run it again to resume"):
+        return _run_ingest(factory, config, key, now, options)
+
+
+def _run_ingest(factory: sessionmaker[Session], config: Config, key: str, now: datetime | None,
+                options: PullOptions | None) -> list[RunReport]:
     options = options or PullOptions(now=now)
     if now is not None and options.now is None:
         options = PullOptions(now=now, http=options.http, sleep=options.sleep, progress=options.progress,
@@ -175,7 +186,9 @@ def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceCo
             report.status = "skipped"
             report.notes.append("this file was already ingested (same content)")
             return report
-        report.run_id = store.start_run(session, row, path.name, digest).id
+        run = store.start_run(session, row, path.name, digest)
+        store.close_unfinished_runs(session, row, run)
+        report.run_id = run.id
     notes = ReadNotes()
     mapping = source.mapping
     try:
@@ -205,7 +218,9 @@ def pull_rest(factory: sessionmaker[Session], config: Config, source: SourceConf
     with transaction(factory) as session:
         row = store.get_source(session, source.key)
         cursor = row.cursor
-        report.run_id = store.start_run(session, row, source.url[:500], None).id
+        run = store.start_run(session, row, source.url[:500], None)
+        store.close_unfinished_runs(session, row, run)
+        report.run_id = run.id
     if source.token_env and not token:
         error = SourceUnavailable(f"source {source.key!r}: the environment variable {source.token_env} holding "
                                   "its API token is not set; set it and run again")
@@ -276,8 +291,13 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
     seen: set[int] = set()
     try:
         for batch in _batches(records, BATCH):
-            with transaction(factory) as session:
-                _save_batch(session, source, report.run_id, batch, wards, now, seen, report)
+            kept = ([getattr(report, name) for name in _COUNTS], len(report.quarantine_reasons))
+            try:
+                with transaction(factory) as session:
+                    _save_batch(session, source, report.run_id, batch, wards, now, seen, report)
+            except BaseException:
+                _restore_counts(report, *kept)  # the batch was rolled back, so it is not counted
+                raise
             if options.progress:
                 options.progress(Progress(source.key, report.input_name, report.n_read, total, time.monotonic() - started))
     except IngestError as error:
@@ -287,8 +307,21 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
     except BaseException as error:
         report.status = "interrupted"
         report.errors.append(f"interrupted after {report.n_read} records ({type(error).__name__}); run it again to resume")
-        _finish_run(factory, report, started)
+        try:
+            _finish_run(factory, report, started)
+        except SQLAlchemyError as failure:  # the database is gone: the next run of this input closes the run
+            logger.error("run %s of %s stays 'running': %s", report.run_id, source.key, first_line(failure))
+        if isinstance(error, (OperationalError, InterfaceError)):
+            raise DatabaseError(f"the database stopped during ingest of {source.key} {report.input_name} after "
+                                f"{report.n_read} records ({first_line(error)}); the batches before were stored "
+                                "whole; run it again to resume") from error
         raise
+
+
+def _restore_counts(report: RunReport, counts: list[int], n_reasons: int) -> None:
+    for name, value in zip(_COUNTS, counts):
+        setattr(report, name, value)
+    del report.quarantine_reasons[n_reasons:]
 
 
 def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
@@ -404,7 +437,7 @@ def _bounded(data: dict) -> dict:
 
 
 def _copy_counts(run: IngestRun, report: RunReport) -> None:
-    for name in ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined"):
+    for name in _COUNTS:
         setattr(run, name, getattr(report, name))
     run.errors = list(report.errors)
     run.notes = list(report.notes)
