@@ -111,7 +111,11 @@ def catch_database_stop(what: str, advice: str) -> Iterator[None]:
     try:
         yield
     except (OperationalError, InterfaceError) as error:
-        raise DatabaseError(f"{what}: the database stopped or cannot be reached ({first_line(error)}); {advice}") from error
+        reason = first_line(error)
+        if reason.startswith("no such table"):  # SQLite: a file that was never upgraded, not a stopped database
+            raise DatabaseError(f"{what}: the database has no Community Voice tables ({reason}); run `voice db upgrade` "
+                                "with this database URL, then try again") from error
+        raise DatabaseError(f"{what}: the database stopped or cannot be reached ({reason}); {advice}") from error
 
 
 def first_line(error: BaseException) -> str:

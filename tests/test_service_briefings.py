@@ -270,3 +270,28 @@ def test_briefing_form_starts_at_the_last_quarter_with_responses(client, seeded,
     page = client.get("/briefings/").get_data(as_text=True)
     shown = re.search(r'id="quarter" name="quarter" type="text"\s+value="([^"]+)"', page).group(1)
     assert shown == quarter_of(latest) and shown < "2026Q1"  # the seeded data stop in 2024, long before today
+
+
+def test_sna_export_of_a_year_without_responses_says_so_and_keeps_nothing(client, seeded, factory, runner, config):
+    from service.cli import main
+
+    _sign_in(client, "analyst")
+    page = client.get("/briefings/").get_data(as_text=True)
+    assert re.search(r'id="year" name="year" type="text" inputmode="numeric" value="2024"', page)  # the seeded data's year
+    answer = _post(client, "/briefings/sna", "/briefings/", year="2019", format="xlsx")
+    assert answer.status_code == 400
+    assert "There are no responses for 2019 in the store" in answer.get_data(as_text=True)
+    with factory() as session:
+        assert session.scalar(select(ReportFile)) is None
+    result = runner.invoke(main, ["export", "sna", "--year", "2019", "--format", "md", "--out", "-", "--no-archive"],
+                           env={"VOICE_DATABASE_URL": config.database.url})
+    assert result.exit_code == 1 and "there are no responses for 2019" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_export_on_a_database_never_upgraded_says_to_upgrade(runner, tmp_path):
+    from service.cli import main
+
+    result = runner.invoke(main, ["export", "sna", "--year", "2023", "--format", "md", "--out", str(tmp_path / "x.md"),
+                                  "--no-archive"], env={"VOICE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    assert result.exit_code == 1 and "run `voice db upgrade`" in result.output and "stopped" not in result.output

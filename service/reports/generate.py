@@ -65,6 +65,9 @@ def make_sna(session: Session, config: Config, year: int, fmt: str) -> Output:
     if fmt not in SNA_FORMATS:
         raise ValueError(f"SNA export format {fmt!r} is not one of {', '.join(SNA_FORMATS)}")
     report = build_sna(session, config, year)
+    if report.snapshot.frame.empty:
+        raise ValueError(f"there are no responses for {year} in the store, so there is nothing to export; "
+                         "choose a year that has responses")
     writers = {"xlsx": workbook.write_xlsx, "csv": workbook.write_csv_zip, "sav": workbook.write_sav,
                "docx": lambda r: to_docx(build_narrative(r)), "md": lambda r: to_markdown(build_narrative(r)).encode("utf-8")}
     extension = "zip" if fmt == "csv" else fmt

@@ -110,7 +110,7 @@ def site_table(frame: pd.DataFrame, site_names: Mapping[str, str], min_cell: int
 
 def topic_table(frame: pd.DataFrame, group: str, labels: Mapping[str, str], min_cell: int, weighted: bool = True) -> pd.DataFrame:
     """Share of coded free-text answers mentioning each topic, per ``group`` (multi-coded)."""
-    coded = frame[frame["topics"].map(lambda t: isinstance(t, list) and len(t) > 0)]
+    coded = frame[frame["topics"].map(lambda t: isinstance(t, list) and len(t) > 0).astype(bool)]
     table = queries.shares(coded, "topics", group, weighted=weighted)
     table = suppress_shares(table, min_cell, multi_coded=True)
     table["label"] = table["category"].map(lambda t: labels.get(t, t.replace("_", " ")))

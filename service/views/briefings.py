@@ -64,12 +64,19 @@ def _default_quarter() -> str:
     """The last closed quarter, or the last one with responses when the data stop earlier (an
     archive being loaded, the demo): a briefing of an empty quarter is no use as a starting point."""
     closed = last_closed_quarter(_now())
-    latest = get_session().scalar(select(func.max(StoredResponse.submitted_at)).where(StoredResponse.is_suspected_bot.is_(False)))
+    latest = _latest_response()
     return closed if latest is None else min(closed, actions_log.quarter_of(latest))
 
 
 def _sna_defaults() -> dict[str, Any]:
-    return {"year": str(_now().year - 1), "format": "xlsx"}
+    """Last year, or the last year with responses when the data stop earlier."""
+    latest = _latest_response()
+    year = _now().year - 1 if latest is None else min(_now().year - 1, latest.year)
+    return {"year": str(year), "format": "xlsx"}
+
+
+def _latest_response() -> datetime | None:
+    return get_session().scalar(select(func.max(StoredResponse.submitted_at)).where(StoredResponse.is_suspected_bot.is_(False)))
 
 
 def _index(context: dict, briefing: dict, briefing_errors: dict, sna: dict, sna_errors: dict, status: int = 200):
@@ -108,7 +115,12 @@ def make_sna_export():
     if errors:
         return _index(page_context("briefings"), _briefing_defaults(), {}, values, errors, 400)
     session = get_session()
-    output = make_sna(session, current_app.config["VOICE"], int(values["year"]), values["format"])
+    try:
+        output = make_sna(session, current_app.config["VOICE"], int(values["year"]), values["format"])
+    except ValueError as error:  # no responses that year
+        message = str(error)
+        return _index(page_context("briefings"), _briefing_defaults(), {}, values,
+                      {"year": message[0].upper() + message[1:] + "."}, 400)
     return _keep(session, output, f"SNA Theme 6 export for {values['year']} made and kept in the archive.")
 
 
