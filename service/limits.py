@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from flask import Flask
@@ -17,25 +18,35 @@ csrf = CSRFProtect()
 
 
 class ThreadSafeMemoryStorage(MemoryStorage):
-    """The in-memory counters of ``limits``, safe under threaded web servers.
+    """The in-memory counters of ``limits``, safe and cheap under threaded web servers.
 
-    ``limits`` 5 replaces and starts its expiry timer without a lock, so two request threads can
-    start the same timer and one request fails with "threads can only be started once" (seen
-    under gunicorn threads in bench/form). This takes a lock around that step.
+    ``limits`` 5 drops expired counters from a timer thread that it starts again, after a short
+    delay, whenever the previous one has ended: about once per request under load. Starting a
+    thread and waiting for it to run cost about 3 ms of a form POST (bench/RESULTS.md, "form"),
+    and two request threads could start the same timer, failing one request with "threads can
+    only be started once". Expired counters only take memory (every read checks the expiry
+    itself), so here whichever request comes first drops them, at most once per
+    :attr:`expiry_interval` seconds, and no request waits for another to do it.
     """
 
     STORAGE_SCHEME = ["voice-memory"]
+    #: Seconds between two sweeps of expired counters.
+    expiry_interval = 1.0
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
-        self._timer_lock = threading.Lock()
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = 0.0
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (overrides the parent's private method)
-        with self._timer_lock:
-            if not self.timer.is_alive():
-                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
-                self.timer.daemon = True
-                self.timer.start()
+        now = time.monotonic()
+        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + self.expiry_interval
+            self._MemoryStorage__expire_events()
+        finally:
+            self._sweep_lock.release()
 
 
 def storage_uri(configured: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from service import create_app, store
 from service.db import transaction
-from service.models import FreeText, Response, Source
+from service.models import Answer, FreeText, Question, Response, Source
 from service.pipeline import register_sources
 
 ANSWER = {"safe_here": "2", "feel_safer": "Better lighting", "happened": ["Harassment"], "age_band": "13-15",
@@ -74,6 +74,39 @@ def test_form_submit_stores_one_response_with_site_and_ward(form_app, site, fact
     [response] = _responses(factory)
     assert (response.site_id, response.ward, response.age_band) == (site.id, "E05013983", "13-15")
     assert not response.is_suspected_bot and response.consent is True
+
+
+def test_form_submit_stores_each_answer_typed_with_its_free_text(form_app, site, factory, engine):
+    # On PostgreSQL one statement stores the response, its answers and free texts; on SQLite three.
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)
+    happened = ["Robbery", "Harassment"]
+    assert client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "happened": happened}).status_code == 303
+    [response] = _responses(factory)
+    with factory() as session:
+        query = select(Question.key, Answer).join(Question, Answer.question_id == Question.id).where(Answer.response_id == response.id)
+        answers = {key: answer for key, answer in session.execute(query)}
+        [free_text] = session.scalars(select(FreeText)).all()
+    assert set(answers) == {"safe_here", "feel_safer", "happened"}
+    assert (answers["safe_here"].value_number, answers["safe_here"].value_text, answers["safe_here"].value_list) == (2.0, None, None)
+    assert answers["happened"].value_list == happened and answers["happened"].value_number is None
+    assert answers["feel_safer"].value_text is None  # the text itself lives in free_texts
+    assert (free_text.response_id, free_text.question_id, free_text.original) == (
+        response.id, answers["feel_safer"].question_id, "Better lighting")
+    with engine.connect() as connection:  # SQL NULL, not JSON null, where an answer is not a list
+        assert connection.execute(text("SELECT count(*) FROM answers WHERE value_list IS NULL")).scalar() == 2
+
+
+def test_form_site_retired_after_its_page_was_read_stores_nothing(form_app, site, factory, engine):
+    client = form_app.test_client()
+    _, tokens = _open(client, site.code)  # this worker now trusts the open site for a while
+    with transaction(factory) as session:
+        store.set_site_retired(session, session.merge(site), True)
+    reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens})
+    assert reply.status_code == 410 and "This poster is no longer in use" in reply.get_data(as_text=True)
+    with engine.connect() as connection:
+        counts = [connection.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("responses", "answers", "free_texts")]
+    assert counts == [0, 0, 0]
 
 
 def test_form_double_submit_with_the_same_token_stores_one_response(form_app, site, factory):

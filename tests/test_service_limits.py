@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from limits.storage import storage_from_string
 
@@ -34,6 +35,31 @@ def test_counters_from_many_threads_count_every_hit_without_error():
         thread.join()
     assert errors == []
     assert storage.get("client") == 32 * 200
+
+
+def test_expired_counters_are_dropped_without_starting_a_thread_per_hit():
+    storage = ThreadSafeMemoryStorage()
+    storage.expiry_interval = 0.0  # sweep on every hit, so the test need not wait a second
+    storage.timer.join()  # the parent's one start-up timer
+    threads_before = threading.active_count()
+    for i in range(200):
+        storage.incr(f"client-{i}", expiry=0.01)
+        assert threading.active_count() == threads_before
+    time.sleep(0.05)
+    storage.incr("late-client", expiry=60)
+    assert set(storage.storage) == {"late-client"}
+    assert storage.get("client-0") == 0
+
+
+def test_expired_counters_are_not_counted_between_sweeps():
+    storage = ThreadSafeMemoryStorage()
+    storage.expiry_interval = 3600.0  # no sweep during the test: reads must check the expiry themselves
+    storage.incr("client", expiry=0.01)
+    storage.incr("client", expiry=0.01)
+    assert storage.get("client") == 2
+    time.sleep(0.05)
+    assert storage.get("client") == 0
+    assert storage.incr("client", expiry=60) == 1
 
 
 def test_redis_storage_shares_limits_between_workers(config):
