@@ -73,8 +73,8 @@ def poster_pdf(text: PosterText) -> bytes:
     # what most people use; the words are for typing), and breaks over lines only past 12 pt.
     address = text.url.removeprefix("https://").removeprefix("http://")
     size = _fitting_size(address, "Helvetica-Bold", 22, line, smallest=12)
-    y = _draw_centred(canvas, _split(address, "Helvetica-Bold", size, line), "Helvetica-Bold", size, width / 2, y - 11 * mm)
-    _draw_centred(canvas, _wrap(text.site_name, "Helvetica", 13, line), "Helvetica", 13, width / 2, y)
+    y = _draw_lines(canvas, _split(address, "Helvetica-Bold", size, line), "Helvetica-Bold", size, width / 2, y - 11 * mm, centred=True)
+    _draw_lines(canvas, _wrap(text.site_name, "Helvetica", 13, line), "Helvetica", 13, width / 2, y, centred=True)
     _draw_lines(canvas, _wrap(text.privacy, "Helvetica", 11, line), "Helvetica", 11, _MARGIN, 32 * mm)
     canvas.setFont("Helvetica", 11)
     canvas.drawString(_MARGIN, 15 * mm, "In danger now? Call 999.  Under 19 and want to talk? Childline 0800 1111.")
@@ -127,17 +127,11 @@ def _split(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def _draw_lines(canvas: Canvas, lines: list[str], font: str, size: float, x: float, y: float) -> float:
+def _draw_lines(canvas: Canvas, lines: list[str], font: str, size: float, x: float, y: float, centred: bool = False) -> float:
+    """Draw ``lines`` downwards from ``y`` (left-aligned at ``x``, or centred on it); return the next ``y``."""
     canvas.setFont(font, size)
+    draw = canvas.drawCentredString if centred else canvas.drawString
     for line in lines:
-        canvas.drawString(x, y, line)
-        y -= size * 1.25
-    return y
-
-
-def _draw_centred(canvas: Canvas, lines: list[str], font: str, size: float, x: float, y: float) -> float:
-    canvas.setFont(font, size)
-    for line in lines:
-        canvas.drawCentredString(x, y, line)
+        draw(x, y, line)
         y -= size * 1.25
     return y
