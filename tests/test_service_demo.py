@@ -124,3 +124,10 @@ def test_demo_emerging_themes_have_plain_terms_and_an_unflagged_example(demo, de
     assert examples
     flagged = set(demo_session.scalars(select(FreeText.redacted).join(SafeguardingFlag, SafeguardingFlag.free_text_id == FreeText.id)))
     assert not set(examples) & flagged
+
+
+def test_demo_sites_pages_carry_the_staff_navigation_and_the_synthetic_banner(demo_client):
+    page = demo_client.get("/sites/").get_data(as_text=True)
+    assert "Synthetic demo data." in page
+    assert 'href="/sites/" aria-current="page">Sites and posters</a>' in page and ">Who we are missing</a>" in page
+    assert page.count('role="status"') <= 1  # flashes shown once, by the staff layout

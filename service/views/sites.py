@@ -109,7 +109,12 @@ def poster(site_id: int):
 
 
 def _page() -> dict[str, Any]:
-    return {"council": current_app.config["VOICE"].app.council_name}
+    """The staff layout's context (navigation, the synthetic-data banner); these pages pass their own wards."""
+    from service.views.dashboard import page_context
+
+    context = page_context("sites")
+    del context["wards"]
+    return context
 
 
 def _user_id() -> Any:
