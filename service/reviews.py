@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from service.models import FreeText, QuarantinedRow, SafeguardingFlag, Source, TextReview, TopicCode, User, utcnow
+from service.models import FreeText, QuarantinedRow, Response, SafeguardingFlag, Site, Source, TextReview, TopicCode, User, utcnow
 
 FLAG_STATUSES = ("open", "referred", "no_action")
 
@@ -55,16 +55,23 @@ def save_text_review(session: Session, free_text_id: int, reviewer_id: int, topi
 
 def safeguarding_queue(session: Session, status: str | None, with_original: bool, limit: int = 50) -> list[dict[str, Any]]:
     """Safeguarding flags (open ones first, then newest), with who reviewed each and when."""
-    query = (select(SafeguardingFlag, FreeText.redacted, FreeText.original, User.name)
+    query = (select(SafeguardingFlag, FreeText.redacted, FreeText.original, User.name, Response.submitted_at,
+                    Response.age_band, Response.age, Source.name, Site.name)
              .join(FreeText, SafeguardingFlag.free_text_id == FreeText.id)
+             .join(Response, FreeText.response_id == Response.id)
+             .join(Source, Response.source_id == Source.id)
+             .outerjoin(Site, Response.site_id == Site.id)
              .outerjoin(User, SafeguardingFlag.reviewer_id == User.id))
     if status:
         query = query.where(SafeguardingFlag.status == status)
     query = query.order_by((SafeguardingFlag.status != "open"), SafeguardingFlag.created_at.desc()).limit(limit)
+    # Where, when and how old: what a safeguarding lead needs to judge a disclosure (a child's goes
+    # under the children's procedure); the respondent stays anonymous.
     return [{"id": flag.id, "reason": flag.reason, "status": flag.status, "note": flag.note, "created_at": flag.created_at,
              "reviewed_at": flag.reviewed_at, "reviewer": reviewer, "redacted": redacted,
-             "original": original if with_original else None}
-            for flag, redacted, original, reviewer in session.execute(query)]
+             "original": original if with_original else None, "submitted_at": submitted_at, "source": source,
+             "site": site, "age": str(age) if age is not None else (age_band if age_band not in (None, "not_stated") else None)}
+            for flag, redacted, original, reviewer, submitted_at, age_band, age, source, site in session.execute(query)]
 
 
 def review_flag(session: Session, flag_id: int, reviewer_id: int, status: str, note: str) -> SafeguardingFlag:

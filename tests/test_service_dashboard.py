@@ -184,3 +184,9 @@ def test_review_topics_marks_a_comment_that_is_in_the_safeguarding_queue(client,
     flagged = [f for f in forms if f"t{seeded['first_text']}-" in f]  # the checkboxes of the flagged comment
     assert len(flagged) == 1 and "This comment may disclose harm" in flagged[0] and "not yet reviewed" in flagged[0]
     assert sum("This comment may disclose harm" in f for f in forms) == 1
+
+
+def test_review_safeguarding_says_where_when_and_how_old(client, seeded):
+    sign_in(client, "engagement")
+    page = client.get("/review/safeguarding").get_data(as_text=True)
+    assert re.search(r"QR site Romford station, sent 04 Mar 2024 12:00; age 16-24\.", page), page[page.find("Flag "):][:800]
