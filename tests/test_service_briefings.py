@@ -281,6 +281,7 @@ def test_sna_export_of_a_year_without_responses_says_so_and_keeps_nothing(client
     answer = _post(client, "/briefings/sna", "/briefings/", year="2019", format="xlsx")
     assert answer.status_code == 400
     assert "There are no responses for 2019 in the store" in answer.get_data(as_text=True)
+    assert "responses in the store run from 2024 to 2024" in answer.get_data(as_text=True)
     with factory() as session:
         assert session.scalar(select(ReportFile)) is None
     result = runner.invoke(main, ["export", "sna", "--year", "2019", "--format", "md", "--out", "-", "--no-archive"],

@@ -11,12 +11,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Config
 from service.db import transaction
-from service.models import ReportFile
+from service.models import ReportFile, Response
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,10 @@ def make_sna(session: Session, config: Config, year: int, fmt: str) -> Output:
         raise ValueError(f"SNA export format {fmt!r} is not one of {', '.join(SNA_FORMATS)}")
     report = build_sna(session, config, year)
     if report.snapshot.frame.empty:
+        first, last = session.execute(select(func.min(Response.submitted_at), func.max(Response.submitted_at))).one()
+        stored = f"responses in the store run from {first.year} to {last.year}" if first and last else "the store has no dated responses"
         raise ValueError(f"there are no responses for {year} in the store, so there is nothing to export; "
-                         "choose a year that has responses")
+                         f"choose a year that has responses ({stored})")
     writers = {"xlsx": workbook.write_xlsx, "csv": workbook.write_csv_zip, "sav": workbook.write_sav,
                "docx": lambda r: to_docx(build_narrative(r)), "md": lambda r: to_markdown(build_narrative(r)).encode("utf-8")}
     extension = "zip" if fmt == "csv" else fmt

@@ -76,7 +76,11 @@ def _sna_defaults() -> dict[str, Any]:
 
 
 def _latest_response() -> datetime | None:
-    return get_session().scalar(select(func.max(StoredResponse.submitted_at)).where(StoredResponse.is_suspected_bot.is_(False)))
+    """When the newest response was sent; read once per request (both forms' defaults use it)."""
+    if "latest_response" not in g:
+        g.latest_response = get_session().scalar(select(func.max(StoredResponse.submitted_at))
+                                                 .where(StoredResponse.is_suspected_bot.is_(False)))
+    return g.latest_response
 
 
 def _index(context: dict, briefing: dict, briefing_errors: dict, sna: dict, sna_errors: dict, status: int = 200):
