@@ -1,19 +1,29 @@
-"""Rate limits (Flask-Limiter) and CSRF protection (Flask-WTF), set up once per app."""
+"""Rate limits and CSRF protection (Flask-WTF), set up once per app.
+
+Limits are counted with ``limits``, the library Flask-Limiter is built on, used directly: each
+limited view asks :func:`wait_seconds` before it does anything else. Flask-Limiter's own hooks ran
+on every request, limited or not, and its decorators resolved and parsed their limits each time:
+together about a sixth of a QR form submission's CPU (bench/RESULTS.md, "form"). The counters
+live in memory by default, or in Redis when ``[limits] storage_uri`` names it, so that several
+workers share them. Client addresses are used as keys only; they are never stored with responses.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
-from limits.storage import MemoryStorage
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
-# Client addresses are used as rate-limit keys only; they are never stored with responses.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+logger = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
 
@@ -54,10 +64,52 @@ def storage_uri(configured: str) -> str:
     return "voice-memory://" if configured.startswith("memory://") else configured
 
 
+class RateLimits:
+    """The app's named limits, parsed once, counted with the fixed-window strategy in one storage."""
+
+    def __init__(self, storage: Storage, rates: Mapping[str, str]) -> None:
+        self.strategy = FixedWindowRateLimiter(storage)
+        self.items: dict[str, tuple[RateLimitItem, ...]] = {name: tuple(parse_many(rate)) for name, rate in rates.items()}
+
+    def wait_seconds(self, name: str, key: str) -> int | None:
+        """Count one request against limit ``name`` for ``key``; the seconds to wait when over it, else None."""
+        for item in self.items[name]:
+            if not self.strategy.hit(item, "voice", name, key):
+                reset = self.strategy.get_window_stats(item, "voice", name, key).reset_time
+                return max(1, math.ceil(reset - time.time()))
+        return None
+
+
+def client_address() -> str:
+    """The request's client address (the proxy's X-Forwarded-For when configured), as a counting key only."""
+    return request.remote_addr or "127.0.0.1"
+
+
+def wait_seconds(*checks: tuple[str, str]) -> int | None:
+    """Count the current request against each ``(limit name, key)``; seconds to wait when over one, else None.
+
+    When the storage cannot be reached (Redis down), the request is let through and the error
+    logged: a resident's answers or a webhook delivery lost would be worse than a minute without
+    limits, and sign-in still locks an account after repeated failures.
+    """
+    limits: RateLimits | None = current_app.extensions.get("voice_limits")
+    if limits is None or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    try:
+        for name, key in checks:
+            wait = limits.wait_seconds(name, key)
+            if wait is not None:
+                return wait
+    except Exception as error:  # noqa: BLE001 - any storage failure: count nothing, let the request through
+        logger.error("rate limits not counted, the limits storage failed: %s", str(error).splitlines()[0])
+    return None
+
+
 def init_limits(app: Flask) -> None:
-    """Attach the limiter (memory or Redis storage, from config) and CSRF checks to ``app``."""
-    config = app.config["VOICE"]
-    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(config.limits.storage_uri)
+    """Attach the rate limits (memory or Redis storage, from config) and CSRF checks to ``app``."""
+    config = app.config["VOICE"].limits
     app.config.setdefault("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
+    rates = {"sign_in": config.sign_in, "form_client": config.form_per_client, "form_site": config.form_per_site,
+             "webhook": config.webhook_per_source}
+    app.extensions["voice_limits"] = RateLimits(storage_from_string(storage_uri(config.storage_uri)), rates)
     csrf.init_app(app)

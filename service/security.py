@@ -9,6 +9,8 @@ carry no inline script or event handler (``tests/test_service_security.py`` scan
 from __future__ import annotations
 
 from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,6 +38,23 @@ def init_security(app: Flask) -> None:
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=config.app.secure_cookies)
     app.after_request(add_security_headers)
+    app.session_interface = SessionCookies()
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its signer built once per app and secret, not per request.
+
+    Building an ``itsdangerous`` serializer encodes a test value to learn its JSON module; per
+    request that was about 1% of a form submission's CPU (bench/RESULTS.md, "form").
+    """
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("voice_session_signer")
+        if cached is None or cached[0] != key:
+            cached = (key, super().get_signing_serializer(app))
+            app.extensions["voice_session_signer"] = cached
+        return cached[1]
 
 
 def add_security_headers(response: Response) -> Response:

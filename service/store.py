@@ -15,7 +15,23 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import pandas as pd
-from sqlalchemy import Date, Float, Integer, Text, bindparam, cast, column, delete, func, insert, null, select, true, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Float,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -476,12 +492,15 @@ def set_site_retired(session: Session, site: Site, is_retired: bool) -> None:
 _QUESTION_IDS: WeakKeyDictionary[Any, dict[str, tuple[int, dict[str, int]]]] = WeakKeyDictionary()
 
 
-def question_ids(session: Session, key: str, *, refresh: bool = False) -> tuple[int, dict[str, int]]:
+def question_ids(connection: Connection, key: str, *, refresh: bool = False) -> tuple[int, dict[str, int]]:
     """The id of source ``key`` and its question ids by question key; raise ``LookupError`` when absent."""
-    known = _QUESTION_IDS.setdefault(session.get_bind(), {})
+    known = _QUESTION_IDS.setdefault(connection.engine, {})
     if refresh or key not in known:
-        source = get_source(session, key)
-        known[key] = (source.id, dict(session.execute(select(Question.key, Question.id).where(Question.source_id == source.id)).all()))
+        source_id = connection.scalar(select(Source.id).where(Source.key == key))
+        if source_id is None:
+            raise LookupError(f"source {key!r} is not in the database; run `voice db upgrade` and start the app once "
+                              "to register it")
+        known[key] = (source_id, dict(connection.execute(select(Question.key, Question.id).where(Question.source_id == source_id)).all()))
     return known[key]
 
 
@@ -522,7 +541,7 @@ def _insert_form_response_at_once() -> Any:
     return select(response.c.id).add_cte(add_answers.cte("a"), add_texts.cte("t"))
 
 
-def _add_form_response_at_once(session: Session, values: dict[str, Any], record: ResponseRecord,
+def _add_form_response_at_once(connection: Connection, values: dict[str, Any], record: ResponseRecord,
                                questions: dict[str, int]) -> int | None:
     # One round trip instead of three: two fewer waits for the server per submission, about a
     # third of its database time (bench/RESULTS.md, "form").
@@ -537,27 +556,28 @@ def _add_form_response_at_once(session: Session, values: dict[str, Any], record:
             answers.append(row)  # a missing value_list, like JSON null, becomes SQL NULL
             if answer.type == "free_text":
                 texts.append({"question_id": question_id, "original": answer.value})
-    return session.scalar(_insert_form_response_at_once(), {**values, "answers": answers, "texts": texts})
+    return connection.scalar(_insert_form_response_at_once(), {**values, "answers": answers, "texts": texts})
 
 
-def add_form_response(session: Session, source_key: str, site_id: int, record: ResponseRecord) -> int | None:
+def add_form_response(connection: Connection, source_key: str, site_id: int, record: ResponseRecord) -> int | None:
     """Insert one new response of the QR form with its answers; return its id, or None if the site is retired.
 
     The insert is guarded by the site's state in the same statement, so a site retired a moment
     ago takes no more answers. A response already stored with this external id (a replayed form
     token) breaks the unique constraint: ``IntegrityError``, which the caller reports as a duplicate.
     Three statements in all: the response, its answers, its free texts; on PostgreSQL one
-    statement does all three.
+    statement does all three. It takes a Core connection, not an ORM session: the form's hot path
+    needs no ORM, and skipping it saves a tenth of a submission's CPU (bench/RESULTS.md, "form").
     """
-    source_id, questions = question_ids(session, source_key)
+    source_id, questions = question_ids(connection, source_key)
     if any(a.question not in questions for a in record.answers):
-        source_id, questions = question_ids(session, source_key, refresh=True)
+        source_id, questions = question_ids(connection, source_key, refresh=True)
     now = utcnow()
     values = {"source_id": source_id, "external_id": record.external_id, "ingested_at": now,
               **_response_values(record, {}, {record.site or "": site_id}, now), "open_site_id": site_id}
-    if session.get_bind().dialect.name == "postgresql":
-        return _add_form_response_at_once(session, values, record, questions)
-    response_id = session.scalar(_insert_if_site_open(), values)
+    if connection.dialect.name == "postgresql":
+        return _add_form_response_at_once(connection, values, record, questions)
+    response_id = connection.scalar(_insert_if_site_open(), values)
     if response_id is None:
         return None
     answers, texts = [], []
@@ -569,7 +589,7 @@ def add_form_response(session: Session, source_key: str, site_id: int, record: R
             if answer.type == "free_text":
                 texts.append({"response_id": response_id, "question_id": question_id, "original": answer.value})
     if answers:
-        session.execute(insert(Answer.__table__), answers)
+        connection.execute(insert(Answer.__table__), answers)
     if texts:
-        session.execute(insert(FreeText.__table__), texts)
+        connection.execute(insert(FreeText.__table__), texts)
     return response_id

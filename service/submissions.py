@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
 
 from ingest import FormResult, FormSpec, Ward, check_submission
 from service import store
@@ -45,14 +45,14 @@ def form_spec(config: Config, question_set: str | None, wards: tuple[Ward, ...])
                     wards=wards, max_text=config.form.max_text)
 
 
-def accept_submission(session: Session, spec: FormSpec, data: Mapping[str, object], *, site: str, site_id: int,
+def accept_submission(engine: Engine, spec: FormSpec, data: Mapping[str, object], *, site: str, site_id: int,
                       external_id: str, bot_reasons: tuple[str, ...] = (), now: datetime | None = None) -> SubmissionResult:
-    """Check a form submission with ``ingest.form``, store it and commit ``session`` (the request's).
+    """Check a form submission with ``ingest.form``, store it in one transaction and commit.
 
     The same ``external_id`` (the idempotency token issued with the form) is stored once: a
     double click, a refresh or a second worker racing on it gives "duplicate", not a second row
     (the unique constraint on (source, external id) decides). A site retired since it was looked
-    up gives "closed" and stores nothing. On any failure the session is rolled back.
+    up gives "closed" and stores nothing. On any failure the transaction is rolled back.
 
     Raises
     ------
@@ -64,17 +64,14 @@ def accept_submission(session: Session, spec: FormSpec, data: Mapping[str, objec
     if not result.is_valid:
         return SubmissionResult("invalid", result)
     try:
-        response_id = store.add_form_response(session, spec.source, site_id, result.record)
-        session.commit()
-    except IntegrityError:
-        # Already stored (a replayed token), or another request with it committed first.
-        session.rollback()
-        return SubmissionResult("duplicate", result)
+        with engine.connect() as connection:  # leaving without a commit rolls back
+            try:
+                response_id = store.add_form_response(connection, spec.source, site_id, result.record)
+                connection.commit()
+            except IntegrityError:
+                # Already stored (a replayed token), or another request with it committed first.
+                return SubmissionResult("duplicate", result)
     except DBAPIError as error:
-        session.rollback()
         first = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
         raise DatabaseError(f"could not store a form submission for site {site!r}: {first}") from None
-    except BaseException:
-        session.rollback()
-        raise
     return SubmissionResult("saved" if response_id is not None else "closed", result)

@@ -93,8 +93,12 @@ def test_sign_in_form_without_csrf_token_is_refused(app, client):
 
 def test_sign_in_is_rate_limited(app, client):
     app.config.update(WTF_CSRF_ENABLED=False)
-    statuses = [_sign_in(client, "x@council.example", "wrong password here").status_code for _ in range(12)]
+    replies = [_sign_in(client, "x@council.example", "wrong password here") for _ in range(12)]
+    statuses = [reply.status_code for reply in replies]
     assert 429 in statuses
+    refused = replies[statuses.index(429)]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert b"Too many sign-in attempts from here" in refused.data
 
 
 def test_next_parameter_cannot_send_users_to_another_site(app, client):

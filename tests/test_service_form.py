@@ -193,7 +193,7 @@ def test_form_forged_or_other_site_token_is_refused(form_app, site, factory):
     assert _responses(factory) == []
 
 
-def test_form_rate_limit_per_client_answers_429(config, site):
+def test_form_rate_limit_per_client_answers_429(config, site, factory):
     app = _make_app(replace(config, limits=replace(config.limits, form_per_client="2 per minute")), min_seconds=0)
     client = app.test_client()
     replies = []
@@ -202,7 +202,55 @@ def test_form_rate_limit_per_client_answers_429(config, site):
         replies.append(client.post(f"/q/{site.code}", data={**ANSWER, **tokens}))
     assert [r.status_code for r in replies] == [303, 303, 429]
     assert "Please wait a minute, then try again." in replies[-1].get_data(as_text=True)
+    assert 0 < int(replies[-1].headers["Retry-After"]) <= 60
+    assert len(_responses(factory)) == 2
     app.extensions["voice_engine"].dispose()
+
+
+def _redis_or_skip(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis is not reachable at {url}: {error}")
+
+
+def test_form_limits_in_redis_are_shared_between_workers(config, site, factory):
+    """Two app instances (two gunicorn workers) on one Redis count one client's submissions together."""
+    import uuid
+
+    url = "redis://127.0.0.1:6379/0"
+    _redis_or_skip(url)
+    shared = replace(config, limits=replace(config.limits, storage_uri=url, form_per_client="3 per minute"))
+    apps = [_make_app(shared, min_seconds=0), _make_app(shared, min_seconds=0)]
+    address = f"form-client-{uuid.uuid4().hex}"  # counts left in Redis by an earlier run do not count
+    codes = []
+    try:
+        for i in range(5):
+            client = apps[i % 2].test_client()
+            page = client.get(f"/q/{site.code}", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+            tokens = {k: re.search(rf'name="{k}" value="([^"]+)"', page).group(1) for k in ("csrf_token", "token")}
+            codes.append(client.post(f"/q/{site.code}", data={**ANSWER, **tokens},
+                                     environ_base={"REMOTE_ADDR": address}).status_code)
+    finally:
+        for app in apps:
+            app.extensions["voice_engine"].dispose()
+    assert codes == [303, 303, 303, 429, 429]
+    assert len(_responses(factory)) == 3
+
+
+def test_form_keeps_the_answers_when_the_limits_storage_is_down(config, site, factory, caplog):
+    """Redis unreachable: the submission is stored (and the failure logged), not lost to a 500."""
+    down = replace(config, limits=replace(config.limits, storage_uri="redis://127.0.0.1:9/0"))
+    app = _make_app(down, min_seconds=0)
+    client = app.test_client()
+    _, tokens = _open(client, site.code)
+    reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens})
+    app.extensions["voice_engine"].dispose()
+    assert reply.status_code == 303
+    assert len(_responses(factory)) == 1
+    assert "rate limits not counted, the limits storage failed" in caplog.text
 
 
 def test_form_rate_limit_per_site_counts_every_client(config, site):

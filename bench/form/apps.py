@@ -6,21 +6,23 @@ write to the same database.
 
 from __future__ import annotations
 
+import gc
 import secrets
 from datetime import datetime, timezone
 
 from flask import Flask, request
 from sqlalchemy import insert, select
 
-from service import create_app
 from service.config import load_config
 from service.db import make_engine
 from service.models import Response, Source
 
 
 def form_app() -> Flask:
-    """The service itself, every guard on (CSRF, tokens, honeypot, time check, limits, size)."""
-    return create_app(load_config())
+    """The service as production serves it (``service.wsgi``), every guard on (CSRF, tokens, honeypot, time check, limits, size)."""
+    from service.wsgi import app
+
+    return app
 
 
 def bare_app() -> Flask:
@@ -41,4 +43,5 @@ def bare_app() -> Flask:
                 content_hash="", raw={"safe_here": request.form.get("safe_here", "")}))
         return "", 204
 
+    gc.freeze()  # as service.wsgi does for the form, so both servers are set up alike
     return app

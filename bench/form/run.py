@@ -88,9 +88,13 @@ def _prepare(url: str) -> str:
     return code
 
 
-def _serve(target: str, url: str, port: int, env: dict, root: Path = ROOT) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-               "--log-level", "warning", target]
+#: gunicorn's settings for both apps, unless --gunicorn says otherwise.
+GUNICORN = "--workers 2 --worker-class gthread --threads 4"
+
+
+def _serve(target: str, url: str, port: int, env: dict, root: Path = ROOT, settings: str = GUNICORN) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", *settings.split(), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               target]
     # The app's code is imported from ``root`` (the working directory comes first on sys.path).
     process = subprocess.Popen(command, cwd=root, env={**env, "VOICE_DATABASE_URL": url})
     for _ in range(120):  # workers import pandas and friends: allow up to a minute
@@ -217,8 +221,9 @@ def _check(result: dict, before: list[str], after: list[str], sent: set[str] | N
 class App:
     """One app served by gunicorn on its own fresh database for the whole run."""
 
-    def __init__(self, name: str, database: str, env: dict, root: Path = ROOT) -> None:
+    def __init__(self, name: str, database: str, env: dict, root: Path = ROOT, settings: str = GUNICORN) -> None:
         self.name = name
+        self.settings = settings
         self.is_form = name != "bare"
         self.url, self.drop = _fresh_database(database)
         try:
@@ -236,7 +241,7 @@ class App:
         server_url = self.url
         if self.url.startswith("postgresql"):
             server_url += f"{'&' if '?' in self.url else '?'}application_name={self.application_name}"
-        self.server = _serve(target, server_url, int(self.base.rsplit(":", 1)[1]), env, root)
+        self.server = _serve(target, server_url, int(self.base.rsplit(":", 1)[1]), env, root, self.settings)
         self.prefix = "form-" if self.is_form else "bare-"
         self.clients = None
 
@@ -349,6 +354,7 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=0,
                         help="wrk: each client pauses 0.5-1.5 times this long between answer and next request "
                              "(0: send at once, i.e. measure at saturation)")
+    parser.add_argument("--gunicorn", default=GUNICORN, help=f"gunicorn's settings for both apps (default: {GUNICORN!r})")
     parser.add_argument("--compare", action="append", default=[], metavar="TREE",
                         help="also serve the form from another checkout (e.g. a copy of the tree before a change), "
                              "in the same rounds; may be given more than once")
@@ -364,7 +370,7 @@ def main() -> None:
     results: dict[str, list[dict]] = {name: [] for name in names}
     try:
         for name, root in trees.items():
-            apps[name] = App(name, args.database, env, root)
+            apps[name] = App(name, args.database, env, root, args.gunicorn)
         for round_ in range(args.rounds):
             for name in names[round_ % len(names):] + names[:round_ % len(names)]:  # each app leads in turn
                 results[name].append(_run_round(apps[name], args, config.form.min_seconds))

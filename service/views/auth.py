@@ -12,24 +12,23 @@ from sqlalchemy import select
 from service import audit, get_session
 from service.access import STAFF, allow, lockout_until, public
 from service.auth import verify_password
-from service.limits import limiter
+from service.limits import client_address, wait_seconds
 from service.models import User
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
 
 
-def _sign_in_rate() -> str:
-    return current_app.config["VOICE"].limits.sign_in
-
-
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(_sign_in_rate, methods=["POST"])
 def sign_in():
     """Ask for e-mail and password; lock the account for a while after repeated failures."""
     error = None
     email = ""
+    if request.method == "POST" and (wait := wait_seconds(("sign_in", client_address()))) is not None:
+        page = render_template("error.html", status=429, title="Too many sign-in attempts",
+                               message=f"Too many sign-in attempts from here. Please wait {wait} seconds, then try again.")
+        return page, 429, {"Retry-After": str(wait)}
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
         user, error = _check(email, request.form.get("password", ""))

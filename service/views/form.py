@@ -40,13 +40,14 @@ from ingest import FormResult, FormSpec, suspect_bot
 from service import get_session, store
 from service.access import public
 from service.db import DatabaseError
-from service.limits import limiter
+from service.limits import client_address, wait_seconds
 from service.pipeline import load_wards
 from service.submissions import accept_submission, form_spec
 from service.views import form_text
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("form", __name__)
+
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 FORM_MAX_BYTES = 32 * 1024  # 1,000 characters of any script, percent-encoded, fit easily
@@ -109,18 +110,6 @@ def _select_locale() -> str:
     return languages[0]
 
 
-def _per_client() -> str:
-    return current_app.config["VOICE"].limits.form_per_client
-
-
-def _per_site() -> str:
-    return current_app.config["VOICE"].limits.form_per_site
-
-
-def _site_key() -> str:
-    return "site:" + str((request.view_args or {}).get("code", ""))
-
-
 @blueprint.before_request
 def _limit_size() -> None:
     """Refuse oversized form posts before they are parsed (the app-wide limit is for staff uploads)."""
@@ -142,10 +131,11 @@ def show(code: str):
 
 @blueprint.post("/q/<code>")
 @public
-@limiter.limit(_per_client, methods=["POST"])
-@limiter.limit(_per_site, methods=["POST"], key_func=_site_key)
 def submit(code: str):
     """Check and store one submission, then send the resident to the thank-you page (303)."""
+    wait = wait_seconds(("form_client", client_address()), ("form_site", code))
+    if wait is not None:
+        return _too_many(wait)
     site, closed = _open_site(code)
     if closed is not None:
         return closed
@@ -159,7 +149,7 @@ def submit(code: str):
     seconds = (datetime.now(timezone.utc) - issued_at).total_seconds()
     reasons = suspect_bot(request.form.get("website", ""), seconds, form.min_seconds)
     try:
-        result = accept_submission(get_session(), _spec(site), data, site=site.code, site_id=site.id,
+        result = accept_submission(current_app.extensions["voice_engine"], _spec(site), data, site=site.code, site_id=site.id,
                                    external_id=f"form-{nonce}", bot_reasons=reasons)
     except DatabaseError as error:
         logger.error("form submission not stored: %s", error)
@@ -188,10 +178,10 @@ def privacy(code: str):
     return render_template("form/privacy.html", **_page(code))
 
 
-@blueprint.errorhandler(429)
-def _too_many(_error: Exception):
+def _too_many(wait_seconds: int):
     message = gettext("A lot of answers have come from here in a short time. Please wait a minute, then try again.")
-    return render_template("form/try_again.html", message=message, **_page(_code())), 429
+    page = render_template("form/try_again.html", message=message, **_page(_code()))
+    return page, 429, {"Retry-After": str(wait_seconds)}
 
 
 @blueprint.errorhandler(413)
@@ -264,12 +254,19 @@ def _try_again():
 
 
 def _spec(site: _OpenSite) -> FormSpec:
-    config = current_app.config["VOICE"]
-    try:
-        return form_spec(config, site.question_set, current_app.extensions["voice_wards"])
-    except LookupError:
-        logger.warning("site %s asks question set %r, which is not configured; using the default", site.code, site.question_set)
-        return form_spec(config, None, current_app.extensions["voice_wards"])
+    """The questions the site asks; built once per app and question set (the configuration does not change)."""
+    specs: dict[str | None, FormSpec] = current_app.extensions.setdefault("voice_form_specs", {})
+    spec = specs.get(site.question_set)
+    if spec is None:
+        config = current_app.config["VOICE"]
+        try:
+            spec = form_spec(config, site.question_set, current_app.extensions["voice_wards"])
+        except LookupError:
+            logger.warning("site %s asks question set %r, which is not configured; using the default", site.code,
+                           site.question_set)
+            return form_spec(config, None, current_app.extensions["voice_wards"])
+        specs[site.question_set] = spec
+    return spec
 
 
 def _posted() -> dict[str, Any]:
@@ -277,7 +274,12 @@ def _posted() -> dict[str, Any]:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_TOKEN_SALT)
+    # Built once per app and secret: making one tests its JSON module by encoding a dict, each time.
+    secret, serializer = current_app.extensions.get("voice_form_serializer", (None, None))
+    if serializer is None or secret != current_app.secret_key:
+        serializer = URLSafeTimedSerializer(current_app.secret_key, salt=_TOKEN_SALT)
+        current_app.extensions["voice_form_serializer"] = (current_app.secret_key, serializer)
+    return serializer
 
 
 def _issue_token(code: str) -> str:

@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, jsonify, request
 from ingest import IngestError, SignatureError, parse_delivery, verify_signature
 from service.access import public
 from service.config import ConfigError
-from service.limits import csrf, limiter
+from service.limits import csrf, wait_seconds
 from service.pipeline import accept_delivery
 
 logger = logging.getLogger(__name__)
@@ -28,28 +28,17 @@ def _error(status: int, message: str, errors: list[str] | None = None):
     return jsonify({"ok": False, "error": message, "errors": errors or [message], "status": status}), status
 
 
-def _per_source() -> str:
-    return current_app.config["VOICE"].limits.webhook_per_source
-
-
-def _source_key() -> str:
-    return "webhook:" + str((request.view_args or {}).get("key", ""))
-
-
-@blueprint.errorhandler(429)
-def too_many(error):
-    """Over the per-source limit: JSON like every other answer here (the limiter adds Retry-After)."""
-    response = _error(429, "too many deliveries for this source just now; send this one again after the "
-                      "Retry-After seconds")
-    return response
-
-
 @blueprint.post("/webhooks/<key>")
 @public
 @csrf.exempt
-@limiter.limit(_per_source, key_func=_source_key)
 def receive(key: str):
     """Check the signature of one delivery, store its records, and say what happened."""
+    wait = wait_seconds(("webhook", key))
+    if wait is not None:
+        # Over the per-source limit: JSON like every other answer here, with Retry-After.
+        body, status = _error(429, "too many deliveries for this source just now; send this one again after the "
+                              "Retry-After seconds")
+        return body, status, {"Retry-After": str(wait)}
     config = current_app.config["VOICE"]
     try:
         source = config.source(key)
