@@ -91,7 +91,7 @@ def db_downgrade(ctx: _Context, revision: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @pass_context
 def serve(ctx: _Context, host: str, port: int) -> None:
-    """Run the development server (production: gunicorn 'service:create_app()')."""
+    """Run the development server (production: gunicorn 'service.wsgi:app', docs/deploy.md)."""
     app = _make_app(ctx.config)
     click.echo(f"Community Voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
