@@ -67,8 +67,12 @@ def storage_uri(configured: str) -> str:
 class RateLimits:
     """The app's named limits, parsed once, counted with the fixed-window strategy in one storage."""
 
+    #: Seconds between two log lines about a failing storage (every request would log otherwise).
+    failure_log_interval = 60.0
+
     def __init__(self, storage: Storage, rates: Mapping[str, str]) -> None:
         self.strategy = FixedWindowRateLimiter(storage)
+        self.failure_logged_at: float | None = None
         self.items: dict[str, tuple[RateLimitItem, ...]] = {name: tuple(parse_many(rate)) for name, rate in rates.items()}
 
     def wait_seconds(self, name: str, key: str) -> int | None:
@@ -101,7 +105,11 @@ def wait_seconds(*checks: tuple[str, str]) -> int | None:
             if wait is not None:
                 return wait
     except Exception as error:  # noqa: BLE001 - any storage failure: count nothing, let the request through
-        logger.error("rate limits not counted, the limits storage failed: %s", str(error).splitlines()[0])
+        now = time.monotonic()
+        if limits.failure_logged_at is None or now - limits.failure_logged_at >= limits.failure_log_interval:
+            limits.failure_logged_at = now
+            logger.error("rate limits not counted, the limits storage failed (said at most once a minute): %s",
+                         str(error).splitlines()[0])
     return None
 
 
@@ -111,5 +119,8 @@ def init_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     rates = {"sign_in": config.sign_in, "form_client": config.form_per_client, "form_site": config.form_per_site,
              "webhook": config.webhook_per_source}
-    app.extensions["voice_limits"] = RateLimits(storage_from_string(storage_uri(config.storage_uri)), rates)
+    uri = storage_uri(config.storage_uri)
+    # A Redis that does not answer must not hold requests: give up on it after a second.
+    options = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0} if uri.startswith("redis") else {}
+    app.extensions["voice_limits"] = RateLimits(storage_from_string(uri, **options), rates)
     csrf.init_app(app)
