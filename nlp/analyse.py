@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from nlp.redact import RedactionResult, redact
+from nlp.redaction import RedactionResult, redact
 from nlp.safeguarding import SafeguardingResult, check_safeguarding
 from nlp.text import PreparedText, prepare_text
 from nlp.topics import TopicClassifier

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ingest import FormResult, FormSpec, Ward, check_submission
-from service import store
+from service import form_store
 from service.config import Config
 from service.db import DatabaseError
 
@@ -66,7 +66,7 @@ def accept_submission(engine: Engine, spec: FormSpec, data: Mapping[str, object]
     try:
         with engine.connect() as connection:  # leaving without a commit rolls back
             try:
-                response_id = store.add_form_response(connection, spec.source, site_id, result.record)
+                response_id = form_store.add_form_response(connection, spec.source, site_id, result.record)
                 connection.commit()
             except IntegrityError:
                 # Already stored (a replayed token), or another request with it committed first.
