@@ -97,7 +97,7 @@ def add_form_response(connection: Connection, source_key: str, site_id: int, rec
     token) breaks the unique constraint: ``IntegrityError``, which the caller reports as a duplicate.
     Three statements in all: the response, its answers, its free texts; on PostgreSQL one
     statement does all three. It takes a Core connection, not an ORM session: the form's hot path
-    needs no ORM, and skipping it saves a tenth of a submission's CPU (bench/RESULTS.md, "form").
+    needs no ORM, and skipping it saves about 6% of a submission's instructions (bench/RESULTS.md, "form").
     """
     source_id, questions = question_ids(connection, source_key)
     if any(a.question not in questions for a in record.answers):

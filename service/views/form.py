@@ -48,7 +48,6 @@ from service.views import form_text
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("form", __name__)
 
-
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 FORM_MAX_BYTES = 32 * 1024  # 1,000 characters of any script, percent-encoded, fit easily
 FORM_MAX_PARTS = 60
@@ -149,8 +148,8 @@ def submit(code: str):
     seconds = (datetime.now(timezone.utc) - issued_at).total_seconds()
     reasons = suspect_bot(request.form.get("website", ""), seconds, form.min_seconds)
     try:
-        result = accept_submission(current_app.extensions["voice_engine"], _spec(site), data, site=site.code, site_id=site.id,
-                                   external_id=f"form-{nonce}", bot_reasons=reasons)
+        result = accept_submission(current_app.extensions["voice_engine"], _spec(site), data, site=site.code,
+                                   site_id=site.id, external_id=f"form-{nonce}", bot_reasons=reasons)
     except DatabaseError as error:
         logger.error("form submission not stored: %s", error)
         return _try_again()
@@ -178,10 +177,10 @@ def privacy(code: str):
     return render_template("form/privacy.html", **_page(code))
 
 
-def _too_many(wait_seconds: int):
+def _too_many(seconds: int):
     message = gettext("A lot of answers have come from here in a short time. Please wait a minute, then try again.")
     page = render_template("form/try_again.html", message=message, **_page(_code()))
-    return page, 429, {"Retry-After": str(wait_seconds)}
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @blueprint.errorhandler(413)
