@@ -33,6 +33,8 @@ def _child(tree: Path, database: str, n: int, is_bare: bool) -> None:
     sys.path.insert(0, str(tree))
     os.environ.setdefault("VOICE_SECRET_KEY", "instructions-secret-0123456789")
     os.environ.update(VOICE_LIMITS_FORM_PER_CLIENT="100000 per minute", VOICE_LIMITS_FORM_PER_SITE="100000 per minute")
+    # From the measured tree's own bench/form/run.py, which an older checkout has in this form too
+    # (not its later helpers form_tokens and in_process_form_app).
     from bench.form.run import ANSWER, _fresh_database, _prepare
 
     url, drop = _fresh_database(database)

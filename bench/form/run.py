@@ -142,6 +142,22 @@ def _run_clients(n_clients: int, work, deadline: float) -> tuple[list[float], di
     return latencies, statuses, time.perf_counter() - start
 
 
+def form_tokens(page: str) -> dict[str, str]:
+    """The CSRF token and the idempotency token of one form page, as its POST must send them."""
+    return {k: re.search(rf'name="{k}" value="([^"]+)"', page).group(1) for k in ("csrf_token", "token")}
+
+
+def in_process_form_app(url: str):
+    """The app on ``url`` (from the environment's configuration) in this process, every guard on but the minimum time."""
+    from dataclasses import replace
+
+    from service import create_app
+
+    os.environ["VOICE_DATABASE_URL"] = url
+    config = load_config()
+    return create_app(replace(config, form=replace(config.form, min_seconds=0)))
+
+
 def _collect_forms(base: str, code: str, n_clients: int, per_client: int) -> list[tuple[requests.Session, list[dict]]]:
     """Open ``per_client`` forms for each client (setup, not timed): its session and each form's tokens."""
     clients: list[tuple[requests.Session, list[dict]]] = [(requests.Session(), []) for _ in range(n_clients)]
@@ -149,7 +165,7 @@ def _collect_forms(base: str, code: str, n_clients: int, per_client: int) -> lis
     def open_forms(http: requests.Session, tokens: list[dict]) -> None:
         for _ in range(per_client):
             page = http.get(f"{base}/q/{code}", timeout=30).text
-            tokens.append({k: re.search(rf'name="{k}" value="([^"]+)"', page).group(1) for k in ("csrf_token", "token")})
+            tokens.append(form_tokens(page))
 
     threads = [threading.Thread(target=open_forms, args=client) for client in clients]
     for t in threads:

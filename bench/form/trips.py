@@ -16,7 +16,6 @@ import cProfile
 import gc
 import os
 import pstats
-import re
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.form.run import ANSWER, _fresh_database, _prepare
+from bench.form.run import ANSWER, _fresh_database, _prepare, form_tokens, in_process_form_app
 
 
 def _trace_round_trips(engine, folder: str) -> list[str]:
@@ -77,14 +76,7 @@ def main() -> None:
     url, drop = _fresh_database(args.database)
     try:
         code = _prepare(url)
-        os.environ["VOICE_DATABASE_URL"] = url
-        from service import create_app
-        from service.config import load_config
-
-        config = load_config()
-        from dataclasses import replace
-
-        app = create_app(replace(config, form=replace(config.form, min_seconds=0)))
+        app = in_process_form_app(url)
         folder = tempfile.mkdtemp(prefix="form-profile-")
         statements: list[str] = []
         event.listen(app.extensions["voice_engine"], "before_cursor_execute",
@@ -96,7 +88,7 @@ def main() -> None:
         get_started, get_clock = time.perf_counter(), _clock()
         for _ in range(args.n):
             page = client.get(f"/q/{code}").get_data(as_text=True)
-            tokens.append({k: re.search(rf'name="{k}" value="([^"]+)"', page).group(1) for k in ("csrf_token", "token")})
+            tokens.append(form_tokens(page))
         get_seconds = time.perf_counter() - get_started
         n_get_statements = len(statements)
         profiler = cProfile.Profile() if args.cprofile else None
