@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g
-from sqlalchemy.orm import Session
+from flask import Flask
 
 from service.config import PROJECT_ROOT, Config, ConfigError, load_config
-from service.db import make_engine, make_session_factory
+from service.store.db import make_engine, make_session_factory
+from service.web.sessions import close_session, get_session
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     """Build the app for ``config`` (the project's ``config.toml`` when ``None``).
 
     With ``check`` the database must be reachable and fully migrated, else
-    :class:`service.db.DatabaseError` says what to run.
+    :class:`service.store.db.DatabaseError` says what to run.
     """
     config = config or load_config()
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
@@ -33,16 +33,16 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     engine = make_engine(config.database.url)
     if check:
-        from service.db import check_schema
+        from service.store.db import check_schema
 
         check_schema(engine)
     app.extensions["voice_engine"] = engine
     app.extensions["voice_sessions"] = make_session_factory(engine)
-    app.teardown_appcontext(_close_session)
-    from service.access import init_access
-    from service.errors import register_error_handlers
-    from service.limits import init_limits
-    from service.security import init_security
+    app.teardown_appcontext(close_session)
+    from service.web.access import init_access
+    from service.web.errors import register_error_handlers
+    from service.web.limits import init_limits
+    from service.web.security import init_security
 
     init_security(app)  # headers, proxy trust, cookie flags (issue 8)
     init_limits(app)
@@ -53,36 +53,21 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     return app
 
 
-def get_session() -> Session:
-    """The request's database session, opened on first use and closed when the request ends."""
-    from flask import current_app
-
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["voice_sessions"]()
-    return g.db_session
-
-
-def _close_session(_error: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
-
-
 def _register_blueprints(app: Flask) -> None:
-    from service.views import auth, form, home, sites, webhooks
+    from service.web.views import auth, form, home, sites, webhooks
 
     for module in (home, auth, webhooks, form, sites):
         app.register_blueprint(module.blueprint)
     # The engagement team's dashboard, review queues, users page and JSON API (issue 6).
-    from service.views import admin, api, dashboard, representativeness, review, voices
+    from service.web.views import admin, api, dashboard, representativeness, review, voices
 
     for module in (dashboard, representativeness, voices, review, admin, api):
         app.register_blueprint(module.blueprint)
     # The audit log page for admins (issue 8).
-    from service.views import audit
+    from service.web.views import audit
 
     app.register_blueprint(audit.blueprint)
     # Quarterly briefings, the SNA export, their archive and the actions log (issue 7).
-    from service.views import briefings
+    from service.web.views import briefings
 
     app.register_blueprint(briefings.blueprint)

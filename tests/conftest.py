@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from service.config import Config, load_config
-from service.db import make_engine, make_session_factory, upgrade
-from service.models import Base
+from service.store.db import make_engine, make_session_factory, upgrade
+from service.store.models import Base
 
 PROJECT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("VOICE_TEST_DATABASE_URL", "")
@@ -104,7 +104,7 @@ def config(database_url, tmp_path) -> Config:
 def app(config):
     """The Flask app on the test database."""
     from service import create_app
-    from service.pipeline import register_sources
+    from service.pipeline.ingest_runs import register_sources
 
     app = create_app(config)
     app.config.update(TESTING=True)

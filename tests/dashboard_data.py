@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from service.auth import add_user
-from service.db import transaction
-from service.models import (
+from service.store.accounts import add_user
+from service.store.db import transaction
+from service.store.models import (
     AnalysisRun,
     FreeText,
     Question,

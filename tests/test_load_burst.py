@@ -3,7 +3,7 @@
 The bounded version of bench/load/burst.py for CI: the app on a threaded WSGI server on 127.0.0.1,
 20 clients with 10 submissions each, and meanwhile a 4,000-row CSV import (the file connector, as
 `voice ingest` runs it). On SQLite the import and the submissions take turns for the one write
-lock; a submission waits for it (the busy timeout of service.db), so residents still get their
+lock; a submission waits for it (the busy timeout of service.store.db), so residents still get their
 thank-you page. Every guard stays on, with the configured rate limits (each client has its own
 address, as behind the reverse proxy).
 """
@@ -22,10 +22,11 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from service import create_app, store
-from service.db import make_engine, make_session_factory, transaction
-from service.models import Answer, FreeText, Response, Source
-from service.pipeline import register_sources, run_ingest
+from service import create_app
+from service.store import responses as store
+from service.store.db import make_engine, make_session_factory, transaction
+from service.store.models import Answer, FreeText, Response, Source
+from service.pipeline.ingest_runs import register_sources, run_ingest
 
 N_CLIENTS, N_EACH, N_ROWS = 20, 10, 4000
 ANSWER = {"safe_here": "3", "feel_safer": "Brighter lighting by the bus stop", "happened": ["Harassment"],

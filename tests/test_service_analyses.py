@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from service.analyses import quarter_bounds, quarter_of, run_representativeness, run_weighting
-from service.db import transaction
-from service.models import AnalysisRun, Response, ResponseWeight, Source
+from service.pipeline.weighting import quarter_bounds, quarter_of, run_representativeness, run_weighting
+from service.store.db import transaction
+from service.store.models import AnalysisRun, Response, ResponseWeight, Source
 
 BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
 

@@ -7,7 +7,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from service.tokens import add_api_client
+from service.store.accounts import add_api_client
 from tests.dashboard_data import seed
 
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from service import audit
-from service.auth import add_user
-from service.db import transaction
-from service.models import AuditEvent
+from service.store import audit
+from service.store.accounts import add_user
+from service.store.db import transaction
+from service.store.models import AuditEvent
 
 PASSWORD = "a long enough password"
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from service.models import Action, AuditEvent, ReportFile, Site
+from service.store.models import Action, AuditEvent, ReportFile, Site
 from tests.dashboard_data import PASSWORD, seed
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -200,7 +200,7 @@ def test_forms_without_csrf_token_are_refused(client, seeded, factory):
 
 
 def test_scheduler_has_the_quarterly_briefings_job_and_it_archives_once(engine, factory, config, seeded):
-    from service.scheduler import build_scheduler, run_briefings_job, sync_jobs
+    from service.ops.scheduler import build_scheduler, run_briefings_job, sync_jobs
 
     config = replace(config, reports=replace(config.reports, scheduled_formats=("html",)))
     scheduler = build_scheduler(config, engine)
@@ -223,7 +223,7 @@ def test_scheduler_has_the_quarterly_briefings_job_and_it_archives_once(engine, 
 
 def test_reports_schedule_that_is_not_cron_names_the_key(engine, config):
     from service.config import ConfigError
-    from service.scheduler import build_scheduler, sync_jobs
+    from service.ops.scheduler import build_scheduler, sync_jobs
 
     broken = replace(config, reports=replace(config.reports, schedule="quarterly"))
     scheduler = build_scheduler(broken, engine)
@@ -261,7 +261,7 @@ def test_sna_export_made_by_an_analyst_is_archived_and_logged(client, seeded, fa
 def test_briefing_form_starts_at_the_last_quarter_with_responses(client, seeded, factory):
     from sqlalchemy import func
 
-    from service.models import Response
+    from service.store.models import Response
     from service.reports.actions import quarter_of
 
     _sign_in(client, "analyst")

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from ingest.records import Demographics, ResponseRecord
-from service.cache import data_version, remember
-from service.db import make_engine, make_session_factory, transaction, upgrade
-from service.erasure import erase_response
-from service.models import (
+from service.reports.cache import data_version, remember
+from service.store.db import make_engine, make_session_factory, transaction, upgrade
+from service.ops.erasure import erase_response
+from service.store.models import (
     AnalysisRun,
     FreeText,
     Response,
@@ -19,9 +19,9 @@ from service.models import (
     Source,
     TopicCode,
 )
-from service.reviews import save_text_review
-from service.store import save_responses
-from service.tokens import add_api_client
+from service.store.reviews import save_text_review
+from service.store.responses import save_responses
+from service.store.accounts import add_api_client
 from tests.dashboard_data import START, seed, sign_in
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from service.charts import BarChart, LineChart
+from service.reports.charts import BarChart, LineChart
 
 
 def _axis_labels(svg: str) -> list[str]:

@@ -11,8 +11,8 @@ from werkzeug.serving import make_server
 
 from service import create_app
 from service.cli import main
-from service.db import make_engine, make_session_factory
-from service.models import User
+from service.store.db import make_engine, make_session_factory
+from service.store.models import User
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from service.models import AuditEvent, SafeguardingFlag, TextReview, TopicCode, User
+from service.store.models import AuditEvent, SafeguardingFlag, TextReview, TopicCode, User
 from tests.dashboard_data import ORIGINAL, REDACTED, seed, sign_in
 
 PAGES = ("/dashboard/", "/dashboard/representativeness/", "/dashboard/voices/", "/dashboard/responses")

@@ -8,8 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Float, inspect
 from sqlalchemy.dialects import postgresql
 
-from service.db import DatabaseError, check_schema, downgrade, make_engine, upgrade
-from service.models import Base
+from service.store.db import DatabaseError, check_schema, downgrade, make_engine, upgrade
+from service.store.models import Base
 
 
 def _differences(engine) -> list:
@@ -28,7 +28,7 @@ def test_migrations_build_exactly_the_schema_of_the_models(engine):
 def test_migrations_have_a_single_head():
     from alembic.script import ScriptDirectory
 
-    from service.db import alembic_config
+    from service.store.db import alembic_config
 
     heads = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_heads()
     assert len(heads) == 1, f"several migration heads {heads}: add a merge revision"
@@ -37,7 +37,7 @@ def test_migrations_have_a_single_head():
 def test_alembic_upgrade_head_and_downgrade_base_run_cleanly(engine):
     from alembic import command
 
-    from service.db import alembic_config
+    from service.store.db import alembic_config
 
     try:
         command.downgrade(alembic_config(engine), "base")

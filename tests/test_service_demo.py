@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from service import store
-from service.db import make_engine, make_session_factory
-from service.models import AnalysisRun
+from service.store import responses as store
+from service.store.db import make_engine, make_session_factory
+from service.store.models import AnalysisRun
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_demo_emerging_themes_have_plain_terms_and_an_unflagged_example(demo, de
     import html
     import re
 
-    from service.models import FreeText, SafeguardingFlag
+    from service.store.models import FreeText, SafeguardingFlag
 
     page = html.unescape(demo_client.get("/dashboard/voices/").get_data(as_text=True))
     section = page.split("Emerging themes</h2>")[1].split("<h2")[0]

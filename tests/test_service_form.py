@@ -1,4 +1,4 @@
-"""The residents' QR form (service/views/form.py, submissions.accept_submission) on a real database."""
+"""The residents' QR form (service/web/views/form.py, submissions.accept_submission) on a real database."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select, text
 
-from service import create_app, store
-from service.db import transaction
-from service.models import Answer, FreeText, Question, Response, Source
-from service.pipeline import register_sources
+from service import create_app
+from service.store import responses as store
+from service.store.db import transaction
+from service.store.models import Answer, FreeText, Question, Response, Source
+from service.pipeline.ingest_runs import register_sources
 
 ANSWER = {"safe_here": "2", "feel_safer": "Better lighting", "happened": ["Harassment"], "age_band": "13-15",
           "ward": "E05013983", "consent": "yes"}

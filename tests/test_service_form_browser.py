@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from service import create_app, store
-from service.db import transaction
-from service.models import Response, Source
-from service.pipeline import register_sources
+from service import create_app
+from service.store import responses as store
+from service.store.db import transaction
+from service.store.models import Response, Source
+from service.pipeline.ingest_runs import register_sources
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ingest import sign_body
-from service.models import Response
+from service.store.models import Response
 
 SECRET = "whsec-hostile-test-only"
 header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=60)
@@ -20,7 +20,7 @@ header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0
 @pytest.fixture
 def push_app(config, monkeypatch):
     from service import create_app
-    from service.pipeline import register_sources
+    from service.pipeline.ingest_runs import register_sources
 
     pushed = replace(config.source("qr"), key="qr_push", name="QR pushed", kind="webhook", url="", token_env="",
                      secret_env="VOICE_TEST_WEBHOOK_SECRET", schedule="")

@@ -7,7 +7,7 @@ import time
 
 from limits.storage import storage_from_string
 
-from service.limits import ThreadSafeMemoryStorage, storage_uri
+from service.web.limits import ThreadSafeMemoryStorage, storage_uri
 
 
 def test_memory_setting_uses_the_thread_safe_storage_and_redis_is_kept():

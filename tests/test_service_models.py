@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from service.models import (
+from service.store.models import (
     Answer,
     FreeText,
     IngestRun,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import RawRecord
-from service.models import (
+from service.store.models import (
     Answer,
     IngestRun,
     QuarantinedRow,
@@ -17,7 +17,7 @@ from service.models import (
     ResponseVersion,
     Source,
 )
-from service.pipeline import (
+from service.pipeline.ingest_runs import (
     PullOptions,
     ingest_raw_records,
     register_sources,
@@ -136,7 +136,7 @@ def _qr(i, site="zzsite1"):
 
 
 def test_rest_pull_stores_records_and_resumes_from_the_cursor(factory, sources, session, http_server):
-    from service.models import Site
+    from service.store.models import Site
 
     session.add(Site(code="zzsite1", name="Romford station", kind="station"))
     session.commit()
@@ -193,7 +193,7 @@ def test_spss_file_in_the_drop_folder_is_ingested_with_value_labels(factory, sou
 
 
 def test_progress_reports_rate_and_time_left(factory, sources):
-    from service.pipeline import Progress
+    from service.pipeline.ingest_runs import Progress
 
     seen = []
     _write(sources.source("css").path / "export.csv", [_row(i) for i in range(2500)])

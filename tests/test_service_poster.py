@@ -27,10 +27,10 @@ from PIL import Image, ImageEnhance, ImageFilter
 from sqlalchemy import select
 
 from service import create_app
-from service.auth import add_user
-from service.db import transaction
-from service.models import Response, Site, Source
-from service.pipeline import register_sources
+from service.store.accounts import add_user
+from service.store.db import transaction
+from service.store.models import Response, Site, Source
+from service.pipeline.ingest_runs import register_sources
 from tests.browser import ARTIFACTS, chromium_page, needs_chromium, screenshot, serve
 
 PUBLIC_URL = "https://voice.havering.gov.uk"
@@ -195,7 +195,7 @@ def test_poster_qr_is_large_with_a_quiet_zone_and_the_address_fits_inside_print_
 
 
 def test_poster_long_public_address_and_site_name_stay_inside_print_margins(tmp_path):
-    from service.poster import PosterText, poster_pdf
+    from service.reports.poster import PosterText, poster_pdf
 
     url = "https://community-safety-voice.london-borough-of-havering.gov.uk/q/abcdefgh"
     name = ("Romford station, north entrance, bus stop K (towards Harold Hill) by the ticket barriers, "

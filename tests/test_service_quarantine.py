@@ -7,10 +7,10 @@ import csv
 import pytest
 from sqlalchemy import select
 
-from service.db import transaction
-from service.models import Response
-from service.pipeline import register_sources, run_ingest
-from service.quarantine import (
+from service.store.db import transaction
+from service.store.models import Response
+from service.pipeline.ingest_runs import register_sources, run_ingest
+from service.pipeline.quarantine import (
     fix_quarantined,
     get_quarantined,
     list_quarantine,
@@ -71,7 +71,7 @@ def test_unknown_quarantine_id_is_named(factory, quarantined):
 
 
 def _sign_in_as(app, client, role: str) -> None:
-    from service.auth import add_user
+    from service.store.accounts import add_user
 
     with transaction(app.extensions["voice_sessions"]) as session:
         add_user(session, f"{role}@council.example", role.title(), role, "a long enough password")

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from service.db import make_engine, make_session_factory
-from service.models import Answer, Question, Response, Source, Wave
+from service.store.db import make_engine, make_session_factory
+from service.store.models import Answer, Question, Response, Source, Wave
 from service.reports.suppression import suppression_mask
 
 
@@ -160,7 +160,7 @@ def _add_response(session, source: Source, i: int, ward: str, when: datetime, sa
 
 
 def test_briefing_of_a_ward_with_four_respondents_suppresses_its_cells(config, factory):
-    from service.pipeline import register_sources
+    from service.pipeline.ingest_runs import register_sources
     from service.reports.briefing import BriefingRequest, build_briefing
     from service.reports.document import to_markdown
 

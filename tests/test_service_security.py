@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.auth import add_user
-from service.db import transaction
-from service.passwords import check_password
-from service.security import HEADERS
+from service.store.accounts import add_user
+from service.store.db import transaction
+from service.store.passwords import check_password
+from service.web.security import HEADERS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PASSWORD = "a long enough password"
@@ -82,7 +82,7 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(config):
 
 
 def test_proxy_address_is_used_only_when_behind_proxy_is_set(config):
-    from service.models import AuditEvent
+    from service.store.models import AuditEvent
 
     trusting = create_app(replace(config, app=replace(config.app, behind_proxy=True)))
     trusting.config.update(WTF_CSRF_ENABLED=False)
@@ -127,7 +127,7 @@ def test_long_unusual_passwords_are_accepted(session):
 
 
 def test_response_tables_have_no_column_for_a_client_address():
-    from service.models import Answer, FreeText, Response, ResponseVersion
+    from service.store.models import Answer, FreeText, Response, ResponseVersion
 
     for model in (Response, ResponseVersion, Answer, FreeText):
         names = [c.name for c in model.__table__.columns]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import sign_body
-from service.models import QuarantinedRow, Response, Site
+from service.store.models import QuarantinedRow, Response, Site
 
 SECRET = "whsec-test-only"
 
@@ -26,7 +26,7 @@ def push_config(config):
 @pytest.fixture
 def push_client(push_config, monkeypatch):
     from service import create_app
-    from service.pipeline import register_sources
+    from service.pipeline.ingest_runs import register_sources
 
     monkeypatch.setenv("VOICE_TEST_WEBHOOK_SECRET", SECRET)
     app = create_app(push_config)
@@ -121,7 +121,7 @@ def test_source_that_is_not_a_webhook_is_not_found(push_client):
 
 def test_deliveries_over_the_per_source_limit_get_429_with_retry_after(push_config, monkeypatch):
     from service import create_app
-    from service.pipeline import register_sources
+    from service.pipeline.ingest_runs import register_sources
 
     monkeypatch.setenv("VOICE_TEST_WEBHOOK_SECRET", SECRET)
     limited = replace(push_config, limits=replace(push_config.limits, webhook_per_source="2 per minute"))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import (AnalysisRun, Answer, FreeText, QuarantinedRow, Question, Response, ResponseVersion,
+from service.store.models import (AnalysisRun, Answer, FreeText, QuarantinedRow, Question, Response, ResponseVersion,
                             ResponseWeight, SafeguardingFlag, Source, TextReview, TopicCode)
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)

@@ -21,8 +21,8 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
 
-from service.db import make_engine
-from service.models import FreeText, Question, Response, TopicCode
+from service.store.db import make_engine
+from service.store.models import FreeText, Question, Response, TopicCode
 
 
 def store_one(engine, question_id: int, source_id: int, n: int) -> None:

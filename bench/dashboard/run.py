@@ -28,10 +28,10 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from service.auth import add_user  # noqa: E402
+from service.store.accounts import add_user  # noqa: E402
 from service.config import load_config  # noqa: E402
-from service.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from service.models import (  # noqa: E402
+from service.store.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from service.store.models import (  # noqa: E402
     AnalysisRun,
     FreeText,
     Question,
@@ -41,8 +41,8 @@ from service.models import (  # noqa: E402
     Source,
     TopicCode,
 )
-from service.pipeline import register_sources  # noqa: E402
-from service.tokens import add_api_client  # noqa: E402
+from service.pipeline.ingest_runs import register_sources  # noqa: E402
+from service.store.accounts import add_api_client  # noqa: E402
 
 PASSWORD = "benchmark password 1"
 PAGES = ["/dashboard/", "/dashboard/?period=2024Q2&source=qr", "/dashboard/representativeness/",
@@ -62,7 +62,7 @@ def build(url: str, n: int, seed: int = 1) -> str:
     upgrade(engine)
     factory = make_session_factory(engine)
     register_sources(factory, config)
-    wards = list(__import__("service.queries", fromlist=["ward_names"]).ward_names(config.app.borough))
+    wards = list(__import__("service.reports.dashboard", fromlist=["ward_names"]).ward_names(config.app.borough))
     with transaction(factory) as session:
         sources = {s.key: s.id for s in session.scalars(select(Source))}
         sites = [Site(code=f"s{i:05d}", name=f"Bench site {i}", kind="station", ward=rng.choice(wards)) for i in range(40)]

@@ -14,8 +14,8 @@ from flask import Flask, request
 from sqlalchemy import insert, select
 
 from service.config import load_config
-from service.db import make_engine
-from service.models import Response, Source
+from service.store.db import make_engine
+from service.store.models import Response, Source
 
 
 def form_app() -> Flask:

@@ -51,9 +51,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from service.config import load_config  # noqa: E402
-from service.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from service.models import Response, Source  # noqa: E402
-from service.pipeline import register_sources  # noqa: E402
+from service.store.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from service.store.models import Response, Source  # noqa: E402
+from service.pipeline.ingest_runs import register_sources  # noqa: E402
 from service import store  # noqa: E402
 from bench.form.wrk import run_wrk  # noqa: E402
 

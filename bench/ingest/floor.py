@@ -32,7 +32,7 @@ COLUMNS = ("source_id", "external_id", "ingested_at", "updated_at", "submitted_a
 
 
 def _schema(path: Path, indexes: bool) -> sqlite3.Connection:
-    from service.db import make_engine, upgrade
+    from service.store.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)

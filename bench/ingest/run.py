@@ -78,8 +78,8 @@ def bench_config(url: str, folder: Path):
 
 def run_ours(url: str, path: Path) -> dict:
     """Our connector: stream, validate, map, deduplicate and upsert (the same code as `voice ingest`)."""
-    from service.db import make_engine, make_session_factory, upgrade
-    from service.pipeline import ingest_file, register_sources
+    from service.store.db import make_engine, make_session_factory, upgrade
+    from service.pipeline.ingest_runs import ingest_file, register_sources
 
     engine = make_engine(url)
     upgrade(engine)

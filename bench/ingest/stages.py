@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 STAGES = {
-    "service.pipeline": {"map_checked": "mapping and validation (per row)"},
-    "service.store": {"_insert_converted": "INSERT responses (executemany, with JSON and time conversion)",
+    "service.pipeline.ingest_runs": {"map_checked": "mapping and validation (per row)"},
+    "service.store.responses": {"_insert_converted": "INSERT responses (executemany, with JSON and time conversion)",
                       "_insert_plain": "INSERT answers and free texts (executemany or COPY)"},
 }
 
@@ -63,8 +63,8 @@ def main() -> None:
         bench.write_csv(path, args.rows)
         url, handle = bench._database("sqlite", folder, "") if args.url is None else bench._database("postgresql", folder, args.url)
         try:
-            from service.db import make_engine, make_session_factory, upgrade
-            from service.pipeline import ingest_file, register_sources
+            from service.store.db import make_engine, make_session_factory, upgrade
+            from service.pipeline.ingest_runs import ingest_file, register_sources
 
             engine = make_engine(url)
             upgrade(engine)

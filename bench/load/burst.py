@@ -53,11 +53,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.form.run import ANSWER, _free_port, _fresh_database, _nonce, _serve  # noqa: E402
 from bench.ingest.run import write_csv  # noqa: E402
-from service import demo_data, store  # noqa: E402
+from service import store  # noqa: E402
+from service.demo import data as demo_data
 from service.config import load_config  # noqa: E402
-from service.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from service.models import Answer, FreeText, Response, Source  # noqa: E402
-from service.pipeline import register_sources, run_ingest  # noqa: E402
+from service.store.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
+from service.store.models import Answer, FreeText, Response, Source  # noqa: E402
+from service.pipeline.ingest_runs import register_sources, run_ingest  # noqa: E402
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Staff record an action against a codeframe topic and/or a QR site, with the quarter whose briefing
 raised it; the next quarter's briefing shows it back to the meeting with its status
-(:func:`service.reports.briefing._actions`). The staff pages in ``service/views/briefings.py``
+(:func:`service.reports.briefing._actions`). The staff pages in ``service/web/views/briefings.py``
 use these functions; nothing here knows about Flask.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest import clean_text
-from service.models import Action, utcnow
+from service.store.models import Action, utcnow
 
 #: Status code to label, in the order an action moves through them.
 STATUSES = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nlp.places import PlaceFinder, borough_places
-from service.analyses import quarter_bounds
+from service.pipeline.weighting import quarter_bounds
 from service.config import Config
-from service.models import Action, Site
-from service.queries import ward_names
+from service.store.models import Action, Site
+from service.reports.dashboard import ward_names
 from service.reports import measures, queries
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
@@ -57,7 +57,7 @@ def briefing_snapshot(session: Session, config: Config, request: BriefingRequest
 
 def build_briefing(session: Session, config: Config, request: BriefingRequest) -> tuple[Document, queries.Snapshot]:
     """The briefing document and the snapshot it read (for the archive fingerprint)."""
-    from service.store import has_synthetic
+    from service.store.responses import has_synthetic
 
     snap = briefing_snapshot(session, config, request, request.quarter)
     before = briefing_snapshot(session, config, request, previous_quarter(request.quarter)).frame

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Config
-from service.db import transaction
-from service.models import ReportFile, Response
+from service.store.db import transaction
+from service.store.models import ReportFile, Response
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +106,9 @@ def record_output(session: Session, row: ReportFile, actor: str, address: str | 
                   is_download: bool = False) -> None:
     """Write an archived output's making (or downloading) to the audit log: ``briefing`` or ``export``.
 
-    ``actor`` is :func:`service.audit.actor_of` of the user, or ``"system"`` for the CLI and scheduler.
+    ``actor`` is :func:`service.store.audit.actor_of` of the user, or ``"system"`` for the CLI and scheduler.
     """
-    from service import audit
+    from service.store import audit
 
     detail = {"report_file": row.id, "kind": row.kind, "format": row.format, "parameters": dict(row.parameters),
               "origin": row.origin, "fingerprint": row.fingerprint[:16], "is_download": is_download}

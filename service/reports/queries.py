@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 import nlp
 import weights
-from service import store
-from service.analyses import quarter_of
-from service.models import AnalysisRun, Answer, FreeText, Question, Response, ResponseWeight, SafeguardingFlag, Source
-from service.prevalence import effective_codes
+from service.store import responses as store
+from service.pipeline.weighting import quarter_of
+from service.store.models import AnalysisRun, Answer, FreeText, Question, Response, ResponseWeight, SafeguardingFlag, Source
+from service.reports.prevalence import effective_codes
 
 NOT_STATED = "not_stated"
 
@@ -45,7 +45,7 @@ def load_snapshot(session: Session, sources: Sequence[str] | None = None, start:
 
     ``waves`` maps a source key to the wave to keep for it (``{"css": "2023"}``); responses of
     other sources are kept by ``start``/``end``. Columns: those of
-    :func:`service.store.responses_frame`, one per question key, ``weight``, ``weight_run``,
+    :func:`service.store.responses.responses_frame`, one per question key, ``weight``, ``weight_run``,
     ``text`` (redacted), ``topics`` (list), ``is_flagged``, ``quarter``.
     """
     frame = store.responses_frame(session, sources)
@@ -261,7 +261,7 @@ def count_responses(session: Session, source: str, wave: str | None = None) -> i
     query = select(func.count(Response.id)).join(Source, Response.source_id == Source.id).where(
         Source.key == source, Response.is_suspected_bot.is_(False))
     if wave is not None:
-        from service.models import Wave
+        from service.store.models import Wave
 
         query = query.join(Wave, Response.wave_id == Wave.id).where(Wave.key == wave)
     return int(session.scalar(query) or 0)

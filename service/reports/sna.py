@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from service.config import Config
-from service.queries import ward_names
+from service.reports.dashboard import ward_names
 from service.reports import measures, queries
 from service.reports.suppression import suppress_shares
 
@@ -60,7 +60,7 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     snapshot = queries.load_snapshot(session, None, start, end, waves={key: str(year) for key in SURVEYS})
     frame, min_cell = snapshot.frame, config.reports.min_cell
     names, wordings = queries.source_names(session), queries.question_wordings(session)
-    from service.store import has_synthetic
+    from service.store.responses import has_synthetic
 
     report = SnaReport(year, config.app.council_name, snapshot=snapshot, min_cell=min_cell,
                        is_synthetic=has_synthetic(session), names=names)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from service.queries import ETHNIC_GROUPS
+from service.reports.dashboard import ETHNIC_GROUPS
 
 SYNTHETIC_NOTE = ("SYNTHETIC DEMO DATA: every figure below comes from made-up responses generated for the "
                   "Community Voice demo. It describes no real resident.")

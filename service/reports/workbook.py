@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from service.exports import defuse_formula
+from service.reports.cells import defuse_formula
 from service.reports.sna import SnaReport
 from service.reports.text import SYNTHETIC_NOTE
 
@@ -206,7 +206,7 @@ def write_sav(report: SnaReport) -> bytes:
 
 
 def _label(column: str, code: str) -> str:
-    from service.queries import ETHNIC_GROUPS
+    from service.reports.dashboard import ETHNIC_GROUPS
 
     if column == "ethnic_group":
         return ETHNIC_GROUPS.get(code, code)

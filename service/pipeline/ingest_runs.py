@@ -1,0 +1,494 @@
+"""Glue from the pure packages to the store: ingest runs (files, REST pulls, webhook deliveries).
+
+Every run commits in batches, each batch together with the run's counts, so a crash loses no
+more than the batch in hand and leaves no half-written response; a re-run resumes, and records
+already stored come back as unchanged. Quarantine (list, fix, retry) is in ``service.pipeline.quarantine``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+import requests
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest import (
+    IngestError,
+    QuarantineRecord,
+    RawRecord,
+    ReadNotes,
+    RecordError,
+    ResponseRecord,
+    RestReader,
+    SourceUnavailable,
+    Ward,
+    hash_file,
+    map_record,
+    read_file_records,
+)
+from ingest.files import SUFFIXES, count_lines
+from service.store import responses as store
+from service.config import Config, SourceConfig
+from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
+from service.store.models import IngestRun, Source, utcnow
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+_COUNTS = ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined")
+PULLED_KINDS = ("file", "rest")
+MAX_RAW_TEXT = 100_000
+
+
+@dataclass
+class RunReport:
+    """What one ingest run did, as printed by ``voice ingest`` and stored on the run."""
+
+    source: str
+    input_name: str
+    status: str = "finished"
+    n_read: int = 0
+    n_new: int = 0
+    n_updated: int = 0
+    n_unchanged: int = 0
+    n_duplicate: int = 0
+    n_quarantined: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    quarantine_reasons: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for a person: what was read and what happened to it."""
+        return (f"{self.source} {self.input_name}: {self.status}; read {self.n_read}, new {self.n_new}, "
+                f"updated {self.n_updated}, unchanged {self.n_unchanged}, duplicate {self.n_duplicate}, "
+                f"quarantined {self.n_quarantined}; {self.seconds:.1f} s"
+                + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
+                + (f"; notes: {'; '.join(self.notes)}" if self.notes else ""))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a run has got, for a progress line on a terminal."""
+
+    source: str
+    input_name: str
+    n_read: int
+    n_total: int | None
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Rows per second so far."""
+        return self.n_read / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated seconds to the end, when the total is known."""
+        if not self.n_total or not self.rate:
+            return None
+        return max(0.0, (self.n_total - self.n_read) / self.rate)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    """What a run needs beyond the configuration: a clock, an HTTP session, progress reporting."""
+
+    now: datetime | None = None
+    http: requests.Session | None = None
+    sleep: Callable[[float], None] = time.sleep
+    progress: ProgressCallback | None = None
+    environ: dict[str, str] | None = None
+
+
+def load_wards(config: Config) -> tuple[Ward, ...]:
+    """The borough's 2022 wards, from the census ward file shipped in ``weights/data``."""
+    import csv
+
+    path = Path(__file__).resolve().parents[2] / "weights" / "data" / "census2021"
+    name = {"havering": "havering", "barking_dagenham": "barking_dagenham"}[config.app.borough]
+    wards: dict[str, str] = {}
+    with (path / f"{name}_wards_derived_from_oa.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            wards[row["ward_code"]] = row["ward_name"]
+    return tuple(Ward(code, name) for code, name in sorted(wards.items()))
+
+
+def run_ingest(factory: sessionmaker[Session], config: Config, key: str, now: datetime | None = None,
+               options: PullOptions | None = None) -> list[RunReport]:
+    """Run source ``key`` once: every new file in its drop folder, or one pull from its API.
+
+    Parameters
+    ----------
+    factory
+        Sessions on the store.
+    config
+        The configuration naming the source.
+    key
+        The source's key.
+    now
+        The current time (dates after it are refused); ``datetime.now`` when ``None``.
+    options
+        HTTP session, sleep function and progress callback.
+
+    Raises
+    ------
+    IngestError
+        The source cannot be run at all (a missing drop folder, a kind that is pushed, not pulled).
+    service.store.db.DatabaseError
+        The database stopped (or could not be reached); what was committed before is kept whole,
+        and running the source again resumes.
+    """
+    with catch_database_stop(f"ingest of {key}", "batches committed before are kept whole; run it again to resume"):
+        return _run_ingest(factory, config, key, now, options)
+
+
+def _run_ingest(factory: sessionmaker[Session], config: Config, key: str, now: datetime | None,
+                options: PullOptions | None) -> list[RunReport]:
+    options = options or PullOptions(now=now)
+    if now is not None and options.now is None:
+        options = PullOptions(now=now, http=options.http, sleep=options.sleep, progress=options.progress,
+                              environ=options.environ)
+    source = config.source(key)
+    if source.kind == "rest":
+        return [pull_rest(factory, config, source, options)]
+    if source.kind != "file":
+        raise IngestError(f"source {key!r} is of kind {source.kind!r}: its responses are pushed to us, "
+                          "so there is nothing to pull; only file and rest sources can be run")
+    if source.path is None or not source.path.is_dir():
+        raise IngestError(f"source {key!r}: drop folder {source.path} does not exist; create it or fix [sources.{key}] path")
+    files = sorted(p for p in source.path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return [ingest_file(factory, config, source, path, options) for path in files]
+
+
+def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceConfig, path: Path,
+                options: PullOptions | None = None) -> RunReport:
+    """Ingest one export file of a file source; a file already ingested (same bytes) is a no-op."""
+    options = options or PullOptions()
+    started = time.monotonic()
+    digest = hash_file(path)
+    report = RunReport(source=source.key, input_name=path.name)
+    with transaction(factory) as session:
+        row = store.get_source(session, source.key)
+        if store.is_input_done(session, row, digest):
+            report.status = "skipped"
+            report.notes.append("this file was already ingested (same content)")
+            return report
+        run = store.start_run(session, row, path.name, digest)
+        store.close_unfinished_runs(session, row, run)
+        report.run_id = run.id
+    notes = ReadNotes()
+    mapping = source.mapping
+    try:
+        required = tuple(q.column for q in mapping.questions if q.required)
+        records = read_file_records(path, mapping.id_column, required, mapping.columns, source.file, notes)
+        total = count_lines(path) - 1 if options.progress and path.suffix.lower() in (".csv", ".txt") else None
+    except IngestError as error:
+        return _fail_run(factory, report, error, started)
+    _ingest_records(factory, config, source, records, report, options, total or notes.n_rows_estimate, started)
+    report.notes.extend(notes.lines(path.name))
+    _finish_run(factory, report, started)
+    return report
+
+
+def pull_rest(factory: sessionmaker[Session], config: Config, source: SourceConfig,
+              options: PullOptions | None = None) -> RunReport:
+    """Pull new records from a REST source, from the cursor stored after its last good run.
+
+    The new cursor is stored only when the whole pull succeeded, so a failed pull is retried
+    from the same place next time (records already stored then come back as unchanged).
+    """
+    options = options or PullOptions()
+    started = time.monotonic()
+    report = RunReport(source=source.key, input_name=source.url)
+    environ = options.environ if options.environ is not None else os.environ
+    token = environ.get(source.token_env) if source.token_env else None
+    with transaction(factory) as session:
+        row = store.get_source(session, source.key)
+        cursor = row.cursor
+        run = store.start_run(session, row, source.url[:500], None)
+        store.close_unfinished_runs(session, row, run)
+        report.run_id = run.id
+    if source.token_env and not token:
+        error = SourceUnavailable(f"source {source.key!r}: the environment variable {source.token_env} holding "
+                                  "its API token is not set; set it and run again")
+        return _fail_run(factory, report, error, started)
+    reader = RestReader(source.key, source.url, source.rest, source.mapping.id_column, token=token,
+                        token_name=source.token_env, cursor=cursor, http=options.http, sleep=options.sleep)
+    _ingest_records(factory, config, source, reader.records(), report, options, None, started)
+    if report.status == "finished":
+        with transaction(factory) as session:
+            store.get_source(session, source.key).cursor = reader.cursor
+        report.notes.append(f"{reader.n_pages} page(s) read; next pull starts from {reader.cursor!r}")
+    _finish_run(factory, report, started)
+    return report
+
+
+def ingest_raw_records(factory: sessionmaker[Session], config: Config, key: str, records: Iterable[RawRecord],
+                       input_name: str, options: PullOptions | None = None) -> RunReport:
+    """Ingest raw records from any connector as one run of source ``key`` (batches, counts, quarantine).
+
+    If the records stop with an exception that is not an :class:`IngestError` (an interrupt, a
+    crash), the batches already committed stay, the batch in hand is rolled back, the run is
+    marked "interrupted" and the exception propagates; running the same input again resumes.
+    """
+    options = options or PullOptions()
+    source = config.source(key)
+    started = time.monotonic()
+    report = RunReport(source=key, input_name=input_name)
+    with transaction(factory) as session:
+        report.run_id = store.start_run(session, store.get_source(session, key), input_name[:500], None).id
+    _ingest_records(factory, config, source, records, report, options, None, started)
+    _finish_run(factory, report, started)
+    return report
+
+
+def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, items: list[dict],
+                    now: datetime | None = None) -> RunReport:
+    """Store the records of one webhook delivery in one transaction, then return its report.
+
+    Re-delivery of the same records changes nothing (they come back as unchanged). The caller
+    answers 2xx only after this returns: by then the responses are committed.
+    """
+    source = config.source(key)
+    started = time.monotonic()
+    records = [RawRecord(external_id=_id_of(item, source), data=item, location=f"webhook delivery record {i + 1}")
+               for i, item in enumerate(items)]
+    report = RunReport(source=key, input_name="webhook delivery")
+    with transaction(factory) as session:
+        row = store.get_source(session, key)
+        run = store.start_run(session, row, "webhook delivery", None)
+        report.run_id = run.id
+        _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), set(), report)
+        report.seconds = time.monotonic() - started
+        _close_run(run, report)
+    return report
+
+
+def _id_of(item: dict, source: SourceConfig) -> str:
+    from ingest import read_value
+    from ingest.columns import plain_text
+
+    return plain_text(read_value(item, source.mapping.id_column))
+
+
+def _ingest_records(factory: sessionmaker[Session], config: Config, source: SourceConfig, records: Iterable[RawRecord],
+                    report: RunReport, options: PullOptions, total: int | None, started: float) -> None:
+    wards = load_wards(config)
+    now = options.now or datetime.now(timezone.utc)
+    seen: set[int] = set()
+    try:
+        for batch in _batches(records, BATCH):
+            kept = ([getattr(report, name) for name in _COUNTS], len(report.quarantine_reasons))
+            try:
+                with transaction(factory) as session:
+                    _save_batch(session, source, report.run_id, batch, wards, now, seen, report)
+            except BaseException:
+                _restore_counts(report, *kept)  # the batch was rolled back, so it is not counted
+                raise
+            if options.progress:
+                options.progress(Progress(source.key, report.input_name, report.n_read, total, time.monotonic() - started))
+    except IngestError as error:
+        report.status = "failed"
+        report.errors.append(str(error))
+        logger.error("ingest of %s %s failed: %s", source.key, report.input_name, error)
+    except BaseException as error:
+        report.status = "interrupted"
+        report.errors.append(f"interrupted after {report.n_read} records ({type(error).__name__}); run it again to resume")
+        try:
+            _finish_run(factory, report, started)
+        except SQLAlchemyError as failure:  # the database is gone: the next run of this input closes the run
+            logger.error("run %s of %s stays 'running': %s", report.run_id, source.key, first_line(failure))
+        if isinstance(error, (OperationalError, InterfaceError)):
+            raise DatabaseError(f"the database stopped during ingest of {source.key} {report.input_name} after "
+                                f"{report.n_read} records ({first_line(error)}); the batches before were stored "
+                                "whole; run it again to resume") from error
+        raise
+
+
+def _restore_counts(report: RunReport, counts: list[int], n_reasons: int) -> None:
+    for name, value in zip(_COUNTS, counts):
+        setattr(report, name, value)
+    del report.quarantine_reasons[n_reasons:]
+
+
+def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
+                wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport) -> None:
+    store.prepare_bulk_write(session)
+    row = store.get_source(session, source.key)
+    run = session.get(IngestRun, run_id)
+    sites = store.known_site_codes(session)
+    good: list[ResponseRecord] = []
+    bad: list[QuarantineRecord] = []
+    for raw in batch:
+        try:
+            good.append(map_checked(raw, source, wards, now, sites))
+        except RecordError as error:
+            bad.append(quarantine_record(source.key, raw, error))
+    unique, duplicates = _split_duplicates(good, seen)
+    counts = store.save_responses(session, row, unique, set())
+    bad.extend(_duplicate_entries(session, row, source, unique, duplicates))
+    counts.n_duplicate += len(duplicates)
+    n_bad = store.save_quarantine(session, row, run, bad)
+    report.quarantine_reasons.extend(q.reason for q in bad[:max(0, 50 - len(report.quarantine_reasons))])
+    report.n_read += len(batch)
+    report.n_new += counts.n_new
+    report.n_updated += counts.n_updated
+    report.n_unchanged += counts.n_unchanged
+    report.n_duplicate += counts.n_duplicate
+    report.n_quarantined += n_bad
+    _copy_counts(run, report)
+
+
+def _split_duplicates(records: list[ResponseRecord], seen: set[int]) -> tuple[list[ResponseRecord], list[ResponseRecord]]:
+    """Records whose id is new to this run, and those whose id was met before.
+
+    ``seen`` holds 64-bit hashes of the ids met so far, not the ids: a million-row file then
+    needs tens of megabytes, not hundreds.
+    """
+    unique, duplicates = [], []
+    for record in records:
+        key = hash(record.external_id)
+        if key in seen:
+            duplicates.append(record)
+        else:
+            seen.add(key)
+            unique.append(record)
+    return unique, duplicates
+
+
+def _duplicate_entries(session: Session, row: Source, source: SourceConfig, unique: list[ResponseRecord],
+                       duplicates: list[ResponseRecord]) -> list[QuarantineRecord]:
+    """Quarantine entries for duplicates whose content differs from the first record kept."""
+    if not duplicates:
+        return []
+    firsts = {r.external_id: r for r in unique}
+    stored = store.content_hashes(session, row, {d.external_id for d in duplicates} - set(firsts))
+    entries = []
+    for dup in duplicates:
+        first = firsts.get(dup.external_id)
+        first_hash = first.content_hash if first else stored.get(dup.external_id)
+        if first_hash == dup.content_hash:
+            continue  # the same record again (a repeated row, an overlapping page): counted, nothing lost
+        where = first.location if first else "earlier in this input"
+        error = RecordError(source.mapping.id_column, dup.external_id, "unique_id",
+                            f"an id used once only; it was first used at {where}, which was kept")
+        entries.append(quarantine_record(source.key, RawRecord(dup.external_id, dup.raw, dup.location), error))
+    return entries
+
+
+def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime,
+                sites: set[str]) -> ResponseRecord:
+    """Map one raw record with the checks that need the store (known sites) or the whole row.
+
+    Raises
+    ------
+    RecordError
+        The record breaks a rule: no id, cells beyond the header, an unknown site, or any rule
+        of :func:`ingest.map_record`.
+    """
+    if not raw.external_id:
+        raise RecordError(source.mapping.id_column, "", "required", "every record needs its own id")
+    if "_extra_cells" in raw.data:
+        extra = raw.data["_extra_cells"]
+        raise RecordError("_extra_cells", extra, "column_count",
+                          f"no more cells than the header has columns (found {len(extra)} more); "
+                          "is there a delimiter inside an unquoted value?")
+    record = map_record(raw, source.key, source.mapping, wards, now)
+    if record.site and record.site not in sites:
+        raise RecordError(source.mapping.site_column or "site", record.site, "known_site",
+                          "a QR site code that exists on the Sites page")
+    return record
+
+
+def quarantine_record(key: str, raw: RawRecord, error: RecordError) -> QuarantineRecord:
+    """A quarantine entry naming where, which field, the value and the rule; huge cells are cut."""
+    return QuarantineRecord(source=key, external_id=raw.external_id or None, location=raw.location,
+                            field=error.field, value=str(error.value), rule=error.rule,
+                            reason=f"{raw.location}, field {error.field!r}: value {_short(error.value)}; {error.reason}",
+                            raw=_bounded(raw.data))
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + f"... ({len(text):,} characters)"
+
+
+def _bounded(data: dict) -> dict:
+    """The raw record, with any text over MAX_RAW_TEXT characters cut (and saying so)."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, str) and len(value) > MAX_RAW_TEXT:
+            value = value[:MAX_RAW_TEXT] + f" [cut: {len(value):,} characters in the source]"
+        out[key] = value
+    return out
+
+
+def _copy_counts(run: IngestRun, report: RunReport) -> None:
+    for name in _COUNTS:
+        setattr(run, name, getattr(report, name))
+    run.errors = list(report.errors)
+    run.notes = list(report.notes)
+
+
+def _close_run(run: IngestRun, report: RunReport) -> None:
+    _copy_counts(run, report)
+    run.status = report.status
+    run.finished_at = utcnow()
+
+
+def _fail_run(factory: sessionmaker[Session], report: RunReport, error: Exception, started: float) -> RunReport:
+    report.status = "failed"
+    report.errors.append(str(error))
+    logger.error("ingest of %s %s failed: %s", report.source, report.input_name, error)
+    _finish_run(factory, report, started)
+    return report
+
+
+def _finish_run(factory: sessionmaker[Session], report: RunReport, started: float) -> None:
+    report.seconds = time.monotonic() - started
+    with transaction(factory) as session:
+        _close_run(session.get(IngestRun, report.run_id), report)
+
+
+def _batches(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def run_all_ingests(factory: sessionmaker[Session], config: Config, report: Callable[[RunReport], None] | None = None,
+                    options: PullOptions | None = None) -> list[RunReport]:
+    """Run every file and REST source; a failing source is reported and the others still run."""
+    reports: list[RunReport] = []
+    for source in config.sources:
+        if source.kind not in PULLED_KINDS:
+            continue
+        try:
+            found = run_ingest(factory, config, source.key, options=options)
+        except IngestError as error:
+            found = [RunReport(source=source.key, input_name=str(source.path or source.url), status="failed",
+                               errors=[str(error)])]
+        for item in found:
+            if report:
+                report(item)
+        reports.extend(found)
+    return reports
+
+
+def register_sources(factory: sessionmaker[Session], config: Config) -> dict[str, int]:
+    """Make sure every configured source has its row and questions in the store."""
+    with transaction(factory) as session:
+        return {key: row.id for key, row in store.sync_sources(session, config).items()}

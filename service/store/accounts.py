@@ -1,0 +1,129 @@
+"""Accounts: staff users (argon2 passwords, roles, deactivation) and API clients (bearer tokens).
+
+One home for who may sign in or call the API. Tokens are shown once and stored hashed; the web
+layer finds a request's client with :func:`find_api_client`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.store.models import ROLES, ApiClient, User, utcnow
+from service.store.passwords import check_password
+
+TOKEN_PREFIX = "cv_"
+_hasher = PasswordHasher()
+MIN_PASSWORD = 12
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token: tokens are long and random, so a fast hash is enough to store them."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_api_client(session: Session, name: str, role: str) -> tuple[ApiClient, str]:
+    """Create an API client and return it with its token (the only time the token is seen).
+
+    Raises
+    ------
+    ValueError
+        For an unknown role, an empty name, or a name already in use.
+    """
+    name = name.strip()
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if not name:
+        raise ValueError("an API client needs a name, e.g. the partner system that will use it")
+    if session.scalar(select(ApiClient).where(ApiClient.name == name)):
+        raise ValueError(f"an API client called {name!r} already exists; choose another name")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    client = ApiClient(name=name, role=role, token_hash=hash_token(token))
+    session.add(client)
+    session.flush()
+    return client, token
+
+
+def find_api_client(session: Session, token: str) -> ApiClient | None:
+    """The active client holding ``token``, with its last use recorded; ``None`` when unknown."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    client = session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token)))
+    if client is None or not client.is_active:
+        return None
+    now = utcnow()
+    if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
+        client.last_used_at = now  # at most once a minute, so reads stay cheap
+        session.commit()
+    return client
+
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Say whether ``password`` matches ``password_hash``."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def add_user(session: Session, email: str, name: str, role: str, password: str) -> User:
+    """Create a staff account; raise ``ValueError`` naming the problem for a bad role, e-mail or password."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if "@" not in email:
+        raise ValueError(f"e-mail {email!r} is not an e-mail address")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD}")
+    check_password(password)  # a common or guessable password is refused too (issue 8)
+    if session.scalar(select(User).where(User.email == email)):
+        raise ValueError(f"a user with e-mail {email!r} already exists")
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every staff account, active ones first, by name."""
+    return list(session.scalars(select(User).order_by(User.is_active.desc(), User.name)))
+
+
+def update_user(session: Session, user_id: int, role: str | None = None, is_active: bool | None = None) -> User:
+    """Change a user's role or active state; an admin cannot demote or deactivate the last active admin.
+
+    Raises
+    ------
+    LookupError
+        When the user does not exist.
+    ValueError
+        For an unknown role, or a change that would leave no active admin.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"user {user_id} does not exist")
+    if role is not None and role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    loses_admin = user.role == "admin" and user.is_active and ((role and role != "admin") or is_active is False)
+    if loses_admin:
+        n_admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True)))
+        if n_admins <= 1:
+            raise ValueError("this is the last active admin; make someone else an admin first")
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+        user.failed_sign_ins, user.locked_until = 0, None
+    session.flush()
+    return user

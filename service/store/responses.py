@@ -1,0 +1,469 @@
+"""All reads and writes of the response store, but the QR form's own insert (``service.store.form_insert``).
+
+Responses are upserted on (source, external id): a record seen before with the same content is
+left alone, a changed one is updated and its previous raw record kept in ``response_versions``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from ingest import QuarantineRecord, ResponseRecord
+from service.config import Config, SourceConfig
+from service.store.models import (
+    Answer,
+    FreeText,
+    IngestRun,
+    QuarantinedRow,
+    Question,
+    Response,
+    ResponseVersion,
+    Site,
+    Source,
+    Wave,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+DEMOGRAPHICS = ("age", "age_band", "sex", "gender_identity", "ethnicity", "ethnic_group", "ward", "postcode_district")
+
+
+@dataclass
+class SaveCounts:
+    """What one call of :func:`save_responses` did."""
+
+    n_new: int = 0
+    n_updated: int = 0
+    n_unchanged: int = 0
+    n_duplicate: int = 0
+    duplicates: list[ResponseRecord] = field(default_factory=list)
+
+
+def sync_sources(session: Session, config: Config) -> dict[str, Source]:
+    """Create or update a row for every configured source and its questions."""
+    existing = {s.key: s for s in session.scalars(select(Source))}
+    for source in config.sources:
+        row = existing.get(source.key)
+        if row is None:
+            row = Source(key=source.key, name=source.name, kind=source.kind)
+            session.add(row)
+            existing[source.key] = row
+        row.name, row.kind = source.name, source.kind
+        session.flush()
+        _sync_questions(session, row, source)
+    return existing
+
+
+def _sync_questions(session: Session, row: Source, source: SourceConfig) -> None:
+    known = {q.key: q for q in session.scalars(select(Question).where(Question.source_id == row.id))}
+    for spec in source.mapping.questions:
+        question = known.get(spec.key) or Question(source_id=row.id, key=spec.key)
+        question.wording, question.type, question.options = spec.wording or spec.column, spec.type, list(spec.options)
+        session.add(question)
+    session.flush()
+
+
+def get_source(session: Session, key: str) -> Source:
+    """Return the stored source ``key``; raise ``LookupError`` naming it when absent."""
+    source = session.scalar(select(Source).where(Source.key == key))
+    if source is None:
+        raise LookupError(f"source {key!r} is not in the database; run `voice db upgrade` and start the app once to register it")
+    return source
+
+
+def save_responses(session: Session, source: Source, records: Sequence[ResponseRecord], seen: set[str]) -> SaveCounts:
+    """Upsert a batch of responses of one source; ``seen`` holds ids already met in this run.
+
+    A record whose id was already met in this run is a duplicate: not saved again, but counted
+    and returned so the caller can quarantine it when its content differs. New responses, their
+    answers and free texts go in with a few bulk statements (INSERT ... RETURNING for the ids);
+    a changed response keeps its previous raw record in ``response_versions``.
+    """
+    counts = SaveCounts()
+    fresh: dict[str, ResponseRecord] = {}
+    for record in records:
+        if record.external_id in seen or record.external_id in fresh:
+            counts.n_duplicate += 1
+            counts.duplicates.append(record)
+        else:
+            fresh[record.external_id] = record
+    seen.update(fresh)
+    if not fresh:
+        return counts
+    table = Response.__table__
+    _refresh_statistics(session)
+    existing = {ext: (rid, digest) for ext, rid, digest in session.execute(
+        select(table.c.external_id, table.c.id, table.c.content_hash)
+        .where(table.c.source_id == source.id, table.c.external_id.in_(list(fresh))))}
+    new = [r for ext, r in fresh.items() if ext not in existing]
+    changed = {existing[ext][0]: r for ext, r in fresh.items() if ext in existing and existing[ext][1] != r.content_hash}
+    counts.n_unchanged = len(fresh) - len(new) - len(changed)
+    counts.n_new, counts.n_updated = len(new), len(changed)
+    if not new and not changed:
+        return counts
+    questions = {q.key: q.id for q in session.scalars(select(Question).where(Question.source_id == source.id))}
+    waves = _wave_ids(session, source, {r.wave for r in fresh.values() if r.wave})
+    sites = _site_ids(session, {r.site for r in fresh.values() if r.site})
+    now = utcnow()
+    ids: dict[int, ResponseRecord] = dict(changed)
+    if new:
+        values = [{"source_id": source.id, "external_id": r.external_id, "ingested_at": now,
+                   **response_values(r, waves, sites, now)} for r in new]
+        # One executemany, then one SELECT for the new ids: SQLite ran INSERT ... RETURNING row by row.
+        _insert_converted(session, table, values)
+        by_id = {r.external_id: r for r in new}
+        ids.update((rid, by_id[ext]) for rid, ext in session.execute(
+            select(table.c.id, table.c.external_id).where(table.c.source_id == source.id, table.c.external_id.in_(list(by_id)))))
+    if changed:
+        _replace_changed(session, changed, waves, sites, now)
+    _insert_answers(session, ids, questions)
+    return counts
+
+
+def prepare_bulk_write(session: Session) -> None:
+    """Tune this session's connection for writing many rows: on SQLite, a 64 MB page cache and
+    temporary structures in memory (the per-connection defaults are 2 MB and a temporary file)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA cache_size=-16384")
+        connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
+
+
+def _refresh_statistics(session: Session) -> None:
+    """On PostgreSQL, ANALYZE ``responses`` when it holds over twice the rows the planner last saw.
+
+    Without statistics (autovacuum off, or not yet run in a long ingest) the planner looked up
+    existing ids through the (source, submitted) index and filtered every row of the source, so each
+    batch got slower as the table grew (2 s per batch at 90,000 rows). Doubling keeps ANALYZE rare.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    row = connection.exec_driver_sql(
+        "SELECT c.reltuples, s.n_live_tup FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
+        "WHERE c.oid = 'responses'::regclass").first()
+    if row is not None and row[1] > 2 * max(row[0], 500):
+        connection.exec_driver_sql("ANALYZE responses")
+
+
+def content_hashes(session: Session, source: Source, external_ids: Iterable[str]) -> dict[str, str]:
+    """The stored content hash of each of these responses of ``source`` that exists."""
+    ids = list(external_ids)
+    if not ids:
+        return {}
+    query = select(Response.external_id, Response.content_hash).where(Response.source_id == source.id,
+                                                                      Response.external_id.in_(ids))
+    return {external_id: digest for external_id, digest in session.execute(query)}
+
+
+def response_values(record: ResponseRecord, waves: dict[str, int], sites: dict[str, int], now: datetime) -> dict[str, Any]:
+    """The ``responses`` columns of one record (waves and sites: ids by key), as every insert and update writes them."""
+    values: dict[str, Any] = {name: getattr(record.demographics, name) for name in DEMOGRAPHICS}
+    values.update(
+        wave_id=waves.get(record.wave) if record.wave else None,
+        site_id=sites.get(record.site) if record.site else None,
+        submitted_at=record.submitted_at, updated_at=now, consent=record.consent,
+        is_suspected_bot=record.is_suspected_bot, is_synthetic=_is_synthetic(record.raw),
+        content_hash=record.content_hash, raw=record.raw,
+    )
+    return values
+
+
+def _is_synthetic(raw: dict[str, Any]) -> bool:
+    """Demo rows say so: a true ``synthetic`` field, or a ``note``/``Note`` field saying SYNTHETIC."""
+    if any(raw.get(key) for key in ("synthetic", "Synthetic", "SYNTHETIC")):
+        return True
+    return any("SYNTHETIC" in str(raw.get(key, "")).upper() for key in ("note", "Note", "NOTE"))
+
+
+def _replace_changed(session: Session, changed: dict[int, ResponseRecord], waves: dict[str, int],
+                     sites: dict[str, int], now: datetime) -> None:
+    table = Response.__table__
+    old = session.execute(select(table.c.id, table.c.content_hash, table.c.raw).where(table.c.id.in_(list(changed))))
+    session.execute(insert(ResponseVersion.__table__),
+                    [{"response_id": rid, "content_hash": digest, "raw": raw, "replaced_at": now} for rid, digest, raw in old])
+    session.execute(delete(Answer.__table__).where(Answer.__table__.c.response_id.in_(list(changed))))
+    session.execute(delete(FreeText.__table__).where(FreeText.__table__.c.response_id.in_(list(changed))))
+    session.execute(update(Response), [{"id": rid, **response_values(r, waves, sites, now)} for rid, r in changed.items()])
+
+
+def _insert_answers(session: Session, ids: dict[int, ResponseRecord], questions: dict[str, int]) -> None:
+    plain: list[tuple[Any, ...]] = []
+    others: list[dict[str, Any]] = []
+    texts: list[tuple[Any, ...]] = []
+    for response_id, record in ids.items():
+        for answer in record.answers:
+            question_id = questions.get(answer.question)
+            if question_id is None:
+                continue
+            kind = answer.type
+            if kind in ("scale", "number"):
+                plain.append((response_id, question_id, None, float(answer.value)))
+            elif kind == "free_text":  # the text itself lives in free_texts, redacted before display
+                plain.append((response_id, question_id, None, None))
+                texts.append((response_id, question_id, answer.value))
+            elif kind in ("date", "multiple_choice"):
+                others.append(answer_values(response_id, question_id, kind, answer.value))
+            else:
+                plain.append((response_id, question_id, str(answer.value), None))
+    _insert_plain(session, "answers", ("response_id", "question_id", "value_text", "value_number"), plain)
+    _insert_plain(session, "free_texts", ("response_id", "question_id", "original"), texts)
+    if others:
+        session.execute(insert(Answer.__table__), others)
+
+
+def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows of plain values (ints, floats, text) with the driver's executemany.
+
+    These are most of the rows a survey writes (one per answer); going around SQLAlchemy's
+    per-row parameter processing made the save about twice as fast. Values need no conversion.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.driver == "psycopg":
+        # COPY in the same transaction: executemany sent these rows one statement each.
+        driver: Any = connection.connection.driver_connection
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"  # our own names (see _insert_sql)
+        dbapi = connection.dialect.loaded_dbapi
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except dbapi.Error as error:
+            # As SQLAlchemy handles its own statements' errors: a lost connection is invalidated (the
+            # rollback then does not fail again) and becomes an OperationalError, whichever way rows went in.
+            is_lost = connection.dialect.is_disconnect(error, driver, None)
+            if is_lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(statement, None, error, dbapi.Error, connection_invalidated=is_lost,
+                                      dialect=connection.dialect) from error
+        return
+    connection.exec_driver_sql(_insert_sql(connection.dialect.paramstyle, table, columns), rows)
+
+
+def _insert_sql(paramstyle: str, table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)`` for the driver's placeholder style.
+
+    Table and column names always come from our models, never from input; values travel as
+    parameters.
+    """
+    marker = "?" if paramstyle == "qmark" else "%s"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"  # nosec B608
+
+
+def _insert_converted(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) with the driver's executemany, converting each value
+    by its column type as SQLAlchemy would (JSON, UTC times, booleans) but once per column and
+    without SQLAlchemy's per-row parameter processing, which took as long as the insert itself."""
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    values = [list(row.values()) for row in rows]
+    for i, convert in enumerate(converters):
+        if convert is not None:
+            for row in values:
+                row[i] = convert(row[i])
+    connection.exec_driver_sql(_insert_sql(dialect.paramstyle, table.name, columns), [tuple(row) for row in values])
+
+
+def answer_values(response_id: int, question_id: int, kind: str, value: Any) -> dict[str, Any]:
+    """One ``answers`` row: the value in the column of its type (text, number, date or list)."""
+    row: dict[str, Any] = {"response_id": response_id, "question_id": question_id,
+                           "value_text": None, "value_number": None, "value_date": None}
+    if kind in ("scale", "number"):
+        row["value_number"] = float(value)
+    elif kind == "date":
+        row["value_date"] = date.fromisoformat(value) if value else None
+    elif kind == "multiple_choice":
+        row["value_list"] = list(value)
+    elif kind != "free_text":  # the text itself lives in free_texts, redacted before display
+        row["value_text"] = str(value)
+    return row
+
+
+def _wave_ids(session: Session, source: Source, keys: set[str]) -> dict[str, int]:
+    found = {w.key: w.id for w in session.scalars(select(Wave).where(Wave.source_id == source.id))}
+    for key in keys - set(found):
+        wave = Wave(source_id=source.id, key=key, name=f"{source.name} {key}")
+        session.add(wave)
+        session.flush()
+        found[key] = wave.id
+    return found
+
+
+def _site_ids(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    return {s.code: s.id for s in session.scalars(select(Site).where(Site.code.in_(codes)))}
+
+
+def known_site_codes(session: Session) -> set[str]:
+    """Codes of every site, retired or not (old posters still send feedback)."""
+    return set(session.scalars(select(Site.code)))
+
+
+def save_quarantine(session: Session, source: Source, run: IngestRun, records: Iterable[QuarantineRecord]) -> int:
+    """Store records that broke a rule, whole, with their reasons; return how many."""
+    n = 0
+    for record in records:
+        session.add(QuarantinedRow(
+            source_id=source.id, run_id=run.id, external_id=record.external_id, location=record.location,
+            field=record.field, value=record.value[:10_000], rule=record.rule, reason=record.reason, raw=record.raw,
+        ))
+        n += 1
+    session.flush()
+    return n
+
+
+def start_run(session: Session, source: Source, input_name: str | None, input_hash: str | None) -> IngestRun:
+    """Record the start of an ingest run."""
+    run = IngestRun(source_id=source.id, input_name=input_name, input_hash=input_hash, status="running")
+    session.add(run)
+    session.flush()
+    return run
+
+
+def close_unfinished_runs(session: Session, source: Source, run: IngestRun) -> int:
+    """Mark earlier runs of ``run``'s input (same file content, or same URL) left "running" as "interrupted".
+
+    Such a run lost its process or its database before it could close itself; ``run`` resumes it.
+    A run of the same input still going in another process (two ``voice ingest`` at once) would be
+    marked too, until it closes itself with its own status. Returns how many runs were closed.
+    """
+    same_input = (IngestRun.input_hash == run.input_hash if run.input_hash
+                  else (IngestRun.input_hash.is_(None) & (IngestRun.input_name == run.input_name)))
+    query = select(IngestRun).where(IngestRun.source_id == source.id, IngestRun.status == "running",
+                                    IngestRun.id != run.id, same_input)
+    stale = list(session.scalars(query))
+    for old in stale:
+        old.status = "interrupted"
+        old.finished_at = utcnow()
+        old.errors = [*old.errors, f"stopped after {old.n_read} records without closing (its process or the "
+                                   f"database stopped); run {run.id} resumed it"]
+    return len(stale)
+
+
+def is_input_done(session: Session, source: Source, input_hash: str) -> bool:
+    """Say whether a file with this content hash was already ingested to the end."""
+    query = select(func.count()).select_from(IngestRun).where(
+        IngestRun.source_id == source.id, IngestRun.input_hash == input_hash, IngestRun.status == "finished"
+    )
+    return bool(session.scalar(query))
+
+
+def latest_runs(session: Session) -> list[IngestRun]:
+    """The latest ingest run of each source, newest first."""
+    newest = select(IngestRun.source_id, func.max(IngestRun.id).label("id")).group_by(IngestRun.source_id).subquery()
+    query = select(IngestRun).join(newest, IngestRun.id == newest.c.id).order_by(IngestRun.started_at.desc())
+    return list(session.scalars(query))
+
+
+def count_responses(session: Session) -> dict[str, int]:
+    """Number of stored responses per source key."""
+    query = select(Source.key, func.count(Response.id)).join(Response, Response.source_id == Source.id).group_by(Source.key)
+    return {key: n for key, n in session.execute(query)}
+
+
+def responses_frame(
+    session: Session,
+    sources: Sequence[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> pd.DataFrame:
+    """Demographics of stored responses as a DataFrame, one row per response.
+
+    Columns: ``id``, ``source``, ``wave``, ``site``, ``submitted_at``, and the vocabulary
+    columns (``age``, ``age_band``, ``sex``, ``ethnicity``, ``ethnic_group``, ``ward``, ...).
+    """
+    query = (
+        select(Response.id, Source.key.label("source"), Wave.key.label("wave"), Site.code.label("site"),
+               Response.submitted_at, *[getattr(Response, c) for c in DEMOGRAPHICS], Response.is_suspected_bot)
+        .join(Source, Response.source_id == Source.id)
+        .outerjoin(Wave, Response.wave_id == Wave.id)
+        .outerjoin(Site, Response.site_id == Site.id)
+        .order_by(Response.id)
+    )
+    if sources:
+        query = query.where(Source.key.in_(list(sources)))
+    if start is not None:
+        query = query.where(Response.submitted_at >= start)
+    if end is not None:
+        query = query.where(Response.submitted_at < end)
+    rows = session.execute(query).all()
+    columns = ["id", "source", "wave", "site", "submitted_at", *DEMOGRAPHICS, "is_suspected_bot"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def answers_frame(session: Session, source: str, question: str) -> pd.DataFrame:
+    """Answers to one question of one source: ``response_id`` and ``value``."""
+    query = (
+        select(Answer.response_id, Answer.value_text, Answer.value_number, Answer.value_list)
+        .join(Question, Answer.question_id == Question.id)
+        .join(Source, Question.source_id == Source.id)
+        .where(Source.key == source, Question.key == question)
+    )
+    rows = []
+    for response_id, text, number, items in session.execute(query):
+        value = text if text is not None else number if number is not None else items
+        rows.append((response_id, value))
+    return pd.DataFrame(rows, columns=["response_id", "value"])
+
+
+
+def has_synthetic(session: Session) -> bool:
+    """Say whether any stored response is synthetic demo data (pages then say so)."""
+    return bool(session.scalar(select(Response.id).where(Response.is_synthetic.is_(True)).limit(1)))
+
+
+# --- QR sites and form submissions (issue 4) -----------------------------------------------------
+
+SITE_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type from a poster
+SITE_CODE_LENGTH = 8  # 31**8, about 8.5e11 codes: not guessable at the rate limits allowed
+
+
+def list_sites(session: Session) -> list[tuple[Site, int]]:
+    """Every QR site with its number of responses, open sites first, then by name."""
+    counts = select(Response.site_id, func.count(Response.id).label("n")).group_by(Response.site_id).subquery()
+    query = (select(Site, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.site_id == Site.id)
+             .order_by(Site.is_retired, Site.name))
+    return [(site, int(n)) for site, n in session.execute(query)]
+
+
+def find_site(session: Session, code: str) -> Site | None:
+    """The site with this short code (retired or not), or None."""
+    return session.scalar(select(Site).where(Site.code == code))
+
+
+def add_site(session: Session, name: str, kind: str, ward: str | None, campaign: str | None,
+             question_set: str | None) -> Site:
+    """Create a QR site with a fresh random short code."""
+    import secrets
+
+    taken = known_site_codes(session)
+    while True:
+        code = "".join(secrets.choice(SITE_CODE_ALPHABET) for _ in range(SITE_CODE_LENGTH))
+        if code not in taken:
+            break
+    site = Site(code=code, name=name, kind=kind, ward=ward, campaign=campaign, question_set=question_set)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def set_site_retired(session: Session, site: Site, is_retired: bool) -> None:
+    """Retire a site (its code then shows a closed page) or open it again."""
+    site.is_retired = is_retired
+    site.retired_at = utcnow() if is_retired else None
+    session.flush()

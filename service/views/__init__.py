@@ -1,1 +1,0 @@
-"""Blueprints of the Flask app."""

@@ -1,0 +1,142 @@
+"""Who may use which route: every view declares its roles, and anything undeclared is refused.
+
+Use ``@allow("admin", "analyst")`` on a staff view, ``@allow(*STAFF)`` for every signed-in role,
+or ``@public`` on the few routes residents and machines reach without signing in (the QR form,
+its assets, the health check, signed webhooks). A view with neither is refused with 403, so a new
+route cannot be left open by mistake; ``tests/test_service_access.py`` checks every route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+
+from service.store.models import ROLES, User
+
+STAFF = ROLES
+PUBLIC = "public"
+View = TypeVar("View", bound=Callable[..., Any])
+
+#: What each role may do, beyond seeing the dashboard. Checked with :func:`can`.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "admin": frozenset({"manage_users", "manage_sources", "manage_sites", "export", "view_original_text",
+                        "view_respondent", "review", "analyse", "view_audit"}),
+    "analyst": frozenset({"export", "view_original_text", "view_respondent", "review", "analyse", "manage_codeframe"}),
+    "engagement": frozenset({"manage_sites", "review", "view_original_text"}),
+    "viewer": frozenset(),
+}
+
+
+def allow(*roles: str) -> Callable[[View], View]:
+    """Declare the staff roles that may use a view."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"allow() takes roles from {', '.join(ROLES)}; got {', '.join(sorted(unknown)) or 'none'}")
+
+    def mark(view: View) -> View:
+        view.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def public(view: View) -> View:
+    """Declare a view open to everyone (residents' form, health check, signed webhooks)."""
+    view.allowed_roles = frozenset({PUBLIC})  # type: ignore[attr-defined]
+    return view
+
+
+def allowed_roles(app: Flask, endpoint: str) -> frozenset[str]:
+    """The roles declared on an endpoint's view (empty when undeclared, which means refused)."""
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "allowed_roles", frozenset())
+
+
+def can(capability: str) -> bool:
+    """Say whether the signed-in user's role has ``capability``."""
+    user = g.get("user")
+    return bool(user) and capability in CAPABILITIES.get(user.role, frozenset())
+
+
+def init_access(app: Flask) -> None:
+    """Check every request against its view's declared roles; expire idle staff sessions."""
+
+    @app.before_request
+    def check_access():
+        endpoint = request.endpoint
+        if endpoint is None:
+            return None  # a 404 or 405 follows
+        if endpoint == "static":
+            return None
+        roles = allowed_roles(app, endpoint)
+        g.user = _signed_in_user() or _api_client()
+        if PUBLIC in roles:
+            return None
+        if not roles:
+            abort(403, "This page has not declared who may see it, so it is closed.")
+        if g.user is None:
+            if request.path.startswith("/api/"):
+                abort(401, "Sign in or send an API token.")
+            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        if g.user.role not in roles:
+            abort(403, "Your role does not allow this page. Ask an admin if you need it.")
+        return None
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": g.get("user"), "can": can}
+
+
+def _api_client() -> Any:
+    """The API client of a bearer token on /api/ paths (its ``role`` is checked like a user's)."""
+    if not request.path.startswith("/api/"):
+        return None
+    from service.web.sessions import get_session
+    from service.store.accounts import find_api_client
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return find_api_client(get_session(), token.strip())
+
+
+def _signed_in_user() -> User | None:
+    from service.web.sessions import get_session
+
+    user_id = session.get("user_id")
+    if not user_id:
+        return None
+    config = current_app.config["VOICE"]
+    now = datetime.now(timezone.utc)
+    last_seen = session.get("last_seen", 0)
+    if now.timestamp() - last_seen > config.app.session_minutes * 60:
+        session.clear()
+        return None
+    user = get_session().get(User, user_id)
+    if user is None or not user.is_active:
+        session.clear()
+        return None
+    session["last_seen"] = now.timestamp()
+    return user
+
+
+def log_event(action: str, target: str = "", detail: dict[str, Any] | None = None) -> None:
+    """Write an audit event for the current request's user and address, in the request's session.
+
+    The caller commits: the event is saved with the action or not at all.
+    """
+    from service.web.sessions import get_session
+    from service.store import audit
+
+    audit.record(get_session(), action, actor=audit.actor_of(g.get("user")), target=target, detail=detail or {},
+                 address=request.remote_addr)
+
+
+def lockout_until(failures: int, now: datetime) -> datetime | None:
+    """After 5 failed sign-ins in a row, lock the account for 15 minutes (doubling after that)."""
+    if failures < 5:
+        return None
+    return now + timedelta(minutes=15 * 2 ** min(failures - 5, 6))

@@ -1,0 +1,71 @@
+"""The admin's users page: list staff, add an account, change a role, deactivate or reactivate."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from service.web.sessions import get_session
+from service.store import accounts as staff
+from service.web.access import allow, log_event
+from service.store.accounts import MIN_PASSWORD, add_user
+from service.store.models import ROLES
+from service.web.pages import page_context
+
+logger = logging.getLogger(__name__)
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.get("/users")
+@allow("admin")
+def users():
+    """Every staff account with its role and state."""
+    return render_template("admin/users.html", **page_context("admin"), users=staff.list_users(get_session()),
+                           roles=ROLES, min_password=MIN_PASSWORD, error=None, form={})
+
+
+@blueprint.post("/users")
+@allow("admin")
+def add():
+    """Create an account; the admin passes the first password on to the person."""
+    session = get_session()
+    form = {k: request.form.get(k, "").strip() for k in ("email", "name", "role")}
+    try:
+        user = add_user(session, form["email"], form["name"] or form["email"], form["role"], request.form.get("password", ""))
+    except ValueError as error:
+        session.rollback()
+        return render_template("admin/users.html", **page_context("admin"), users=staff.list_users(session), roles=ROLES,
+                               min_password=MIN_PASSWORD, error=str(error), form=form), 400
+    log_event("user_added", f"user:{user.id}", {"role": user.role})
+    session.commit()
+    logger.info("user %s created user %s with role %s", g.user.id, user.id, user.role)
+    flash(f"Created {user.role} account {user.email}.")
+    return redirect(url_for(".users"))
+
+
+@blueprint.post("/users/<int:user_id>")
+@allow("admin")
+def change(user_id: int):
+    """Change a role, or deactivate/reactivate an account."""
+    session = get_session()
+    action = request.form.get("action", "")
+    try:
+        if action == "role":
+            user = staff.update_user(session, user_id, role=request.form.get("role", ""))
+        elif action in ("deactivate", "reactivate"):
+            user = staff.update_user(session, user_id, is_active=action == "reactivate")
+        else:
+            abort(400, f"action {action!r} should be role, deactivate or reactivate")
+    except LookupError as error:
+        abort(404, str(error))
+    except ValueError as error:
+        session.rollback()
+        flash(str(error))
+        return redirect(url_for(".users"))
+    events = {"role": "role_change", "deactivate": "user_deactivated", "reactivate": "user_reactivated"}
+    log_event(events[action], f"user:{user.id}", {"role": user.role} if action == "role" else {})
+    session.commit()
+    logger.info("user %s changed user %s: %s", g.user.id, user.id, action)
+    flash(f"Updated {user.email}: {'role ' + user.role if action == 'role' else action + 'd'}.")
+    return redirect(url_for(".users"))
