@@ -27,6 +27,12 @@ class DatabaseError(Exception):
     """The database cannot be used as it is; the message says what to do."""
 
 
+#: Raised by any failed database call; the web layer catches it without importing SQLAlchemy.
+StoreFailure = SQLAlchemyError
+#: Raised when the database server cannot be reached or drops the connection.
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """Create an engine; for SQLite, create the folder, turn on foreign keys and WAL."""
     parsed = make_url(url)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from service.store.db import DatabaseError, first_line
+from service.store.db import CONNECTION_ERRORS, DatabaseError, first_line
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +38,8 @@ def register_error_handlers(app: Flask) -> None:
 
     # The database stopping under a request (a lost connection, connections refused): its
     # transaction was rolled back on the server, so this is the page above, not a 500.
-    app.register_error_handler(OperationalError, lambda error: database_error(DatabaseError(first_line(error))))
-    app.register_error_handler(InterfaceError, lambda error: database_error(DatabaseError(first_line(error))))
+    for error_class in CONNECTION_ERRORS:
+        app.register_error_handler(error_class, lambda error: database_error(DatabaseError(first_line(error))))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, g
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # the web layer only passes sessions on; SQL lives in service.store
+    from sqlalchemy.orm import Session
 
 
 def get_session() -> Session:

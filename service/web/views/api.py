@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy import func, select
 
 from service.web.sessions import get_session
 from service.reports import prevalence
@@ -18,7 +17,8 @@ from service.reports import dashboard as queries
 from service.reports import reach
 from service.web.access import STAFF, allow, public
 from service.web.limits import csrf
-from service.store.models import AnalysisRun, Response, Site, Source
+from service.store import listings
+from service.store.models import AnalysisRun
 from service.web.openapi import openapi_document
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -66,10 +66,7 @@ def openapi():
 @allow(*STAFF)
 def sources():
     """Configured sources with their number of stored responses."""
-    session = get_session()
-    counts = dict(session.execute(select(Response.source_id, func.count()).group_by(Response.source_id)).all())
-    rows = [{"key": s.key, "name": s.name, "kind": s.kind, "n_responses": counts.get(s.id, 0)}
-            for s in session.scalars(select(Source).order_by(Source.key))]
+    rows = listings.list_sources(get_session())
     return _page(rows, len(rows), 1, max(len(rows), 1))
 
 
@@ -78,13 +75,7 @@ def sources():
 def sites():
     """QR sites with their ward and number of responses."""
     page, per_page = _paging()
-    session = get_session()
-    total = session.scalar(select(func.count()).select_from(Site)) or 0
-    counts = dict(session.execute(select(Response.site_id, func.count()).where(Response.site_id.is_not(None))
-                                  .group_by(Response.site_id)).all())
-    query = select(Site).order_by(Site.name, Site.id).limit(per_page).offset((page - 1) * per_page)
-    rows = [{"code": s.code, "name": s.name, "kind": s.kind, "ward": s.ward, "campaign": s.campaign,
-             "is_retired": s.is_retired, "n_responses": counts.get(s.id, 0)} for s in session.scalars(query)]
+    rows, total = listings.list_sites(get_session(), page, per_page)
     return _page(rows, total, page, per_page)
 
 
@@ -121,12 +112,7 @@ def representativeness():
 def weight_runs():
     """Weighting runs with method, parameters and diagnostics (not the individual weights)."""
     page, per_page = _paging()
-    session = get_session()
-    query = select(AnalysisRun).where(AnalysisRun.kind == "weighting")
-    if request.args.get("source"):
-        query = query.where(AnalysisRun.source_key == request.args["source"])
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    runs = session.scalars(query.order_by(AnalysisRun.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    runs, total = listings.list_weighting_runs(get_session(), request.args.get("source"), page, per_page)
     data = [{"run_id": r.id, "source": r.source_key, "method": r.method, "status": r.status, "parameters": r.parameters,
              "diagnostics": r.result, "created_at": r.created_at.isoformat()} for r in runs]
     return _page(data, total, page, per_page)

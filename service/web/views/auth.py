@@ -7,10 +7,9 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
 from service.web.sessions import get_session
-from service.store import audit
+from service.store import audit, listings
 from service.web.access import STAFF, allow, lockout_until, public
 from service.store.accounts import verify_password
 from service.web.limits import client_address, wait_seconds
@@ -45,7 +44,7 @@ def sign_in():
 
 def _check(email: str, password: str) -> tuple[User | None, str | None]:
     db = get_session()
-    user = db.scalar(select(User).where(User.email == email))
+    user = listings.find_user(db, email)
     now = datetime.now(timezone.utc)
     wrong = "The e-mail address or password is not right. Check them and try again."
     if user is None or not user.is_active:

@@ -18,11 +18,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from ingest import clean_text
 from service.web.sessions import get_session
-from service.store import audit
+from service.store import audit, listings
 from service.store import responses as store
 from service.web.access import STAFF, allow, can
 from service.store.models import Action, ReportFile, User
@@ -80,8 +79,7 @@ def _sna_defaults() -> dict[str, Any]:
 def _latest_response() -> datetime | None:
     """When the newest response was sent; read once per request (both forms' defaults use it)."""
     if "latest_response" not in g:
-        g.latest_response = get_session().scalar(select(func.max(StoredResponse.submitted_at))
-                                                 .where(StoredResponse.is_suspected_bot.is_(False)))
+        g.latest_response = listings.latest_submitted_at(get_session())
     return g.latest_response
 
 
@@ -181,9 +179,7 @@ def _may_download(row: ReportFile) -> bool:
 
 
 def _user_names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {user_id: name for user_id, name in get_session().execute(select(User.id, User.name).where(User.id.in_(ids)))}
+    return listings.user_names(get_session(), ids)
 
 
 def _about(row: ReportFile, wards: dict[str, str]) -> str:

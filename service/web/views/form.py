@@ -34,13 +34,12 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import Babel, get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import FormResult, FormSpec, suspect_bot
 from service.web.sessions import get_session
 from service.store import responses as store
 from service.web.access import public
-from service.store.db import DatabaseError
+from service.store.db import DatabaseError, StoreFailure
 from service.web.limits import client_address, wait_seconds
 from service.pipeline.ingest_runs import load_wards
 from service.pipeline.submissions import accept_submission, form_spec
@@ -228,7 +227,7 @@ def _open_site(code: str, *, is_fresh: bool = False) -> tuple[_OpenSite | None, 
         return cached[1], None
     try:
         row = store.find_site(get_session(), code) if len(code) <= 20 else None
-    except SQLAlchemyError as error:
+    except StoreFailure as error:
         logger.error("form: database unavailable while looking up a site: %s", str(error).splitlines()[0])
         return None, _try_again()
     if row is None or row.is_retired:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, url_for
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from service.store import listings
 from service.web.sessions import get_session
 from service.web.access import STAFF, allow, public
 
@@ -16,9 +15,7 @@ blueprint = Blueprint("home", __name__)
 @public
 def health():
     """Say whether the app can reach its database (for load balancers and monitoring)."""
-    try:
-        get_session().execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not listings.is_reachable(get_session()):
         return jsonify({"ok": False, "database": "unreachable"}), 503
     return jsonify({"ok": True, "database": "ok"})
 
