@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from service.pipeline.weighting import quarter_bounds, quarter_of, run_representativeness, run_weighting
+from service.pipeline.periods import quarter_bounds, quarter_of
+from service.pipeline.weighting import run_representativeness, run_weighting
 from service.store.db import transaction
 from service.store.models import AnalysisRun, Response, ResponseWeight, Source
 

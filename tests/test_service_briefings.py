@@ -236,8 +236,7 @@ def test_reports_schedule_that_is_not_cron_names_the_key(engine, config):
 
 
 def test_quarter_of_and_last_closed_quarter_agree_at_a_boundary():
-    from service.reports.actions import quarter_of
-    from service.reports.generate import last_closed_quarter
+    from service.pipeline.periods import last_closed_quarter, quarter_of
 
     now = datetime(2024, 4, 1, 7, tzinfo=timezone.utc)
     assert (quarter_of(now), last_closed_quarter(now)) == ("2024Q2", "2024Q1")
@@ -262,7 +261,7 @@ def test_briefing_form_starts_at_the_last_quarter_with_responses(client, seeded,
     from sqlalchemy import func
 
     from service.store.models import Response
-    from service.reports.actions import quarter_of
+    from service.pipeline.periods import quarter_of
 
     _sign_in(client, "analyst")
     with factory() as session:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import weights
 from service.store import responses as store
 from service.config import Config, SourceConfig
+from service.pipeline.periods import quarter_bounds, quarter_of
 from service.store.db import transaction
 from service.store.models import AnalysisRun, ResponseWeight
 
@@ -62,19 +63,6 @@ def source_margins(config: Config, source: SourceConfig, variables: tuple[str, .
     return weights.build_margins(_census(config.app.borough), variables=wanted,
                                  age_bands=source.mapping.age_bands or None,
                                  min_age=source.min_age, max_age=source.max_age)
-
-
-def quarter_of(when: datetime) -> str:
-    """The calendar quarter label of a time, e.g. ``2024Q1``."""
-    return f"{when.year}Q{(when.month - 1) // 3 + 1}"
-
-
-def quarter_bounds(label: str) -> tuple[datetime, datetime]:
-    """Start (inclusive) and end (exclusive) of a quarter label such as ``2024Q1``."""
-    year, quarter = int(label[:4]), int(label[-1])
-    start = datetime(year, 3 * quarter - 2, 1, tzinfo=timezone.utc)
-    end = datetime(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1, tzinfo=timezone.utc)
-    return start, end
 
 
 def periods_of(frame: pd.DataFrame) -> Iterator[Period]:

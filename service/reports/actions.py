@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest import clean_text
+from service.pipeline.periods import QUARTER_PATTERN, quarter_of
 from service.store.models import Action, utcnow
 
 #: Status code to label, in the order an action moves through them.
 STATUSES = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
-QUARTER = re.compile(r"\d{4}Q[1-4]")
 MAX_YOU_SAID = 1000
 MAX_WE_DID = 2000
 
@@ -35,11 +35,6 @@ class ActionChoices:
     sites: Mapping[int, str]
     wards: Mapping[str, str]
     site_wards: Mapping[int, str | None]
-
-
-def quarter_of(when: datetime) -> str:
-    """The quarter label (``2024Q1``) that ``when`` falls in."""
-    return f"{when.year}Q{(when.month - 1) // 3 + 1}"
 
 
 def list_actions(session: Session) -> list[Action]:
@@ -75,7 +70,7 @@ def read_action(form: Mapping[str, str], choices: ActionChoices, now: datetime) 
         "status": clean_text(form.get("status")),
     }
     errors: dict[str, str] = {}
-    if not QUARTER.fullmatch(values["quarter"]):
+    if not QUARTER_PATTERN.fullmatch(values["quarter"]):
         errors["quarter"] = "Enter the quarter whose briefing raised this, like 2024Q1."
     elif values["quarter"] > quarter_of(now):
         errors["quarter"] = f"{values['quarter']} has not started yet; enter {quarter_of(now)} or earlier."

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nlp.places import PlaceFinder, borough_places
-from service.pipeline.weighting import quarter_bounds
+from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.config import Config
 from service.store.models import Action, Site
 from service.reports.dashboard import ward_names
@@ -33,12 +33,6 @@ class BriefingRequest:
     quarter: str
     ward: str | None = None
     youth: bool = False
-
-
-def previous_quarter(label: str) -> str:
-    """The quarter before ``label`` (``2024Q1`` -> ``2023Q4``)."""
-    year, q = int(label[:4]), int(label[-1])
-    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
 
 
 def briefing_snapshot(session: Session, config: Config, request: BriefingRequest, quarter: str) -> queries.Snapshot:

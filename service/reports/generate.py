@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Config
+from service.pipeline.periods import last_closed_quarter
 from service.store.db import transaction
 from service.store.models import ReportFile, Response
 
@@ -114,12 +115,6 @@ def record_output(session: Session, row: ReportFile, actor: str, address: str | 
               "origin": row.origin, "fingerprint": row.fingerprint[:16], "is_download": is_download}
     audit.record(session, "briefing" if row.kind == "briefing" else "export", actor=actor,
                  target=f"report_file:{row.id}", detail=detail, address=address)
-
-
-def last_closed_quarter(now: datetime) -> str:
-    """The most recent quarter that has ended by ``now``."""
-    q = (now.month - 1) // 3 + 1
-    return f"{now.year - 1}Q4" if q == 1 else f"{now.year}Q{q - 1}"
 
 
 def run_quarterly_briefings(factory: sessionmaker[Session], config: Config, now: datetime | None = None) -> list[int]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 import nlp
 import weights
 from service.store import responses as store
-from service.pipeline.weighting import quarter_of
+from service.pipeline.periods import quarter_of
 from service.store.models import AnalysisRun, Answer, FreeText, Question, Response, ResponseWeight, SafeguardingFlag, Source
 from service.reports.prevalence import effective_codes
 

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from service.config import Config
+from service.pipeline.periods import year_bounds
 from service.reports.dashboard import ward_names
 from service.reports import measures, queries
 from service.reports.suppression import suppress_shares
@@ -56,7 +57,7 @@ class SnaReport:
 
 def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     """Compute the Theme 6 tables and narrative facts for ``year`` from the store (read only)."""
-    start, end = datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    start, end = year_bounds(year)
     snapshot = queries.load_snapshot(session, None, start, end, waves={key: str(year) for key in SURVEYS})
     frame, min_cell = snapshot.frame, config.reports.min_cell
     names, wordings = queries.source_names(session), queries.question_wordings(session)

@@ -27,8 +27,9 @@ from service.web.access import STAFF, allow, can
 from service.store.models import Action, ReportFile, User
 from service.store.models import Response as StoredResponse
 from service.reports import actions as actions_log
-from service.reports.generate import (BRIEFING_FORMATS, MEDIA, SNA_FORMATS, archive, archived, last_closed_quarter,
+from service.reports.generate import (BRIEFING_FORMATS, MEDIA, SNA_FORMATS, archive, archived,
                                       make_briefing, make_sna, record_output)
+from service.pipeline.periods import QUARTER_PATTERN, last_closed_quarter, next_quarter, quarter_of
 from service.web.pages import page_context
 from service.reports.labels import topic_labels
 
@@ -40,7 +41,6 @@ VIEWER_FORMATS = ("pdf", "html")  # the briefing formats a viewer may download
 EXPORTERS = ("admin", "analyst")  # the roles with can("export"); the SNA export is respondent-level data
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word (DOCX)", "html": "Web page (HTML)", "xlsx": "Excel workbook (XLSX)",
                 "csv": "CSV files (zip)", "sav": "SPSS data (SAV)", "md": "Narrative draft (Markdown)"}
-QUARTER = re.compile(r"\d{4}Q[1-4]")
 
 
 def _now() -> datetime:
@@ -66,7 +66,7 @@ def _default_quarter() -> str:
     archive being loaded, the demo): a briefing of an empty quarter is no use as a starting point."""
     closed = last_closed_quarter(_now())
     latest = _latest_response()
-    return closed if latest is None else min(closed, actions_log.quarter_of(latest))
+    return closed if latest is None else min(closed, quarter_of(latest))
 
 
 def _sna_defaults() -> dict[str, Any]:
@@ -198,8 +198,8 @@ def _read_briefing(form, wards: dict[str, str]) -> tuple[dict[str, Any], dict[st
     values = {"quarter": clean_text(form.get("quarter")).upper(), "ward": clean_text(form.get("ward")),
               "youth": form.get("youth") == "yes", "format": clean_text(form.get("format"))}
     errors = {}
-    current = actions_log.quarter_of(_now())
-    if not QUARTER.fullmatch(values["quarter"]):
+    current = quarter_of(_now())
+    if not QUARTER_PATTERN.fullmatch(values["quarter"]):
         errors["quarter"] = "Enter the quarter to brief on, like 2024Q1."
     elif values["quarter"] > current:
         errors["quarter"] = f"{values['quarter']} has not started yet; enter {current} or earlier."
@@ -271,7 +271,7 @@ def _save(action: Action | None):
     saved = actions_log.save_action(session, action, values, g.user.id)
     session.commit()
     logger.info("action %s %s by user %s", saved.id, "added" if action is None else "changed", g.user.id)
-    flash(f"Action {'added' if action is None else 'saved'}: the {_next_quarter(saved.quarter)} briefing will show it.")
+    flash(f"Action {'added' if action is None else 'saved'}: the {next_quarter(saved.quarter)} briefing will show it.")
     return redirect(url_for(".actions"))
 
 
@@ -289,8 +289,3 @@ def _choices(wards: dict[str, str]) -> actions_log.ActionChoices:
     sites = [site for site, _n in store.list_sites(get_session())]
     return actions_log.ActionChoices(topics=topic_labels(), sites={s.id: s.name for s in sites}, wards=wards,
                                      site_wards={s.id: s.ward for s in sites})
-
-
-def _next_quarter(label: str) -> str:
-    year, q = int(label[:4]), int(label[-1])
-    return f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}"
