@@ -225,6 +225,29 @@ def scheduler(ctx: _Context) -> None:
     run_scheduler(ctx.config)
 
 
+@main.group()
+def safeguarding() -> None:
+    """The safeguarding queue: e-mail about flags nobody has acknowledged in time."""
+
+
+@safeguarding.command("alert")
+@pass_context
+def safeguarding_alert(ctx: _Context) -> None:
+    """E-mail [safeguarding] alert_to about New flags older than alert_after_hours (each flag once)."""
+    from service.ops.alerts import AlertError, send_overdue_alerts
+
+    try:
+        with transaction(ctx.sessions()) as session:
+            result = send_overdue_alerts(session, ctx.config.safeguarding, _queue_url(ctx.config))
+    except AlertError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(result.summary())
+
+
+def _queue_url(config: Config) -> str:
+    return f"{config.form.public_url}/review/safeguarding" if config.form.public_url else ""
+
+
 from service.cli.classify import classify  # noqa: E402  (kept apart: the nlp command needs no database)
 
 main.add_command(classify)

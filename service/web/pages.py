@@ -5,6 +5,7 @@ Views import this module; it imports no view, so views never import one another.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, g, request
@@ -13,6 +14,7 @@ from service.web.sessions import get_session
 from service.reports import dashboard as queries
 from service.reports.charts import BarChart
 from service.store import responses as store
+from service.store.safeguarding import count_flags
 
 CHART_ROLES = ("admin", "analyst", "engagement")  # viewers see the tables, not downloads
 
@@ -31,6 +33,8 @@ def page_context(active: str, filt: queries.ResponseFilter | None = None) -> dic
     config = current_app.config["VOICE"]
     context = {"has_synthetic": store.has_synthetic(session), "council": config.app.council_name, "active": active,
                "wards": queries.ward_names(config.app.borough), "can_download": g.user.role in CHART_ROLES}
+    if g.user.role != "viewer":  # the roles that work the review queues see how many disclosures wait
+        context["flag_counts"] = count_flags(session, timedelta(hours=config.safeguarding.alert_after_hours))
     if filt is not None:
         context["filt"] = filt
         context["options"] = queries.filter_options(session, config.app.borough)
