@@ -65,6 +65,9 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     init_security(app)  # headers, proxy trust, cookie flags (issue 8)
     init_limits(app)
     init_access(app)
+    from service.web.pages import shared_context
+
+    app.context_processor(shared_context)
     _register_blueprints(app)
 
     register_error_handlers(app)
