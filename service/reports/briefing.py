@@ -23,6 +23,7 @@ from service.reports.dashboard import ward_names
 from service.reports import measures, queries
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
+from service.reports.labels import ACTION_STATUSES
 from service.reports.text import SYNTHETIC_NOTE, VARIABLE_NAMES, number, percent, share_text, weighted_text
 
 
@@ -247,7 +248,7 @@ def _actions(doc: Document, request: BriefingRequest, actions: list[Action]) -> 
                              "them on the staff pages (Briefings > Actions) so the next briefing shows them.")
         return
     doc.add("table", "", header=("Raised", "You said", "We did", "Status"),
-            rows=tuple((a.quarter, a.you_said, a.we_did or "-", a.status.replace("_", " ")) for a in actions))
+            rows=tuple((a.quarter, a.you_said, a.we_did or "-", ACTION_STATUSES.get(a.status, a.status)) for a in actions))
 
 
 def _methods(doc: Document, min_cell: int) -> None:

@@ -120,7 +120,7 @@ def ward_names(borough: str) -> dict[str, str]:
 
 
 def level_label(variable: str, level: str | None, wards: Mapping[str, str] | None = None) -> str:
-    """A person's label for a code of our vocabulary (``H2`` -> ``Black``, ``16-24`` -> ``Aged 16-24``)."""
+    """A person's label for a code of our vocabulary (``H2`` -> ``Black``, ``16-24`` -> ``16 to 24``)."""
     if level is None:
         return "Not asked"
     if level == "not_stated":
@@ -128,7 +128,9 @@ def level_label(variable: str, level: str | None, wards: Mapping[str, str] | Non
     if variable == "ethnic_group":
         return ETHNIC_GROUPS.get(level, level)
     if variable == "age_band":
-        return f"Aged {level}"
+        from service.reports.labels import age_band_words
+
+        return age_band_words(level)
     if variable == "ward" and wards:
         return wards.get(level, level)
     return level.replace("_", " ").capitalize()

@@ -61,7 +61,10 @@ def shared_context() -> dict[str, Any]:
             logger.warning("could not check for synthetic data: %s", str(error).splitlines()[0] if str(error) else error)
             is_synthetic = False
         current_app.extensions["voice_synthetic"] = (time.monotonic() + SYNTHETIC_CHECK_SECONDS, is_synthetic)
-    return {"has_synthetic": is_synthetic, "council": config.app.council_name}
+    from service.reports import labels
+
+    return {"has_synthetic": is_synthetic, "council": config.app.council_name, "rule_words": labels.rule_words,
+            "run_statuses": labels.RUN_STATUSES, "action_statuses": labels.ACTION_STATUSES}
 
 
 def csv_download(chart: BarChart, filename: str) -> Response:

@@ -185,9 +185,9 @@ def _default_set() -> str:
 
 
 def _choices() -> dict[str, Any]:
-    sets = current_app.config["VOICE"].form.question_sets
+    words = _question_set_words()  # "Standard (the default): How safe do you feel here?; ..."
     return {"kinds": KINDS, "ward_choices": _wards(),
-            "question_sets": [(name, ", ".join(keys)) for name, keys in sets.items()]}
+            "question_sets": [(name, text.split(": ", 1)[1]) for name, text in words.items()]}
 
 
 def _read_form() -> tuple[dict[str, Any], dict[str, str]]:
