@@ -342,7 +342,7 @@ def test_briefing_pdf_page_one_opens_with_key_messages_then_you_said_we_did(seed
     everything = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60).stdout
     flat = " ".join(page_one.split())
     assert flat.index("Key messages") < flat.index("You said, we did")
-    assert "We heard from 10 residents this quarter (QR-code feedback 10)." in flat
+    assert "We heard from 10 residents this quarter (QR posters: vendor app 10)." in flat
     assert "Too dark by the station" in flat and "1 of 1 actions from earlier quarters are done" in flat
     body = everything[:everything.index("Appendix: technical detail")]
     assert "How to read this briefing" in body

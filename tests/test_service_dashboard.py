@@ -180,3 +180,13 @@ def test_review_safeguarding_says_where_when_and_how_old(client, seeded):
     page = client.get("/review/safeguarding").get_data(as_text=True)
     assert re.search(r"QR site Romford station, sent 04 Mar 2024 12:00; age 16-24\.", page), page[page.find("Flag "):][:800]
     assert re.search(r"Waiting\">\d+ min<", page)
+
+
+def test_overview_explains_each_channel_once_with_a_distinct_name(client, seeded, config):
+    sign_in(client, "viewer")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    explained = page[page.index('id="channels"'):]
+    names = [s.name for s in config.sources]
+    assert len(set(names)) == len(names) and "QR-code feedback" not in names and "QR-code form" not in names
+    for source in config.sources:
+        assert source.name in explained and source.description.replace("'", "&#39;") in explained
