@@ -26,7 +26,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ShareComparison", "TopicShare", "TopicSummary", "choose_exemplars", "compare_groups",
         "compare_periods", "compare_shares", "describe_findings", "summarise_topics",
     ),
-    "nlp.redaction": ("RedactedSpan", "RedactionResult", "redact"),
+    "nlp.redaction": ("RedactedSpan", "RedactionResult", "assess_redaction", "redact"),
     "nlp.safeguarding": ("SafeguardingMatch", "SafeguardingResult", "check_safeguarding"),
     "nlp.text": (
         "PreparedText", "clear_token_cache", "is_english", "load_pipeline", "prepare_text",

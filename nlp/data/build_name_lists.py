@@ -13,6 +13,8 @@ kept (comments are in English); names of one or two letters are left out.
 from __future__ import annotations
 
 import ast
+import gzip
+import json
 import re
 import sys
 import zipfile
@@ -73,13 +75,31 @@ def _clean(names: set[str]) -> list[str]:
     return sorted(kept)
 
 
+def everyday_words(names: list[str]) -> list[str]:
+    """The names that are also everyday words: written in lower case at least about as often as
+    capitalised (log-probabilities from spaCy's English lexeme table, spacy-lookups-data)."""
+    import spacy_lookups_data  # only needed to rebuild the lists
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        prob = json.load(handle)
+    words = []
+    for name in names:
+        lower, capital = prob.get(name, -99.0), prob.get(name.capitalize(), -99.0)
+        if lower > -16.0 and lower - capital > -0.7:
+            words.append(name)
+    return words
+
+
 def main(faker_wheel: str, gender_wheel: str) -> None:
-    """Write the two lists next to this file."""
+    """Write the three lists next to this file."""
     first, last = faker_names(Path(faker_wheel))
     first |= nam_dict_names(Path(gender_wheel))
     header = "# Built by build_name_lists.py; sources and licences in README.md. One lower-case name a line.\n"
-    (HERE / "first_names_open.txt").write_text(header + "\n".join(_clean(first)) + "\n", encoding="utf-8")
-    (HERE / "surnames_open.txt").write_text(header + "\n".join(_clean(last)) + "\n", encoding="utf-8")
+    lists = {"first_names_open.txt": _clean(first), "surnames_open.txt": _clean(last)}
+    lists["name_words.txt"] = everyday_words(sorted(set(lists["first_names_open.txt"]) | set(lists["surnames_open.txt"])))
+    for file_name, names in lists.items():
+        (HERE / file_name).write_text(header + "\n".join(names) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
