@@ -27,7 +27,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "compare_periods", "compare_shares", "describe_findings", "summarise_topics",
     ),
     "nlp.redaction": ("RedactedSpan", "RedactionResult", "assess_redaction", "redact"),
-    "nlp.safeguarding": ("SafeguardingMatch", "SafeguardingResult", "check_safeguarding"),
+    "nlp.safeguarding": (
+        "SAFEGUARDING_CATEGORIES", "SafeguardingMatch", "SafeguardingResult", "check_safeguarding", "seems_child",
+    ),
     "nlp.text": (
         "PreparedText", "clear_token_cache", "is_english", "load_pipeline", "prepare_text",
         "split_sentences", "tokenize",
