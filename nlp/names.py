@@ -107,6 +107,9 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]]) -> lis
     index = 0
     while index < len(words):
         match = words[index]
+        if not _may_be_name(words, index, lists):  # cheap test first: most words are neither
+            index += 1
+            continue
         if _inside(match.start(), match.end(), taken) or not _is_name(text, words, index, lists):
             index += 1
             continue
@@ -115,7 +118,23 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]]) -> lis
             end_index += 1
         found.append((match.start(), words[end_index].end()))
         index = end_index + 1
+    if "&" not in text and not any(word.group().lower() in ("and", "or") for word in words):
+        return found
     return found + _paired_names(text, words, lists, found, taken)
+
+
+def _may_be_name(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
+    """False for a word :func:`_is_name` would surely refuse: lower case, unlisted, not after a title."""
+    word = words[index].group()
+    if word[0].isupper():
+        return True
+    lower = _bare(word).lower()
+    if lower in lists.first or lower in lists.surnames:
+        return True
+    return index > 0 and words[index - 1].group().lower() in _TITLES
+
+
+_TITLES = frozenset("mr mrs ms miss dr mx".split())
 
 
 def cue_before(text: str, start: int) -> str | None:
@@ -133,6 +152,8 @@ def is_name_like(word: str, lists: NameLists) -> bool:
 
 def _bare(word: str) -> str:
     """The word without "'s" and quotes; "I'm" and "I'd" become "i"."""
+    if "'" not in word and "\u2019" not in word and "-" not in word:
+        return word
     word = word.replace("\u2019", "'").removesuffix("'s").removesuffix("'S").strip("'-")
     head, apostrophe, tail = word.partition("'")
     return head if apostrophe and tail.lower() in ("m", "d", "ve", "ll", "re", "t") else word

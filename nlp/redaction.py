@@ -79,6 +79,7 @@ _HANDLE_CUE_RE = re.compile(
     r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_])",
     re.I,
 )
+_PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|tik|twitter|telegram|discord|\bfb\b|facebook|threads")
 _SOCIAL_URL_RE = re.compile(
     r"(?:https?://)?(?:www\.|m\.)?(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|threads)\.(?:com|net)"
     r"/(?:add/|@)?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*",
@@ -198,9 +199,14 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
     if "@" in text:
         spans += _spans(_EMAIL_RE, text, "email")
         spans += _spans(_HANDLE_RE, text, "handle")
-    spans += _spans(_OBFUSCATED_EMAIL_RE, text, "email")
-    spans += _spans(_SOCIAL_URL_RE, text, "handle")
-    spans += _handle_spans(text)
+    lower = text.lower()
+    if "at" in lower and "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower \
+            or re.search(r"\sat\s", lower):
+        spans += _spans(_OBFUSCATED_EMAIL_RE, text, "email")
+    if ".com" in lower or ".net" in lower:
+        spans += _spans(_SOCIAL_URL_RE, text, "handle")
+    if _PLATFORM_WORD_RE.search(lower):
+        spans += _handle_spans(text)
     if not _DIGIT_RE.search(text):  # every remaining pattern needs a digit
         return spans
     spans += _phone_spans(text)
