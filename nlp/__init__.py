@@ -34,7 +34,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "PreparedText", "clear_token_cache", "is_english", "load_pipeline", "prepare_text",
         "split_sentences", "tokenize",
     ),
-    "nlp.theme_names": ("theme_label", "theme_terms"),
+    "nlp.theme_names": ("theme_label", "theme_sentence", "theme_terms"),
     "nlp.themes": ("Theme", "ThemesResult", "find_themes", "select_poor_fits"),
     "nlp.topics": ("TopicClassifier", "load_model"),
     "nlp.training": (
