@@ -24,8 +24,8 @@ from nlp.safeguarding import check_safeguarding
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "tests" / "data" / "nlp"
 REALTEXT_DIR = ROOT.parent / "shared" / "data" / "realtext"
-SAFETY_SETS = ("safeguarding_categories_dev.csv", "safeguarding_categories_heldout.csv")
-REDACTION_SETS = ("redaction_planted_dev.csv", "redaction_planted_heldout.csv")
+SAFETY_SETS = ("safeguarding_categories_dev.csv", "safeguarding_categories_heldout.csv", "safeguarding_categories_fresh.csv")
+REDACTION_SETS = ("redaction_planted_dev.csv", "redaction_planted_heldout.csv", "redaction_planted_fresh.csv")
 
 
 @dataclass

@@ -21,6 +21,7 @@ PLATFORM = "a social-media word followed by what may be a handle"
 SURNAME = "a possible surname next to a redacted name"
 AFTER_CUE = "an unknown word after a word that introduces a person"
 CAPITALISED = "a capitalised unknown word that may be a name"
+HANDLE_LIKE = "a word with a dot or underscore inside that may be a handle"
 
 _DIGIT_RUN_RE = re.compile(r"\d(?:[\s.\-/()]{0,2}\d){6,}")
 _DATE_RE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$")
@@ -29,6 +30,8 @@ _PLATFORM_RE = re.compile(
     r"(?:\s+me)?(?:\s+(?:at|on|is)\b|\s*[:=\-])*\s*([A-Za-z0-9_.]{3,30})",
     re.I,
 )
+_HANDLE_LIKE_RE = re.compile(r"(?<![\w.@/])[A-Za-z][A-Za-z0-9]*(?:_|\.(?=[A-Za-z0-9]))[A-Za-z0-9_.]*[A-Za-z0-9_](?![\w/])")
+_NOT_HANDLES = frozenset("e.g i.e a.m p.m etc n.b".split())
 _NEXT_TO_NAME_RE = re.compile(r"\[name\][ \-]([^\W\d_][\w'\-]*)")
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
 STREET_WORDS = frozenset(
@@ -49,6 +52,9 @@ def uncertainty_reasons(redacted: str, lists: NameLists) -> tuple[str, ...]:
         reasons.append(DIGITS)
     if "@" in redacted:
         reasons.append(AT_SIGN)
+    if any(match.group().lower() not in _NOT_HANDLES and not re.search(r"\.(?:com|co|org|net|uk|gov)\b", match.group().lower())
+           for match in _HANDLE_LIKE_RE.finditer(redacted)):
+        reasons.append(HANDLE_LIKE)
     if any(_unknown(match.group(1)) for match in _PLATFORM_RE.finditer(redacted)):
         reasons.append(PLATFORM)
     if any(_maybe_surname(match.group(1), lists) for match in _NEXT_TO_NAME_RE.finditer(redacted)):

@@ -211,3 +211,17 @@ def test_redact_recall_on_planted_holdout_set_is_at_least_98_percent():
     recall, kept = _recall_and_kept("redaction_planted_heldout.csv")
     assert recall >= 0.98, f"redaction recall {recall:.3f} on redaction_planted_heldout.csv"
     assert kept >= 0.95
+
+
+def test_redact_recall_on_the_fresh_planted_set():
+    """Written after all tuning and first run after commit: 25 of 26 details removed."""
+    recall, kept = _recall_and_kept("redaction_planted_fresh.csv")
+    assert recall >= 0.95, f"redaction recall {recall:.3f} on redaction_planted_fresh.csv"
+    assert kept >= 0.95
+
+
+def test_a_handle_left_after_a_platform_word_makes_the_text_uncertain():
+    from nlp import assess_redaction
+
+    assert "a word with a dot or underscore inside that may be a handle" in assess_redaction("insta its shanz.x").reasons
+    assert not assess_redaction("meet at 10.30 e.g. by the shop").is_uncertain
