@@ -39,7 +39,7 @@ from typing import Any
 
 from ingest.columns import ReadNotes, check_columns, find_extra_columns, row_record, unique_header
 from ingest.errors import SourceUnavailable
-from ingest.files import FileOptions
+from ingest.options import FileOptions
 from ingest.records import RawRecord
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], know
     except BaseException:
         _stop_reader(process, receiver, is_done=False)
         raise
+    notes.columns = tuple(header)
     notes.extra_columns = find_extra_columns(header, known) if known else ()
     notes.n_rows_estimate = n_rows
     return _sav_rows(path, process, receiver, header, id_column, notes)
