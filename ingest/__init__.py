@@ -1,16 +1,26 @@
 """Connectors: read survey sources and map their records onto the response vocabulary."""
 
-from ingest.errors import IngestError, MappingError, RecordError, SourceUnavailable, VocabularyError
+from ingest.errors import (
+    ColumnNotFoundError,
+    HeaderMismatchError,
+    IngestError,
+    MappingError,
+    RecordError,
+    SourceUnavailable,
+    VocabularyError,
+)
 from ingest.archive import ArchiveLimits, check_archive
 from ingest.columns import ReadNotes
 from ingest.form import FieldError, FormResult, FormSpec, check_submission, clean_text, suspect_bot
-from ingest.files import FileOptions, count_lines, hash_file, read_csv_records, read_file_records
+from ingest.options import FileOptions
+from ingest.files import count_lines, hash_file, read_csv_records, read_file_records
 from ingest.mapping import QuestionSpec, SourceMapping, map_record, parse_datetime, read_value
 from ingest.rest import RestOptions, RestReader
 from ingest.records import (
     QUESTION_TYPES,
     AnswerRecord,
     Demographics,
+    FieldIssue,
     QuarantineRecord,
     RawRecord,
     ResponseRecord,
@@ -23,8 +33,11 @@ __all__ = [
     "QUESTION_TYPES",
     "AnswerRecord",
     "ArchiveLimits",
+    "ColumnNotFoundError",
     "Demographics",
     "FieldError",
+    "FieldIssue",
+    "HeaderMismatchError",
     "FileOptions",
     "FormResult",
     "FormSpec",
