@@ -132,7 +132,9 @@ def identify(raw: RawRecord, mapping: SourceMapping) -> RawRecord:
         parts = [_text(read_value(raw.data, c)) for c in mapping.id_columns]
         external_id = "-".join(p for p in parts if p) if all(parts) else ""
         return RawRecord(external_id, raw.data, raw.location, raw.row)
-    return raw
+    if raw.external_id:
+        return raw
+    return RawRecord(_text(read_value(raw.data, mapping.id_column)) or "", raw.data, raw.location, raw.row)
 
 
 def map_record(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple[vocab.Ward, ...] = (),
