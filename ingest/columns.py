@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -12,6 +13,10 @@ from typing import Any
 
 from ingest.errors import MappingError
 from ingest.records import RawRecord
+
+
+#: A check of a file's header (its column names) run before any row is read.
+HeaderCheck = Callable[[tuple[str, ...]], None]
 
 
 @dataclass

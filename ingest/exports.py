@@ -101,12 +101,8 @@ def read_export(path: Path, source: str, mapping: SourceMapping, options: FileOp
     options = options or FileOptions()
     now = now or datetime.now(timezone.utc)
     result = ExportResult(name=path.name)
-    records = read_file_records(path, "", (), mapping.columns, options, result.notes)  # columns checked below
-    try:
-        check_mapped_columns(path.name, result.notes.columns, mapping, source, options)
-    except BaseException:
-        records.close()  # type: ignore[attr-defined]  # stops an SPSS reader's child process
-        raise
+    records = read_file_records(path, "", (), mapping.columns, options, result.notes,
+                                check=lambda header: check_mapped_columns(path.name, header, mapping, source, options))
     for raw in records:
         _take(result, identify(raw, mapping), source, mapping, wards, now)
     _resolve_duplicates(result, mapping)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.columns import (
+    HeaderCheck,
     ReadNotes,
     check_columns,
     compile_patterns,
@@ -47,7 +48,8 @@ def hash_file(path: Path) -> str:
 
 
 def read_file_records(path: Path, id_column: str, required: tuple[str, ...] = (), known: tuple[str, ...] = (),
-                      options: FileOptions | None = None, notes: ReadNotes | None = None) -> Iterator[RawRecord]:
+                      options: FileOptions | None = None, notes: ReadNotes | None = None,
+                      check: HeaderCheck | None = None) -> Iterator[RawRecord]:
     """Yield the raw records of one export, choosing the reader by the file's suffix.
 
     Parameters
@@ -64,6 +66,9 @@ def read_file_records(path: Path, id_column: str, required: tuple[str, ...] = ()
         Sheet and header settings (XLSX) and chunk size (SPSS).
     notes
         Filled in with blank rows skipped and columns the mapping ignores.
+    check
+        Called with the header before any row is read; what it raises stops the read, with the
+        file closed (``ingest.exports`` checks the mapped columns this way).
 
     Raises
     ------
@@ -78,13 +83,13 @@ def read_file_records(path: Path, id_column: str, required: tuple[str, ...] = ()
     if suffix == ".xlsx":
         from ingest.xlsx import read_xlsx_records  # imported when needed: openpyxl is slow to load
 
-        return read_xlsx_records(path, id_column, required, known, options, notes)
+        return read_xlsx_records(path, id_column, required, known, options, notes, check=check)
     if suffix == ".sav":
         from ingest.spss import read_sav_records
 
-        return read_sav_records(path, id_column, required, known, options, notes)
+        return read_sav_records(path, id_column, required, known, options, notes, check=check)
     if suffix in (".csv", ".txt"):
-        return read_csv_records(path, id_column, required, known, notes, options)
+        return read_csv_records(path, id_column, required, known, notes, options, check)
     raise SourceUnavailable(f"{path.name}: files of type {suffix or '(none)'!r} cannot be read; "
                             f"expected one of {', '.join(SUFFIXES)}")
 
@@ -106,7 +111,8 @@ def count_lines(path: Path) -> int:
 
 
 def read_csv_records(path: Path, id_column: str, required: tuple[str, ...] = (), known: tuple[str, ...] = (),
-                     notes: ReadNotes | None = None, options: FileOptions | None = None) -> Iterator[RawRecord]:
+                     notes: ReadNotes | None = None, options: FileOptions | None = None,
+                     check: HeaderCheck | None = None) -> Iterator[RawRecord]:
     """Yield one :class:`RawRecord` per data row of a CSV export, streamed.
 
     The encoding (UTF-8, UTF-8 with BOM, UTF-16, Windows-1252) and delimiter (comma, semicolon,
@@ -130,6 +136,8 @@ def read_csv_records(path: Path, id_column: str, required: tuple[str, ...] = (),
     try:
         header = _read_header(path, handle, options, notes)
         check_columns(path.name, header, (id_column, *required))
+        if check is not None:
+            check(tuple(header))
     except BaseException:
         handle.close()
         raise

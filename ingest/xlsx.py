@@ -15,6 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ingest.archive import ArchiveLimits, check_archive
 from ingest.columns import (
+    HeaderCheck,
     ReadNotes,
     check_columns,
     combine_header,
@@ -39,7 +40,7 @@ _BROKEN = (zipfile.BadZipFile, zlib.error, RuntimeError, InvalidFileException, K
 
 def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], known: tuple[str, ...],
                       options: FileOptions, notes: ReadNotes,
-                      limits: ArchiveLimits | None = None) -> Iterator[RawRecord]:
+                      limits: ArchiveLimits | None = None, check: HeaderCheck | None = None) -> Iterator[RawRecord]:
     """Yield one raw record per non-blank row of a sheet of an XLSX workbook.
 
     Cells keep their types: numbers stay numbers (Excel date serials are read by the mapping),
@@ -67,6 +68,8 @@ def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], kno
         rows = sheet.iter_rows(min_row=options.header_row, values_only=True)
         header = _read_header(path, rows, options)
         check_columns(f"{path.name} sheet {sheet.title!r}", header, (id_column, *required))
+        if check is not None:
+            check(tuple(header))
         notes.columns = tuple(header)
         notes.extra_columns = find_extra_columns(header, known) if known else ()
         notes.n_rows_estimate = max(0, (sheet.max_row or 0) - options.header_row - options.header_rows + 1) or None

@@ -324,3 +324,76 @@ def test_one_bad_answer_cell_keeps_the_response_and_names_the_cell(tmp_path):
     response = next(r for r in result.responses if r.external_id == "12")
     assert [i.describe() for i in response.field_issues] == ["forms.xlsx row 13: How safe do you feel? = '\u2713': expected a number"]
     assert "forms.xlsx: 1 response(s) kept with safe not usable (number); each is listed with its row, column and value" in result.lines()
+
+
+def test_a_column_named_slightly_wrong_stops_the_run_naming_column_closest_and_key(tmp_path):
+    path, source, _ = citizen_space_csv(tmp_path)
+    text = (tmp_path / "cs.toml").read_text(encoding="utf-8").replace('ethnicity_column = "Ethnic group"',
+                                                                      'ethnicity_column = "Ethnic group?"')
+    (tmp_path / "cs.toml").write_text(text, encoding="utf-8")
+    source = load_config(tmp_path / "cs.toml", environ={}).source("cs")
+    with pytest.raises(ColumnNotFoundError, match=r"citizen_space.csv: column 'Ethnic group\?' \(set by \[sources.cs\] "
+                       r"mapping.ethnicity_column\) is not in the file; the closest are 'Ethnic group', "
+                       r"'Ethnic group - other'\. Nothing was stored") as caught:
+        read_export(path, source.key, source.mapping, source.file, now=NOW)
+    assert caught.value.config_key == "[sources.cs] mapping.ethnicity_column"
+
+
+def test_a_header_row_that_yields_none_of_the_mapped_columns_stops_the_run(tmp_path):
+    path, source, _ = school_xlsx(tmp_path)
+    text = (tmp_path / "school.toml").read_text(encoding="utf-8").replace("header_row = 5", "header_row = 1")
+    (tmp_path / "school.toml").write_text(text, encoding="utf-8")
+    source = load_config(tmp_path / "school.toml", environ={}).source("school")
+    with pytest.raises(HeaderMismatchError, match=r"school.xlsx: the header read from row 1 \(1 row\(s\)\) holds none of "
+                       r"the 7 columns .*Fix \[sources.school.file\] header_row"):
+        read_export(path, source.key, source.mapping, source.file, now=NOW)
+
+
+def test_rows_skipped_by_position_or_pattern_are_reported(tmp_path):
+    path, _, _ = citizen_space_csv(tmp_path)
+    source = _source(tmp_path, "cs2", 'preset = "citizen_space"', _cs_columns(", "),
+                     file='skip_rows = [2]\nskip_patterns = ["^ANON-0003$"]')
+    result = read_export(path, source.key, source.mapping, source.file, now=NOW)
+    assert {"ANON-0000", "ANON-0003"}.isdisjoint(r.external_id for r in result.responses)
+    assert [row for row, _ in result.notes.skipped_rows] == [2, 5]
+
+
+def test_id_made_of_several_columns(tmp_path):
+    path, _, _ = google_forms_csv(tmp_path)
+    source = _source(tmp_path, "g2", 'preset = "google_forms"\n', {
+        "sex": "Sex", "eth": "Ethnic group", "age": "Age", "safe": "How safe do you feel?",
+        "worries": 'column = "What worries you?"\nseparator = ", "'})
+    text = (tmp_path / "g2.toml").read_text(encoding="utf-8").replace(
+        "[sources.g2.mapping]\n", '[sources.g2.mapping]\nid_columns = ["Timestamp", "Age"]\n')
+    (tmp_path / "g2.toml").write_text(text, encoding="utf-8")
+    source = load_config(tmp_path / "g2.toml", environ={}).source("g2")
+    result = read_export(path, source.key, source.mapping, source.file, now=NOW)
+    assert result.responses[0].external_id.endswith("-34") and len(result.responses) == 11
+
+
+def test_ward_from_postcode_where_the_lookup_decides_it(tmp_path):
+    lookup = tmp_path / "postcodes.csv"
+    lookup.write_text("postcode,ward_code\nRM1 3AB,E05013983\nRM1 3AD,E05013983\nRM11 1AA,E05013976\n"
+                      "RM11 2ZZ,E05013969\n", encoding="utf-8")
+    path = tmp_path / "pc.csv"
+    path.write_text("id,Postcode\nA,rm1 3ab\nB,RM1\nC,RM11\nD,RM11 1AA\nE,E1 6AN\nF,\n", encoding="utf-8")
+    text = (SHIPPED.read_text(encoding="utf-8") + '\n[sources.pc]\nname = "pc"\nkind = "file"\nmin_age = 0\n'
+            '[sources.pc.mapping]\nid_column = "id"\npostcode_column = "Postcode"\nward_from_postcode = true\n'
+            f'postcode_lookup = "{lookup.name}"\n')
+    (tmp_path / "pc.toml").write_text(text, encoding="utf-8")
+    source = load_config(tmp_path / "pc.toml", environ={}).source("pc")
+    result = read_export(path, source.key, source.mapping, source.file, now=NOW)
+    assert [r.demographics.ward for r in result.responses] == ["E05013983", "E05013983", NS, "E05013976", NS, NS]
+    assert [i.reason for r in result.responses for i in r.field_issues] == [
+        "the district RM11 spans 2 wards; a full postcode is needed; ward not stated",
+        "the postcode lookup has no postcode in E1; ward not stated"]
+
+
+def test_ward_from_postcode_without_a_lookup_says_what_is_missing(tmp_path):
+    from ingest import MappingError, RawRecord, SourceMapping, map_record
+
+    mapping = SourceMapping(id_column="id", postcode_column="pc", ward_from_postcode=True,
+                            postcode_lookup=str(tmp_path / "none.csv"))
+    with pytest.raises(MappingError, match=r"ward_from_postcode needs a postcode-to-ward lookup, and .*none.csv does not "
+                       r"exist. Set \[sources.KEY.mapping\] postcode_lookup"):
+        map_record(RawRecord("A", {"id": "A", "pc": "RM1 3AB"}, "f row 2"), "s", mapping, now=NOW)

@@ -132,3 +132,23 @@ def test_write_in_of_other_ethnic_group_is_read_through_the_same_vocabulary():
     assert read("Any other White background", "Polish") == ("17", "H4", [])
     assert read("Black African", "Polish") == ("6", "H2", [])  # a detailed box ticked: the write-in is not needed
     assert read("Any other Asian background", "Polish") == ("5", "H1", ["write_in"])
+
+
+def test_multi_select_with_a_comma_inside_an_option_label_matches_known_labels_first():
+    from ingest.answers import split_choices
+
+    options = ("Poor lighting, e.g. alleys", "Drug dealing", "Groups hanging around")
+    assert split_choices("Drug dealing, Poor lighting, e.g. alleys, Groups hanging around", options, ", ") == [
+        "Drug dealing", "Poor lighting, e.g. alleys", "Groups hanging around"]
+    assert split_choices("poor lighting, e.g. alleys", options, ",") == ["Poor lighting, e.g. alleys"]
+
+
+def test_one_column_per_option_is_gathered_into_one_answer():
+    question = QuestionSpec("worry", "", "multiple_choice", option_columns=("Q - Robbery", "Q - Drugs", "Q - Noise"))
+    mapping = SourceMapping(id_column="id", questions=(question,))
+    record = map_record(RawRecord("R", {"id": "R", "Q - Robbery": "1", "Q - Drugs": "", "Q - Noise": "Yes"}, "f row 2"),
+                        "s", mapping, now=NOW)
+    assert [a.value for a in record.answers] == [["Robbery", "Noise"]]
+    kept = map_record(RawRecord("R", {"id": "R", "Q - Robbery": "maybe", "Q - Drugs": "Drugs", "Q - Noise": None}, "f row 2"),
+                      "s", mapping, now=NOW, keep_issues=True)
+    assert [a.value for a in kept.answers] == [] and [i.rule for i in kept.field_issues] == ["ticked"]
