@@ -10,6 +10,9 @@ from ingest.errors import (
     VocabularyError,
 )
 from ingest.archive import ArchiveLimits, check_archive
+from ingest.check import CheckReport, check_export
+from ingest.exports import ExportResult, read_export
+from ingest.suggest import suggest_mapping
 from ingest.columns import ReadNotes
 from ingest.form import FieldError, FormResult, FormSpec, check_submission, clean_text, suspect_bot
 from ingest.options import FileOptions
@@ -33,6 +36,8 @@ __all__ = [
     "QUESTION_TYPES",
     "AnswerRecord",
     "ArchiveLimits",
+    "CheckReport",
+    "ExportResult",
     "ColumnNotFoundError",
     "Demographics",
     "FieldError",
@@ -57,6 +62,7 @@ __all__ = [
     "VocabularyError",
     "Ward",
     "check_archive",
+    "check_export",
     "check_submission",
     "clean_text",
     "count_lines",
@@ -65,9 +71,11 @@ __all__ = [
     "parse_delivery",
     "parse_datetime",
     "read_csv_records",
+    "read_export",
     "read_file_records",
     "read_value",
     "sign_body",
+    "suggest_mapping",
     "suspect_bot",
     "verify_signature",
 ]

@@ -79,6 +79,11 @@ def split_zone(text: str) -> tuple[str, timezone | None]:
     return text[:match.start()], timezone(timedelta(hours=hours))
 
 
+def read_date(value: Any, date_format: str) -> datetime | None:
+    """``value`` read in one format ("dayfirst", "iso" or strftime), or None when it does not fit."""
+    return _parse_any_date(value, date_format)
+
+
 def _parse_any_date(value: Any, date_format: str) -> datetime | None:
     if isinstance(value, datetime):
         return value
