@@ -6,6 +6,7 @@ See ``docs/architecture.md``: these codes are the contract between ``ingest/`` a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 NOT_STATED = "not_stated"
 
@@ -55,7 +56,15 @@ def normalise_label(label: object) -> str:
     """Lower-case a raw label, fold punctuation and spacing, for matching."""
     if label is None:
         return ""
-    text = str(label).strip().lower()
+    if type(label) is str:
+        return _normalise_text(label)
+    return _normalise_text(str(label))
+
+
+@lru_cache(maxsize=8192)
+def _normalise_text(label: str) -> str:
+    """:func:`normalise_label` of a text, memoised: a survey repeats the same few labels thousands of times."""
+    text = label.strip().lower()
     if text in {"nan", "none"}:
         return ""
     text = text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -32,6 +32,8 @@ __all__ = ["EARLIEST", "EXCEL_EPOCH", "QuestionSpec", "SourceMapping", "identify
 
 _TRUE = {"yes", "y", "true", "1", "agree", "i agree", "consent", "consented", "ok"}
 _FALSE = {"no", "n", "false", "0", "disagree", "do not agree"}
+_MISSING: Any = object()
+_CACHED_TYPES = ("scale", "number", "single_choice")  # answers that are pure functions of the cell text
 _KEPT_RULES = ("vocabulary", "write_in", "postcode_ward")  # issues that never rejected a record
 _read_ethnicity = lru_cache(maxsize=4096)(read_ethnicity)
 
@@ -185,10 +187,20 @@ class _Plan:
         self.postcodes: PostcodeLookup | None = (load_postcode_lookup(mapping.postcode_lookup)
                                                  if mapping.ward_from_postcode else None)
         self.strict = mapping.unknown_labels == "quarantine"
+        self.questions = [(q, {} if q.type in _CACHED_TYPES and not q.option_columns else None) for q in mapping.questions]
+        self.demographic_columns = tuple(c for c in (
+            mapping.age_column, mapping.age_band_column, mapping.sex_column, mapping.gender_identity_column,
+            mapping.ethnicity_column, mapping.ethnicity_other_column, mapping.ward_column, mapping.postcode_column) if c)
+        self.wards: tuple[vocab.Ward, ...] | None = None  # the cache below is for these wards only
+        self.demographics_seen: dict[tuple[Any, ...], tuple[Demographics, list[FieldIssue]]] = {}
 
     def read(self, data: Mapping[str, Any], path: str | None) -> Any:
         """:func:`read_value` then the recode table of ``path`` (matched ignoring case and spacing)."""
-        value = read_value(data, path)
+        value = data.get(path, _MISSING) if path else None
+        if type(value) is str:
+            value = value if value and not value.isspace() else None
+        elif value is not None:
+            value = read_value(data, path)
         if value is None or path not in self.recodes:
             return value
         key = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
@@ -203,26 +215,57 @@ class _Plan:
 
     def answers(self, data: Mapping[str, Any], now: datetime, location: str,
                 issues: list[FieldIssue]) -> tuple[AnswerRecord, ...]:
-        """The answers of one record, in question order; a bad cell is one issue, not a rejection."""
+        """The answers of one record, in question order; a bad cell is one issue, not a rejection.
+
+        Choices, scales and numbers are pure functions of the cell text, so their results (and
+        issues) are memoised per question and text: mapping each cell anew was most of the time.
+        """
         out: list[AnswerRecord] = []
-        for question in self.mapping.questions:
-            try:
-                if question.option_columns:
-                    answer = gather_ticks(question, [self.read(data, c) for c in question.option_columns])
-                else:
-                    answer = map_answer(question, self.read(data, question.column), now)
-            except RecordError as error:
-                if error.rule == "required":
-                    raise
-                issues.append(FieldIssue(location, question.key, error.field, str(error.value)[:200], error.rule,
-                                         error.reason))
-                continue
-            if answer is not None:
+        for question, seen in self.questions:
+            cell = data.get(question.column) if seen is not None else None
+            found = seen.get(cell, _MISSING) if seen is not None and type(cell) is str else _MISSING
+            if found is _MISSING:
+                found = self.answer(question, data, now)
+                if seen is not None and type(cell) is str and len(seen) < 4096:
+                    seen[cell] = found
+            answer, problem = found
+            if problem is not None:
+                issues.append(FieldIssue(location, *problem))
+            elif answer is not None:
                 out.append(answer)
         return tuple(out)
 
+    def answer(self, question: QuestionSpec, data: Mapping[str, Any],
+               now: datetime) -> tuple[AnswerRecord | None, tuple[str, str, str, str, str] | None]:
+        """One question's answer, or the parts of its field issue; a missing required answer raises."""
+        try:
+            if question.option_columns:
+                return gather_ticks(question, [self.read(data, c) for c in question.option_columns]), None
+            return map_answer(question, self.read(data, question.column), now), None
+        except RecordError as error:
+            if error.rule == "required":
+                raise
+            return None, (question.key, error.field, str(error.value)[:200], error.rule, error.reason)
+
     def demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
                      issues: list[FieldIssue]) -> Demographics:
+        """:meth:`map_demographics`, memoised on the record's demographic cells (errors never are)."""
+        if wards is not self.wards:
+            self.wards, self.demographics_seen = wards, {}
+        key = tuple(data.get(c) for c in self.demographic_columns)
+        if not all(v is None or type(v) is str for v in key):
+            return self.map_demographics(data, wards, location, issues)
+        found = self.demographics_seen.get(key)
+        if found is None:
+            own: list[FieldIssue] = []
+            found = (self.map_demographics(data, wards, "", own), own)
+            if len(self.demographics_seen) < 16384:
+                self.demographics_seen[key] = found
+        issues.extend(replace(issue, location=location) for issue in found[1])
+        return found[0]
+
+    def map_demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
+                         issues: list[FieldIssue]) -> Demographics:
         """The demographics of one record; see :func:`map_record` for which failures reject it."""
         m = self.mapping
         age, band = self.age(data, location, issues)
