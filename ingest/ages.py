@@ -43,22 +43,18 @@ def read_age(value: object, minimum: int = 0, maximum: int = 120, bands: tuple[s
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         years = int(value) if float(value).is_integer() else None
         if years is None:
-            return AgeReading(None, _no_band(bands), f"{value!r} is not a whole number of years; expected {expected}")
+            return AgeReading(None, NOT_STATED, f"{value!r} is not a whole number of years; expected {expected}")
         return _from_years(years, minimum, maximum, bands)
     text = normalise_label(value)
     if text in DECLINED:
-        return AgeReading(None, _no_band(bands))
+        return AgeReading(None, NOT_STATED)
     years = _years(text)
     if years is not None:
         return _from_years(years, minimum, maximum, bands)
     span = _span(text)
     if span is not None:
         return _from_span(span, minimum, maximum, bands)
-    return AgeReading(None, _no_band(bands), f"not an age in years or a band; expected {expected}, e.g. '14' or '14 years'")
-
-
-def _no_band(bands: tuple[str, ...]) -> str:
-    return NOT_STATED
+    return AgeReading(None, NOT_STATED, f"not an age in years or a band; expected {expected}, e.g. '14' or '14 years'")
 
 
 def _years(text: str) -> int | None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest import NOT_STATED
+from ingest import NOT_STATED as NS
+from ingest.ages import read_age
 from ingest.ethnicity import DFE_CODES, NATIONALITY_WRITE_INS, read_ethnicity
 from ingest.vocabulary import ETHNIC_GROUPS, ETHNICITIES
 
@@ -87,3 +91,23 @@ def test_every_school_census_code_gives_a_known_code():
     for label, code in DFE_CODES.items():
         reading = read_ethnicity(label.upper())
         assert reading.code in (*ETHNICITIES, None, NOT_STATED) and (reading.group in ETHNIC_GROUPS or code == NOT_STATED)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_gives_a_known_code_or_not_stated_with_a_reason(label):
+    reading = read_ethnicity(label)
+    assert reading.group in (*ETHNIC_GROUPS, NS)
+    assert reading.code in (*ETHNICITIES, None, NS)
+    if reading.code not in (None, NS):
+        assert ETHNICITIES[reading.code][0] == reading.group
+    if reading.group == NS and reading.code == NS and reading.reason:
+        assert isinstance(reading.reason, str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.integers(-5, 300), st.floats(allow_nan=True)))
+def test_any_age_cell_gives_an_age_in_range_or_a_reason(value):
+    reading = read_age(value, 11, 90, ("11-15", "16-24", "25+"))
+    assert reading.age is None or 11 <= reading.age <= 90
+    assert reading.age is not None or reading.band is not None or reading.reason
