@@ -165,8 +165,9 @@ def map_record(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple
     answers = plan.answers(data, now, raw.location, issues)
     if not keep_issues:
         for issue in issues:
-            if issue.rule not in _KEPT_RULES:
-                raise RecordError(issue.column, issue.value, issue.rule, issue.reason)
+            if issue.rule not in _KEPT_RULES:  # the cell as read, not the issue's text of it
+                value = issue.value if issue.rule == "max_length" else plan.read(data, issue.column)
+                raise RecordError(issue.column, value, issue.rule, issue.reason)
     return ResponseRecord(
         source=source, external_id=raw.external_id, submitted_at=submitted,
         wave=mapping.wave if mapping.wave_column is None else _text(plan.read(data, mapping.wave_column)),
