@@ -235,3 +235,26 @@ def test_unknown_file_type_is_refused_listing_known_types(tmp_path):
     path.write_text("{}")
     with pytest.raises(SourceUnavailable, match=r"files of type '.json' cannot be read; expected one of .csv, .txt, .xlsx, .sav"):
         _read(path)
+
+
+def test_csv_configured_delimiter_and_three_header_rows(tmp_path):
+    rows = [["id", "Safety", "", "Comment"], ["", "Day", "Night", ""], ["", "Park", "Park", ""], ["R1", "4", "2", "ok|fine"]]
+    path = _write_csv(tmp_path / "export.csv", rows, delimiter="|")
+    records = list(read_file_records(path, "id", options=FileOptions(header_rows=3, delimiter="|")))
+    assert list(records[0].data) == ["id", "Safety - Day - Park", "Safety - Night - Park", "Comment"]
+    assert records[0].data["Comment"] == "ok|fine" and records[0].location == "export.csv row 4"
+
+
+def test_csv_configured_summary_patterns_replace_the_defaults(tmp_path):
+    path = _write_csv(tmp_path / "export.csv", [HEADER, ROWS[0], ["Mean score: 3.2"], ["Total responses: 1"]])
+    notes = ReadNotes()
+    records = _read(path, notes=notes, options=FileOptions(summary_patterns=(r"^mean score",)))
+    assert [r.external_id for r in records] == ["R1", "Total responses: 1"]
+    assert notes.summary_rows == [(3, "Mean score: 3.2")]
+
+
+def test_csv_configured_utf16_without_bom(tmp_path):
+    path = tmp_path / "export.txt"
+    path.write_bytes("Respondent ID\tAge group\nR1\t16–24\n".encode("utf-16-le"))
+    records = _read(path, options=FileOptions(encoding="utf-16-le"))
+    assert records[0].data["Age group"] == "16–24"
