@@ -1,5 +1,8 @@
 """Connectors: read survey sources and map their records onto the response vocabulary."""
 
+from ingest.archive import ArchiveLimits, check_archive
+from ingest.check import CheckReport, check_export
+from ingest.columns import ReadNotes
 from ingest.errors import (
     ColumnNotFoundError,
     HeaderMismatchError,
@@ -9,16 +12,24 @@ from ingest.errors import (
     SourceUnavailable,
     VocabularyError,
 )
-from ingest.archive import ArchiveLimits, check_archive
-from ingest.check import CheckReport, check_export
 from ingest.exports import ExportResult, read_export
-from ingest.suggest import suggest_mapping
-from ingest.columns import ReadNotes
-from ingest.form import FieldError, FormResult, FormSpec, check_submission, clean_text, suspect_bot
-from ingest.options import FileOptions
 from ingest.files import count_lines, hash_file, read_csv_records, read_file_records
-from ingest.mapping import QuestionSpec, SourceMapping, map_record, parse_datetime, read_value
-from ingest.rest import RestOptions, RestReader
+from ingest.form import (
+    FieldError,
+    FormResult,
+    FormSpec,
+    check_submission,
+    clean_text,
+    suspect_bot,
+)
+from ingest.mapping import (
+    QuestionSpec,
+    SourceMapping,
+    map_record,
+    parse_datetime,
+    read_value,
+)
+from ingest.options import FileOptions
 from ingest.records import (
     QUESTION_TYPES,
     AnswerRecord,
@@ -28,6 +39,8 @@ from ingest.records import (
     RawRecord,
     ResponseRecord,
 )
+from ingest.rest import RestOptions, RestReader
+from ingest.suggest import suggest_mapping
 from ingest.vocabulary import NOT_STATED, Ward
 from ingest.webhook import SignatureError, parse_delivery, sign_body, verify_signature
 
@@ -37,15 +50,15 @@ __all__ = [
     "AnswerRecord",
     "ArchiveLimits",
     "CheckReport",
-    "ExportResult",
     "ColumnNotFoundError",
     "Demographics",
+    "ExportResult",
     "FieldError",
     "FieldIssue",
-    "HeaderMismatchError",
     "FileOptions",
     "FormResult",
     "FormSpec",
+    "HeaderMismatchError",
     "IngestError",
     "MappingError",
     "QuarantineRecord",
@@ -68,8 +81,8 @@ __all__ = [
     "count_lines",
     "hash_file",
     "map_record",
-    "parse_delivery",
     "parse_datetime",
+    "parse_delivery",
     "read_csv_records",
     "read_export",
     "read_file_records",

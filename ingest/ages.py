@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from ingest.codes import DECLINED, NOT_STATED, normalise_label
 from ingest.vocabulary import band_for_age, parse_band
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-          "sixteen seventeen eighteen nineteen").split()
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _YEARS = r"\s*(?:years?(?: old)?|yrs?(?: old)?|y\s*/\s*o|y\.o\.?|yo|y)?"
 _NUMBER = re.compile(r"^(?:age(?:d)?\s*)?(\d{1,3})(?:\.0+)?" + _YEARS + "$")

@@ -7,6 +7,7 @@ is missing rejects the response).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -139,7 +140,7 @@ def _number(question: QuestionSpec, value: Any) -> float:
     except (TypeError, ValueError):
         raise RecordError(question.column, value, "number", "expected a number") from None
     low, high = question.minimum, question.maximum
-    if number != number or (low is not None and number < low) or (high is not None and number > high):
+    if math.isnan(number) or (low is not None and number < low) or (high is not None and number > high):
         raise RecordError(question.column, value, "range", f"expected a number from {low} to {high}")
     return number
 

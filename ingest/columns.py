@@ -14,7 +14,6 @@ from typing import Any
 from ingest.errors import MappingError
 from ingest.records import RawRecord
 
-
 #: A check of a file's header (its column names) run before any row is read.
 HeaderCheck = Callable[[tuple[str, ...]], None]
 

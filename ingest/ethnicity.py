@@ -16,7 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.codes import DECLINED, ETHNIC_GROUPS, ETHNICITIES, NOT_STATED, normalise_label
+from ingest.codes import (
+    DECLINED,
+    ETHNIC_GROUPS,
+    ETHNICITIES,
+    NOT_STATED,
+    normalise_label,
+)
 
 #: School census (DfE) main ethnicity codes, as schools export them.
 DFE_CODES = {

@@ -81,7 +81,9 @@ def read_file_records(path: Path, id_column: str, required: tuple[str, ...] = ()
     notes = notes if notes is not None else ReadNotes()
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from ingest.xlsx import read_xlsx_records  # imported when needed: openpyxl is slow to load
+        from ingest.xlsx import (
+            read_xlsx_records,  # imported when needed: openpyxl is slow to load
+        )
 
         return read_xlsx_records(path, id_column, required, known, options, notes, check=check)
     if suffix == ".sav":

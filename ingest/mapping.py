@@ -25,7 +25,13 @@ from ingest.dates import EARLIEST, EXCEL_EPOCH, parse_datetime
 from ingest.errors import RecordError
 from ingest.ethnicity import EthnicityReading, read_ethnicity
 from ingest.postcodes import PostcodeLookup, load_postcode_lookup
-from ingest.records import AnswerRecord, Demographics, FieldIssue, RawRecord, ResponseRecord
+from ingest.records import (
+    AnswerRecord,
+    Demographics,
+    FieldIssue,
+    RawRecord,
+    ResponseRecord,
+)
 
 __all__ = ["EARLIEST", "EXCEL_EPOCH", "QuestionSpec", "SourceMapping", "identify", "map_record", "parse_datetime",
            "read_value"]

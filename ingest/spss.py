@@ -37,7 +37,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ingest.columns import HeaderCheck, ReadNotes, check_columns, find_extra_columns, row_record, unique_header
+from ingest.columns import (
+    HeaderCheck,
+    ReadNotes,
+    check_columns,
+    find_extra_columns,
+    row_record,
+    unique_header,
+)
 from ingest.errors import SourceUnavailable
 from ingest.options import FileOptions
 from ingest.records import RawRecord

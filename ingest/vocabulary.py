@@ -11,13 +11,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.codes import DECLINED, ETHNIC_GROUPS, ETHNICITIES, NOT_STATED, SEXES, normalise_label
+from ingest.codes import (
+    DECLINED,
+    ETHNIC_GROUPS,
+    ETHNICITIES,
+    NOT_STATED,
+    SEXES,
+    normalise_label,
+)
 from ingest.errors import VocabularyError
 from ingest.ethnicity import read_ethnicity
 
-__all__ = ["ETHNIC_GROUPS", "ETHNICITIES", "NOT_STATED", "SEXES", "Ward", "band_for_age", "is_declined",
-           "map_age", "map_age_band", "map_ethnicity", "map_postcode_district", "map_sex", "map_ward",
-           "normalise_label", "parse_band"]
+__all__ = [
+    "ETHNICITIES",
+    "ETHNIC_GROUPS",
+    "NOT_STATED",
+    "SEXES",
+    "Ward",
+    "band_for_age",
+    "is_declined",
+    "map_age",
+    "map_age_band",
+    "map_ethnicity",
+    "map_postcode_district",
+    "map_sex",
+    "map_ward",
+    "normalise_label",
+    "parse_band",
+]
 
 _SEX_WORDS = {
     "female": "female", "f": "female", "woman": "female", "women": "female", "girl": "female",

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import tomllib
+
 from ingest import SourceMapping
 from ingest.check import check_export
 from ingest.suggest import suggest_mapping
-from tests.test_ingest_exports import NOW, citizen_space_csv, google_forms_csv, school_xlsx, smartsurvey_xlsx
+from tests.test_ingest_exports import (
+    NOW,
+    citizen_space_csv,
+    google_forms_csv,
+    school_xlsx,
+    smartsurvey_xlsx,
+)
 
 
 def test_check_names_missing_columns_with_the_closest_and_shows_values_after_mapping(tmp_path):

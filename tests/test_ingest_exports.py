@@ -123,7 +123,7 @@ def smartsurvey_xlsx(tmp_path):
 
 
 def smartsurvey_csv_cp1252(tmp_path):
-    path, source, truth = smartsurvey_xlsx(tmp_path)
+    _, source, truth = smartsurvey_xlsx(tmp_path)
     rows = [["UserNo", "Started", "Ended", "What is your sex?", "What is your ethnic group?", "", "How old are you?",
              "How safe do you feel?", "What worries you?", "", "", "Anything else?"],
             ["", "", "", "Response", "Response", "Other (please specify)", "Response", "Response", *WORRIES, "Open-Ended Response"]]

@@ -104,7 +104,7 @@ def test_age_band_outside_the_source_range_is_refused():
 
 def test_dates_in_several_formats_with_zone_suffixes():
     formats = ("%Y/%m/%d %I:%M:%S %p",)
-    read = lambda text: parse_datetime(text, "dayfirst", NOW, "when", formats)  # noqa: E731
+    read = lambda text: parse_datetime(text, "dayfirst", NOW, "when", formats)
     assert read("2024/05/01 10:15:03 AM GMT+1") == datetime(2024, 5, 1, 9, 15, 3, tzinfo=timezone.utc)
     assert read("2024/01/01 10:15:03 PM GMT") == datetime(2024, 1, 1, 22, 15, 3, tzinfo=timezone.utc)
     assert read("21/04/2024 10:00 BST") == datetime(2024, 4, 21, 9, tzinfo=timezone.utc)
@@ -123,7 +123,7 @@ def test_recodes_match_whatever_the_case():
 
 def test_write_in_of_other_ethnic_group_is_read_through_the_same_vocabulary():
     mapping = SourceMapping(id_column="id", ethnicity_column="eth", ethnicity_other_column="other")
-    def read(eth, other):  # noqa: E306
+    def read(eth, other):
         record = map_record(RawRecord("R", {"id": "R", "eth": eth, "other": other}, "f row 2"), "s", mapping, now=NOW)
         return record.demographics.ethnicity, record.demographics.ethnic_group, [i.rule for i in record.field_issues]
     assert read("Other (please specify)", "Nigerian") == ("6", "H2", [])
