@@ -200,13 +200,16 @@ def row_kind(cells: list[Any], row_number: int, skip_rows: tuple[int, ...], skip
     A summary row has at most two filled cells, the first matching a summary pattern ("Total
     responses: 212"); a skipped row is listed in ``skip_rows`` or has a cell matching ``skip``.
     """
-    filled = [plain_text(c) for c in cells if plain_text(c)]
+    filled = [c for c in cells if c is not None and c != "" and (type(c) is not str or not c.isspace())]
     if not filled:
         return "blank", ""
-    text = " | ".join(filled)[:120]
-    if row_number in skip_rows or any(p.search(cell) for p in skip for cell in filled):
+    if not skip_rows and not skip and len(filled) > 2:
+        return "data", ""  # the common case, decided without turning every cell into text
+    texts = [plain_text(c) for c in filled]
+    text = " | ".join(texts)[:120]
+    if row_number in skip_rows or any(p.search(cell) for p in skip for cell in texts):
         return "skipped", text
-    if len(filled) <= 2 and any(p.search(filled[0]) for p in summary):
+    if len(texts) <= 2 and any(p.search(texts[0]) for p in summary):
         return "summary", text
     return "data", text
 

@@ -39,7 +39,7 @@ __all__ = ["EARLIEST", "EXCEL_EPOCH", "QuestionSpec", "SourceMapping", "identify
 _TRUE = {"yes", "y", "true", "1", "agree", "i agree", "consent", "consented", "ok"}
 _FALSE = {"no", "n", "false", "0", "disagree", "do not agree"}
 _MISSING: Any = object()
-_CACHED_TYPES = ("scale", "number", "single_choice")  # answers that are pure functions of the cell text
+_CACHED_TYPES = ("scale", "number", "single_choice", "multiple_choice")  # pure functions of the cell text
 _KEPT_RULES = ("vocabulary", "write_in", "postcode_ward")  # issues that never rejected a record
 _read_ethnicity = lru_cache(maxsize=4096)(read_ethnicity)
 
