@@ -280,7 +280,7 @@ class _Plan:
         return Demographics(
             age=age, age_band=band,
             sex=self.label(data, m.sex_column, "sex", vocab.map_sex, location, issues) if m.sex_column else None,
-            gender_identity=_map_gender_identity(self.read(data, m.gender_identity_column)) if m.gender_identity_column else None,
+            gender_identity=vocab.map_gender_identity(self.read(data, m.gender_identity_column)) if m.gender_identity_column else None,
             ethnicity=ethnicity, ethnic_group=group, ward=self.ward(data, wards, location, issues),
             postcode_district=vocab.map_postcode_district(self.read(data, m.postcode_column)) if m.postcode_column else None,
         )
@@ -380,15 +380,6 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-def _map_gender_identity(value: Any) -> str:
-    text = normalise_label(value)
-    if text in ("yes", "same", "same as sex registered at birth"):
-        return "same_as_sex"
-    if text.startswith("no"):
-        return "different"
-    return NOT_STATED
 
 
 def _map_consent(column: str, value: Any) -> bool | None:

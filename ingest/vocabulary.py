@@ -33,6 +33,7 @@ __all__ = [
     "map_age",
     "map_age_band",
     "map_ethnicity",
+    "map_gender_identity",
     "map_postcode_district",
     "map_sex",
     "map_ward",
@@ -80,6 +81,16 @@ def map_sex(label: object, *, strict: bool = False) -> str:
     if code:
         return code
     return _unknown("sex", label, "female or male (or a refusal such as 'Prefer not to say')", strict)
+
+
+def map_gender_identity(label: object) -> str:
+    """Map "Is your gender the same as the sex you were registered at birth?" to ``same_as_sex``/``different``."""
+    text = normalise_label(label)
+    if text in ("yes", "same", "same as sex registered at birth"):
+        return "same_as_sex"
+    if text.startswith("no"):
+        return "different"
+    return NOT_STATED
 
 
 def map_ethnicity(label: object, *, strict: bool = False) -> tuple[str | None, str]:
