@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 
-from ingest.columns import ReadNotes, closest_columns
+from ingest.columns import ReadNotes, closest_columns, plain_text
 from ingest.errors import RecordError
 from ingest.files import read_file_records
 from ingest.mapping import SourceMapping, identify, map_record
 from ingest.options import FileOptions
-from ingest.records import FieldIssue
+from ingest.records import FieldIssue, ResponseRecord
 from ingest.vocabulary import Ward
 
 DEMOGRAPHICS = (("sex", "sex_column"), ("age", "age_column"), ("age_band", "age_band_column"),
@@ -110,18 +110,20 @@ def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None
                                            error.reason))
                 continue
             report.field_issues.extend(record.field_issues)
-            _sample(report, mapping, raw.data, record.demographics)
+            _sample(report, mapping, raw.data, record)
     finally:
         records.close()  # type: ignore[attr-defined]
     return report
 
 
-def _sample(report: CheckReport, mapping: SourceMapping, data: dict, demographics: object) -> None:
-    for name, key in DEMOGRAPHICS:
-        column = getattr(mapping, key)
-        if not column:
-            continue
-        pair = (str(data.get(column, "")), str(getattr(demographics, name)))
+def _sample(report: CheckReport, mapping: SourceMapping, data: dict, record: ResponseRecord) -> None:
+    """Keep the first few distinct (cell, value after mapping) pairs of each demographic and question."""
+    pairs = [(name, plain_text(data.get(getattr(mapping, key))), str(getattr(record.demographics, name)))
+             for name, key in DEMOGRAPHICS if getattr(mapping, key)]
+    answers = {a.question: a.value for a in record.answers}
+    pairs += [(f"question {q.key}", " | ".join(plain_text(data.get(c)) for c in q.columns), str(answers.get(q.key)))
+              for q in mapping.questions]
+    for name, cell, value in pairs:
         seen = report.samples.setdefault(name, [])
-        if pair not in seen and len(seen) < 8:
-            seen.append(pair)
+        if (cell, value) not in seen and len(seen) < 8:
+            seen.append((cell, value))

@@ -36,6 +36,9 @@ def test_check_lists_the_field_issues_and_summary_rows(tmp_path):
     report = check_export(path, source.mapping, source.file, source="school", now=NOW)
     assert report.missing == [] and report.n_checked == 5 and report.quarantined == []
     assert "school.xlsx row 11: summary row 'Total: 5' is not a response; not stored" in report.to_text()
+    assert report.samples["ethnicity"][0] == ("bafr", "6")
+    assert report.samples["question worries"][0] == ("", "None")
+    assert report.samples["question worries"][1] == ("Drug dealing", "['Drug dealing']")
 
 
 def test_suggest_drafts_a_section_that_loads_and_reads_the_file(tmp_path):
