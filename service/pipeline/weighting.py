@@ -22,6 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 import weights
+from ingest import NOT_STATED
 from service.store import responses as store
 from service.config import Config, SourceConfig
 from service.pipeline.periods import quarter_bounds, quarter_of
@@ -30,7 +31,6 @@ from service.store.models import AnalysisRun, ResponseWeight
 
 logger = logging.getLogger(__name__)
 
-NOT_STATED = "not_stated"
 
 
 @dataclass(frozen=True)

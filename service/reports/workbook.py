@@ -18,6 +18,7 @@ import pandas as pd
 
 from service.reports.cells import defuse_formula
 from service.reports.sna import SnaReport
+from service.reports.labels import ETHNIC_GROUP_LABELS
 from service.reports.text import SYNTHETIC_NOTE
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -206,8 +207,6 @@ def write_sav(report: SnaReport) -> bytes:
 
 
 def _label(column: str, code: str) -> str:
-    from service.reports.dashboard import ETHNIC_GROUPS
-
     if column == "ethnic_group":
-        return ETHNIC_GROUPS.get(code, code)
+        return ETHNIC_GROUP_LABELS.get(code, code)
     return code.replace("_", " ").capitalize()
