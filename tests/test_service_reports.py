@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from service.reports.suppression import suppression_mask
 from service.store.db import make_engine, make_session_factory
 from service.store.models import Answer, Question, Response, Source, Wave
-from service.reports.suppression import suppression_mask
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +233,7 @@ def test_briefing_lists_places_named_in_free_text_with_their_base(demo_sessions)
     section = html.split("Places named in free-text answers")[1].split("</table>")[0]
     rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td></tr>", section)
     assert rows, section[:2000]
-    for place, share, _topic in rows:
+    for _place, share, _topic in rows:
         n, base = (int(x.replace(",", "")) for x in re.search(r"\(([\d,]+) of ([\d,]+)\)", share).groups())
         assert n >= config.reports.min_cell and base >= n
     assert any(place in ("Romford station", "Harold Hill", "Romford Market", "Bus route 174", "Harold Hill town centre")

@@ -35,9 +35,9 @@ from ingest import (
     read_file_records,
 )
 from ingest.files import SUFFIXES, count_lines
+from service.config import Config, SourceConfig
 from service.pipeline.wards import read_ward_names
 from service.store import responses as store
-from service.config import Config, SourceConfig
 from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
 from service.store.models import IngestRun, Source, utcnow
 

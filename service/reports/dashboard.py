@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 from service.pipeline.wards import read_ward_names
 from service.reports.cache import remember
 from service.reports.labels import level_label
-from service.store.models import FreeText, IngestRun, QuarantinedRow, Response, Site, Source, TopicCode
+from service.store.models import (
+    FreeText,
+    IngestRun,
+    QuarantinedRow,
+    Response,
+    Site,
+    Source,
+    TopicCode,
+)
 
 GROUP_VARIABLES = ("age_band", "sex", "ethnic_group")
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")

@@ -21,11 +21,19 @@ from sqlalchemy.orm import Session
 import nlp
 import weights
 from ingest import NOT_STATED
-from service.store import responses as store
 from service.pipeline.periods import quarter_of
-from service.store.models import AnalysisRun, Answer, FreeText, Question, Response, ResponseWeight, SafeguardingFlag, Source
 from service.reports.prevalence import effective_codes
-
+from service.store import responses as store
+from service.store.models import (
+    AnalysisRun,
+    Answer,
+    FreeText,
+    Question,
+    Response,
+    ResponseWeight,
+    SafeguardingFlag,
+    Source,
+)
 
 
 @dataclass(frozen=True)

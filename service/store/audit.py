@@ -22,9 +22,8 @@ Never put free text, answers, passwords or tokens in ``detail``: ids, counts and
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any

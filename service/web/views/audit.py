@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
-from service.web.sessions import get_session
 from service.reports import audit_log
 from service.store import audit
 from service.web.access import allow
 from service.web.pages import page_context
+from service.web.sessions import get_session
 
 blueprint = Blueprint("audit", __name__, url_prefix="/admin")
 PER_PAGE = 100
