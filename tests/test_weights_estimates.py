@@ -1,6 +1,5 @@
 """Weighted estimates: svymean standard errors as R computes them, bootstrap, order flag."""
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +98,7 @@ def test_estimate_proportions_counts_not_stated_answers_separately():
     assert "not_stated" not in set(result.table["level"])
 
 
-def test_bootstrap_replicates_are_reraked_seeded_and_fast():
+def test_bootstrap_replicates_are_reraked_and_seeded():
     rng = np.random.default_rng(7)
     n = 10_000
     frame = pd.DataFrame({"g": rng.choice(list("abcdefghi"), n), "s": rng.choice(["f", "m"], n, p=[0.66, 0.34]),
@@ -108,9 +107,7 @@ def test_bootstrap_replicates_are_reraked_seeded_and_fast():
     margins = {"g": dict.fromkeys("abcdefghi", 100.0), "s": {"f": 450.0, "m": 450.0},
                "e": {"1": 100.0, "2": 100.0, "3": 100.0, "4": 500.0, "5": 100.0}}
     result = rake(frame, margins)
-    start = time.perf_counter()
-    reps = bootstrap_replicates(frame, result, margins, n_replicates=200, seed=1)
-    assert time.perf_counter() - start < 2.0  # goal is under 1 s; slack for busy CI machines
+    reps = bootstrap_replicates(frame, result, margins, n_replicates=200, seed=1)  # timed in bench/limits/run.py
     assert reps.weights.shape == (200, n)
     np.testing.assert_allclose(reps.weights.sum(axis=1), 900.0, rtol=1e-8)
     again = bootstrap_replicates(frame, result, margins, n_replicates=200, seed=1)
