@@ -18,8 +18,8 @@ from pathlib import Path
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.names import NAMES_PATH, find_names, name_lists, read_list
-from nlp.uncertainty import uncertainty_reasons
 from nlp.text import english_words
+from nlp.uncertainty import uncertainty_reasons
 
 logger = logging.getLogger(__name__)
 

@@ -104,7 +104,9 @@ def test_age_band_outside_the_source_range_is_refused():
 
 def test_dates_in_several_formats_with_zone_suffixes():
     formats = ("%Y/%m/%d %I:%M:%S %p",)
-    read = lambda text: parse_datetime(text, "dayfirst", NOW, "when", formats)
+    def read(text):
+        return parse_datetime(text, "dayfirst", NOW, "when", formats)
+
     assert read("2024/05/01 10:15:03 AM GMT+1") == datetime(2024, 5, 1, 9, 15, 3, tzinfo=timezone.utc)
     assert read("2024/01/01 10:15:03 PM GMT") == datetime(2024, 1, 1, 22, 15, 3, tzinfo=timezone.utc)
     assert read("21/04/2024 10:00 BST") == datetime(2024, 4, 21, 9, tzinfo=timezone.utc)
