@@ -36,6 +36,7 @@ from weights.margins import (
 from weights.poststratify import PostStratResult, poststratify
 from weights.rake import RakeResult, rake
 from weights.representativeness import DimensionComparison, RepresentativenessResult, compare_to_census
+from weights.shares import ShareDesign, ShareEstimate, estimate_share, wilson_interval
 from weights.trim import TrimResult, rake_bounded, trim_to_design_effect, trim_weights
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "RakeResult",
     "ReplicateWeights",
     "RepresentativenessResult",
+    "ShareDesign",
+    "ShareEstimate",
     "TrimResult",
     "UnknownCategoryError",
     "WeightDiagnostics",
@@ -65,6 +68,7 @@ __all__ = [
     "design_effect",
     "estimate_mean",
     "estimate_proportions",
+    "estimate_share",
     "load_census",
     "parse_age_band",
     "poststratify",
@@ -73,4 +77,5 @@ __all__ = [
     "read_margins",
     "trim_to_design_effect",
     "trim_weights",
+    "wilson_interval",
 ]
