@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["ShareDesign", "ShareEstimate", "estimate_share", "wilson_interval"]
+__all__ = ["ShareDesign", "ShareEstimate", "calibration_residual", "estimate_share", "wilson_interval"]
 
 INTERVAL_METHODS = ("logit", "beta")
 
@@ -199,7 +199,7 @@ def _weighted(values: np.ndarray, w: np.ndarray, calibration: pd.DataFrame | Non
     p = float(w @ y0 / total)
     u = a * (y0 - p)
     if calibration is not None:
-        u = _calibration_residual(u, calibration, d)
+        u = calibration_residual(u, calibration, d)
     z = w * u / total
     m = len(z)
     se = math.sqrt(m / (m - 1) * float(((z - z.mean()) ** 2).sum())) if m > 1 else math.nan
@@ -238,7 +238,7 @@ def _clopper_pearson(k: float, n: float, level: float) -> tuple[float, float]:
     return low, high
 
 
-def _calibration_residual(u: np.ndarray, calibration: pd.DataFrame, d: np.ndarray) -> np.ndarray:
+def calibration_residual(u: np.ndarray, calibration: pd.DataFrame, d: np.ndarray) -> np.ndarray:
     """Residual of ``u`` from the ``d``-weighted least-squares fit on dummies of every calibration variable.
 
     The dummies are constant within a cell (combination of levels), so the fit is done on cell
