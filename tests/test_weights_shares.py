@@ -136,3 +136,16 @@ def test_estimate_share_names_the_bad_value():
         estimate_share([1, 0], [1.0, -1.0])
     with pytest.raises(ValueError, match="method='wald'"):
         estimate_share([1, 0], [1.0, 1.0], method="wald")
+
+
+def test_topic_shares_in_nlp_come_from_estimate_share():
+    from nlp import summarise_topics
+
+    frame = pd.DataFrame({"topics": [["a"], [], ["a"], [], [], ["a"], []], "voice": list("xxxxyyy"),
+                          "weight": [1.0, 2.0, 1.0, 3.0, 1.0, 1.0, 2.0]})
+    share = next(s for s in summarise_topics(frame, group_column="voice").shares if s.group == "x")
+    y = np.array([1, 0, 1, 0, np.nan, np.nan, np.nan])
+    expected = estimate_share(y, frame["weight"])
+    assert (share.weighted_share, share.weighted_ci_low, share.weighted_ci_high) == pytest.approx(
+        (expected.estimate, expected.lower, expected.upper), rel=1e-12)
+    assert (share.ci_low, share.ci_high) == pytest.approx(wilson_interval(2, 4), rel=1e-12)
