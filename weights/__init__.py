@@ -35,12 +35,19 @@ from weights.margins import (
 )
 from weights.poststratify import PostStratResult, poststratify
 from weights.rake import RakeResult, rake
-from weights.representativeness import DimensionComparison, RepresentativenessResult, compare_to_census
+from weights.representativeness import (
+    RULE,
+    DimensionComparison,
+    RepresentativenessResult,
+    compare_to_census,
+    responses_needed,
+)
 from weights.shares import ShareDesign, ShareEstimate, estimate_share, wilson_interval
 from weights.trim import TrimResult, rake_bounded, trim_to_design_effect, trim_weights
 
 __all__ = [
     "BOROUGHS",
+    "RULE",
     "CensusDataError",
     "CensusTables",
     "ConvergenceError",
@@ -75,6 +82,7 @@ __all__ = [
     "rake",
     "rake_bounded",
     "read_margins",
+    "responses_needed",
     "trim_to_design_effect",
     "trim_weights",
     "wilson_interval",
