@@ -6,6 +6,7 @@ weighted estimates. Never imports Flask, SQLAlchemy or the service; never reads
 configuration or the environment.
 """
 
+from weights.calibrate import bootstrap_calibrated, calibrate, category_margins
 from weights.diagnostics import WeightDiagnostics, describe_weights, design_effect
 from weights.errors import (
     CensusDataError,
@@ -68,8 +69,11 @@ __all__ = [
     "UnknownCategoryError",
     "WeightDiagnostics",
     "WeightingError",
+    "bootstrap_calibrated",
     "bootstrap_replicates",
     "build_margins",
+    "calibrate",
+    "category_margins",
     "compare_to_census",
     "describe_weights",
     "design_effect",
