@@ -7,6 +7,14 @@ configuration or the environment.
 """
 
 from weights.calibrate import bootstrap_calibrated, calibrate, category_margins
+from weights.compare import (
+    ClaimScreen,
+    ShareComparison,
+    benjamini_hochberg,
+    compare_domains,
+    compare_shares,
+    screen_claims,
+)
 from weights.diagnostics import WeightDiagnostics, describe_weights, design_effect
 from weights.errors import (
     CensusDataError,
@@ -49,6 +57,8 @@ from weights.trim import TrimResult, rake_bounded, trim_to_design_effect, trim_w
 __all__ = [
     "BOROUGHS",
     "RULE",
+    "ClaimScreen",
+    "ShareComparison",
     "CensusDataError",
     "CensusTables",
     "ConvergenceError",
@@ -69,11 +79,14 @@ __all__ = [
     "UnknownCategoryError",
     "WeightDiagnostics",
     "WeightingError",
+    "benjamini_hochberg",
     "bootstrap_calibrated",
     "bootstrap_replicates",
     "build_margins",
     "calibrate",
     "category_margins",
+    "compare_domains",
+    "compare_shares",
     "compare_to_census",
     "describe_weights",
     "design_effect",
@@ -87,6 +100,7 @@ __all__ = [
     "rake_bounded",
     "read_margins",
     "responses_needed",
+    "screen_claims",
     "trim_to_design_effect",
     "trim_weights",
     "wilson_interval",
