@@ -6,6 +6,7 @@ weighted estimates. Never imports Flask, SQLAlchemy or the service; never reads
 configuration or the environment.
 """
 
+from weights.assess import WeightingAssessment, assess_weighting
 from weights.calibrate import bootstrap_calibrated, calibrate, category_margins
 from weights.compare import (
     ClaimScreen,
@@ -78,7 +79,9 @@ __all__ = [
     "TrimResult",
     "UnknownCategoryError",
     "WeightDiagnostics",
+    "WeightingAssessment",
     "WeightingError",
+    "assess_weighting",
     "benjamini_hochberg",
     "bootstrap_calibrated",
     "bootstrap_replicates",
