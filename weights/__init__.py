@@ -53,6 +53,7 @@ from weights.representativeness import (
     responses_needed,
 )
 from weights.shares import ShareDesign, ShareEstimate, estimate_share, wilson_interval
+from weights.targets import TargetMargins, build_target_margins
 from weights.trim import TrimResult, rake_bounded, trim_to_design_effect, trim_weights
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "RepresentativenessResult",
     "ShareDesign",
     "ShareEstimate",
+    "TargetMargins",
     "TrimResult",
     "UnknownCategoryError",
     "WeightDiagnostics",
@@ -86,6 +88,7 @@ __all__ = [
     "bootstrap_calibrated",
     "bootstrap_replicates",
     "build_margins",
+    "build_target_margins",
     "calibrate",
     "category_margins",
     "compare_domains",
