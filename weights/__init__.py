@@ -45,6 +45,7 @@ from weights.margins import (
 )
 from weights.poststratify import PostStratResult, poststratify
 from weights.rake import RakeResult, rake
+from weights.ppi import PPIShare, ppi_share
 from weights.representativeness import (
     RULE,
     DimensionComparison,
@@ -71,6 +72,7 @@ __all__ = [
     "Margins",
     "MissingDemographicsError",
     "MissingMarginError",
+    "PPIShare",
     "PostStratResult",
     "RakeResult",
     "ReplicateWeights",
@@ -102,6 +104,7 @@ __all__ = [
     "load_census",
     "parse_age_band",
     "poststratify",
+    "ppi_share",
     "rake",
     "rake_bounded",
     "read_margins",
