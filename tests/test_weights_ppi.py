@@ -30,7 +30,7 @@ def test_ppi_corrects_a_biased_model_and_beats_the_reviewed_sample_alone():
         y, f, reviewed = simulate(rng)
         truth = y.mean()
         result = ppi_share(f, f[reviewed], y[reviewed])
-        human = estimate_share(y[reviewed], np.ones(len(reviewed)))
+        human = estimate_share(y[reviewed])
         estimates.append(result.estimate - truth)
         covered += result.lower <= truth <= result.upper
         widths_ppi.append(result.upper - result.lower)

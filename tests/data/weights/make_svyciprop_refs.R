@@ -2,7 +2,7 @@
 #
 #   cd tests/data/weights && Rscript make_svyciprop_refs.R
 #
-# Needs Debian packages r-base-core and r-cran-survey (survey 4.1-1 was used). Input:
+# Needs Debian packages r-base-core, r-cran-survey and r-cran-mass (survey 4.1.1 was used). Input:
 # synthetic_havering.csv and havering_margins.csv (synthetic data made by make_synthetic.py).
 # Output: svyciprop_refs.csv with one row per (case, method):
 #   case, n, k, design, method, estimate, se, lower, upper
