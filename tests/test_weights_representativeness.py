@@ -104,7 +104,7 @@ def test_labels_follow_the_printed_rule_not_the_index():
     assert table.loc["H2", "representation"] == "under-represented"
     assert result.rule.startswith("A group is called under- or over-represented when the 95% Wilson interval")
     assert "at least 5 percentage points" in result.rule and result.dimensions[0].rule == result.rule
-    assert list(result.dimensions[0].table["level"])[0] == "H2"  # sorted by responses needed
+    assert result.dimensions[0].table["level"].iloc[0] == "H2"  # sorted by responses needed
     lower = compare_to_census(frame, margins, min_gap_points=4.0).dimensions[0].table.set_index("level")
     assert lower.loc["H5", "representation"] == "over-represented"
 

@@ -34,8 +34,8 @@ def test_age_bands_must_tile_the_target():
 def test_ethnic_group_without_an_age_table_is_flagged_all_ages():
     result = build_target_margins(load_census("havering"), "11-18", ["sex", "ethnic_group"])
     assert result.coverage["ethnic_group"] == "all ages" and result.all_ages == ("ethnic_group",)
-    assert result.notes == ("The ethnic group margin is for residents of all ages: the census publishes no "
-                            "ethnic group table for ages 11-18.",)
+    assert result.notes == (("The ethnic group margin is for residents of all ages: the census publishes no "
+                             "ethnic group table for ages 11-18."),)
     assert any("TS021 has no age breakdown" in c for c in result.margins.caveats)
 
 

@@ -44,8 +44,8 @@ from weights.margins import (
     read_margins,
 )
 from weights.poststratify import PostStratResult, poststratify
-from weights.rake import RakeResult, rake
 from weights.ppi import PPIShare, ppi_share
+from weights.rake import RakeResult, rake
 from weights.representativeness import (
     RULE,
     DimensionComparison,
@@ -60,10 +60,9 @@ from weights.trim import TrimResult, rake_bounded, trim_to_design_effect, trim_w
 __all__ = [
     "BOROUGHS",
     "RULE",
-    "ClaimScreen",
-    "ShareComparison",
     "CensusDataError",
     "CensusTables",
+    "ClaimScreen",
     "ConvergenceError",
     "DimensionComparison",
     "EmptyCategoryError",
@@ -77,6 +76,7 @@ __all__ = [
     "RakeResult",
     "ReplicateWeights",
     "RepresentativenessResult",
+    "ShareComparison",
     "ShareDesign",
     "ShareEstimate",
     "TargetMargins",

@@ -89,14 +89,15 @@ def _small_levels(result: RakeResult | PostStratResult, min_cell: int, reasons: 
             reasons.append(f"not weighted: too few respondents in {int((cells.counts < min_cell).sum())} "
                            f"cell(s) (fewest {smallest}, at least {min_cell} needed) to stand for their residents.")
         return smallest
-    achieved = result.margins_achieved
+    achieved = result.margins_achieved if isinstance(result, RakeResult) else None
     for j, variable in enumerate(cells.variables):
         counts = np.bincount(cells.codes[:, j], weights=cells.counts, minlength=len(cells.levels[j]) + 1)
         for level, count in zip(cells.levels[j], counts, strict=False):
             smallest = min(smallest, int(count))
             if count < min_cell:
-                row = achieved[(achieved["variable"] == variable) & (achieved["level"] == level)]
-                people = float(row["target"].iloc[0]) if len(row) else float("nan")
+                row = None if achieved is None else achieved[(achieved["variable"] == variable)
+                                                             & (achieved["level"] == level)]
+                people = float(row["target"].iloc[0]) if row is not None and len(row) else float("nan")
                 reasons.append(f"not weighted: too few respondents in {variable} {level} ({int(count)}) to stand "
                                f"for {people:,.0f} residents; at least {min_cell} needed.")
     return smallest

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from weights.shares import ShareDesign, ShareEstimate, calibration_residual, estimate_share, wilson_interval
+from weights.shares import (
+    ShareDesign,
+    ShareEstimate,
+    calibration_residual,
+    estimate_share,
+    wilson_interval,
+)
 
 __all__ = ["ClaimScreen", "ShareComparison", "benjamini_hochberg", "compare_domains", "compare_shares",
            "screen_claims"]

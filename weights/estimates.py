@@ -32,8 +32,15 @@ from scipy import stats
 
 from weights._cells import NOT_STATED
 from weights.poststratify import PostStratResult
+from weights.rake import (
+    CalibrationDesign,
+    MarginsLike,
+    RakeResult,
+    _check_targets,
+    ipf,
+    targets_from,
+)
 from weights.shares import ShareDesign, calibration_residual, estimate_share
-from weights.rake import CalibrationDesign, MarginsLike, RakeResult, _check_targets, ipf, targets_from
 
 __all__ = ["EstimateResult", "ReplicateWeights", "bootstrap_replicates", "estimate_mean",
            "estimate_proportions", "linearised_residuals", "share_design"]

@@ -31,7 +31,12 @@ import pandas as pd
 
 from weights._cells import NOT_STATED, CellTable, build_cells
 from weights.diagnostics import WeightDiagnostics, describe_weights
-from weights.errors import ConvergenceError, EmptyCategoryError, UnknownCategoryError, WeightingError
+from weights.errors import (
+    ConvergenceError,
+    EmptyCategoryError,
+    UnknownCategoryError,
+    WeightingError,
+)
 from weights.margins import Margins
 
 logger = logging.getLogger(__name__)

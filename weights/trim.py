@@ -28,7 +28,15 @@ import pandas as pd
 from weights._cells import NOT_STATED, CellTable, build_cells
 from weights.diagnostics import describe_weights
 from weights.errors import ConvergenceError, WeightingError
-from weights.rake import MarginsLike, RakeResult, _check_targets, check_enough, design_array, finish, targets_from
+from weights.rake import (
+    MarginsLike,
+    RakeResult,
+    _check_targets,
+    check_enough,
+    design_array,
+    finish,
+    targets_from,
+)
 
 logger = logging.getLogger(__name__)
 
