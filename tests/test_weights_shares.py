@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from weights import ShareDesign, estimate_share, rake, read_margins, wilson_interval
 
@@ -149,3 +151,18 @@ def test_topic_shares_in_nlp_come_from_estimate_share():
     assert (share.weighted_share, share.weighted_ci_low, share.weighted_ci_high) == pytest.approx(
         (expected.estimate, expected.lower, expected.upper), rel=1e-12)
     assert (share.ci_low, share.ci_high) == pytest.approx(wilson_interval(2, 4), rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 2**32 - 1), st.sampled_from(["logit", "beta"]))
+def test_intervals_hold_the_estimate_and_stay_inside_zero_one(n, seed, method):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(0, n + 1))
+    y = np.zeros(n)
+    y[rng.permutation(n)[:k]] = 1.0
+    weighted = estimate_share(y, rng.uniform(0.2, 5.0, n), method=method)
+    plain = estimate_share(y)
+    for share in (weighted, plain):
+        assert 0.0 <= share.lower <= share.estimate <= share.upper <= 1.0
+        assert share.upper > share.lower
+        assert share.n == n and share.n_positive == k
