@@ -141,9 +141,9 @@ def compare_domains(
         a = (mask & answered).astype(float)
         u += sign * a * (np.nan_to_num(values) - share.estimate) / float(share.weighted_total or 1.0)
     u, wi = u[inside], w[inside]
-    if design is not None and design.calibration is not None:
+    if design is not None and design.cells is not None:
         d = np.ones(len(values)) if design.design_weights is None else np.asarray(design.design_weights, float)
-        u = calibration_residual(u, design.calibration.iloc[np.flatnonzero(inside)], d[inside])
+        u = calibration_residual(u, design.cells.subset(inside), d[inside])
     z = wi * u
     m = len(z)
     se = math.sqrt(m / (m - 1) * float(((z - z.mean()) ** 2).sum()))

@@ -36,12 +36,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["ShareDesign", "ShareEstimate", "calibration_residual", "estimate_share", "wilson_interval"]
+__all__ = ["CalibrationCells", "ShareDesign", "ShareEstimate", "calibration_cells", "calibration_residual",
+           "estimate_share", "wilson_interval"]
 
 INTERVAL_METHODS = ("logit", "beta")
 
@@ -61,6 +63,43 @@ class ShareDesign:
 
     calibration: pd.DataFrame | None = None
     design_weights: Sequence[float] | np.ndarray | None = None
+
+    @cached_property
+    def cells(self) -> CalibrationCells | None:
+        """The calibration cells, computed once per design (many shares reuse them)."""
+        return None if self.calibration is None else calibration_cells(self.calibration)
+
+
+@dataclass(frozen=True)
+class CalibrationCells:
+    """Respondents grouped by their combination of calibration levels.
+
+    ``cell`` is each respondent's cell; ``table`` holds each cell's level code per variable.
+    """
+
+    cell: np.ndarray
+    table: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> CalibrationCells:
+        """The same cells for the respondents in ``mask``."""
+        return CalibrationCells(self.cell[mask], self.table)
+
+
+def calibration_cells(calibration: pd.DataFrame) -> CalibrationCells:
+    """Cells of the calibration variables; a missing value is its own level."""
+    codes = [pd.factorize(calibration[c].astype("string").fillna("\x00missing"))[0] for c in calibration.columns]
+    sizes = [int(col.max(initial=0)) + 1 for col in codes]
+    if float(np.prod(sizes, dtype=float)) < 2.0 ** 62:  # one integer key per combination
+        key = np.zeros(len(calibration), dtype=np.int64)
+        for col, size in zip(codes, sizes, strict=True):
+            key = key * size + col
+        uniques, cell = np.unique(key, return_inverse=True)
+    else:
+        uniques, cell = np.unique(np.column_stack(codes), axis=0, return_inverse=True)
+    first = np.zeros(len(uniques), dtype=np.int64)
+    first[cell[::-1]] = np.arange(len(cell))[::-1]
+    table = np.column_stack(codes)[first] if codes else np.zeros((len(uniques), 0), dtype=np.int64)
+    return CalibrationCells(cell.ravel(), table)
 
 
 @dataclass(frozen=True)
@@ -186,7 +225,7 @@ def _unweighted(values: np.ndarray, level: float) -> ShareEstimate:
     return ShareEstimate(p, low, high, n, k, False, float(n), 1.0 if n else math.nan, se, "wilson", level)
 
 
-def _weighted(values: np.ndarray, w: np.ndarray, calibration: pd.DataFrame | None, d: np.ndarray,
+def _weighted(values: np.ndarray, w: np.ndarray, calibration: CalibrationCells | None, d: np.ndarray,
               level: float, method: str) -> ShareEstimate:
     answered = ~np.isnan(values)
     a = answered.astype(float)
@@ -238,26 +277,35 @@ def _clopper_pearson(k: float, n: float, level: float) -> tuple[float, float]:
     return low, high
 
 
-def calibration_residual(u: np.ndarray, calibration: pd.DataFrame, d: np.ndarray) -> np.ndarray:
+def calibration_residual(u: np.ndarray, calibration: pd.DataFrame | CalibrationCells, d: np.ndarray) -> np.ndarray:
     """Residual of ``u`` from the ``d``-weighted least-squares fit on dummies of every calibration variable.
 
     The dummies are constant within a cell (combination of levels), so the fit is done on cell
     means weighted by the cells' design-weight totals, which gives the same coefficients.
     """
-    codes = np.column_stack([pd.factorize(calibration[c].astype("string").fillna("\x00missing"))[0]
-                             for c in calibration.columns])
-    cells, cell = np.unique(codes, axis=0, return_inverse=True)
-    cell = cell.ravel()
-    size = np.bincount(cell, weights=d, minlength=len(cells))
-    mean = np.bincount(cell, weights=d * u, minlength=len(cells)) / size
-    x = np.hstack([(cells[:, j][:, None] == np.arange(cells[:, j].max() + 1)[None, :]).astype(float)
-                   for j in range(cells.shape[1])])
+    cells = calibration if isinstance(calibration, CalibrationCells) else calibration_cells(calibration)
+    size = np.bincount(cells.cell, weights=d, minlength=len(cells.table))
+    occupied = size > 0
+    table, size = cells.table[occupied], size[occupied]
+    position = np.cumsum(occupied) - 1
+    cell = position[cells.cell]
+    mean = np.bincount(cell, weights=d * u, minlength=len(table)) / size
+    x = np.hstack([(table[:, j][:, None] == np.arange(table[:, j].max() + 1)[None, :]).astype(float)
+                   for j in range(table.shape[1])])
     root = np.sqrt(size)
     beta = np.linalg.lstsq(x * root[:, None], mean * root, rcond=None)[0]
     return u - (x @ beta)[cell]
 
 
 def _indicator(y: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+    array = np.asarray(y)
+    if array.dtype.kind in "biuf":  # numeric: no object conversion needed
+        values = array.astype(float)
+        bad = ~np.isnan(values) & (values != 0) & (values != 1)
+        if bad.any():
+            where = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"y must be 0, 1, True, False or missing; position {where} is {array[where].item()!r}")
+        return values
     values = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce").to_numpy(float)
     raw = pd.Series(np.asarray(y, dtype=object))
     bad = (~np.isnan(values) & ~np.isin(values, (0.0, 1.0))) | (np.isnan(values) & raw.notna().to_numpy())
@@ -276,18 +324,17 @@ def _weights(weights: Sequence[float] | np.ndarray | pd.Series, n: int) -> np.nd
     return w
 
 
-def _design_parts(design: ShareDesign | None, n: int, inside: np.ndarray) -> tuple[pd.DataFrame | None, np.ndarray]:
+def _design_parts(design: ShareDesign | None, n: int,
+                  inside: np.ndarray) -> tuple[CalibrationCells | None, np.ndarray]:
     if design is None:
         return None, np.ones(int(inside.sum()))
     d = np.ones(n) if design.design_weights is None else np.asarray(design.design_weights, dtype=float)
     if d.shape != (n,) or not np.all(np.isfinite(d[inside])) or (d[inside] <= 0).any():
         raise ValueError(f"design weights must be positive, finite and one per respondent ({n})")
-    calibration = design.calibration
-    if calibration is not None:
-        if len(calibration) != n:
-            raise ValueError(f"the calibration variables have {len(calibration)} rows; y has {n}")
-        calibration = calibration.iloc[np.flatnonzero(inside)]
-    return calibration, d[inside]
+    if design.calibration is not None and len(design.calibration) != n:
+        raise ValueError(f"the calibration variables have {len(design.calibration)} rows; y has {n}")
+    cells = design.cells
+    return (None if cells is None else cells.subset(inside)), d[inside]
 
 
 def _check_level(level: float) -> None:
