@@ -16,6 +16,9 @@ from typing import Any
 _MODULES: dict[str, tuple[str, ...]] = {
     "nlp.analyse": ("TextAnalysis", "analyse_texts"),
     "nlp.baseline": ("KeywordClassifier",),
+    "nlp.chat_coder": ("BatchSent", "ChatCoder", "ChatSettings", "EndpointError", "Progress"),
+    "nlp.coder_agreement": ("CoderComparison", "TopicAgreementScore", "compare_coders"),
+    "nlp.coders": ("BuiltinCoder", "CodedComment", "Coder", "JsonFileCache", "Prompt", "parse_answer"),
     "nlp.codeframe": ("CODEFRAME_PATH", "Codeframe", "Topic", "load_codeframe"),
     "nlp.errors": ("CodeframeError", "ModelError", "NotFittedError", "TopicError", "TrainingDataError"),
     "nlp.evaluate": (

@@ -143,6 +143,20 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class LlmConfig:
+    """The optional ``[nlp.llm]`` section: a council's own OpenAI-compatible endpoint (off by default)."""
+
+    enabled: bool = False
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = ""
+    timeout: float = 60.0
+    max_batch: int = 20
+    max_requests_per_minute: int = 60
+    cost_per_1k_tokens: float = 0.0
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything ``create_app``, the CLI and the scheduler need."""
 
@@ -155,6 +169,7 @@ class Config:
     form: FormConfig = field(default_factory=FormConfig)
     reports: ReportsConfig = field(default_factory=lambda: ReportsConfig())
     retention: RetentionConfig = field(default_factory=lambda: RetentionConfig())
+    llm: LlmConfig = field(default_factory=LlmConfig)
 
     def source(self, key: str) -> SourceConfig:
         """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
@@ -194,7 +209,7 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
                   form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
-                  retention=_read_retention(reader, raw, sources))
+                  retention=_read_retention(reader, raw, sources), llm=_read_llm(reader, raw))
 
 
 VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
@@ -213,6 +228,38 @@ def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig
         reader.fail("analysis.weight_cap", None if cap is _MISSING else cap, "0 (no trimming) or a number from 1.5 to 100")
     return AnalysisConfig(**lists, weight_cap=float(cap), model_dir=_resolve(base, reader.text(table, "analysis", "model_dir")),
                           schedule=reader.text(table, "analysis", "schedule", allow_empty=True))
+
+
+def _read_llm(reader: "_Reader", raw: dict) -> LlmConfig:
+    """Read ``[nlp.llm]`` (optional; without it nothing is ever sent anywhere)."""
+    nlp_table = raw.get("nlp", {})
+    if not isinstance(nlp_table, dict):
+        reader.fail("nlp", nlp_table, "a table")
+    reader.only(nlp_table, "nlp", ("llm",))
+    table = nlp_table.get("llm", {})
+    if not isinstance(table, dict):
+        reader.fail("nlp.llm", table, "a table")
+    where = "nlp.llm"
+    reader.only(table, where, tuple(LlmConfig.__dataclass_fields__))
+    numbers = {}
+    for key, low, high in (("timeout", 1, 600), ("cost_per_1k_tokens", 0, 1000)):
+        value = table.get(key, getattr(LlmConfig, key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            reader.fail(f"{where}.{key}", value, f"a number from {low} to {high}")
+        numbers[key] = float(value)
+    config = LlmConfig(
+        enabled=reader.boolean(table, where, "enabled", False),
+        base_url=reader.text(table, where, "base_url", allow_empty=True, default=""),
+        model=reader.text(table, where, "model", allow_empty=True, default=""),
+        api_key_env=reader.text(table, where, "api_key_env", allow_empty=True, default=""),
+        max_batch=reader.integer(table, where, "max_batch", low=1, high=200, default=20),
+        max_requests_per_minute=reader.integer(table, where, "max_requests_per_minute", low=1, high=10000,
+                                               default=60),
+        **numbers)
+    if config.enabled and not (config.base_url.startswith(("http://", "https://")) and config.model):
+        reader.fail(f"{where}.base_url", config.base_url,
+                    "an http(s) URL of an OpenAI-compatible API and a model name when enabled = true")
+    return config
 
 
 def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:
