@@ -65,7 +65,7 @@ def test_browser_key_pages_fit_every_screen_with_design_system_styles_and_no_ser
         for width, height in VIEWPORTS:
             with chromium_page(viewport={"width": width, "height": height}) as page:
                 missing: list[str] = []
-                page.on("response", lambda r: missing.append(r.url) if r.status == 404 and "no-such-page" not in r.url else None)
+                page.on("response", lambda r, missing=missing: missing.append(r.url) if r.status == 404 and "no-such-page" not in r.url else None)
                 for name, path in public:
                     found = _check(page, base, path, name, width, tmp_path, missing)
                     if found:

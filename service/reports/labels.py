@@ -5,7 +5,15 @@ Pages, briefings and exports take their labels from here; the JSON API keeps the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+
+from ingest import NOT_STATED
+
+#: Short names of the ONS 2021 high-level ethnic groups, for charts and tables. The official
+#: long names (``ingest.vocabulary.ETHNIC_GROUPS``) are what the form shows residents.
+ETHNIC_GROUP_LABELS = {"H1": "Asian", "H2": "Black", "H3": "Mixed", "H4": "White", "H5": "Other ethnic group",
+                       NOT_STATED: "Not stated"}
 
 
 @lru_cache(maxsize=1)
@@ -42,3 +50,18 @@ def age_band_words(band: str) -> str:
 def rule_words(rule: str) -> str:
     """A quarantine rule in words (the code itself when it is new)."""
     return RULES.get(rule, rule.replace("_", " ").capitalize())
+
+
+def level_label(variable: str, level: str | None, wards: Mapping[str, str] | None = None) -> str:
+    """A person's label for a code of our vocabulary (``H2`` -> ``Black``, ``16-24`` -> ``16 to 24``)."""
+    if level is None:
+        return "Not asked"
+    if level == NOT_STATED:
+        return "Not stated"
+    if variable == "ethnic_group":
+        return ETHNIC_GROUP_LABELS.get(level, level)
+    if variable == "age_band":
+        return age_band_words(level)
+    if variable == "ward" and wards:
+        return wards.get(level, level)
+    return level.replace("_", " ").capitalize()

@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from service.store.models import FreeText, QuarantinedRow, SafeguardingFlag, Source, TextReview, TopicCode
+from service.store.models import (
+    FreeText,
+    QuarantinedRow,
+    SafeguardingFlag,
+    Source,
+    TextReview,
+    TopicCode,
+)
+
 
 def topic_queue(session: Session, with_original: bool, limit: int = 20) -> dict[str, Any]:
     """Model-coded free texts nobody has reviewed yet, least confident first."""

@@ -17,7 +17,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from service.store.models import FreeText, Response, SafeguardingEvent, SafeguardingFlag, Site, Source, User, utcnow
+from service.store.models import (
+    FreeText,
+    Response,
+    SafeguardingEvent,
+    SafeguardingFlag,
+    Site,
+    Source,
+    User,
+    utcnow,
+)
 
 STATUSES = ("new", "acknowledged", "referred", "closed")
 STATUS_WORDS = {"new": "New", "acknowledged": "Acknowledged", "referred": "Referred", "closed": "Closed"}

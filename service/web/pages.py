@@ -5,17 +5,17 @@ Views import this module; it imports no view, so views never import one another.
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, g, request
 
-from service.web.sessions import get_session
 from service.reports import dashboard as queries
 from service.reports.charts import BarChart
 from service.store import responses as store
 from service.store.safeguarding import count_flags
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 CHART_ROLES = ("admin", "analyst", "engagement")  # viewers see the tables, not downloads

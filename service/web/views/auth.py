@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
-from service.web.sessions import get_session
 from service.store import audit, listings
-from service.web.access import STAFF, allow, lockout_until, public
 from service.store.accounts import verify_password
-from service.web.limits import client_address, wait_seconds
 from service.store.models import User
+from service.web.access import STAFF, allow, lockout_until, public
+from service.web.limits import client_address, wait_seconds
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)

@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, redirect, url_for
 
 from service.store import listings
-from service.web.sessions import get_session
 from service.web.access import STAFF, allow, public
+from service.web.sessions import get_session
 
 blueprint = Blueprint("home", __name__)
 

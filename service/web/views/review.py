@@ -5,15 +5,25 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from service.web.sessions import get_session
+from service.pipeline import quarantine as quarantine_rows
+from service.reports.labels import topic_labels
 from service.store import reviews
 from service.store import safeguarding as safeguarding_flags
-from service.pipeline import quarantine as quarantine_rows
 from service.web.access import allow, can, log_event
 from service.web.pages import page_context
-from service.reports.labels import topic_labels
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("review", __name__, url_prefix="/review")
