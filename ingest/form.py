@@ -18,7 +18,14 @@ from typing import Any
 from ingest.errors import RecordError
 from ingest.mapping import QuestionSpec, SourceMapping, map_record
 from ingest.records import RawRecord, ResponseRecord
-from ingest.vocabulary import ETHNICITIES, NOT_STATED, SEXES, Ward, map_postcode_district, parse_band
+from ingest.vocabulary import (
+    ETHNICITIES,
+    NOT_STATED,
+    SEXES,
+    Ward,
+    map_postcode_district,
+    parse_band,
+)
 
 #: Fields of the optional "about you" part of the form, as stored in the record.
 ABOUT_FIELDS = ("age_band", "sex", "ethnicity", "ward", "postcode_district")
