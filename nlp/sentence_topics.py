@@ -1,6 +1,11 @@
 """Multi-label topic classifier on sentence embeddings (all-MiniLM-L6-v2, :mod:`nlp.encoder`).
 
 Each topic gets its own logistic regression on the 384-dimensional embedding (one-vs-rest).
+A text of several sentences is also cut into segments (sentences, short ones joined to reach six
+words) and each topic's probability is the highest of the whole text's and its segments': a
+mean-pooled embedding of a long comment that names five problems sits between all five, so the
+whole text alone under-scores each (on held-out real comments, taking the maximum raised
+macro-F1 from 0.58 to 0.62; see ``bench/RESULTS.md``).
 Each topic's probability cut-off is the one that maximised F1 on out-of-fold probabilities
 from cross-validation on the training data only. Fitting needs scikit-learn; predicting a loaded
 model needs only numpy, ``tokenizers`` and the encoder weights.
@@ -16,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,8 @@ from nlp.errors import ModelError, NotFittedError, TrainingDataError
 logger = logging.getLogger(__name__)
 
 _FORMAT = 1
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_SEGMENT_WORDS = 6
 _ENCODERS: dict[str, SentenceEncoder] = {}  # one loaded encoder per weights folder and process
 
 
@@ -38,6 +47,42 @@ def shared_encoder(model_dir: Path | str | None = None) -> SentenceEncoder:
     if key not in _ENCODERS:
         _ENCODERS[key] = SentenceEncoder(model_dir)
     return _ENCODERS[key]
+
+
+def split_segments(text: str, *, min_words: int = _SEGMENT_WORDS) -> list[str]:
+    """Sentences of ``text``, each short one joined to the next until it has ``min_words`` words.
+
+    Returns ``[]`` when there is only one segment (the whole text is scored anyway).
+    """
+    segments: list[str] = []
+    pending = ""
+    for part in _SENTENCE_END.split(text):
+        pending = f"{pending} {part}".strip()
+        if len(pending.split()) >= min_words:
+            segments.append(pending)
+            pending = ""
+    if pending:
+        if segments:
+            segments[-1] = f"{segments[-1]} {pending}"
+        else:
+            segments.append(pending)
+    return segments if len(segments) > 1 else []
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """Embeddings of texts (``texts``, one row each) and of their segments (``owners[k]`` = text of row k)."""
+
+    texts: np.ndarray
+    owners: np.ndarray
+    segments: np.ndarray
+
+    def subset(self, rows: np.ndarray) -> Embedded:
+        """The same for texts ``rows`` only (segments renumbered to match)."""
+        position = np.full(len(self.texts), -1)
+        position[rows] = np.arange(len(rows))
+        keep = position[self.owners] >= 0 if len(self.owners) else np.zeros(0, dtype=bool)
+        return Embedded(self.texts[rows], position[self.owners[keep]], self.segments[keep])
 
 
 class SentenceTopicClassifier:
@@ -98,9 +143,17 @@ class SentenceTopicClassifier:
             setattr(self, name, value)
         return self
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentence embeddings of ``texts``, shape (n, 384)."""
-        return shared_encoder(self.model_dir).encode(list(texts))
+    def embed(self, texts: Sequence[str]) -> Embedded:
+        """Embeddings of ``texts`` and of their segments (:func:`split_segments`), in one encoder pass."""
+        text_list = list(texts)
+        owners: list[int] = []
+        pieces: list[str] = []
+        for row, text in enumerate(text_list):
+            for segment in split_segments(text):
+                owners.append(row)
+                pieces.append(segment)
+        vectors = shared_encoder(self.model_dir).encode(text_list + pieces)
+        return Embedded(vectors[: len(text_list)], np.array(owners, dtype=int), vectors[len(text_list) :])
 
     def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str]]) -> SentenceTopicClassifier:
         """Embed the texts and learn their topics; return ``self``."""
@@ -110,7 +163,7 @@ class SentenceTopicClassifier:
                 raise TrainingDataError(f"text #{row} must be a str, got {type(text).__name__}: {text!r}")
         return self.fit_embeddings(self.embed(text_list), topics)
 
-    def fit_embeddings(self, embeddings: np.ndarray, topics: Sequence[Sequence[str]]) -> SentenceTopicClassifier:
+    def fit_embeddings(self, embedded: Embedded, topics: Sequence[Sequence[str]]) -> SentenceTopicClassifier:
         """Learn topics from ready embeddings (rows aligned with ``topics``); return ``self``.
 
         Raises
@@ -120,7 +173,7 @@ class SentenceTopicClassifier:
             ``min_positive`` examples.
         """
         label_lists = [list(labels) for labels in topics]
-        matrix = np.asarray(embeddings, dtype=np.float64)
+        matrix = np.asarray(embedded.texts, dtype=np.float64)
         if len(matrix) != len(label_lists):
             raise TrainingDataError(f"fit got {len(matrix)} texts but {len(label_lists)} topic lists; they must align")
         if len(matrix) < 2 * self.cv:
@@ -137,20 +190,18 @@ class SentenceTopicClassifier:
             raise TrainingDataError(f"no topic has at least min_positive={self.min_positive} examples among "
                                     f"{len(matrix)} texts; counts: {counts!r}")
         targets = np.array([[label in labels for label in learnable] for labels in label_lists], dtype=int)
-        out_of_fold = self._out_of_fold(matrix, targets)
+        out_of_fold = self._out_of_fold(embedded, targets)
         self.classes_ = np.array(learnable, dtype=object)
         self.skipped_topics_ = tuple(sorted(set(counts) - set(learnable)))
         self.thresholds_ = np.array([best_threshold(out_of_fold[:, j], targets[:, j]) for j in range(len(learnable))])
-        fitted = [self._regression().fit(matrix, targets[:, j]) for j in range(len(learnable))]
-        self.coef_ = np.column_stack([model.coef_[0] for model in fitted]).astype(np.float32)
-        self.intercept_ = np.array([model.intercept_[0] for model in fitted], dtype=np.float32)
+        self.coef_, self.intercept_ = _fit_all(self._regression, matrix, targets)
         self.version_ = f"{self.codeframe_version or 'none'}+{self._hash()}"
         return self
 
-    def predict_proba_embeddings(self, embeddings: np.ndarray) -> np.ndarray:
-        """Probability of each topic from ready embeddings (columns follow ``classes_``)."""
+    def predict_proba_embeddings(self, embedded: Embedded) -> np.ndarray:
+        """Probability of each topic: the highest of the whole text's and its segments' (columns follow ``classes_``)."""
         self._check_fitted()
-        return 1.0 / (1.0 + np.exp(-(np.asarray(embeddings, dtype=np.float32) @ self.coef_ + self.intercept_)))
+        return _combined_proba(self.coef_, self.intercept_, embedded)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each topic (columns follow ``classes_``); rows need not sum to 1."""
@@ -176,7 +227,7 @@ class SentenceTopicClassifier:
                  classes=np.array([str(c) for c in self.classes_]))
         partial.replace(target)
         manifest = {"format": _FORMAT, "model_sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-                    "encoder_sha256": MODEL_SHA256, "version": self.version_, "fallback": self.fallback,
+                    "encoder_sha256": MODEL_SHA256, "version": self.version_,
                     "params": {k: v for k, v in self.get_params().items() if k != "model_dir"},
                     "skipped_topics": list(self.skipped_topics_), "trained_on": trained_on or {}}
         target.with_suffix(".json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -187,17 +238,14 @@ class SentenceTopicClassifier:
 
         return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
 
-    def _out_of_fold(self, matrix: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    def _out_of_fold(self, embedded: Embedded, targets: np.ndarray) -> np.ndarray:
         from sklearn.model_selection import KFold
 
         scores = np.zeros(targets.shape, dtype=float)
-        for train, test in KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state).split(matrix):
-            for j in range(targets.shape[1]):
-                column = targets[train, j]
-                if column.min() == column.max():
-                    scores[test, j] = float(column[0])
-                    continue
-                scores[test, j] = self._regression().fit(matrix[train], column).predict_proba(matrix[test])[:, 1]
+        folds = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        for train, test in folds.split(embedded.texts):
+            coef, intercept = _fit_all(self._regression, np.asarray(embedded.texts[train], dtype=np.float64), targets[train])
+            scores[test] = _combined_proba(coef, intercept, embedded.subset(test))
         return scores
 
     def _hash(self) -> str:
@@ -211,6 +259,31 @@ class SentenceTopicClassifier:
         if not hasattr(self, "coef_"):
             raise NotFittedError("this SentenceTopicClassifier is not fitted; call fit(texts, topics) "
                                  "or load_sentence_model(path)")
+
+
+def _fit_all(make: Any, matrix: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (features x topics) and intercepts of one regression per target column.
+
+    A column with one value only gets zero weights and an intercept of +-20 (probability 1 or 0).
+    """
+    coef = np.zeros((matrix.shape[1], targets.shape[1]), dtype=np.float32)
+    intercept = np.zeros(targets.shape[1], dtype=np.float32)
+    for j in range(targets.shape[1]):
+        column = targets[:, j]
+        if column.min() == column.max():
+            intercept[j] = 20.0 if column[0] else -20.0
+            continue
+        model = make().fit(matrix, column)
+        coef[:, j], intercept[j] = model.coef_[0], model.intercept_[0]
+    return coef, intercept
+
+
+def _combined_proba(coef: np.ndarray, intercept: np.ndarray, embedded: Embedded) -> np.ndarray:
+    probabilities = 1.0 / (1.0 + np.exp(-(np.asarray(embedded.texts, dtype=np.float32) @ coef + intercept)))
+    if len(embedded.owners):
+        segment = 1.0 / (1.0 + np.exp(-(np.asarray(embedded.segments, dtype=np.float32) @ coef + intercept)))
+        np.maximum.at(probabilities, embedded.owners, segment)
+    return probabilities
 
 
 def load_sentence_model(path: Path | str, *, model_dir: Path | str | None = None) -> SentenceTopicClassifier:
