@@ -243,3 +243,47 @@ def format_comparison(results: dict[str, dict[str, EvaluationReport]]) -> str:
             lines.append(f"| {score.topic} | {score.support} | {cells} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def default_realtext_dir() -> Path:
+    """``../shared/data/realtext`` beside the repository (where the team keeps the development set)."""
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "realtext"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the comparison table: keyword baseline, TF-IDF and sentence-embedding models on both sets.
+
+    ``python -m nlp.evaluate [--realtext DIR]``; without the real-text folder only the synthetic
+    test set is scored.
+    """
+    import argparse
+
+    from nlp.baseline import KeywordClassifier
+    from nlp.codeframe import load_codeframe
+    from nlp.training import TEST_PATH, load_labelled, load_shipped_sentence_model, load_training_set
+    from nlp.topics import TopicClassifier
+
+    parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=main.__doc__)
+    parser.add_argument("--realtext", type=Path, default=default_realtext_dir(),
+                        help="folder holding the real-text comments.csv (default: %(default)s)")
+    args = parser.parse_args(argv)
+    codeframe = load_codeframe()
+    training = load_training_set(codeframe)
+    test = load_labelled(TEST_PATH, codeframe=codeframe)
+    sets = [LabelledSet("synthetic test set (nlp/data/test.csv, written by the team)", test.texts, test.topics)]
+    if (args.realtext / "comments.csv").is_file():
+        sets.insert(0, read_realtext(args.realtext, known_topics=codeframe.ids))
+    else:
+        print(f"(no {args.realtext / 'comments.csv'}: real comments not scored)")
+    models = {
+        "keywords": KeywordClassifier().fit(),
+        "TF-IDF": TopicClassifier(codeframe_version=codeframe.version).fit(training.texts, training.topics),
+        "MiniLM": load_shipped_sentence_model(),
+    }
+    print("All models trained on nlp/data/training.csv + training_open.csv "
+          f"({len(training.texts)} texts).\n")
+    print(format_comparison(compare_models(models, sets, codeframe.ids)))
+
+
+if __name__ == "__main__":
+    main()
