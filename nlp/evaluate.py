@@ -246,8 +246,10 @@ def format_comparison(results: dict[str, dict[str, EvaluationReport]]) -> str:
 
 
 def default_realtext_dir() -> Path:
-    """``../shared/data/realtext`` beside the repository (where the team keeps the development set)."""
-    return Path(__file__).resolve().parents[2] / "shared" / "data" / "realtext"
+    """``$VOICE_REALTEXT_DIR``, else ``../shared/data/realtext`` relative to the repository root."""
+    import os
+
+    return Path(os.environ.get("VOICE_REALTEXT_DIR") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "realtext")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
