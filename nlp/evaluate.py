@@ -246,10 +246,8 @@ def format_comparison(results: dict[str, dict[str, EvaluationReport]]) -> str:
 
 
 def default_realtext_dir() -> Path:
-    """``$VOICE_REALTEXT_DIR``, else ``../shared/data/realtext`` relative to the repository root."""
-    import os
-
-    return Path(os.environ.get("VOICE_REALTEXT_DIR") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "realtext")
+    """``../shared/data/realtext`` relative to the repository root (pass ``--realtext`` for another place)."""
+    return Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "realtext"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
