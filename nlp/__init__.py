@@ -23,7 +23,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "nlp.errors": ("CodeframeError", "ModelError", "NotFittedError", "TopicError", "TrainingDataError"),
     "nlp.evaluate": (
         "AgreementResult", "EvaluationReport", "TopicAgreement", "TopicScore", "evaluate_classifier",
-        "measure_agreement", "score_predictions",
+        "measure_agreement", "score_predictions", "LabelledSet", "read_realtext", "compare_models", "format_comparison",
     ),
     "nlp.findings": (
         "ShareComparison", "TopicShare", "TopicSummary", "choose_exemplars", "compare_groups",
@@ -39,10 +39,13 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "nlp.theme_names": ("theme_label", "theme_sentence", "theme_terms"),
     "nlp.themes": ("Theme", "ThemesResult", "find_themes", "select_poor_fits"),
+    "nlp.encoder": ("SentenceEncoder",),
+    "nlp.sentence_topics": ("SentenceTopicClassifier", "load_sentence_model"),
     "nlp.topics": ("TopicClassifier", "load_model"),
     "nlp.training": (
-        "LabelledTexts", "TEST_PATH", "TRAINING_PATH", "combine_with_confirmed", "load_labelled",
-        "load_or_train_model",
+        "LabelledTexts", "OPEN_TRAINING_PATH", "SENTENCE_MODEL_PATH", "TEST_PATH", "TRAINING_PATH",
+        "combine_with_confirmed", "load_labelled", "load_or_train_model", "load_shipped_sentence_model",
+        "load_training_set", "train_sentence_model",
     ),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.base import clone
@@ -167,3 +170,120 @@ def _kappa(first: np.ndarray, second: np.ndarray) -> float:
     p_first, p_second = float(first.mean()), float(second.mean())
     expected = p_first * p_second + (1 - p_first) * (1 - p_second)
     return float("nan") if expected >= 1.0 else (observed - expected) / (1 - expected)
+
+
+#: Real-text sources whose rows are openly licensed and so may be trained on; every other row is held out.
+OPEN_SOURCES = frozenset({"uk_parliament_petitions", "parliament_evidence_uk", "polis_march_on", "polis_bg2050"})
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """A named set of texts with gold topic lists, for :func:`compare_models`."""
+
+    name: str
+    texts: tuple[str, ...]
+    topics: tuple[tuple[str, ...], ...]
+
+
+def read_realtext(folder: Path | str, *, held_out: bool = True, known_topics: Sequence[str] | None = None) -> LabelledSet:
+    """Rows of the real-text development set ``folder/comments.csv``.
+
+    ``held_out=True`` keeps the rows whose source is not in :data:`OPEN_SOURCES` (never trained on);
+    False keeps the open rows. Raises ``FileNotFoundError`` if the file is absent and
+    ``ValueError`` naming row and value for a missing column or a topic outside ``known_topics``.
+    """
+    file = Path(folder) / "comments.csv"
+    with file.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    texts: list[str] = []
+    topics: list[tuple[str, ...]] = []
+    for number, row in enumerate(rows, start=2):
+        if not {"text", "topics", "source_id"} <= set(row):
+            raise ValueError(f"{file}, row {number}: expected columns text, topics, source_id; found {sorted(row)}")
+        if (row["source_id"] not in OPEN_SOURCES) != held_out:
+            continue
+        labels = tuple(label for label in row["topics"].split(";") if label)
+        unknown = [label for label in labels if known_topics is not None and label not in known_topics]
+        if unknown or not labels:
+            raise ValueError(f"{file}, row {number}, column 'topics': {row['topics']!r} has no or unknown topic ids {unknown}")
+        texts.append(row["text"])
+        topics.append(labels)
+    which = "held out (not openly licensed, never trained on)" if held_out else "openly licensed"
+    return LabelledSet(f"real comments, {which}", tuple(texts), tuple(topics))
+
+
+def compare_models(models: dict[str, Any], sets: Sequence[LabelledSet], topics: Sequence[str]) -> dict[str, dict[str, EvaluationReport]]:
+    """Score each fitted model (``predict(texts) -> lists``) on each set: ``{set name: {model name: report}}``."""
+    return {
+        labelled.name: {
+            name: score_predictions(model.predict(list(labelled.texts)), labelled.topics, topics=topics, name=name)
+            for name, model in models.items()
+        }
+        for labelled in sets
+    }
+
+
+def format_comparison(results: dict[str, dict[str, EvaluationReport]]) -> str:
+    """Markdown: per set, macro/micro-F1 per model, then one row per topic with P, R, F1 of each model and n."""
+    lines: list[str] = []
+    for set_name, reports in results.items():
+        names = list(reports)
+        first = reports[names[0]]
+        lines += [f"### {set_name} ({first.n_texts} texts)", ""]
+        lines += [f"- {name}: macro-F1 **{report.macro_f1:.3f}**, micro-F1 {report.micro_f1:.3f}"
+                  for name, report in reports.items()]
+        header = " | ".join(f"{name} P | R | F1" for name in names)
+        lines += ["", f"| topic | n | {header} |", "|---|---:|" + "---:|" * (3 * len(names))]
+        by_topic = {name: {score.topic: score for score in report.per_topic} for name, report in reports.items()}
+        for score in sorted(first.per_topic, key=lambda s: -s.support):
+            if score.support == 0:
+                continue
+            cells = " | ".join(f"{by_topic[n][score.topic].precision:.2f} | {by_topic[n][score.topic].recall:.2f} | "
+                               f"{by_topic[n][score.topic].f1:.2f}" for n in names)
+            lines.append(f"| {score.topic} | {score.support} | {cells} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def default_realtext_dir() -> Path:
+    """``../shared/data/realtext`` relative to the repository root (pass ``--realtext`` for another place)."""
+    return Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "realtext"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the comparison table: keyword baseline, TF-IDF and sentence-embedding models on both sets.
+
+    ``python -m nlp.evaluate [--realtext DIR]``; without the real-text folder only the synthetic
+    test set is scored.
+    """
+    import argparse
+
+    from nlp.baseline import KeywordClassifier
+    from nlp.codeframe import load_codeframe
+    from nlp.training import TEST_PATH, load_labelled, load_shipped_sentence_model, load_training_set
+    from nlp.topics import TopicClassifier
+
+    parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=main.__doc__)
+    parser.add_argument("--realtext", type=Path, default=default_realtext_dir(),
+                        help="folder holding the real-text comments.csv (default: %(default)s)")
+    args = parser.parse_args(argv)
+    codeframe = load_codeframe()
+    training = load_training_set(codeframe)
+    test = load_labelled(TEST_PATH, codeframe=codeframe)
+    sets = [LabelledSet("synthetic test set (nlp/data/test.csv, written by the team)", test.texts, test.topics)]
+    if (args.realtext / "comments.csv").is_file():
+        sets.insert(0, read_realtext(args.realtext, known_topics=codeframe.ids))
+    else:
+        print(f"(no {args.realtext / 'comments.csv'}: real comments not scored)")
+    models = {
+        "keywords": KeywordClassifier().fit(),
+        "TF-IDF": TopicClassifier(codeframe_version=codeframe.version).fit(training.texts, training.topics),
+        "MiniLM": load_shipped_sentence_model(),
+    }
+    print("All models trained on nlp/data/training.csv + training_open.csv "
+          f"({len(training.texts)} texts).\n")
+    print(format_comparison(compare_models(models, sets, codeframe.ids)))
+
+
+if __name__ == "__main__":
+    main()

@@ -27,13 +27,13 @@ from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
+from nlp.decisions import best_threshold, choose_topics
 from nlp.errors import ModelError, NotFittedError, TrainingDataError
 from nlp.features import TextFeatures
 
 logger = logging.getLogger(__name__)
 
 _FORMAT = 1
-_THRESHOLDS = np.round(np.arange(0.10, 0.80, 0.05), 2)
 _DEFAULT_CV, _LARGE_CV, _LARGE_N_TEXTS = 5, 3, 5000  # folds when cv=None (see TopicClassifier)
 _BATCH = 4096  # texts featurised at a time when predicting, to bound memory
 
@@ -136,7 +136,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         scores = self._out_of_fold_scores(matrix, targets)
         self.calibration_ = np.array([_fit_platt(scores[:, j], targets[:, j]) for j in range(len(learnable))])
         probabilities = _sigmoid(scores, self.calibration_)
-        self.thresholds_ = np.array([_best_threshold(probabilities[:, j], targets[:, j]) for j in range(len(learnable))])
+        self.thresholds_ = np.array([best_threshold(probabilities[:, j], targets[:, j]) for j in range(len(learnable))])
         model = OneVsRestClassifier(self._make_regression())
         model.fit(matrix, targets)
         self.pipeline_ = Pipeline([("features", features), ("model", model)])
@@ -171,18 +171,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def labels_from_proba(self, probabilities: np.ndarray) -> list[list[str]]:
         """Turn a ``predict_proba`` matrix into topic lists (lets callers keep the probabilities)."""
         self._check_fitted()
-        probabilities = np.asarray(probabilities, dtype=float).reshape(-1, len(self.classes_))
-        order = np.argsort(-probabilities, axis=1, kind="stable")
-        rows, ranks = np.nonzero(np.take_along_axis(probabilities >= self.thresholds_, order, axis=1))
-        classes = [str(topic) for topic in self.classes_]
-        results: list[list[str]] = [[] for _ in range(len(probabilities))]
-        for row, column in zip(rows.tolist(), order[rows, ranks].tolist()):
-            results[row].append(classes[column])
-        if self.fallback is not None:
-            for chosen in results:
-                if not chosen:
-                    chosen.append(self.fallback)
-        return results
+        return choose_topics(probabilities, self.classes_, self.thresholds_, self.fallback)
 
     def save(self, path: Path | str) -> Path:
         """Write the fitted model to ``path`` with joblib (atomically); return the path."""
@@ -317,15 +306,3 @@ def _fit_platt(scores: np.ndarray, target: np.ndarray) -> tuple[float, float]:
 
 def _sigmoid(scores: np.ndarray, calibration: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(scores * calibration[:, 0] + calibration[:, 1])))
-
-
-def _best_threshold(probabilities: np.ndarray, target: np.ndarray) -> float:
-    best, best_f1 = 0.5, -1.0
-    positives = target.sum()
-    for threshold in _THRESHOLDS:
-        predicted = probabilities >= threshold
-        true_positive = float(np.sum(predicted & (target == 1)))
-        f1 = 2 * true_positive / (predicted.sum() + positives) if predicted.sum() + positives else 0.0
-        if f1 > best_f1 + 1e-12:
-            best, best_f1 = float(threshold), f1
-    return best

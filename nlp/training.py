@@ -13,6 +13,7 @@ import sklearn
 
 from nlp.codeframe import Codeframe, load_codeframe
 from nlp.errors import ModelError, TrainingDataError
+from nlp.sentence_topics import SentenceTopicClassifier, load_sentence_model
 from nlp.topics import TopicClassifier, load_model
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,10 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).parent / "data"
 TRAINING_PATH = DATA_DIR / "training.csv"
 TEST_PATH = DATA_DIR / "test.csv"
+#: Openly licensed real comments (UK Parliament petitions and evidence, Pol.is), trained on beside TRAINING_PATH.
+OPEN_TRAINING_PATH = DATA_DIR / "training_open.csv"
+#: The shipped sentence-embedding topic model (its manifest is the same name with .json).
+SENTENCE_MODEL_PATH = DATA_DIR / "topic_model.npz"
 SHIPPED_MODEL_DIR = DATA_DIR / "model"
 VOICES = ("adult", "young")
 
@@ -90,6 +95,41 @@ def combine_with_confirmed(base: LabelledTexts, texts: Sequence[str], topics: Se
     )
 
 
+def load_training_set(codeframe: Codeframe | None = None) -> LabelledTexts:
+    """The bundled training texts: the team's synthetic ``training.csv`` plus the open real rows."""
+    frame = codeframe or load_codeframe()
+    parts = [load_labelled(path, codeframe=frame) for path in (TRAINING_PATH, OPEN_TRAINING_PATH)]
+    return LabelledTexts(*(tuple(item for part in parts for item in getattr(part, field))
+                           for field in ("texts", "topics", "voices")))
+
+
+def train_sentence_model(labelled: LabelledTexts | None = None, *, random_state: int = 0) -> SentenceTopicClassifier:
+    """Fit the sentence-embedding topic model on ``labelled`` (default :func:`load_training_set`)."""
+    codeframe = load_codeframe()
+    data = labelled if labelled is not None else load_training_set(codeframe)
+    model = SentenceTopicClassifier(codeframe_version=codeframe.version, random_state=random_state)
+    return model.fit(data.texts, data.topics)
+
+
+def load_shipped_sentence_model(path: Path | str = SENTENCE_MODEL_PATH) -> SentenceTopicClassifier:
+    """The shipped sentence-embedding topic model (hash-checked); see :func:`load_sentence_model`."""
+    return load_sentence_model(path)
+
+
+def _training_fingerprint() -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in (TRAINING_PATH, OPEN_TRAINING_PATH, load_codeframe().path)}
+
+
+def main() -> None:
+    """Retrain the shipped sentence-embedding model from the bundled files (``python -m nlp.training``)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    model = train_sentence_model()
+    written = model.save(SENTENCE_MODEL_PATH, trained_on=_training_fingerprint())
+    logger.info("wrote %s (version %s, %d topics; skipped %s)", written, model.version_, len(model.classes_),
+                list(model.skipped_topics_) or "none")
+
+
 def load_or_train_model(
     cache_dir: Path | str,
     *,
@@ -148,3 +188,7 @@ def _cache_key(training: Path, codeframe: Codeframe, texts: Sequence[str], topic
         digest.update(f"{text}\x1f{';'.join(labels)}\x1e".encode())
     digest.update(f"{random_state}|{sklearn.__version__}|{TopicClassifier().get_params()}".encode())
     return digest.hexdigest()[:16]
+
+
+if __name__ == "__main__":
+    main()

