@@ -260,8 +260,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from nlp.baseline import KeywordClassifier
     from nlp.codeframe import load_codeframe
-    from nlp.training import TEST_PATH, load_labelled, load_shipped_sentence_model, load_training_set
     from nlp.topics import TopicClassifier
+    from nlp.training import (
+        TEST_PATH,
+        load_labelled,
+        load_shipped_sentence_model,
+        load_training_set,
+    )
 
     parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=main.__doc__)
     parser.add_argument("--realtext", type=Path, default=default_realtext_dir(),

@@ -21,7 +21,7 @@ except ModelError:
 from nlp.codeframe import load_codeframe
 from nlp.evaluate import read_realtext, score_predictions
 from nlp.sentence_topics import SentenceTopicClassifier, load_sentence_model, split_segments
-from nlp.training import SENTENCE_MODEL_PATH, load_labelled, load_shipped_sentence_model, TEST_PATH
+from nlp.training import SENTENCE_MODEL_PATH, TEST_PATH, load_labelled, load_shipped_sentence_model
 
 REALTEXT = Path(os.environ.get("VOICE_REALTEXT_DIR") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "realtext")
 SMALL = [
