@@ -117,10 +117,16 @@ def _audit_batches(holder, sent: list) -> None:
 
     if not sent:
         return
+    from service.store.db import make_engine, make_session_factory
+
     try:
-        factory = holder.sessions()
-        for batch in sent:
-            audit_batch(factory, batch)
+        engine = make_engine(holder.config.database.url)
+        try:
+            factory = make_session_factory(engine)
+            for batch in sent:
+                audit_batch(factory, batch)
+        finally:
+            engine.dispose()
     except Exception as error:  # noqa: BLE001 - the coding itself succeeded; say so and go on
         logger.warning("could not write the %d chat requests to the audit log: %s", len(sent), error)
         click.echo(f"Warning: {len(sent)} requests to the endpoint were not written to the audit log "
