@@ -19,7 +19,7 @@ from flask import (
 from service.pipeline import quarantine as quarantine_rows
 from service.reports.labels import topic_labels
 from service.store import reviews
-from service.web.access import allow, can, log_event
+from service.web.access import allow
 from service.web.pages import page_context
 from service.web.sessions import get_session
 
@@ -32,10 +32,8 @@ REVIEWERS = ("admin", "analyst", "engagement")
 @allow(*REVIEWERS)
 def topics():
     """Topic coding queue, least confident first: accept the model's topics or correct them."""
-    queue = reviews.topic_queue(get_session(), can("view_original_text"))
-    if can("view_original_text"):
-        log_event("view_original_text", "review:topics")
-        get_session().commit()
+    analysis = current_app.config["VOICE"].analysis
+    queue = reviews.topic_queue(get_session(), audit_share=analysis.audit_share, audit_seed=analysis.audit_seed)
     return render_template("review/topics.html", **page_context("review"), queue=queue, labels=topic_labels())
 
 
@@ -49,11 +47,14 @@ def save_topics(text_id: int):
         abort(400, f"topics {', '.join(sorted(unknown))} are not in the codeframe")
     session = get_session()
     try:
-        reviews.save_text_review(session, text_id, g.user.id, chosen)
+        analysis = current_app.config["VOICE"].analysis
+        review = reviews.save_text_review(session, text_id, g.user.id, chosen, audit_share=analysis.audit_share,
+                                          audit_seed=analysis.audit_seed)
     except LookupError as error:
         abort(409, str(error))
     session.commit()
-    flash(f"Saved the topics of comment {text_id}.")
+    copies = f" and its {review.n_copies - 1} identical copies" if review.n_copies > 1 else ""
+    flash(f"Saved the topics of comment {text_id}{copies}.")
     return redirect(url_for(".topics"))
 
 
@@ -64,10 +65,7 @@ def safeguarding():
     status = request.args.get("status") or None
     if status and status not in reviews.FLAG_STATUSES:
         abort(400, f"status {status!r} should be one of {', '.join(reviews.FLAG_STATUSES)}")
-    flags = reviews.safeguarding_queue(get_session(), status, can("view_original_text"))
-    if can("view_original_text"):
-        log_event("view_original_text", "review:safeguarding", {"status": status})
-        get_session().commit()
+    flags = reviews.safeguarding_queue(get_session(), status)
     return render_template("review/safeguarding.html", **page_context("review"), flags=flags, status=status,
                            statuses=reviews.FLAG_STATUSES)
 
