@@ -19,6 +19,7 @@ from nlp.places import PlaceFinder, borough_places
 from service.config import Config
 from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.reports import measures, queries
+from service.reports.agreement import measure_model_agreement
 from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
@@ -80,7 +81,7 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
         _topics(doc, frame, names, config)
         _quotes(doc, frame, names, config)
     _actions(doc, session, request)
-    _methods(doc, snap, names, min_cell)
+    _methods(doc, snap, names, min_cell, measure_model_agreement(session, config.analysis.min_audit_reviews).sentence)
     return doc, snap
 
 
@@ -236,7 +237,7 @@ def _actions(doc: Document, session: Session, request: BriefingRequest) -> None:
             rows=tuple((a.quarter, a.you_said, a.we_did or "-", a.status.replace("_", " ")) for a in actions))
 
 
-def _methods(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int) -> None:
+def _methods(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int, agreement: str) -> None:
     frame = snap.frame
     sources = [f"{names.get(k, k)}: {_count(len(p), min_cell)} responses, {p['submitted_at'].min():%d %b %Y} to {p['submitted_at'].max():%d %b %Y}"
                for k, p in frame.groupby("source")] if len(frame) else ["none"]
@@ -250,6 +251,7 @@ def _methods(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int) 
         "by Taylor linearisation with weights held fixed (nlp.summarise_topics), which errs on the wide side and needs no re-weighting.",
         f"Topics: codeframe version {topics['codeframe_version']}, model {topics['model_version']} (run {topics['id']}); "
         "reviewers' corrections replace the model's codes." if topics else "Topics: no topics run yet.",
+        agreement,
         f"Counts below {min_cell} are suppressed, with a second cell where needed so they cannot be worked out from totals.",
         f"Data snapshot {snap.snapshot_at:%d %b %Y %H:%M} UTC; input fingerprint {snap.fingerprint[:16]}." if snap.snapshot_at else "",
         "Can claim: what those who answered said; weighted figures estimate residents of the same age, sex and ethnic mix. "
