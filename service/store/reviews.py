@@ -176,12 +176,17 @@ def review_flag(session: Session, flag_id: int, reviewer_id: int, status: str, n
 
 
 def quarantine_queue(session: Session, limit: int = 100) -> dict[str, Any]:
-    """Quarantined ingest rows not yet resolved, newest first, with the rule each broke."""
+    """Quarantined ingest rows not yet resolved, newest first, with the rule each broke.
+
+    ``scope`` is "record" (the whole record was kept out) or "field" (the response was stored
+    without this one answer; ``response_id`` names it).
+    """
     open_rows = select(QuarantinedRow).where(QuarantinedRow.resolved_at.is_(None))
     n_open = session.scalar(select(func.count()).select_from(open_rows.subquery())) or 0
     rows = session.execute(select(QuarantinedRow, Source.name).join(Source, QuarantinedRow.source_id == Source.id)
                            .where(QuarantinedRow.resolved_at.is_(None))
                            .order_by(QuarantinedRow.created_at.desc(), QuarantinedRow.id.desc()).limit(limit)).all()
     items = [{"id": row.id, "source": name, "location": row.location, "field": row.field, "value": row.value[:200],
-              "rule": row.rule, "reason": row.reason, "created_at": row.created_at} for row, name in rows]
+              "rule": row.rule, "reason": row.reason, "created_at": row.created_at, "scope": row.scope,
+              "response_id": row.response_id} for row, name in rows]
     return {"n_open": n_open, "items": items}

@@ -17,7 +17,7 @@ from flask import (
 )
 
 from service.pipeline import quarantine as quarantine_rows
-from service.reports.labels import topic_labels
+from service.reports.labels import QUARANTINE_SCOPES, topic_labels
 from service.store import reviews
 from service.web.access import allow
 from service.web.pages import page_context
@@ -91,7 +91,7 @@ def save_flag(flag_id: int):
 def quarantine():
     """Ingest rows that broke a rule: fix a value, or re-process them with the current mapping."""
     return render_template("review/quarantine.html", **page_context("review"),
-                           queue=reviews.quarantine_queue(get_session()))
+                           queue=reviews.quarantine_queue(get_session()), scopes=QUARANTINE_SCOPES)
 
 
 @blueprint.post("/quarantine/<int:row_id>/fix")
