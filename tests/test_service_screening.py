@@ -166,3 +166,21 @@ def test_ingested_rows_are_redacted_and_flagged_when_stored_and_coded_by_the_nex
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(SafeguardingFlag)) == 1  # not flagged twice
         assert session.scalar(select(func.count(func.distinct(TopicCode.free_text_id)))) == 2
+
+
+def test_classify_job_codes_texts_stored_since_the_last_run_and_waits_for_the_nightly_lock(intake_app, config, engine):
+    from service.ops.scheduler import ANALYSES_JOB, CLASSIFY_JOB, build_scheduler, job_lock, run_classify_job, sync_jobs
+
+    scheduler = build_scheduler(config, engine)
+    scheduler.start(paused=True)
+    try:
+        assert CLASSIFY_JOB in sync_jobs(scheduler, config)
+        assert str(scheduler.get_job(CLASSIFY_JOB).trigger).startswith("cron[month='*', day='*', day_of_week='*', hour='*', minute='*'")
+    finally:
+        scheduler.shutdown()
+    assert run_classify_job() is None  # nothing stored yet
+    _submit(intake_app, "More lighting by the bandstand")
+    with job_lock(engine, ANALYSES_JOB):
+        assert run_classify_job() is None  # the nightly analyses hold the lock: skipped, not run twice
+    run_id = run_classify_job()
+    assert isinstance(run_id, int) and not has_pending_texts(intake_app.extensions["voice_sessions"])
