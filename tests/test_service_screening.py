@@ -78,8 +78,9 @@ def test_form_message_is_stored_redacted_and_flagged_in_the_same_transaction(int
         [flag] = session.scalars(select(SafeguardingFlag)).all()
     assert text.original == JADE and text.redacted_at is not None and text.classified_at is None
     assert text.redacted == screen_text(JADE).redacted and PHONE not in text.redacted and "[phone]" in text.redacted
+    assert "Jade" not in text.redacted
     assert flag.free_text_id == text.id and flag.status == "open"
-    assert "abuse or danger at home" in flag.reason
+    assert "domestic abuse" in flag.reason and "child sexual exploitation" in flag.reason
 
 
 def test_form_message_is_redacted_on_every_staff_page_and_sits_in_the_safeguarding_queue_at_once(intake_app):
@@ -95,9 +96,9 @@ def test_form_message_is_redacted_on_every_staff_page_and_sits_in_the_safeguardi
         "api": analyst.get("/api/v1/responses", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True),
     }
     for name, page in pages.items():
-        assert PHONE not in page and JADE not in page, name
+        assert PHONE not in page and JADE not in page and "Jade" not in page, name
     assert redacted in pages["responses"] and redacted in pages["safeguarding"]
-    assert "abuse or danger at home" in pages["safeguarding"]
+    assert "domestic abuse" in pages["safeguarding"]
     assert json.loads(pages["api"])["data"][0]["texts"][0]["redacted"] == redacted
 
 
