@@ -185,3 +185,18 @@ def test_classify_job_codes_texts_stored_since_the_last_run_and_waits_for_the_ni
         assert run_classify_job() is None  # the nightly analyses hold the lock: skipped, not run twice
     run_id = run_classify_job()
     assert isinstance(run_id, int) and not has_pending_texts(intake_app.extensions["voice_sessions"])
+
+
+def test_text_whose_redaction_is_uncertain_is_stored_so_and_never_quoted_on_the_voices_page(intake_app):
+    from service.reports.dashboard import ResponseFilter
+    from service.reports.prevalence import quotes
+
+    factory = intake_app.extensions["voice_sessions"]
+    _submit(intake_app, "Too dark on the path by the lake")
+    _submit(intake_app, "ask for dazza_king at the chicken shop")  # a handle-like word the redactor is unsure of
+    with factory() as session:
+        texts = {t.original: t for t in session.scalars(select(FreeText))}
+        quoted = [q["id"] for q in quotes(session, ResponseFilter(), None)]
+    assert texts["ask for dazza_king at the chicken shop"].is_redaction_uncertain is True
+    assert texts["Too dark on the path by the lake"].is_redaction_uncertain is False
+    assert quoted == [texts["Too dark on the path by the lake"].id]
