@@ -1,9 +1,9 @@
 """Check a sample export against a source's mapping, or suggest a mapping for a new export: nothing is stored.
 
 For analysts setting up or changing a source (``voice sources check|suggest`` and the staff page
-Sources > Check a sample). The work is done by ``ingest.check_export`` and
-``ingest.suggest_mapping``, which arrive with the ingest update; until then these functions
-raise :class:`SourceCheckUnavailable` saying so.
+``/sources/check``). The work is done by ``ingest.check_export`` and ``ingest.suggest_mapping``
+(the ingest update); with an ingest package that lacks them these functions raise
+:class:`SourceCheckUnavailable` saying "needs ingest update".
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def check_sample(path: Path, source: SourceConfig) -> list[str]:
     SourceCheckUnavailable
         When ``ingest.check_export`` is not installed.
     """
-    result = _ingest_function("check_export")(path, source.mapping)
+    result = _ingest_function("check_export")(path, source.mapping, source.file)
     return describe(result)
 
 
