@@ -92,3 +92,11 @@ def _register_blueprints(app: Flask) -> None:
     from service.web.views import briefings
 
     app.register_blueprint(briefings.blueprint)
+    # One original free text at a time, audited (issue 15 part 5).
+    from service.web.views import texts
+
+    app.register_blueprint(texts.blueprint)
+    # Analysts try a sample export against a mapping, storing nothing (issue 16 part 7).
+    from service.web.views import sources
+
+    app.register_blueprint(sources.blueprint)

@@ -74,6 +74,15 @@ class AnalysisConfig:
     weight_cap: float
     model_dir: Path
     schedule: str
+    # Issue 15 part 5: texts stored since the last topics run are coded by this job (redaction
+    # and safeguarding already ran when they were stored). "" = only by `voice analyse`.
+    classify_schedule: str = "* * * * *"
+    # Issue 15 part 6: the share of texts drawn (seeded by ``audit_seed``, the same draw every
+    # time) into the random audit sample the review queue mixes in, and how many reviews of that
+    # sample are needed before the model's agreement with reviewers is shown.
+    audit_share: float = 0.2
+    audit_seed: int = 15
+    min_audit_reviews: int = 30
 
 
 @dataclass(frozen=True)
@@ -279,7 +288,8 @@ VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
 
 
 def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig:
-    reader.only(table, "analysis", ("compare_variables", "weight_variables", "weight_cap", "model_dir", "schedule"))
+    reader.only(table, "analysis", ("compare_variables", "weight_variables", "weight_cap", "model_dir", "schedule",
+                                    "classify_schedule", "audit_share", "audit_seed", "min_audit_reviews"))
     lists = {}
     for key in ("compare_variables", "weight_variables"):
         values = reader.strings(table, "analysis", key)
@@ -289,8 +299,15 @@ def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig
     cap = table.get("weight_cap", _MISSING)
     if isinstance(cap, bool) or not isinstance(cap, (int, float)) or not (cap == 0 or 1.5 <= cap <= 100):
         reader.fail("analysis.weight_cap", None if cap is _MISSING else cap, "0 (no trimming) or a number from 1.5 to 100")
+    share = table.get("audit_share", 0.2)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        reader.fail("analysis.audit_share", share, "a share from 0 (no audit sample) to 1")
     return AnalysisConfig(**lists, weight_cap=float(cap), model_dir=_resolve(base, reader.text(table, "analysis", "model_dir")),
-                          schedule=reader.text(table, "analysis", "schedule", allow_empty=True))
+                          schedule=reader.text(table, "analysis", "schedule", allow_empty=True),
+                          classify_schedule=reader.text(table, "analysis", "classify_schedule", allow_empty=True,
+                                                        default="* * * * *"),
+                          audit_share=float(share), audit_seed=reader.integer(table, "analysis", "audit_seed", 0, 2**31, default=15),
+                          min_audit_reviews=reader.integer(table, "analysis", "min_audit_reviews", 1, 100_000, default=30))
 
 
 def _read_llm(reader: "_Reader", raw: dict) -> LlmConfig:

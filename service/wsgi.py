@@ -6,6 +6,10 @@ garbage collector then no longer walks them on a full collection, which over the
 a worker held when it also loaded scikit-learn and spaCy took about 120 ms: a pause for whichever
 request set it off (bench/RESULTS.md, "form"). Objects made later, by requests, are collected as
 usual.
+
+Before freezing, it screens one empty text: form submissions are redacted and screened for
+safeguarding as they are stored (``service.pipeline.screening``), which loads spaCy's word lists
+(about 40 MB and a few seconds, once per worker); done here, no resident's submission waits for it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import gc
 
 from service import create_app
+from service.pipeline.screening import screen_text
 
 app = create_app()
+screen_text("")
 gc.freeze()

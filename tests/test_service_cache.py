@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ingest.records import Demographics, ResponseRecord
 from service.ops.erasure import erase_response
+from service.pipeline.screening import screen_text
 from service.reports.cache import data_version, remember
 from service.store.accounts import add_api_client
 from service.store.db import make_engine, make_session_factory, transaction, upgrade
@@ -49,7 +50,7 @@ def _record(external_id: str, age_band: str, content_hash: str) -> ResponseRecor
 
 def _save(factory, *records: ResponseRecord) -> None:
     with transaction(factory) as session:
-        save_responses(session, session.scalar(select(Source).where(Source.key == "qr")), list(records), set())
+        save_responses(session, session.scalar(select(Source).where(Source.key == "qr")), list(records), set(), screen=screen_text)
 
 
 def _drugs(client, token, query: str = "") -> dict:
@@ -77,7 +78,7 @@ def test_topics_reviewer_correction_changes_the_cached_prevalence(client, token,
     with transaction(factory) as session:
         police = session.scalars(select(TopicCode.free_text_id).where(TopicCode.topic == "police_presence")
                                  .order_by(TopicCode.free_text_id)).first()
-        save_text_review(session, police, seeded["engagement"], ["drugs"])
+        save_text_review(session, police, seeded["engagement"], ["drugs"], audit_share=0.2, audit_seed=15)
     drugs = _drugs(client, token)
     assert drugs["n"] == 5 and drugs["base_n"] == 10 and drugs["pct"] == 50.0
 

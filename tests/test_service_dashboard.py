@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from service.store.models import AuditEvent, TextReview, TopicCode, User
+from service.store.models import AuditEvent, FreeText, TextReview, TopicCode, User
 from tests.dashboard_data import ORIGINAL, REDACTED, seed, sign_in
 
 PAGES = ("/dashboard/", "/dashboard/representativeness/", "/dashboard/voices/", "/dashboard/responses")
@@ -45,8 +45,8 @@ def test_pages_every_role_sees_every_dashboard_page(client, seeded, role):
     assert bool(re.search(r'href="/review/"[^>]*>Review[< ]', overview)) is sees["review"], role
     assert (">Users</a>" in overview and ">Audit log</a>" in overview) is sees["users"], role
     responses = client.get("/dashboard/responses").get_data(as_text=True)
-    assert REDACTED in responses
-    assert (ORIGINAL in responses) is sees["original"], role
+    assert REDACTED in responses and ORIGINAL not in responses  # originals only on their own audited page
+    assert ('/original"' in responses) is sees["original"], role
     assert client.get("/dashboard/charts/weekly.csv").status_code == (200 if sees["downloads"] else 403)
     assert client.get("/admin/users").status_code == (200 if sees["users"] else 403)
 
@@ -63,10 +63,23 @@ def test_responses_viewer_sees_redacted_text_only(client, seeded):
     assert ORIGINAL not in page and "Original words" not in page
 
 
-def test_responses_analyst_sees_original_beside_redacted(client, seeded):
+def test_responses_analyst_sees_redacted_text_and_a_show_original_link_only(client, seeded):
     sign_in(client, "analyst")
     page = client.get("/dashboard/responses").get_data(as_text=True)
-    assert REDACTED in page and ORIGINAL in page
+    assert REDACTED in page and ORIGINAL not in page
+    links = re.findall(r'href="(/texts/\d+/original)"', page)
+    assert links
+    shown = [client.get(link).get_data(as_text=True) for link in links]
+    assert any(ORIGINAL in text and REDACTED in text for text in shown)
+
+
+def test_responses_viewer_has_no_show_original_link_and_is_refused_the_original_page(client, seeded, factory):
+    sign_in(client, "viewer")
+    page = client.get("/dashboard/responses").get_data(as_text=True)
+    assert "/original" not in page
+    with factory() as session:
+        text_id = session.scalar(select(FreeText.id).limit(1))
+    assert client.get(f"/texts/{text_id}/original").status_code == 403
 
 
 def test_responses_original_text_views_are_audited_and_redacted_views_are_not(client, seeded, factory):
@@ -76,11 +89,15 @@ def test_responses_original_text_views_are_audited_and_redacted_views_are_not(cl
         assert session.scalar(select(AuditEvent).where(AuditEvent.action == "view_original_text")) is None
     client.post("/sign-out")
     sign_in(client, "analyst")
-    client.get("/dashboard/responses?page=1")
+    page = client.get("/dashboard/responses?page=1").get_data(as_text=True)
+    with factory() as session:
+        assert session.scalar(select(AuditEvent).where(AuditEvent.action == "view_original_text")) is None
+    link = re.search(r'href="/texts/(\d+)/original"', page)
+    client.get(f"/texts/{link.group(1)}/original")
     with factory() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "view_original_text"))
     assert event.actor.startswith("user:") and "analyst" in event.actor
-    assert event.target == "responses" and event.detail["page"] == 1
+    assert event.target == f"free_text:{link.group(1)}" and "response_id" in event.detail
     assert ORIGINAL not in str(event.detail)
 
 

@@ -54,7 +54,7 @@ from service.config import load_config  # noqa: E402
 from service.store.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
 from service.store.models import Response, Source  # noqa: E402
 from service.pipeline.ingest_runs import register_sources  # noqa: E402
-from service import store  # noqa: E402
+from service.store import responses as store  # noqa: E402
 from bench.form.wrk import run_wrk  # noqa: E402
 
 ANSWER = {"safe_here": "2", "feel_safer": "Better lighting at the bus stop, please", "happened": "Harassment",

@@ -301,3 +301,7 @@ from service.cli.reports import briefing, export  # noqa: E402  (issue 7: voice 
 
 main.add_command(briefing)
 main.add_command(export)
+
+from service.cli.sources import sources  # noqa: E402  (issue 16 part 7: voice sources check|suggest)
+
+main.add_command(sources)

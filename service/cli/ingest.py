@@ -87,15 +87,18 @@ def quarantine() -> None:
 @click.option("--limit", default=50, show_default=True, type=int, help="Show at most this many (newest first).")
 @click.pass_obj
 def quarantine_list(ctx: Any, source: str | None, resolved: bool, limit: int) -> None:
-    """One line per quarantined record: id, source, where, field, rule and value."""
+    """One line per quarantined record or field: id, kind, source, where, field, rule and value."""
     from service.pipeline.quarantine import list_quarantine
+    from service.reports.labels import QUARANTINE_SCOPES
 
     with _session(ctx) as session:
         rows = list_quarantine(session, source, include_resolved=resolved, limit=limit)
         keys = {s.id: s.key for s in session.scalars(select(Source))}
         for row in rows:
             state = " (resolved)" if row.resolved_at else ""
-            click.echo(f"#{row.id} {keys.get(row.source_id)} {row.location}: "
+            kind = QUARANTINE_SCOPES.get(row.scope, row.scope)
+            kept = f", response {row.response_id} stored without it" if row.response_id else ""
+            click.echo(f"#{row.id} [{kind}{kept}] {keys.get(row.source_id)} {row.location}: "
                        f"{row.field!r} = {_cut(row.value)} breaks {row.rule}{state}")
     if not rows:
         click.echo("No quarantined records.")

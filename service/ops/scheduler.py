@@ -96,12 +96,14 @@ BRIEFINGS_JOB = "reports:quarterly"
 ANALYSES_JOB = "analyses:nightly"
 RETENTION_JOB = "retention:apply"
 SAFEGUARDING_JOB = "safeguarding:alert"
+CLASSIFY_JOB = "analyses:classify"
 
 
 def _fixed_jobs(config: Config) -> list[tuple[str, str, str, str]]:
     """The jobs that are not per source: (id, cron, config section, function)."""
     return [
         (ANALYSES_JOB, config.analysis.schedule, "[analysis] schedule", "service.ops.scheduler:run_analyses_job"),
+        (CLASSIFY_JOB, config.analysis.classify_schedule, "[analysis] classify_schedule", "service.ops.scheduler:run_classify_job"),
         (BRIEFINGS_JOB, config.reports.schedule, "[reports] schedule", "service.ops.scheduler:run_briefings_job"),
         (RETENTION_JOB, config.retention.schedule, "[retention] schedule", "service.ops.scheduler:run_retention_job"),
         (SAFEGUARDING_JOB, config.safeguarding.schedule, "[safeguarding] schedule", "service.ops.scheduler:run_safeguarding_job"),
@@ -156,6 +158,21 @@ def run_analyses_job() -> dict[str, object] | None:
     from service.pipeline.weighting import run_analyses
 
     return _locked(ANALYSES_JOB, lambda: run_analyses(_RUNTIME["factory"], _RUNTIME["config"]))
+
+
+def run_classify_job() -> int | None:
+    """The every-minute job: code newly stored free texts with the topic model; the run id, or ``None`` when none waited.
+
+    The texts were redacted and screened for safeguarding when stored; this adds their topics.
+    Skipped (``None``) while another process runs it or the nightly analyses.
+    """
+    from service.pipeline import text_runs
+
+    factory = _RUNTIME["factory"]
+    if not text_runs.has_pending_texts(factory):
+        return None
+    # The nightly job's lock: two topic runs at once would code the same texts twice.
+    return _locked(ANALYSES_JOB, lambda: text_runs.run_topics(factory, _RUNTIME["config"]))
 
 
 def run_retention_job() -> dict[str, object] | None:

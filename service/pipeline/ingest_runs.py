@@ -36,6 +36,7 @@ from ingest import (
 )
 from ingest.files import SUFFIXES, count_lines
 from service.config import Config, SourceConfig
+from service.pipeline.screening import screen_text
 from service.pipeline.wards import read_ward_names
 from service.store import responses as store
 from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
@@ -331,7 +332,7 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
         except RecordError as error:
             bad.append(quarantine_record(source.key, raw, error))
     unique, duplicates = _split_duplicates(good, seen)
-    counts = store.save_responses(session, row, unique, set())
+    counts = store.save_responses(session, row, unique, set(), screen=screen_text, run_id=run_id)
     bad.extend(_duplicate_entries(session, row, source, unique, duplicates))
     counts.n_duplicate += len(duplicates)
     n_bad = store.save_quarantine(session, row, run, bad)

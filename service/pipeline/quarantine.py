@@ -20,6 +20,7 @@ from ingest import RawRecord, RecordError, read_value
 from ingest.columns import plain_text
 from service.config import Config
 from service.pipeline.ingest_runs import load_wards, map_checked, quarantine_record
+from service.pipeline.screening import screen_text
 from service.store import responses as store
 from service.store.db import transaction
 from service.store.models import QuarantinedRow, Source, utcnow
@@ -126,6 +127,6 @@ def _retry_one(session: Session, config: Config, row: QuarantinedRow, wards: tup
         result.n_still_quarantined += 1
         result.reasons.append(f"#{row.id} {entry.reason}")
         return
-    store.save_responses(session, source_row, [record], set())
+    store.save_responses(session, source_row, [record], set(), screen=screen_text, run_id=row.run_id)
     row.resolved_at = utcnow()
     result.n_stored += 1

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ingest import FormResult, FormSpec, Ward, check_submission
 from service.config import Config
+from service.pipeline.screening import screen_text
 from service.store import form_insert as form_store
 from service.store.db import DatabaseError
 
@@ -48,7 +49,11 @@ def form_spec(config: Config, question_set: str | None, wards: tuple[Ward, ...])
 
 def accept_submission(engine: Engine, spec: FormSpec, data: Mapping[str, object], *, site: str, site_id: int,
                       external_id: str, bot_reasons: tuple[str, ...] = (), now: datetime | None = None) -> SubmissionResult:
-    """Check a form submission with ``ingest.form``, store it in one transaction and commit.
+    """Check a form submission with ``ingest.form``, screen its free text, store it in one transaction and commit.
+
+    Each free-text answer is redacted and checked for safeguarding first (``service.pipeline.screening``);
+    the redacted form and any safeguarding flag are stored with the response. The topic model
+    codes it later (the scheduler's classify job, within a minute).
 
     The same ``external_id`` (the idempotency token issued with the form) is stored once: a
     double click, a refresh or a second worker racing on it gives "duplicate", not a second row
@@ -64,10 +69,12 @@ def accept_submission(engine: Engine, spec: FormSpec, data: Mapping[str, object]
     result = check_submission(data, spec, external_id=external_id, site=site, now=now, bot_reasons=bot_reasons)
     if not result.is_valid:
         return SubmissionResult("invalid", result)
+    # Redacted and screened before anything is stored, and stored with it: no page shows it otherwise.
+    screened = {a.question: screen_text(a.value) for a in result.record.answers if a.type == "free_text"}
     try:
         with engine.connect() as connection:  # leaving without a commit rolls back
             try:
-                response_id = form_store.add_form_response(connection, spec.source, site_id, result.record)
+                response_id = form_store.add_form_response(connection, spec.source, site_id, result.record, screened)
                 connection.commit()
             except IntegrityError:
                 # Already stored (a replayed token), or another request with it committed first.

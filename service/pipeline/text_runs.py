@@ -32,17 +32,27 @@ POOR_FIT = 0.5
 
 
 def load_topic_model(session: Session, config: Config) -> nlp.TopicClassifier:
-    """The topic model trained on the bundled set plus every code a reviewer has confirmed."""
+    """The topic model trained on the bundled set plus every code a reviewer has confirmed (once per decision, not per copy)."""
     reviews = session.execute(select(FreeText.original, TextReview.confirmed_topics)
                               .join(TextReview, TextReview.free_text_id == FreeText.id)
-                              .where(FreeText.original.is_not(None))).all()
+                              .where(FreeText.original.is_not(None), TextReview.n_copies > 0)).all()
     return nlp.load_or_train_model(config.analysis.model_dir,
                                    confirmed_texts=[text for text, _ in reviews],
                                    confirmed_topics=[list(topics) for _, topics in reviews])
 
 
+def has_pending_texts(factory: sessionmaker[Session]) -> bool:
+    """True when some stored free text waits for the topic model (``classified_at`` unset)."""
+    with factory() as session:
+        return session.scalar(select(FreeText.id).where(FreeText.classified_at.is_(None)).limit(1)) is not None
+
+
 def run_topics(factory: sessionmaker[Session], config: Config) -> int:
-    """Redact, flag and code every free text not processed yet; return the run id."""
+    """Code every free text the topic model has not coded yet; return the run id.
+
+    Texts stored since the intake screen (revision 0010_intake) arrive redacted and flagged; older
+    texts never redacted are redacted and flagged here too, so nothing is left unscreened.
+    """
     with transaction(factory) as session:
         model = load_topic_model(session, config)
         run = AnalysisRun(kind="topics", method="TopicClassifier", model_version=model.version_,
@@ -53,7 +63,7 @@ def run_topics(factory: sessionmaker[Session], config: Config) -> int:
     counts = {"n_texts": 0, "n_flagged": 0, "n_coded": 0, "n_not_english": 0}
     while True:
         with transaction(factory) as session:
-            batch = list(session.scalars(select(FreeText).where(FreeText.redacted_at.is_(None)).order_by(FreeText.id).limit(BATCH)))
+            batch = list(session.scalars(select(FreeText).where(FreeText.classified_at.is_(None)).order_by(FreeText.id).limit(BATCH)))
             if not batch:
                 break
             _code_batch(session, batch, model, run_id, counts)
@@ -68,8 +78,7 @@ def _code_batch(session: Session, batch: list[FreeText], model: nlp.TopicClassif
     analyses = nlp.analyse_texts([text.original for text in batch], model)
     now = utcnow()
     for text, analysis in zip(batch, analyses):
-        text.redacted = analysis.redaction.text
-        text.redacted_at = now
+        text.classified_at = now
         text.confidence = analysis.max_probability
         text.is_english = analysis.prepared.is_english
         counts["n_texts"] += 1
@@ -77,6 +86,10 @@ def _code_batch(session: Session, batch: list[FreeText], model: nlp.TopicClassif
         for topic in analysis.topics:
             session.add(TopicCode(free_text_id=text.id, topic=topic, origin="model", run_id=run_id))
         counts["n_coded"] += int(bool(analysis.topics))
+        if text.redacted_at is not None:
+            continue  # screened when stored: redacted, and flagged then if it needed it
+        text.redacted = analysis.redaction.text
+        text.redacted_at = now
         if analysis.safeguarding.is_flagged:
             session.add(SafeguardingFlag(free_text_id=text.id, reason="; ".join(analysis.safeguarding.reasons)))
             counts["n_flagged"] += 1

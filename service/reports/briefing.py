@@ -19,6 +19,7 @@ from nlp.places import PlaceFinder, borough_places
 from service.config import Config
 from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.reports import measures, queries
+from service.reports.agreement import measure_model_agreement
 from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
@@ -90,8 +91,9 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
         _places(doc, frame, place_finder(session, config, wards), min_cell)
         _topics(doc, frame, names, config)
         _quotes(doc, frame, names, config)
-    _methods(doc, min_cell)
-    _appendix(doc, snap, names, min_cell)
+    agreement = measure_model_agreement(session, config.analysis.min_audit_reviews).sentence
+    _methods(doc, min_cell, agreement)
+    _appendix(doc, snap, names, min_cell, agreement)
     return doc, snap
 
 
@@ -258,7 +260,7 @@ def _actions(doc: Document, request: BriefingRequest, actions: list[Action]) -> 
             rows=tuple((a.quarter, a.you_said, a.we_did or "-", ACTION_STATUSES.get(a.status, a.status)) for a in actions))
 
 
-def _methods(doc: Document, min_cell: int) -> None:
+def _methods(doc: Document, min_cell: int, agreement: str) -> None:
     """How to read the figures, in plain English (the technical detail is in the appendix)."""
     items = (
         "These are the views of residents who chose to answer our surveys and QR-code posters. They are not a random "
@@ -270,11 +272,12 @@ def _methods(doc: Document, min_cell: int) -> None:
         f"{min_cell} are hidden so that nobody can be recognised.",
         "Quotes are edited to remove names, phone numbers and addresses, and never come from comments that may "
         "disclose harm.",
+        "Topics are read from the comments by a computer model and checked by staff on a random sample: " + agreement,
     )
     doc.blocks.append(Block("box", "How to read this briefing", children=(Block("bullets", items=items),)))
 
 
-def _appendix(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int) -> None:
+def _appendix(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int, agreement: str) -> None:
     """The technical detail an analyst checks: sources and dates, weighting runs, the topic model, the snapshot."""
     frame = snap.frame
     sources = [f"{names.get(k, k)}: {_count(len(p), min_cell)} responses, {p['submitted_at'].min():%d %b %Y} to {p['submitted_at'].max():%d %b %Y}"
@@ -289,6 +292,7 @@ def _appendix(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int)
         "by Taylor linearisation with the weights held fixed, which errs on the wide side.",
         f"Topics: codeframe version {topics['codeframe_version']}, model {topics['model_version']} (run {topics['id']}); "
         "reviewers' corrections replace the model's codes." if topics else "Topics: no topics run yet.",
+        agreement,
         f"Counts below {min_cell} are suppressed, with a second cell where needed so they cannot be worked out from totals.",
         f"Data snapshot {snap.snapshot_at:%d %b %Y %H:%M} UTC; input fingerprint {snap.fingerprint[:16]}." if snap.snapshot_at else "",
     )

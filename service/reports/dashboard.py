@@ -29,6 +29,7 @@ from service.store.models import (
     Source,
     TopicCode,
 )
+from service.store.responses import NOT_SCREENED
 
 GROUP_VARIABLES = ("age_band", "sex", "ethnic_group")
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
@@ -239,16 +240,20 @@ def count_matching(session: Session, filt: ResponseFilter) -> int:
                     lambda: session.scalar(apply_filter(select(func.count(Response.id)), filt)) or 0)
 
 
-def response_page(session: Session, filt: ResponseFilter, page: int, per_page: int, with_original: bool,
+def response_page(session: Session, filt: ResponseFilter, page: int, per_page: int,
                   wards: Mapping[str, str]) -> dict[str, Any]:
-    """One page of responses (newest first) with their free texts: redacted, and original only if allowed."""
+    """One page of responses (newest first) with their free texts, redacted only.
+
+    A text with no redacted form yet reads :data:`service.store.NOT_SCREENED`; an original is
+    shown only one at a time, on its own audited page (``texts.original``).
+    """
     total = count_matching(session, filt)
     query = apply_filter(select(Response.id, Response.submitted_at, Source.key, Source.name, Site.name, Response.ward,
                                 Response.age_band, Response.sex, Response.ethnic_group)
                          .join(Source, Response.source_id == Source.id).outerjoin(Site, Response.site_id == Site.id), filt)
     query = query.order_by(Response.submitted_at.desc(), Response.id.desc()).limit(per_page).offset((page - 1) * per_page)
     rows = session.execute(query).all()
-    texts = _texts_of(session, [r[0] for r in rows], with_original)
+    texts = _texts_of(session, [r[0] for r in rows])
     items = [{"id": rid, "submitted_at": at.isoformat() if at else None, "source": key, "source_name": source_name,
               "site": site or "", "ward": ward, "ward_name": wards.get(ward or "", ward or ""),
               "age_band": age, "sex": sex, "ethnic_group": ethnic, "texts": texts.get(rid, [])}
@@ -257,20 +262,19 @@ def response_page(session: Session, filt: ResponseFilter, page: int, per_page: i
     return {"items": items, "total": total, "page": page, "per_page": per_page, "n_pages": n_pages}
 
 
-def _texts_of(session: Session, response_ids: list[int], with_original: bool) -> dict[int, list[dict[str, Any]]]:
+def _texts_of(session: Session, response_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not response_ids:
         return {}
     found: dict[int, list[dict[str, Any]]] = {}
-    text_rows = session.execute(select(FreeText.id, FreeText.response_id, FreeText.redacted, FreeText.original)
+    text_rows = session.execute(select(FreeText.id, FreeText.response_id, FreeText.redacted)
                                 .where(FreeText.response_id.in_(response_ids)).order_by(FreeText.id)).all()
     topics: dict[int, list[str]] = {}
     for text_id, topic in session.execute(select(TopicCode.free_text_id, TopicCode.topic)
                                           .where(TopicCode.free_text_id.in_([t[0] for t in text_rows]))
                                           .order_by(TopicCode.topic)):
         topics.setdefault(text_id, []).append(topic)
-    for text_id, response_id, redacted, original in text_rows:
-        item = {"id": text_id, "redacted": redacted, "topics": sorted(set(topics.get(text_id, [])))}
-        if with_original:
-            item["original"] = original
+    for text_id, response_id, redacted in text_rows:
+        item = {"id": text_id, "redacted": redacted if redacted is not None else NOT_SCREENED,
+                "topics": sorted(set(topics.get(text_id, [])))}
         found.setdefault(response_id, []).append(item)
     return found

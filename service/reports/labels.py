@@ -15,6 +15,9 @@ from ingest import NOT_STATED
 ETHNIC_GROUP_LABELS = {"H1": "Asian", "H2": "Black", "H3": "Mixed", "H4": "White", "H5": "Other ethnic group",
                        NOT_STATED: "Not stated"}
 
+#: What a quarantined row holds back (``QuarantinedRow.scope``).
+QUARANTINE_SCOPES = {"record": "whole record", "field": "one field (response kept)"}
+
 
 @lru_cache(maxsize=1)
 def topic_labels() -> dict[str, str]:

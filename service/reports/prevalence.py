@@ -205,12 +205,12 @@ def prevalence_by(session: Session, filt: ResponseFilter, column: str, labels: M
 
 
 def quotes(session: Session, filt: ResponseFilter, topic: str | None, limit: int = 6) -> list[dict[str, Any]]:
-    """Redacted free texts (never originals) for a topic, skipping any with a safeguarding flag."""
+    """Redacted free texts (never originals) for a topic, skipping any with a safeguarding flag or an uncertain redaction."""
     # Newest responses first, then their texts: ``+ 0`` keeps SQLite from starting at free_texts
     # and sorting all of them (it may not use the primary key of responses for this join).
     query = (select(FreeText.id, FreeText.redacted, Source.name, Response.submitted_at).select_from(Response)
              .join(FreeText, FreeText.response_id == Response.id + 0).join(Source, Response.source_id == Source.id)
-             .where(FreeText.redacted.is_not(None), FreeText.redacted != "",
+             .where(FreeText.redacted.is_not(None), FreeText.redacted != "", FreeText.is_redaction_uncertain.is_not(True),
                     ~exists().where(SafeguardingFlag.free_text_id == FreeText.id)))
     if topic:
         by_reviewer = exists().where(TopicCode.free_text_id == FreeText.id, TopicCode.topic == topic, TopicCode.origin == "reviewer")

@@ -11,6 +11,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    Boolean,
     Connection,
     Date,
     Float,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     column,
     func,
     insert,
+    literal,
     null,
     select,
     true,
@@ -29,7 +31,17 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from ingest import ResponseRecord
 from service.store import responses as store
-from service.store.models import Answer, FreeText, Question, Response, Site, Source, utcnow
+from service.store.models import (
+    Answer,
+    FreeText,
+    Question,
+    Response,
+    SafeguardingFlag,
+    Site,
+    Source,
+    utcnow,
+)
+from service.store.responses import ScreenedText
 
 # Ids never change once a source and its questions are registered, so each process reads them
 # once per database; a question key not found is read again (it may have been added since).
@@ -78,15 +90,30 @@ def _insert_form_response_at_once() -> Any:
                answer_rows.c.value_date, cast(answer_rows.c.value_list, answers.c.value_list.type))
         .select_from(response).join(answer_rows, true()))
     text_rows = func.jsonb_to_recordset(bindparam("texts", type_=JSONB)).table_valued(
-        column("question_id", Integer), column("original", Text)).render_derived(with_types=True).alias("t_rows")
-    add_texts = insert(FreeText.__table__).from_select(
-        ["response_id", "question_id", "original"],
-        select(response.c.id, text_rows.c.question_id, text_rows.c.original).select_from(response).join(text_rows, true()))
-    return select(response.c.id).add_cte(add_answers.cte("a"), add_texts.cte("t"))
+        column("question_id", Integer), column("original", Text), column("redacted", Text),
+        column("is_redaction_uncertain", Boolean), column("flag_reason", Text)).render_derived(with_types=True).alias("t_rows")
+    texts = FreeText.__table__
+    add_texts = insert(texts).from_select(
+        ["response_id", "question_id", "original", "redacted", "redacted_at", "is_redaction_uncertain"],
+        select(response.c.id, text_rows.c.question_id, text_rows.c.original, text_rows.c.redacted,
+               bindparam("redacted_at", type_=texts.c.redacted_at.type), text_rows.c.is_redaction_uncertain)
+        .select_from(response).join(text_rows, true())).returning(texts.c.id, texts.c.question_id).cte("t")
+    # A safeguarding flag for each stored text the screen flagged, in the same statement.
+    add_flags = insert(SafeguardingFlag.__table__).from_select(
+        ["free_text_id", "reason", "status", "created_at"],
+        select(add_texts.c.id, text_rows.c.flag_reason, literal("new"), bindparam("redacted_at", type_=texts.c.redacted_at.type))
+        .select_from(add_texts).join(text_rows, text_rows.c.question_id == add_texts.c.question_id)
+        .where(text_rows.c.flag_reason.is_not(None)))
+    return select(response.c.id).add_cte(add_answers.cte("a"), add_texts, add_flags.cte("f"))
+
+
+def _text_row(question_id: int, original: str, screened: ScreenedText) -> dict[str, Any]:
+    return {"question_id": question_id, "original": original, "redacted": screened.redacted,
+            "is_redaction_uncertain": screened.is_redaction_uncertain, "flag_reason": screened.flag_reason}
 
 
 def _add_form_response_at_once(connection: Connection, values: dict[str, Any], record: ResponseRecord,
-                               questions: dict[str, int]) -> int | None:
+                               questions: dict[str, int], screened: dict[str, ScreenedText]) -> int | None:
     # One round trip instead of three: two fewer waits for the server per submission, about a
     # third of its database time (bench/RESULTS.md, "form").
     answers, texts = [], []
@@ -99,18 +126,24 @@ def _add_form_response_at_once(connection: Connection, values: dict[str, Any], r
                 row["value_date"] = row["value_date"].isoformat()
             answers.append(row)  # a missing value_list, like JSON null, becomes SQL NULL
             if answer.type == "free_text":
-                texts.append({"question_id": question_id, "original": answer.value})
-    return connection.scalar(_insert_form_response_at_once(), {**values, "answers": answers, "texts": texts})
+                texts.append(_text_row(question_id, answer.value, screened[answer.question]))
+    return connection.scalar(_insert_form_response_at_once(), {**values, "answers": answers, "texts": texts,
+                                                               "redacted_at": values["ingested_at"]})
 
 
-def add_form_response(connection: Connection, source_key: str, site_id: int, record: ResponseRecord) -> int | None:
+def add_form_response(connection: Connection, source_key: str, site_id: int, record: ResponseRecord,
+                      screened: dict[str, ScreenedText]) -> int | None:
     """Insert one new response of the QR form with its answers; return its id, or None if the site is retired.
+
+    ``screened`` holds, by question key, what the intake screen made of each free-text answer:
+    its redacted form is stored with the original, and a flagged text gets its safeguarding flag
+    in the same transaction (on PostgreSQL, the same statement).
 
     The insert is guarded by the site's state in the same statement, so a site retired a moment
     ago takes no more answers. A response already stored with this external id (a replayed form
     token) breaks the unique constraint: ``IntegrityError``, which the caller reports as a duplicate.
-    Three statements in all: the response, its answers, its free texts; on PostgreSQL one
-    statement does all three. It takes a Core connection, not an ORM session: the form's hot path
+    On SQLite three statements or more: the response, its answers, each free text (and its flag);
+    on PostgreSQL one statement does all of it. It takes a Core connection, not an ORM session: the form's hot path
     needs no ORM, and skipping it saves about 6% of a submission's instructions (bench/RESULTS.md, "form").
     """
     source_id, questions = question_ids(connection, source_key)
@@ -120,7 +153,7 @@ def add_form_response(connection: Connection, source_key: str, site_id: int, rec
     values = {"source_id": source_id, "external_id": record.external_id, "ingested_at": now,
               **store.response_values(record, {}, {record.site or "": site_id}, now), "open_site_id": site_id}
     if connection.dialect.name == "postgresql":
-        return _add_form_response_at_once(connection, values, record, questions)
+        return _add_form_response_at_once(connection, values, record, questions, screened)
     response_id = connection.scalar(_insert_if_site_open(), values)
     if response_id is None:
         return None
@@ -131,9 +164,13 @@ def add_form_response(connection: Connection, source_key: str, site_id: int, rec
             # null(): SQL NULL for answers that are not lists, as save_responses stores them (None would be JSON null)
             answers.append({"value_list": null(), **store.answer_values(response_id, question_id, answer.type, answer.value)})
             if answer.type == "free_text":
-                texts.append({"response_id": response_id, "question_id": question_id, "original": answer.value})
+                texts.append({"response_id": response_id, **_text_row(question_id, answer.value, screened[answer.question])})
     if answers:
         connection.execute(insert(Answer.__table__), answers)
-    if texts:
-        connection.execute(insert(FreeText.__table__), texts)
+    for row in texts:
+        reason = row.pop("flag_reason")
+        text_id = connection.scalar(insert(FreeText.__table__).returning(FreeText.id), {**row, "redacted_at": now})
+        if reason:
+            connection.execute(insert(SafeguardingFlag.__table__), {"free_text_id": text_id, "reason": reason,
+                                                                    "status": "new", "created_at": now})
     return response_id

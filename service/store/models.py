@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -203,6 +204,10 @@ class FreeText(Base):
     # confident first in the review queue), and whether the text looks like English.
     confidence: Mapped[float | None]
     is_english: Mapped[bool | None]
+    # Revision 0010_intake: redaction and the safeguarding screen run when a text is stored
+    # (``redacted_at``); the topic model codes it later, setting ``classified_at``.
+    classified_at: Mapped[datetime | None] = mapped_column(index=True)
+    is_redaction_uncertain: Mapped[bool | None]
 
     response: Mapped[Response] = relationship(back_populates="free_texts")
 
@@ -249,6 +254,10 @@ class QuarantinedRow(Base):
     raw: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    # Revision 0010_intake: "record" (the whole record was kept out) or "field" (the response was
+    # stored without this one answer, which waits here; ``response_id`` names the response).
+    scope: Mapped[str] = mapped_column(String(10), default="record", server_default="record")
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
 
 
 class User(Base):
@@ -336,6 +345,10 @@ class TextReview(Base):
     model_topics: Mapped[list[Any]] = mapped_column(default=list)
     confirmed_topics: Mapped[list[Any]] = mapped_column(default=list)
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Revision 0010_intake: a review of a text in the random audit sample (the only reviews the
+    # model's measured agreement counts), and how many identical texts this one review coded.
+    is_audit_sample: Mapped[bool] = mapped_column(default=False, server_default=false())
+    n_copies: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class SafeguardingFlag(Base):

@@ -7,9 +7,9 @@ left alone, a changed one is updated and its previous raw record kept in ``respo
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 import pandas as pd
@@ -27,6 +27,7 @@ from service.store.models import (
     Question,
     Response,
     ResponseVersion,
+    SafeguardingFlag,
     Site,
     Source,
     Wave,
@@ -36,6 +37,26 @@ from service.store.models import (
 logger = logging.getLogger(__name__)
 
 DEMOGRAPHICS = ("age", "age_band", "sex", "gender_identity", "ethnicity", "ethnic_group", "ward", "postcode_district")
+
+
+#: What a page, export or API response shows for a stored text with no redacted form yet.
+NOT_SCREENED = "[not yet screened]"
+
+
+@dataclass(frozen=True)
+class ScreenedText:
+    """What the intake screen made of one free text, stored with it in the same transaction.
+
+    ``redacted`` is the only form any page, export or API shows; ``flag_reason`` is set when the
+    text may disclose harm (it then goes to the safeguarding queue at once).
+    """
+
+    redacted: str
+    flag_reason: str | None = None
+    is_redaction_uncertain: bool = False
+
+
+Screen = Callable[[str], ScreenedText]
 
 
 @dataclass
@@ -81,8 +102,13 @@ def get_source(session: Session, key: str) -> Source:
     return source
 
 
-def save_responses(session: Session, source: Source, records: Sequence[ResponseRecord], seen: set[str]) -> SaveCounts:
+def save_responses(session: Session, source: Source, records: Sequence[ResponseRecord], seen: set[str], *,
+                   screen: Screen, run_id: int | None = None) -> SaveCounts:
     """Upsert a batch of responses of one source; ``seen`` holds ids already met in this run.
+
+    Each new or changed free text is passed through ``screen`` and stored redacted, with its
+    safeguarding flag, in this same transaction. Answers a record carries as ``field_issues``
+    (one bad cell: the response is kept without it) are quarantined one field each, for run ``run_id``.
 
     A record whose id was already met in this run is a duplicate: not saved again, but counted
     and returned so the caller can quarantine it when its content differs. New responses, their
@@ -126,7 +152,8 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
             select(table.c.id, table.c.external_id).where(table.c.source_id == source.id, table.c.external_id.in_(list(by_id)))))
     if changed:
         _replace_changed(session, changed, waves, sites, now)
-    _insert_answers(session, ids, questions)
+    _insert_answers(session, ids, questions, screen, now)
+    _quarantine_fields(session, source, run_id, ids)
     return counts
 
 
@@ -197,7 +224,8 @@ def _replace_changed(session: Session, changed: dict[int, ResponseRecord], waves
     session.execute(update(Response), [{"id": rid, **response_values(r, waves, sites, now)} for rid, r in changed.items()])
 
 
-def _insert_answers(session: Session, ids: dict[int, ResponseRecord], questions: dict[str, int]) -> None:
+def _insert_answers(session: Session, ids: dict[int, ResponseRecord], questions: dict[str, int], screen: Screen,
+                    now: datetime) -> None:
     plain: list[tuple[Any, ...]] = []
     others: list[dict[str, Any]] = []
     texts: list[tuple[Any, ...]] = []
@@ -217,9 +245,53 @@ def _insert_answers(session: Session, ids: dict[int, ResponseRecord], questions:
             else:
                 plain.append((response_id, question_id, str(answer.value), None))
     _insert_plain(session, "answers", ("response_id", "question_id", "value_text", "value_number"), plain)
-    _insert_plain(session, "free_texts", ("response_id", "question_id", "original"), texts)
+    _insert_screened_texts(session, texts, screen, now)
     if others:
         session.execute(insert(Answer.__table__), others)
+
+
+def _insert_screened_texts(session: Session, texts: list[tuple[int, int, str]], screen: Screen, now: datetime) -> None:
+    """Insert free texts with their redacted form, then a safeguarding flag for each that needs one."""
+    if not texts:
+        return
+    screened = [screen(original) for _, _, original in texts]
+    stamp = _driver_time(session, now)
+    rows = [(rid, qid, original, s.redacted, stamp, s.is_redaction_uncertain)
+            for (rid, qid, original), s in zip(texts, screened)]
+    _insert_plain(session, "free_texts", ("response_id", "question_id", "original", "redacted", "redacted_at",
+                                          "is_redaction_uncertain"), rows)
+    reasons = {(rid, qid): s.flag_reason for (rid, qid, _), s in zip(texts, screened) if s.flag_reason}
+    if not reasons:
+        return
+    found = session.execute(select(FreeText.id, FreeText.response_id, FreeText.question_id)
+                            .where(FreeText.response_id.in_({rid for rid, _ in reasons})))
+    flags = [{"free_text_id": text_id, "reason": reasons[(rid, qid)], "status": "new", "created_at": now}
+             for text_id, rid, qid in found if (rid, qid) in reasons]
+    session.execute(insert(SafeguardingFlag.__table__), flags)
+
+
+def _driver_time(session: Session, moment: datetime) -> Any:
+    """A UTC time as the driver-level inserts pass it: naive for PostgreSQL's COPY, SQLAlchemy's text form on SQLite."""
+    naive = moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    if session.connection().dialect.driver == "psycopg":
+        return naive
+    return naive.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _quarantine_fields(session: Session, source: Source, run_id: int | None, ids: dict[int, ResponseRecord]) -> None:
+    """One quarantined row per answer cell that broke a rule, tied to the response stored without it.
+
+    Reads the records' optional ``field_issues`` (each with ``field``, ``value``, ``rule`` and
+    ``reason``); records without that attribute have none.
+    """
+    rows = [{"source_id": source.id, "run_id": run_id, "external_id": record.external_id, "scope": "field",
+             "response_id": response_id, "location": str(getattr(issue, "location", "") or record.location)[:500],
+             "field": str(getattr(issue, "field", ""))[:200], "value": str(getattr(issue, "value", ""))[:10_000],
+             "rule": str(getattr(issue, "rule", "field"))[:60], "reason": str(getattr(issue, "reason", issue)),
+             "raw": record.raw, "created_at": utcnow()}
+            for response_id, record in ids.items() for issue in getattr(record, "field_issues", ())]
+    if rows:
+        session.execute(insert(QuarantinedRow.__table__), rows)
 
 
 def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

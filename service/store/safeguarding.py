@@ -27,6 +27,7 @@ from service.store.models import (
     User,
     utcnow,
 )
+from service.store.responses import NOT_SCREENED
 
 STATUSES = ("new", "acknowledged", "referred", "closed")
 STATUS_WORDS = {"new": "New", "acknowledged": "Acknowledged", "referred": "Referred", "closed": "Closed"}
@@ -214,7 +215,7 @@ def _item(row: Any, now: datetime, overdue_after: timedelta) -> dict[str, Any]:
     flag = row.SafeguardingFlag
     age = str(row.age) if row.age is not None else (row.age_band if row.age_band not in (None, "not_stated") else None)
     return {"id": flag.id, "reason": flag.reason, "status": flag.status, "note": flag.note, "created_at": flag.created_at,
-            "referred_to": flag.referred_to, "owner": row.owner, "redacted": row.redacted, "submitted_at": row.submitted_at,
+            "referred_to": flag.referred_to, "owner": row.owner, "redacted": row.redacted if row.redacted is not None else NOT_SCREENED, "submitted_at": row.submitted_at,
             "source": row.source, "source_key": row.source_key, "site": row.site, "age": age,
             "age_group": age_group_of(row.age, row.age_band), "waiting": waiting_words(flag.created_at, now),
             "is_overdue": flag.status == "new" and flag.created_at < now - overdue_after}

@@ -85,7 +85,7 @@ def responses():
     filt = _filter()
     page, per_page = _paging()
     wards = queries.ward_names(current_app.config["VOICE"].app.borough)
-    found = queries.response_page(get_session(), filt, page, per_page, False, wards)
+    found = queries.response_page(get_session(), filt, page, per_page, wards)
     items = [{k: v for k, v in item.items() if k not in ("source_name", "ward_name")} for item in found["items"]]
     return _page(items, found["total"], page, per_page)
 

@@ -18,7 +18,7 @@ from flask import (
 )
 
 from service.pipeline import quarantine as quarantine_rows
-from service.reports.labels import topic_labels
+from service.reports.labels import QUARANTINE_SCOPES, topic_labels
 from service.store import reviews
 from service.store import safeguarding as safeguarding_flags
 from service.web.access import allow, can, log_event
@@ -34,10 +34,8 @@ REVIEWERS = ("admin", "analyst", "engagement")
 @allow(*REVIEWERS)
 def topics():
     """Topic coding queue, least confident first: accept the model's topics or correct them."""
-    queue = reviews.topic_queue(get_session(), can("view_original_text"))
-    if can("view_original_text"):
-        log_event("view_original_text", "review:topics")
-        get_session().commit()
+    analysis = current_app.config["VOICE"].analysis
+    queue = reviews.topic_queue(get_session(), audit_share=analysis.audit_share, audit_seed=analysis.audit_seed)
     return render_template("review/topics.html", **page_context("review"), queue=queue, labels=topic_labels())
 
 
@@ -51,11 +49,14 @@ def save_topics(text_id: int):
         abort(400, f"topics {', '.join(sorted(unknown))} are not in the codeframe")
     session = get_session()
     try:
-        reviews.save_text_review(session, text_id, g.user.id, chosen)
+        analysis = current_app.config["VOICE"].analysis
+        review = reviews.save_text_review(session, text_id, g.user.id, chosen, audit_share=analysis.audit_share,
+                                          audit_seed=analysis.audit_seed)
     except LookupError as error:
         abort(409, str(error))
     session.commit()
-    flash(f"Saved the topics of comment {text_id}.")
+    copies = f" and its {review.n_copies - 1} identical copies" if review.n_copies > 1 else ""
+    flash(f"Saved the topics of comment {text_id}{copies}.")
     return redirect(url_for(".topics"))
 
 
@@ -131,7 +132,7 @@ def save_flag(flag_id: int):
 def quarantine():
     """Ingest rows that broke a rule: fix a value, or re-process them with the current mapping."""
     return render_template("review/quarantine.html", **page_context("review"),
-                           queue=reviews.quarantine_queue(get_session()))
+                           queue=reviews.quarantine_queue(get_session()), scopes=QUARANTINE_SCOPES)
 
 
 @blueprint.post("/quarantine/<int:row_id>/fix")

@@ -3,9 +3,10 @@ comparisons between groups and channels, emerging themes and redacted quotes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from service.reports import prevalence
+from service.reports.agreement import measure_model_agreement
 from service.reports.charts import BarChart
 from service.reports.dashboard import GROUP_VARIABLES, ResponseFilter
 from service.reports.labels import level_label, topic_labels
@@ -45,7 +46,8 @@ def index():
     return render_template("dashboard/voices.html", **page_context("voices", filt), chart=chart, data=data,
                            comparison=comparison, compare=compare, compare_choices=COMPARE, topic=topic,
                            topics=topic_labels(), quotes=prevalence.quotes(session, filt, topic),
-                           themes=prevalence.themes(session, filt.source), csv_args=filt.as_args())
+                           themes=prevalence.themes(session, filt.source), csv_args=filt.as_args(),
+                           agreement=measure_model_agreement(session, current_app.config["VOICE"].analysis.min_audit_reviews))
 
 
 @blueprint.get("/charts/topics.csv")

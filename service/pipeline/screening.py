@@ -1,0 +1,35 @@
+"""The intake screen: redact a free text and check it for safeguarding before it is stored.
+
+The one place the service calls ``nlp`` for redaction and the safeguarding screen, so a better
+redactor or screen arrives when its branch merges: when ``nlp.assess_redaction`` exists (it says
+how many spans it replaced and whether it is unsure it found everything) it is used; until then
+``nlp.redact``. Form submissions, webhook deliveries and every ingested row pass through
+:func:`screen_text` in the transaction that stores them; the topic model follows later.
+"""
+
+from __future__ import annotations
+
+import nlp
+from service.store.responses import ScreenedText
+
+
+def has_assess_redaction() -> bool:
+    """True when the installed ``nlp`` offers ``assess_redaction`` (the newer redactor)."""
+    return hasattr(nlp, "assess_redaction")
+
+
+def screen_text(text: str) -> ScreenedText:
+    """The redacted form of ``text``, the safeguarding reason when it may disclose harm, and any doubt.
+
+    Both run on the cleaned text (markup and control characters removed), as the nightly
+    analysis does, so no tag reaches the redacted form.
+    """
+    cleaned = nlp.prepare_text(text).text
+    if has_assess_redaction():
+        result = nlp.assess_redaction(cleaned)
+        redacted, is_uncertain = result.text, bool(getattr(result, "is_uncertain", False))
+    else:
+        redacted, is_uncertain = nlp.redact(cleaned).text, False
+    safeguarding = nlp.check_safeguarding(cleaned)
+    reason = "; ".join(safeguarding.reasons) if safeguarding.is_flagged else None
+    return ScreenedText(redacted=redacted, flag_reason=reason, is_redaction_uncertain=is_uncertain)

@@ -1,0 +1,78 @@
+"""How often the topic model agrees with reviewers, measured on the random audit sample only.
+
+Reviews of the least-confident comments say little about the model's accuracy on all comments
+(they were chosen because the model was unsure), and scores on team-written training text say
+less still. So only reviews of texts drawn into the seeded random audit sample
+(``TextReview.is_audit_sample``, one per distinct text) count here. A comment "agrees" when the
+reviewer kept exactly the model's topics; per topic, agreement is the share of sampled comments
+where model or reviewer chose the topic in which both did. Each share carries its n and a 95%
+Wilson interval. Until ``min_reviews`` sampled reviews exist the figure is "not yet measured".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.reports.prevalence import wilson_interval
+from service.store.models import TextReview
+
+
+@dataclass(frozen=True)
+class TopicAgreementRow:
+    """One topic: ``n`` sampled comments where model or reviewer chose it, ``n_agree`` where both did."""
+
+    topic: str
+    n: int
+    n_agree: int
+    pct: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class AgreementSummary:
+    """The model's agreement with reviewers on the audit sample, or how far it is from being measured."""
+
+    n_reviews: int
+    min_reviews: int
+    n_agree: int
+    pct: float | None
+    ci_low: float | None
+    ci_high: float | None
+    topics: tuple[TopicAgreementRow, ...]
+
+    @property
+    def is_measured(self) -> bool:
+        """True once enough sampled reviews exist to show the figure."""
+        return self.n_reviews >= self.min_reviews
+
+    @property
+    def sentence(self) -> str:
+        """The plain sentence pages and briefings print."""
+        if not self.is_measured:
+            return (f"Agreement between the topic model and reviewers is not yet measured: {self.n_reviews} of "
+                    f"{self.min_reviews} reviews of the random audit sample done.")
+        return (f"The topic model agrees with reviewers on {self.pct:.0f}% of comments (95% CI {self.ci_low:.0f}-"
+                f"{self.ci_high:.0f}%, n = {self.n_reviews} reviews of a random audit sample; agreeing means the "
+                "reviewer kept exactly the model's topics).")
+
+
+def measure_model_agreement(session: Session, min_reviews: int) -> AgreementSummary:
+    """Agreement overall and per topic, from the stored reviews of the random audit sample."""
+    reviews = session.execute(select(TextReview.model_topics, TextReview.confirmed_topics)
+                              .where(TextReview.is_audit_sample.is_(True))).all()
+    pairs = [(set(model or ()), set(confirmed or ())) for model, confirmed in reviews]
+    n_agree = sum(model == confirmed for model, confirmed in pairs)
+    rows = []
+    for topic in sorted({t for model, confirmed in pairs for t in model | confirmed}):
+        n = sum(topic in model or topic in confirmed for model, confirmed in pairs)
+        both = sum(topic in model and topic in confirmed for model, confirmed in pairs)
+        low, high = wilson_interval(both, n)
+        rows.append(TopicAgreementRow(topic, n, both, round(100 * both / n, 1), low, high))
+    if not pairs:
+        return AgreementSummary(0, min_reviews, 0, None, None, None, ())
+    low, high = wilson_interval(n_agree, len(pairs))
+    return AgreementSummary(len(pairs), min_reviews, n_agree, round(100 * n_agree / len(pairs), 1), low, high, tuple(rows))
