@@ -42,8 +42,10 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     from service.web.access import init_access
     from service.web.errors import register_error_handlers
     from service.web.limits import init_limits
+    from service.web.params import init_params
     from service.web.security import init_security
 
+    init_params(app)  # bounded ids and no NUL characters, before any route is added (issue 19)
     init_security(app)  # headers, proxy trust, cookie flags (issue 8)
     init_limits(app)
     init_access(app)

@@ -20,18 +20,11 @@ from service.web.limits import csrf
 from service.store import listings
 from service.store.models import AnalysisRun
 from service.web.openapi import openapi_document
+from service.web.params import read_paging
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(blueprint)
 MAX_PER_PAGE = 200
-
-
-@blueprint.before_request
-def _refuse_nul_characters():
-    """A NUL character in a query value is a 400 here, not a database error (PostgreSQL refuses NUL in text)."""
-    for name, value in request.args.items(multi=True):
-        if "\x00" in value:
-            abort(400, f"query parameter {name!r} contains a NUL character (\\x00); send the value without it")
 
 
 def _filter() -> queries.ResponseFilter:
@@ -42,13 +35,7 @@ def _filter() -> queries.ResponseFilter:
 
 
 def _paging() -> tuple[int, int]:
-    values = []
-    for name, default, high in (("page", 1, 10**6), ("per_page", 50, MAX_PER_PAGE)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
-            abort(400, f"{name} {raw!r} should be a whole number from 1 to {high}")
-        values.append(int(raw))
-    return values[0], values[1]
+    return read_paging(request.args, 50, MAX_PER_PAGE)
 
 
 def _page(items: list[Any], total: int, page: int, per_page: int):

@@ -14,6 +14,7 @@ from service.reports.labels import topic_labels
 from service.web.access import STAFF, allow, can, log_event
 from service.web.pages import CHART_ROLES, csv_download, current_filter, page_context
 from service.reports.charts import BarChart
+from service.web.params import MAX_PAGE, read_int
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PER_PAGE = 50
@@ -77,11 +78,9 @@ def chart_csv(name: str):
 def responses():
     """A filterable table of responses, free text redacted (originals only for roles allowed them)."""
     filt = current_filter()
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400, f"page {page!r} should be a whole number from 1")
+    page = read_int(request.args, "page", 1, 1, MAX_PAGE)
     config = current_app.config["VOICE"]
-    found = queries.response_page(get_session(), filt, int(page), PER_PAGE, can("view_original_text"),
+    found = queries.response_page(get_session(), filt, page, PER_PAGE, can("view_original_text"),
                                   queries.ward_names(config.app.borough))
     if can("view_original_text"):
         log_event("view_original_text", "responses", {"page": found["page"], "filter": filt.as_args()})
