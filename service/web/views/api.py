@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from service.web.sessions import get_session
 from service.reports import prevalence
@@ -73,7 +73,7 @@ def responses():
     filt = _filter()
     page, per_page = _paging()
     wards = queries.ward_names(current_app.config["VOICE"].app.borough)
-    found = queries.response_page(get_session(), filt, page, per_page, False, wards)
+    found = queries.response_page(get_session(), filt, page, per_page, False, wards, g.user.role)
     items = [{k: v for k, v in item.items() if k not in ("source_name", "ward_name")} for item in found["items"]]
     return _page(items, found["total"], page, per_page)
 

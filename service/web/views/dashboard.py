@@ -14,6 +14,7 @@ from service.reports.labels import topic_labels
 from service.web.access import STAFF, allow, can, log_event
 from service.web.pages import CHART_ROLES, csv_download, current_filter, page_context
 from service.reports.charts import BarChart
+from service.reports.masking import MASKED_TEXT
 from service.web.params import MAX_PAGE, read_int
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -81,14 +82,14 @@ def responses():
     page = read_int(request.args, "page", 1, 1, MAX_PAGE)
     config = current_app.config["VOICE"]
     found = queries.response_page(get_session(), filt, page, PER_PAGE, can("view_original_text"),
-                                  queries.ward_names(config.app.borough))
+                                  queries.ward_names(config.app.borough), g.user.role)
     if can("view_original_text"):
         log_event("view_original_text", "responses", {"page": found["page"], "filter": filt.as_args()})
         get_session().commit()
     links = {"previous": url_for(".responses", **filt.as_args(), page=found["page"] - 1) if found["page"] > 1 else None,
              "next": url_for(".responses", **filt.as_args(), page=found["page"] + 1) if found["page"] < found["n_pages"] else None}
     return render_template("dashboard/responses.html", **page_context("responses", filt), found=found, links=links,
-                           show_original=can("view_original_text"), labels=_labels(found["items"]))
+                           show_original=can("view_original_text"), labels=_labels(found["items"]), masked_text=MASKED_TEXT)
 
 
 def _labels(items: list[dict]) -> dict[str, dict]:
