@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from service.db import transaction
-from service.models import FreeText, Question, Response, SafeguardingFlag, Source
-from service.queries import ResponseFilter
+from service.store.db import transaction
+from service.store.models import FreeText, Question, Response, SafeguardingFlag, Source
+from service.reports.dashboard import ResponseFilter
 from service.reports.masking import MASKED_TEXT, is_masked_for, is_redaction_uncertain
-from service.tokens import add_api_client
+from service.store.accounts import add_api_client
 from tests.dashboard_data import seed, sign_in
 
 DISCLOSURE = "my name is Lily Evans I am 13 and my stepdad hits me at home"
@@ -80,7 +80,7 @@ def test_redaction_adapter_answers_a_plain_boolean():
 
 
 def test_a_flagged_text_is_never_a_quote(disclosed):
-    from service.prevalence import quotes
+    from service.reports.prevalence import quotes
 
     with disclosed.extensions["voice_sessions"]() as session:
         found = quotes(session, ResponseFilter(), None, limit=50)

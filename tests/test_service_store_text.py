@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import sign_body
-from service.db import without_nul
-from service.models import AuditEvent, FreeText, Response, Site
+from service.store.db import without_nul
+from service.store.models import AuditEvent, FreeText, Response, Site
 
 SECRET = "whsec-store-text-test-only"
 
@@ -24,7 +24,7 @@ SECRET = "whsec-store-text-test-only"
 @pytest.fixture
 def push_app(config, monkeypatch):
     from service import create_app
-    from service.pipeline import register_sources
+    from service.pipeline.ingest_runs import register_sources
 
     pushed = replace(config.source("qr"), key="qr_push", name="QR pushed", kind="webhook", url="", token_env="",
                      secret_env="VOICE_TEST_WEBHOOK_SECRET", schedule="")
@@ -80,7 +80,7 @@ def test_a_delivery_with_nul_in_one_record_stores_every_record_and_resends_uncha
 
 
 def test_audit_detail_with_nul_is_stored(push_app):
-    from service import audit
+    from service.store import audit
 
     with push_app.extensions["voice_sessions"]() as session:
         audit.record(session, "sign_in_failed", actor="anonymous", target="email:a\x00@x.y", detail={"e": "a\x00"})

@@ -9,8 +9,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from service.auth import add_user
-from service.db import transaction
+from service.store.accounts import add_user
+from service.store.db import transaction
 from service.web.params import MAX_ID, read_date, read_int, read_paging
 
 PASSWORD = "a long enough password"

@@ -75,7 +75,7 @@ def refuse_nul_characters() -> None:
     """Answer 404 for a NUL in the path and 400 for one in a query value (PostgreSQL refuses NUL in text).
 
     Form fields are not refused here: the residents' form strips control characters from answers,
-    and the store replaces NUL in every text it saves (:func:`service.store.text.without_nul`).
+    and the store replaces NUL in every text it saves (:func:`service.store.db.without_nul`).
     """
     if "\x00" in request.path:
         abort(404)
