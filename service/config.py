@@ -44,6 +44,8 @@ class AppConfig:
     # session cookies only over HTTPS.
     behind_proxy: bool = False
     secure_cookies: bool = False
+    # Sessions (issue 19): a staff session ends this many hours after sign-in, however busy.
+    session_max_hours: int = 12
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class LimitsConfig:
     form_per_client: str
     form_per_site: str
     webhook_per_source: str
+    # Failed sign-ins per account and client address before that pair waits (issue 19).
+    sign_in_failures: str = "5 per 15 minutes"
 
 
 @dataclass(frozen=True)
@@ -256,14 +260,16 @@ def _read_retention(reader: "_Reader", raw: dict, sources: tuple["SourceConfig",
 
 
 def _read_limits(reader: "_Reader", table: dict) -> LimitsConfig:
-    keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site", "webhook_per_source")
+    keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site", "webhook_per_source", "sign_in_failures")
     reader.only(table, "limits", keys)
     storage = reader.text(table, "limits", "storage_uri")
     if not storage.startswith(("memory://", "redis://", "rediss://")):
         reader.fail("limits.storage_uri", storage, "memory:// or a redis:// URL")
-    values = {key: reader.text(table, "limits", key) for key in keys[1:]}
+    values = {key: reader.text(table, "limits", key) for key in keys[1:-1]}
+    values["sign_in_failures"] = table.get("sign_in_failures", LimitsConfig.sign_in_failures)
+    rate = r"\d+ per ((\d+ )?(second|minute|hour|day)s?)"
     for key, value in values.items():
-        if not re.fullmatch(r"\d+ per (second|minute|hour|day)(; ?\d+ per (second|minute|hour|day))*", value):
+        if not isinstance(value, str) or not re.fullmatch(rf"{rate}(; ?{rate})*", value):
             reader.fail(f"limits.{key}", value, "a rate such as '10 per minute' (several joined by ';')")
     return LimitsConfig(storage_uri=storage, **values)
 
@@ -301,7 +307,8 @@ def _read_form(reader: "_Reader", raw: dict, sources: tuple[SourceConfig, ...]) 
 
 
 def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: Path) -> AppConfig:
-    keys = ("council_name", "borough", "instance_path", "session_minutes", "log_level", "behind_proxy", "secure_cookies")
+    keys = ("council_name", "borough", "instance_path", "session_minutes", "session_max_hours", "log_level",
+            "behind_proxy", "secure_cookies")
     reader.table({"app": table}, "", ("app",))
     reader.only(table, "app", keys)
     borough = reader.text(table, "app", "borough")
@@ -315,6 +322,7 @@ def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: 
         borough=borough,
         instance_path=_resolve(base, reader.text(table, "app", "instance_path")),
         session_minutes=reader.integer(table, "app", "session_minutes", low=1, high=24 * 60),
+        session_max_hours=reader.integer(table, "app", "session_max_hours", low=1, high=7 * 24, default=12),
         log_level=level,
         secret_key=environ.get("VOICE_SECRET_KEY", ""),
         behind_proxy=reader.boolean(table, "app", "behind_proxy", default=False),

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.store.models import ROLES, ApiClient, User, utcnow
-from service.store.passwords import check_password
+from service.store.passwords import MIN_LENGTH, check_password
 
 TOKEN_PREFIX = "cv_"
 _hasher = PasswordHasher()
-MIN_PASSWORD = 12
+_stand_in_hash: str | None = None
+MIN_PASSWORD = MIN_LENGTH
 
 
 def hash_token(token: str) -> str:
@@ -69,12 +70,41 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    """Say whether ``password`` matches ``password_hash``."""
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Say whether ``password`` matches ``password_hash``.
+
+    With no hash (an unknown or inactive account) a stand-in hash of a random secret is verified
+    instead and the answer is always no: it takes as long as for a real account, so timing does
+    not tell the two apart (issue 19, finding 9).
+    """
+    global _stand_in_hash
+    is_stand_in = password_hash is None
+    if password_hash is None:
+        if _stand_in_hash is None:
+            _stand_in_hash = _hasher.hash(secrets.token_urlsafe(24))
+        password_hash = _stand_in_hash
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash, password) and not is_stand_in
     except (VerificationError, InvalidHashError):
         return False
+
+
+def end_sessions(user: User) -> None:
+    """End every signed-in session of ``user`` (the cookies carry the old generation); the caller commits."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password after the policy checks, and end the user's other sessions; the caller commits.
+
+    Raises
+    ------
+    ValueError
+        When the password breaks the policy (:func:`service.store.passwords.check_password`).
+    """
+    check_password(password, email=user.email, name=user.name)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
 
 
 def add_user(session: Session, email: str, name: str, role: str, password: str) -> User:
@@ -84,9 +114,7 @@ def add_user(session: Session, email: str, name: str, role: str, password: str) 
         raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
     if "@" not in email:
         raise ValueError(f"e-mail {email!r} is not an e-mail address")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD}")
-    check_password(password)  # a common or guessable password is refused too (issue 8)
+    check_password(password, email=email, name=name)  # the one password policy (issue 19)
     if session.scalar(select(User).where(User.email == email)):
         raise ValueError(f"a user with e-mail {email!r} already exists")
     user = User(email=email, name=name, role=role, password_hash=hash_password(password))

@@ -1,4 +1,4 @@
-"""The admin's users page: list staff, add an account, change a role, deactivate or reactivate."""
+"""The admin's users page: list staff, add an account, change a role, deactivate, reactivate or sign out."""
 
 from __future__ import annotations
 
@@ -55,17 +55,24 @@ def change(user_id: int):
             user = staff.update_user(session, user_id, role=request.form.get("role", ""))
         elif action in ("deactivate", "reactivate"):
             user = staff.update_user(session, user_id, is_active=action == "reactivate")
+            staff.end_sessions(user)  # a deactivated account's open sessions end too
+        elif action == "sign_out":
+            user = staff.update_user(session, user_id)
+            staff.end_sessions(user)
         else:
-            abort(400, f"action {action!r} should be role, deactivate or reactivate")
+            abort(400, f"action {action!r} should be role, deactivate, reactivate or sign_out")
     except LookupError as error:
         abort(404, str(error))
     except ValueError as error:
         session.rollback()
         flash(str(error))
         return redirect(url_for(".users"))
-    events = {"role": "role_change", "deactivate": "user_deactivated", "reactivate": "user_reactivated"}
-    log_event(events[action], f"user:{user.id}", {"role": user.role} if action == "role" else {})
+    events = {"role": "role_change", "deactivate": "user_deactivated", "reactivate": "user_reactivated",
+              "sign_out": "sign_out"}
+    details = {"role": {"role": user.role}, "sign_out": {"scope": "all_sessions", "by": "admin"}}
+    log_event(events[action], f"user:{user.id}", details.get(action, {}))
     session.commit()
     logger.info("user %s changed user %s: %s", g.user.id, user.id, action)
-    flash(f"Updated {user.email}: {'role ' + user.role if action == 'role' else action + 'd'}.")
+    done = {"role": f"role {user.role}", "sign_out": "every session signed out"}
+    flash(f"Updated {user.email}: {done.get(action, action + 'd')}.")
     return redirect(url_for(".users"))
