@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,13 +29,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_api_client(session: Session, name: str, role: str) -> tuple[ApiClient, str]:
+def add_api_client(session: Session, name: str, role: str, expires_at: datetime | None = None) -> tuple[ApiClient, str]:
     """Create an API client and return it with its token (the only time the token is seen).
 
     Raises
     ------
     ValueError
-        For an unknown role, an empty name, or a name already in use.
+        For an unknown role, an empty name, a name already in use, or an expiry in the past.
     """
     name = name.strip()
     if role not in ROLES:
@@ -43,26 +44,76 @@ def add_api_client(session: Session, name: str, role: str) -> tuple[ApiClient, s
         raise ValueError("an API client needs a name, e.g. the partner system that will use it")
     if session.scalar(select(ApiClient).where(ApiClient.name == name)):
         raise ValueError(f"an API client called {name!r} already exists; choose another name")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    client = ApiClient(name=name, role=role, token_hash=hash_token(token))
+    if expires_at is not None and expires_at <= utcnow():
+        raise ValueError(f"the expiry {expires_at:%Y-%m-%d %H:%M} UTC is in the past; give a later one")
+    token = _new_token()
+    client = ApiClient(name=name, role=role, token_hash=hash_token(token), expires_at=expires_at)
     session.add(client)
     session.flush()
     return client, token
 
 
+def _new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def list_api_clients(session: Session) -> list[ApiClient]:
+    """Every API client, active ones first, by name (tokens themselves are never kept)."""
+    return list(session.scalars(select(ApiClient).order_by(ApiClient.is_active.desc(), ApiClient.name)))
+
+
+def get_api_client(session: Session, name: str) -> ApiClient:
+    """The API client called ``name``; ``LookupError`` naming the known ones when there is none."""
+    client = session.scalar(select(ApiClient).where(ApiClient.name == name.strip()))
+    if client is None:
+        known = ", ".join(c.name for c in list_api_clients(session)) or "none yet"
+        raise LookupError(f"there is no API client called {name!r} (known: {known})")
+    return client
+
+
+def revoke_api_client(session: Session, name: str) -> ApiClient:
+    """Stop the client's token working at once; the caller commits (and audits)."""
+    client = get_api_client(session, name)
+    client.is_active = False
+    return client
+
+
+def rotate_api_client(session: Session, name: str, expires_at: datetime | None = None) -> tuple[ApiClient, str]:
+    """Give the client a new token (the old one stops working) and return it, seen only now.
+
+    ``expires_at`` replaces the expiry when given. A revoked client is made active again by rotating.
+    """
+    client = get_api_client(session, name)
+    if expires_at is not None and expires_at <= utcnow():
+        raise ValueError(f"the expiry {expires_at:%Y-%m-%d %H:%M} UTC is in the past; give a later one")
+    token = _new_token()
+    client.token_hash, client.is_active = hash_token(token), True
+    if expires_at is not None:
+        client.expires_at = expires_at
+    session.flush()
+    return client, token
+
+
+def is_api_client_usable(client: ApiClient, now: datetime) -> bool:
+    """Say whether the client is active and its token not past its expiry."""
+    expires_at = client.expires_at
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=timezone.utc)
+    return client.is_active and (expires_at is None or expires_at > now)
+
+
 def find_api_client(session: Session, token: str) -> ApiClient | None:
-    """The active client holding ``token``, with its last use recorded; ``None`` when unknown."""
+    """The active, unexpired client holding ``token``, with its last use recorded; ``None`` when unknown."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     client = session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token)))
-    if client is None or not client.is_active:
-        return None
     now = utcnow()
+    if client is None or not is_api_client_usable(client, now):
+        return None
     if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
         client.last_used_at = now  # at most once a minute, so reads stay cheap
         session.commit()
     return client
-
 
 
 def hash_password(password: str) -> str:
