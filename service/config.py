@@ -146,6 +146,19 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class MailConfig:
+    """The ``[mail]`` section: where staff e-mails (the sign-in unlock link) are sent from (issue 19)."""
+
+    smtp_host: str = ""  # empty: no e-mail is sent
+    smtp_port: int = 25
+    starttls: bool = False
+    sender: str = ""
+    username_env: str = ""  # names of environment variables, never the values
+    password_env: str = ""
+    public_url: str = ""  # the staff site's address, for links in e-mails
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything ``create_app``, the CLI and the scheduler need."""
 
@@ -158,6 +171,7 @@ class Config:
     form: FormConfig = field(default_factory=FormConfig)
     reports: ReportsConfig = field(default_factory=lambda: ReportsConfig())
     retention: RetentionConfig = field(default_factory=lambda: RetentionConfig())
+    mail: MailConfig = field(default_factory=MailConfig)
 
     def source(self, key: str) -> SourceConfig:
         """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
@@ -197,7 +211,7 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
                   form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
-                  retention=_read_retention(reader, raw, sources))
+                  retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw))
 
 
 VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
@@ -257,6 +271,20 @@ def _read_retention(reader: "_Reader", raw: dict, sources: tuple["SourceConfig",
         per_source[key] = {k: reader.integer(override, where, k, low=1, high=1200) for k in override}
     return RetentionConfig(**values, schedule=reader.text(table, "retention", "schedule", allow_empty=True, default=""),
                            sources=per_source)
+
+
+def _read_mail(reader: "_Reader", raw: dict) -> MailConfig:
+    """Read ``[mail]`` (optional: without it no e-mail is sent)."""
+    table = raw.get("mail", {})
+    if not isinstance(table, dict):
+        reader.fail("mail", table, "a table")
+    texts = ("smtp_host", "sender", "username_env", "password_env", "public_url")
+    reader.only(table, "mail", (*texts, "smtp_port", "starttls"))
+    values = {k: reader.text(table, "mail", k, allow_empty=True, default="") for k in texts}
+    if values["smtp_host"] and "@" not in values["sender"]:
+        reader.fail("mail.sender", values["sender"], "an e-mail address to send from, when smtp_host is set")
+    return MailConfig(**values, smtp_port=reader.integer(table, "mail", "smtp_port", low=1, high=65535, default=25),
+                      starttls=reader.boolean(table, "mail", "starttls", default=False))
 
 
 def _read_limits(reader: "_Reader", table: dict) -> LimitsConfig:

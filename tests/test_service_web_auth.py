@@ -104,3 +104,87 @@ def test_an_unknown_account_costs_an_argon2_verification(officer):
     assert accounts.verify_password(None, PASSWORD) is False
     # The stand-in is a real argon2id hash, verified like a user's (timing: bench/, not here).
     assert accounts._stand_in_hash is not None and accounts._stand_in_hash.startswith("$argon2id$")
+
+
+class SmtpCatcher:
+    """A tiny SMTP server on 127.0.0.1 that keeps every message it is sent (enough of RFC 5321 for smtplib)."""
+
+    def __init__(self) -> None:
+        import socketserver
+        import threading
+
+        catcher = self
+        self.messages: list[str] = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 test ESMTP\r\n")
+                while line := self.rfile.readline():
+                    verb = line.decode("ascii", "replace").strip().upper()
+                    if verb.startswith(("EHLO", "HELO")):
+                        self.wfile.write(b"250 test\r\n")
+                    elif verb == "DATA":
+                        self.wfile.write(b"354 go on\r\n")
+                        data = []
+                        while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                            data.append(chunk.decode("utf-8", "replace"))
+                        catcher.messages.append("".join(data))
+                        self.wfile.write(b"250 kept\r\n")
+                    elif verb == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.port = self.server.server_address[1]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def mail_app(config):
+    from dataclasses import replace
+
+    from service import create_app
+
+    smtp = SmtpCatcher()
+    mail = replace(config.mail, smtp_host="127.0.0.1", smtp_port=smtp.port, sender="voice@council.example",
+                   public_url="https://voice.council.example")
+    app = create_app(replace(config, mail=mail))
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    with transaction(app.extensions["voice_sessions"]) as session:
+        add_user(session, EMAIL, "Olu Officer", "engagement", PASSWORD)
+    yield app, smtp
+    smtp.close()
+    app.extensions["voice_engine"].dispose()
+
+
+def test_a_throttled_owner_unlocks_by_the_e_mailed_link(mail_app):
+    import quopri
+    import re
+
+    app, smtp = mail_app
+    client = app.test_client()
+    for _ in range(5):
+        client.post("/sign-in", data={"email": EMAIL, "password": "not the password at all"})
+    assert smtp.messages == []
+    assert client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD}).status_code == 401
+    assert client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD}).status_code == 401
+    assert len(smtp.messages) == 1  # once per pause, however many tries
+    text = quopri.decodestring(smtp.messages[0].encode()).decode()
+    link = re.search(r"https://voice\.council\.example(/sign-in/unlock/\S+)", text).group(1)
+    assert client.get(link).status_code == 200  # a page with a button: a mail scanner's GET lifts nothing
+    assert client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD}).status_code == 401
+    assert client.post(link).status_code == 302
+    assert client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD}).status_code == 302
+
+
+def test_a_forged_unlock_link_is_refused(mail_app):
+    app, _smtp = mail_app
+    assert app.test_client().post("/sign-in/unlock/not-a-real-token").status_code == 400

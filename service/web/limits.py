@@ -127,7 +127,7 @@ def init_limits(app: Flask) -> None:
     """Attach the rate limits (memory or Redis storage, from config) and CSRF checks to ``app``."""
     config = app.config["VOICE"].limits
     app.config.setdefault("RATELIMIT_ENABLED", True)
-    rates = {"sign_in": config.sign_in, "sign_in_failures": config.sign_in_failures, "form_client": config.form_per_client, "form_site": config.form_per_site,
+    rates = {"sign_in": config.sign_in, "sign_in_failures": config.sign_in_failures, "sign_in_unlock_mail": "1 per 15 minutes", "form_client": config.form_per_client, "form_site": config.form_per_site,
              "webhook": config.webhook_per_source}
     uri = storage_uri(config.storage_uri)
     # A Redis that does not answer must not hold requests: give up on it after a second.

@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.store import audit, listings
 from service.store.accounts import end_sessions, verify_password
 from service.store.models import User
 from service.web.access import STAFF, allow, public, start_session
-from service.web.limits import client_address, is_limited, wait_seconds
+from service.web.limits import clear_limit, client_address, is_limited, wait_seconds
+from service.web.mail import is_mail_configured, send_mail
 from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
+#: Hours an e-mailed unlock link works.
+UNLOCK_HOURS = 2
 
 #: The one answer to a failed sign-in, whether the account is unknown, inactive, throttled or the
 #: password wrong: the page must not tell an attacker which accounts exist (issue 19, finding 9).
@@ -64,6 +68,8 @@ def _check(email: str, password: str) -> User | None:
         reason = "unknown_or_inactive" if account is None else "throttled" if is_throttled else "wrong_password"
         if not is_throttled:
             wait_seconds(("sign_in_failures", failure_key(email)))  # counts this failure
+        elif account is not None:
+            _offer_unlock(account)
         _record_failure(db, user, email, reason)
         return None
     user.failed_sign_ins = 0
@@ -118,3 +124,42 @@ def sign_out_others():
     start_session(user)
     flash("Your other sessions have been signed out.")
     return redirect(url_for("home.index"))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="voice-sign-in-unlock")
+
+
+def _offer_unlock(user: User) -> None:
+    """E-mail the account's owner a link lifting the wait for this address (at most once per wait)."""
+    config = current_app.config["VOICE"].mail
+    key = failure_key(user.email)
+    if not is_mail_configured(config) or wait_seconds(("sign_in_unlock_mail", key)) is not None:
+        return
+    token = _serializer().dumps({"email": user.email, "address": client_address()})
+    base = config.public_url.rstrip("/") or request.host_url.rstrip("/")
+    body = (f"Someone (perhaps you) tried to sign in to Community Voice as {user.email} several times with a "
+            f"wrong password, from the address {client_address()}. Sign-in from there now waits a while.\n\n"
+            f"If it was you, open this link within {UNLOCK_HOURS} hours to sign in again at once:\n"
+            f"{base}{url_for('auth.unlock', token=token)}\n\n"
+            "If it was not you, do nothing: your password was not accepted. Tell the engagement team's admin.")
+    if send_mail(config, user.email, "Community Voice: sign-in paused after wrong passwords", body):
+        logger.info("unlock e-mail sent to user %s", user.id)
+
+
+@blueprint.route("/sign-in/unlock/<token>", methods=["GET", "POST"])
+@public
+def unlock(token: str):
+    """The e-mailed link: a page with one button (so a mail scanner's GET changes nothing) that lifts the wait."""
+    try:
+        claim = _serializer().loads(token, max_age=UNLOCK_HOURS * 3600)
+    except (BadSignature, SignatureExpired):
+        return render_template("auth/unlock.html", is_valid=False, token=token), 400
+    if request.method == "POST":
+        clear_limit("sign_in_failures", f"{claim['email']}|{claim['address']}")
+        audit.record(get_session(), "sign_in_unlock", actor="anonymous", target=f"email:{claim['email']}",
+                     address=request.remote_addr)
+        get_session().commit()
+        flash("Sign-in is open again. Sign in with your e-mail address and password.")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/unlock.html", is_valid=True, token=token)
