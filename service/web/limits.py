@@ -136,13 +136,17 @@ def init_limits(app: Flask) -> None:
     csrf.init_app(app)
 
 
-def is_limited(name: str, key: str) -> bool:
-    """Say whether ``key`` has used up limit ``name``, without counting; ``False`` when limits are off or failing."""
+def is_limited(name: str, key: str, *, count: bool = False) -> bool:
+    """Say whether ``key`` has used up limit ``name`` (counting one use first with ``count``).
+
+    Unlike :func:`wait_seconds` this holds with ``RATELIMIT_ENABLED`` off: it guards accounts
+    (failed sign-ins), not capacity. ``False`` when the storage fails, as there.
+    """
     limits: RateLimits | None = current_app.extensions.get("voice_limits")
-    if limits is None or not current_app.config.get("RATELIMIT_ENABLED", True):
+    if limits is None:
         return False
     try:
-        return limits.is_over(name, key)
+        return limits.wait_seconds(name, key) is not None if count else limits.is_over(name, key)
     except Exception as error:  # noqa: BLE001 - as in wait_seconds: a failing storage limits nothing
         logger.error("rate limit %s not checked, the limits storage failed: %s", name, str(error).splitlines()[0])
         return False

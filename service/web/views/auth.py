@@ -67,7 +67,7 @@ def _check(email: str, password: str) -> User | None:
     if account is None or is_throttled or not is_right:
         reason = "unknown_or_inactive" if account is None else "throttled" if is_throttled else "wrong_password"
         if not is_throttled:
-            wait_seconds(("sign_in_failures", failure_key(email)))  # counts this failure
+            is_limited("sign_in_failures", failure_key(email), count=True)  # counts this failure
         elif account is not None:
             _offer_unlock(account)
         _record_failure(db, user, email, reason)
@@ -134,7 +134,7 @@ def _offer_unlock(user: User) -> None:
     """E-mail the account's owner a link lifting the wait for this address (at most once per wait)."""
     config = current_app.config["VOICE"].mail
     key = failure_key(user.email)
-    if not is_mail_configured(config) or wait_seconds(("sign_in_unlock_mail", key)) is not None:
+    if not is_mail_configured(config) or is_limited("sign_in_unlock_mail", key, count=True):
         return
     token = _serializer().dumps({"email": user.email, "address": client_address()})
     base = config.public_url.rstrip("/") or request.host_url.rstrip("/")
