@@ -159,6 +159,20 @@ class MailConfig:
 
 
 @dataclass(frozen=True)
+class OidcConfig:
+    """The ``[auth.oidc]`` section: staff single sign-on with OpenID Connect (issue 19)."""
+
+    enabled: bool = False
+    discovery_url: str = ""  # the provider's /.well-known/openid-configuration
+    client_id: str = ""
+    client_secret_env: str = ""  # the environment variable holding the client secret
+    groups_claim: str = "groups"
+    roles: dict[str, str] = field(default_factory=dict)  # provider group id -> our role
+    allowed_domains: tuple[str, ...] = ()  # e-mail domains that may sign in (empty: any)
+    allow_passwords: bool = True  # local passwords still work beside single sign-on
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything ``create_app``, the CLI and the scheduler need."""
 
@@ -172,6 +186,7 @@ class Config:
     reports: ReportsConfig = field(default_factory=lambda: ReportsConfig())
     retention: RetentionConfig = field(default_factory=lambda: RetentionConfig())
     mail: MailConfig = field(default_factory=MailConfig)
+    oidc: OidcConfig = field(default_factory=OidcConfig)
 
     def source(self, key: str) -> SourceConfig:
         """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
@@ -211,7 +226,8 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
                   form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
-                  retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw))
+                  retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw),
+                  oidc=_read_oidc(reader, raw, environ))
 
 
 VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
@@ -286,6 +302,30 @@ def _read_mail(reader: "_Reader", raw: dict) -> MailConfig:
     return MailConfig(**values, smtp_port=reader.integer(table, "mail", "smtp_port", low=1, high=65535, default=25),
                       starttls=reader.boolean(table, "mail", "starttls", default=False))
 
+
+def _read_oidc(reader: "_Reader", raw: dict, environ: Mapping[str, str]) -> OidcConfig:
+    """Read ``[auth.oidc]`` (optional: without it single sign-on is off)."""
+    auth = raw.get("auth", {})
+    table = auth.get("oidc", {}) if isinstance(auth, dict) else None
+    if not isinstance(table, dict):
+        reader.fail("auth.oidc", table, "a table")
+    reader.only(auth, "auth", ("oidc",))
+    texts = ("discovery_url", "client_id", "client_secret_env", "groups_claim")
+    reader.only(table, "auth.oidc", (*texts, "enabled", "roles", "allowed_domains", "allow_passwords"))
+    values = {k: reader.text(table, "auth.oidc", k, allow_empty=True, default=getattr(OidcConfig, k)) for k in texts}
+    roles, domains = table.get("roles", {}), table.get("allowed_domains", [])
+    if not isinstance(roles, dict) or not all(isinstance(r, str) and r in _ROLES for r in roles.values()):
+        reader.fail("auth.oidc.roles", roles, f"a table of provider group = one of {', '.join(_ROLES)}")
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        reader.fail("auth.oidc.allowed_domains", domains, "a list of e-mail domains")
+    enabled = reader.boolean(table, "auth.oidc", "enabled", default=False)
+    if enabled and not (values["discovery_url"] and values["client_id"] and environ.get(values["client_secret_env"])):
+        reader.fail("auth.oidc.enabled", enabled, "discovery_url, client_id and a set client_secret_env variable first")
+    return OidcConfig(enabled=enabled, roles=dict(roles), allowed_domains=tuple(d.lower() for d in domains),
+                      allow_passwords=reader.boolean(table, "auth.oidc", "allow_passwords", default=True), **values)
+
+
+_ROLES = ("admin", "analyst", "engagement", "viewer")  # as service.store.models.ROLES (config imports no models)
 
 def _read_limits(reader: "_Reader", table: dict) -> LimitsConfig:
     keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site", "webhook_per_source", "sign_in_failures")

@@ -206,3 +206,21 @@ def update_user(session: Session, user_id: int, role: str | None = None, is_acti
         user.failed_sign_ins, user.locked_until = 0, None
     session.flush()
     return user
+
+
+def sign_in_from_provider(session: Session, email: str, name: str, role: str) -> User | None:
+    """The account of a user the single sign-on provider vouched for, created or given ``role``.
+
+    ``None`` for an account deactivated here (an admin's decision outranks the provider's). A new
+    account gets no usable password: it signs in through the provider only.
+    """
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=role, password_hash="!sso-only")
+        session.add(user)
+    elif not user.is_active:
+        return None
+    else:
+        user.role = role
+    session.flush()
+    return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.store import audit, listings
@@ -37,6 +37,9 @@ def sign_in():
         page = render_template("error.html", status=429, title="Too many sign-in attempts",
                                message=f"Too many sign-in attempts from here. Please wait {wait} seconds, then try again.")
         return page, 429, {"Retry-After": str(wait)}
+    oidc = current_app.config["VOICE"].oidc
+    if request.method == "POST" and not oidc.allow_passwords:
+        abort(403, "Passwords are switched off here; sign in with your organisation's account.")
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
         user = _check(email, request.form.get("password", ""))
@@ -45,7 +48,8 @@ def sign_in():
             logger.info("sign-in: user %s", user.id)
             return redirect(_safe_next(request.args.get("next")))
         error = WRONG
-    return render_template("auth/sign_in.html", error=error, email=email), (401 if error else 200)
+    return render_template("auth/sign_in.html", error=error, email=email, sso_enabled=oidc.enabled,
+                           passwords_allowed=oidc.allow_passwords), (401 if error else 200)
 
 
 def failure_key(email: str) -> str:
