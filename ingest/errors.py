@@ -34,3 +34,25 @@ class SourceUnavailable(IngestError):
 
 class MappingError(IngestError):
     """A source mapping that does not fit the data (a missing column, a bad setting)."""
+
+
+class ColumnNotFoundError(MappingError):
+    """A column the mapping names is not in the file: nothing from the file is stored.
+
+    ``column`` is the configured name, ``config_key`` the key that names it (such as
+    ``mapping.sex_column``), ``closest`` the file's most similar column names.
+    """
+
+    def __init__(self, file: str, column: str, config_key: str, closest: tuple[str, ...], found: tuple[str, ...]) -> None:
+        self.file = file
+        self.column = column
+        self.config_key = config_key
+        self.closest = closest
+        self.found = found
+        hint = ("; the closest are " + ", ".join(repr(c) for c in closest)) if closest else "; no column is close"
+        super().__init__(f"{file}: column {column!r} (set by {config_key}) is not in the file{hint}. "
+                         "Nothing was stored. Fix the key in config.toml or the column name in the file")
+
+
+class HeaderMismatchError(MappingError):
+    """The sheet or header row read holds none of the mapped columns: the layout settings are wrong."""

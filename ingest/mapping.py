@@ -1,95 +1,59 @@
 """Per-source mappings: how one raw record becomes one response in our vocabulary.
 
 A mapping is plain data (built from ``config.toml`` by ``service.config``), so adding a source is
-configuration, not code. :func:`map_record` applies it and raises
-:class:`~ingest.errors.RecordError` naming the field, value and rule when a record cannot be
-stored as it is; the caller quarantines that record.
+configuration, not code. :func:`map_record` applies it. Only a missing id, an unreadable or
+out-of-range date, a consent that is neither yes nor no, an age outside the source's range and a
+missing required answer reject a record (:class:`~ingest.errors.RecordError`, naming field, value
+and rule; the caller quarantines it). Any other cell that cannot be used is recorded as one
+:class:`~ingest.records.FieldIssue` and the rest of the response is kept.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from functools import lru_cache
-from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ingest import vocabulary as vocab
-from ingest.errors import RecordError, VocabularyError
-from ingest.records import QUESTION_TYPES, AnswerRecord, Demographics, RawRecord, ResponseRecord
+from ingest.ages import read_age
+from ingest.answers import QuestionSpec, gather_ticks, map_answer
+from ingest.codes import NOT_STATED, normalise_label
+from ingest.dates import EARLIEST, EXCEL_EPOCH, parse_datetime
+from ingest.errors import RecordError
+from ingest.ethnicity import EthnicityReading, read_ethnicity
+from ingest.postcodes import PostcodeLookup, load_postcode_lookup
+from ingest.records import (
+    AnswerRecord,
+    Demographics,
+    FieldIssue,
+    RawRecord,
+    ResponseRecord,
+)
 
-EXCEL_EPOCH = date(1899, 12, 30)
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-MAX_TEXT = 20_000
-def _memo(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Memoise a vocabulary look-up on text labels: a survey repeats the same few labels
-    thousands of times, and normalising each one (regular expressions) dominated the mapping."""
-    cached = lru_cache(maxsize=4096)(function)
+__all__ = ["EARLIEST", "EXCEL_EPOCH", "QuestionSpec", "SourceMapping", "identify", "map_record", "parse_datetime",
+           "read_value"]
 
-    def call(label: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(label, str):
-            return cached(label, *args, **kwargs)
-        return function(label, *args, **kwargs)
-
-    return call
-
-
-_map_sex = _memo(vocab.map_sex)
-_map_ethnicity = _memo(vocab.map_ethnicity)
-_WARDS_SEEN: dict[tuple[str, int, int, bool], str] = {}
-
-
-def _map_ward(label: Any, wards: tuple[vocab.Ward, ...], *, strict: bool) -> str:
-    """Memoised :func:`vocab.map_ward`, keyed on the identity of ``wards``: hashing the tuple of
-    wards on every call cost more than the look-up saved."""
-    if not isinstance(label, str):
-        return vocab.map_ward(label, wards, strict=strict)
-    key = (label, id(wards), len(wards), strict)
-    code = _WARDS_SEEN.get(key)
-    if code is None:
-        code = vocab.map_ward(label, wards, strict=strict)
-        if len(_WARDS_SEEN) > 4096:
-            _WARDS_SEEN.clear()
-        _WARDS_SEEN[key] = code
-    return code
-
-
-_map_age_band = _memo(vocab.map_age_band)
-_map_postcode = _memo(vocab.map_postcode_district)
-_normalise = _memo(vocab.normalise_label)
-_is_declined = _memo(vocab.is_declined)
 _TRUE = {"yes", "y", "true", "1", "agree", "i agree", "consent", "consented", "ok"}
 _FALSE = {"no", "n", "false", "0", "disagree", "do not agree"}
-
-
-@dataclass(frozen=True)
-class QuestionSpec:
-    """One question of a source: where its answer is and what type it has."""
-
-    key: str
-    column: str
-    type: str
-    wording: str = ""
-    options: tuple[str, ...] = ()
-    required: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    separator: str = ";"
-
-    def __post_init__(self) -> None:
-        if self.type not in QUESTION_TYPES:
-            raise ValueError(f"question {self.key!r}: type {self.type!r} is not one of {', '.join(QUESTION_TYPES)}")
+_MISSING: Any = object()
+_CACHED_TYPES = ("scale", "number", "single_choice", "multiple_choice")  # pure functions of the cell text
+_KEPT_RULES = ("vocabulary", "write_in", "postcode_ward")  # issues that never rejected a record
+_read_ethnicity = lru_cache(maxsize=4096)(read_ethnicity)
 
 
 @dataclass(frozen=True)
 class SourceMapping:
-    """Where a source keeps each field, and how to read its values."""
+    """Where a source keeps each field, and how to read its values (keys of ``[sources.KEY.mapping]``)."""
 
-    id_column: str
+    id_column: str = ""
+    id_columns: tuple[str, ...] = ()
+    row_id: bool = False
     submitted_at: str | None = None
     date_format: str = "dayfirst"
+    date_formats: tuple[str, ...] = ()
     wave: str | None = None
     wave_column: str | None = None
     site_column: str | None = None
@@ -99,8 +63,11 @@ class SourceMapping:
     sex_column: str | None = None
     gender_identity_column: str | None = None
     ethnicity_column: str | None = None
+    ethnicity_other_column: str | None = None
     ward_column: str | None = None
     postcode_column: str | None = None
+    ward_from_postcode: bool = False
+    postcode_lookup: str = ""
     age_bands: tuple[str, ...] = ()
     min_age: int = 0
     max_age: int = 120
@@ -111,19 +78,31 @@ class SourceMapping:
     def __post_init__(self) -> None:
         if self.unknown_labels not in ("not_stated", "quarantine"):
             raise ValueError(f"unknown_labels {self.unknown_labels!r}: expected 'not_stated' or 'quarantine'")
+        if sum((bool(self.id_column), bool(self.id_columns), self.row_id)) != 1:
+            raise ValueError("set exactly one of id_column, id_columns (an id made of several columns) or "
+                             f"row_id = true (the row number); found id_column={self.id_column!r}, "
+                             f"id_columns={list(self.id_columns)!r}, row_id={self.row_id!r}")
+        if self.ward_from_postcode and not self.postcode_column:
+            raise ValueError("ward_from_postcode needs postcode_column")
         for band in self.age_bands:
             vocab.parse_band(band)
 
     @property
     def columns(self) -> tuple[str, ...]:
         """Every column (or JSON path) the mapping reads."""
-        named = (
-            self.id_column, self.submitted_at, self.wave_column, self.site_column,
-            self.consent_column, self.age_column, self.age_band_column, self.sex_column,
-            self.gender_identity_column, self.ethnicity_column, self.ward_column,
-            self.postcode_column,
-        )
-        return tuple(c for c in named if c) + tuple(q.column for q in self.questions)
+        return tuple(column for _, column in self.column_keys())
+
+    def column_keys(self) -> tuple[tuple[str, str], ...]:
+        """(config key, column) for every column the mapping reads, e.g. ``("mapping.sex_column", "Sex")``."""
+        names = ("id_column", "submitted_at", "wave_column", "site_column", "consent_column", "age_column",
+                 "age_band_column", "sex_column", "gender_identity_column", "ethnicity_column",
+                 "ethnicity_other_column", "ward_column", "postcode_column")
+        keys = [(f"mapping.{n}", getattr(self, n)) for n in names if getattr(self, n)]
+        keys += [(f"mapping.id_columns[{i}]", c) for i, c in enumerate(self.id_columns)]
+        for i, q in enumerate(self.questions):
+            keys += [(f"mapping.questions[{i}].column", c) for c in ((q.column,) if q.column and not q.option_columns else ())]
+            keys += [(f"mapping.questions[{i}].option_columns[{j}]", c) for j, c in enumerate(q.option_columns)]
+        return tuple(keys)
 
 
 def read_value(data: Mapping[str, Any], path: str | None) -> Any:
@@ -146,8 +125,6 @@ def read_value(data: Mapping[str, Any], path: str | None) -> Any:
 def _blank_to_none(value: Any) -> Any:
     if value is None:
         return None
-    if type(value) is str:
-        return value if value and not value.isspace() else None
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, str) and not value.strip():
@@ -155,110 +132,234 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def map_record(
-    raw: RawRecord,
-    source: str,
-    mapping: SourceMapping,
-    wards: tuple[vocab.Ward, ...] = (),
-    now: datetime | None = None,
-) -> ResponseRecord:
-    """Map one raw record onto a :class:`ResponseRecord`.
+def identify(raw: RawRecord, mapping: SourceMapping) -> RawRecord:
+    """The record with its id as the mapping makes it: one column, several joined by "-", or the row."""
+    if mapping.row_id:
+        return RawRecord(f"row-{raw.row}", raw.data, raw.location, raw.row)
+    if mapping.id_columns:
+        parts = [_text(read_value(raw.data, c)) for c in mapping.id_columns]
+        external_id = "-".join(p for p in parts if p) if all(parts) else ""
+        return RawRecord(external_id, raw.data, raw.location, raw.row)
+    if raw.external_id:
+        return raw
+    return RawRecord(_text(read_value(raw.data, mapping.id_column)) or "", raw.data, raw.location, raw.row)
+
+
+def map_record(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple[vocab.Ward, ...] = (),
+               now: datetime | None = None, *, keep_issues: bool = False) -> ResponseRecord:
+    """Map one raw record onto a :class:`ResponseRecord`, with a :class:`FieldIssue` per unusable cell.
+
+    With ``keep_issues`` (as :func:`ingest.exports.read_export` maps), a bad answer or an unreadable
+    age is one field's issue and the response is kept. Without it (the behaviour callers that do
+    not store field issues rely on), such a cell rejects the record as before; labels we do not
+    map are not stated either way.
 
     Raises
     ------
     RecordError
-        The first field that breaks a rule, with its value, the rule and what was expected.
+        The record's date, consent, age range or a required answer breaks a rule (or, with
+        ``unknown_labels = "quarantine"``, a demographic label is not one we map).
     """
     now = now or datetime.now(timezone.utc)
-    data = raw.data
     plan = _plan_of(mapping)
-    get = lambda path: plan.read(data, path)  # noqa: E731
-    submitted = parse_datetime(get(mapping.submitted_at), mapping.date_format, now, mapping.submitted_at or "submitted_at")
-    demographics = plan.demographics(data, wards)
-    answers = plan.answers(data, now)
-    wave = mapping.wave if mapping.wave_column is None else _text(get(mapping.wave_column))
+    data = raw.data
+    issues: list[FieldIssue] = []
+    submitted = parse_datetime(plan.read(data, mapping.submitted_at), mapping.date_format, now,
+                               mapping.submitted_at or "submitted_at", mapping.date_formats)
+    consent = _map_consent(mapping.consent_column, plan.read(data, mapping.consent_column)) if mapping.consent_column else None
+    demographics = plan.demographics(data, wards, raw.location, issues)
+    answers = plan.answers(data, now, raw.location, issues)
+    if not keep_issues:
+        for issue in issues:
+            if issue.rule not in _KEPT_RULES:  # the cell as read, not the issue's text of it
+                value = issue.value if issue.rule == "max_length" else plan.read(data, issue.column)
+                raise RecordError(issue.column, value, issue.rule, issue.reason)
     return ResponseRecord(
-        source=source,
-        external_id=raw.external_id,
-        submitted_at=submitted,
-        wave=wave,
-        site=_text(get(mapping.site_column)),
-        consent=_map_consent(mapping.consent_column, get(mapping.consent_column)) if mapping.consent_column else None,
-        demographics=demographics,
-        answers=answers,
-        raw=dict(data),
-        content_hash=raw.content_hash,
-        location=raw.location,
+        source=source, external_id=raw.external_id, submitted_at=submitted,
+        wave=mapping.wave if mapping.wave_column is None else _text(plan.read(data, mapping.wave_column)),
+        site=_text(plan.read(data, mapping.site_column)), consent=consent, demographics=demographics,
+        answers=answers, raw=dict(data), content_hash=raw.content_hash, location=raw.location,
+        field_issues=tuple(issues),
     )
 
 
-_MISSING: Any = object()
-_CACHED_TYPES = ("scale", "number", "single_choice")  # answers that are pure functions of the cell text
-_CACHE_SIZE = 4096
-
-
 class _Plan:
-    """A mapping compiled once per source: recode tables resolved, and answers and demographics
-    memoised per distinct cell text (a survey repeats a few labels thousands of times; mapping
-    each field anew was most of the ingest time). Errors are never memoised."""
+    """A mapping compiled once per source: recode tables folded for case-insensitive look-up and
+    the postcode lookup loaded."""
 
     def __init__(self, mapping: SourceMapping) -> None:
         self.mapping = mapping
-        self.recodes = {path: table for path, table in mapping.recodes.items() if table}
-        self.questions: list[tuple[QuestionSpec, str, dict[str, AnswerRecord | None] | None]] = [
-            (q, q.column, {} if q.type in _CACHED_TYPES else None) for q in mapping.questions]
+        self.recodes = {path: {normalise_label(k): v for k, v in table.items()}
+                        for path, table in mapping.recodes.items() if table}
+        self.postcodes: PostcodeLookup | None = (load_postcode_lookup(mapping.postcode_lookup)
+                                                 if mapping.ward_from_postcode else None)
+        self.strict = mapping.unknown_labels == "quarantine"
+        self.questions = [(q, {} if q.type in _CACHED_TYPES and not q.option_columns else None) for q in mapping.questions]
         self.demographic_columns = tuple(c for c in (
             mapping.age_column, mapping.age_band_column, mapping.sex_column, mapping.gender_identity_column,
-            mapping.ethnicity_column, mapping.ward_column, mapping.postcode_column) if c)
-        self.wards: tuple[vocab.Ward, ...] | None = None  # held, so the cache below is for these wards only
-        self.demographics_seen: dict[tuple[Any, ...], Demographics] = {}
+            mapping.ethnicity_column, mapping.ethnicity_other_column, mapping.ward_column, mapping.postcode_column) if c)
+        self.wards: tuple[vocab.Ward, ...] | None = None  # the cache below is for these wards only
+        self.demographics_seen: dict[tuple[Any, ...], tuple[Demographics, list[FieldIssue]]] = {}
 
     def read(self, data: Mapping[str, Any], path: str | None) -> Any:
-        """:func:`read_value` then the recode table of ``path``."""
-        if not path:
-            return None
-        value = data.get(path, _MISSING)
-        if value is _MISSING:
-            value = read_value(data, path)
-        elif type(value) is str:
+        """:func:`read_value` then the recode table of ``path`` (matched ignoring case and spacing)."""
+        value = data.get(path, _MISSING) if path else None
+        if type(value) is str:
             value = value if value and not value.isspace() else None
-        else:
-            value = _blank_to_none(value)
+        elif value is not None:
+            value = read_value(data, path)
         if value is None or path not in self.recodes:
             return value
-        return _recode(self.mapping, path, value)
+        key = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        return self.recodes[path].get(normalise_label(key), value)
 
-    def answers(self, data: Mapping[str, Any], now: datetime) -> tuple[AnswerRecord, ...]:
-        """The answers of one record, in question order; memoised on the cell text as read."""
+    def issue(self, issues: list[FieldIssue], location: str, name: str, column: str, value: Any, rule: str,
+              reason: str) -> None:
+        """Record one field's issue, or reject the record when unknown labels are to be quarantined."""
+        if self.strict and rule == "vocabulary":
+            raise RecordError(column, value, rule, reason)
+        issues.append(FieldIssue(location, name, column, "" if value is None else str(value)[:200], rule, reason))
+
+    def answers(self, data: Mapping[str, Any], now: datetime, location: str,
+                issues: list[FieldIssue]) -> tuple[AnswerRecord, ...]:
+        """The answers of one record, in question order; a bad cell is one issue, not a rejection.
+
+        Choices, scales and numbers are pure functions of the cell text, so their results (and
+        issues) are memoised per question and text: mapping each cell anew was most of the time.
+        """
         out: list[AnswerRecord] = []
-        for question, column, seen in self.questions:
-            cell = data.get(column, _MISSING)
-            if seen is not None and type(cell) is str:
-                answer = seen.get(cell, _MISSING)
-                if answer is _MISSING:
-                    answer = _map_answer(question, self.read(data, column), now)
-                    if len(seen) < _CACHE_SIZE:
-                        seen[cell] = answer
-            else:
-                answer = _map_answer(question, self.read(data, column), now)
-            if answer is not None:
+        for question, seen in self.questions:
+            cell = data.get(question.column) if seen is not None else None
+            found = seen.get(cell, _MISSING) if seen is not None and type(cell) is str else _MISSING
+            if found is _MISSING:
+                found = self.answer(question, data, now)
+                if seen is not None and type(cell) is str and len(seen) < 4096:
+                    seen[cell] = found
+            answer, problem = found
+            if problem is not None:
+                issues.append(FieldIssue(location, *problem))
+            elif answer is not None:
                 out.append(answer)
         return tuple(out)
 
-    def demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...]) -> Demographics:
-        """:func:`_map_demographics`, memoised on the demographic cells of the record as read."""
-        get = lambda path: self.read(data, path)  # noqa: E731
+    def answer(self, question: QuestionSpec, data: Mapping[str, Any],
+               now: datetime) -> tuple[AnswerRecord | None, tuple[str, str, str, str, str] | None]:
+        """One question's answer, or the parts of its field issue; a missing required answer raises."""
+        try:
+            if question.option_columns:
+                return gather_ticks(question, [self.read(data, c) for c in question.option_columns]), None
+            return map_answer(question, self.read(data, question.column), now), None
+        except RecordError as error:
+            if error.rule == "required":
+                raise
+            return None, (question.key, error.field, str(error.value)[:200], error.rule, error.reason)
+
+    def demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
+                     issues: list[FieldIssue]) -> Demographics:
+        """:meth:`map_demographics`, memoised on the record's demographic cells (errors never are)."""
         if wards is not self.wards:
             self.wards, self.demographics_seen = wards, {}
         key = tuple(data.get(c) for c in self.demographic_columns)
-        if not all(type(v) is str for v in key):
-            return _map_demographics(get, self.mapping, wards)
+        if not all(v is None or type(v) is str for v in key):
+            return self.map_demographics(data, wards, location, issues)
         found = self.demographics_seen.get(key)
         if found is None:
-            found = _map_demographics(get, self.mapping, wards)
-            if len(self.demographics_seen) < _CACHE_SIZE * 4:
+            own: list[FieldIssue] = []
+            found = (self.map_demographics(data, wards, "", own), own)
+            if len(self.demographics_seen) < 16384:
                 self.demographics_seen[key] = found
-        return found
+        issues.extend(replace(issue, location=location) for issue in found[1])
+        return found[0]
+
+    def map_demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
+                         issues: list[FieldIssue]) -> Demographics:
+        """The demographics of one record; see :func:`map_record` for which failures reject it."""
+        m = self.mapping
+        age, band = self.age(data, location, issues)
+        ethnicity, group = self.ethnicity(data, location, issues) if m.ethnicity_column else (None, None)
+        return Demographics(
+            age=age, age_band=band,
+            sex=self.label(data, m.sex_column, "sex", vocab.map_sex, location, issues) if m.sex_column else None,
+            gender_identity=vocab.map_gender_identity(self.read(data, m.gender_identity_column)) if m.gender_identity_column else None,
+            ethnicity=ethnicity, ethnic_group=group, ward=self.ward(data, wards, location, issues),
+            postcode_district=vocab.map_postcode_district(self.read(data, m.postcode_column)) if m.postcode_column else None,
+        )
+
+    def label(self, data: Mapping[str, Any], column: str, name: str, function: Any, location: str,
+              issues: list[FieldIssue]) -> str:
+        """A label through ``function``; one we do not map is not stated, with an issue."""
+        value = self.read(data, column)
+        code = function(value)
+        if code == NOT_STATED and not vocab.is_declined(value):
+            self.issue(issues, location, name, column, value, "vocabulary", f"not a {name} label we map; not stated")
+        return code
+
+    def age(self, data: Mapping[str, Any], location: str, issues: list[FieldIssue]) -> tuple[int | None, str | None]:
+        """Age and band from the age column (an age or a band, as people write them) or the band column."""
+        m = self.mapping
+        if m.age_column:
+            value = self.read(data, m.age_column)
+            reading = read_age(value, m.min_age, m.max_age, m.age_bands)
+            if reading.is_out_of_range:
+                raise RecordError(m.age_column, value, "vocabulary", reading.reason)
+            if reading.reason:
+                self.issue(issues, location, "age", m.age_column, value, "age", reading.reason + "; age not stated")
+            if reading.band is not None or not m.age_band_column:
+                return reading.age, reading.band or NOT_STATED
+        if not m.age_band_column:
+            return None, None
+        value = self.read(data, m.age_band_column)
+        band = vocab.map_age_band(value, m.age_bands)
+        if band == NOT_STATED and not vocab.is_declined(value):
+            self.issue(issues, location, "age_band", m.age_band_column, value, "vocabulary",
+                       "expected one of the bands " + ", ".join(m.age_bands) + "; not stated")
+        return None, band
+
+    def ethnicity(self, data: Mapping[str, Any], location: str, issues: list[FieldIssue]) -> tuple[str | None, str]:
+        """The ticked ethnicity, or the "Other (please specify)" write-in where the box ticked allows it."""
+        m = self.mapping
+        value = self.read(data, m.ethnicity_column)
+        ticked = _read_ethnicity(value)
+        write_in = self.read(data, m.ethnicity_other_column) if m.ethnicity_other_column else None
+        chosen, column, shown = ticked, m.ethnicity_column or "", value
+        if write_in is not None and _accepts_write_in(ticked):
+            written = _read_ethnicity(write_in)
+            if written.is_stated and (not ticked.is_stated or ticked.group in ("H5", written.group)):
+                chosen = written
+            elif written.is_stated:
+                self.issue(issues, location, "ethnicity", m.ethnicity_other_column or "", write_in, "write_in",
+                           f"the write-in names another group than the box ticked ({ticked.group}); the box is kept")
+            else:
+                self.issue(issues, location, "ethnicity", m.ethnicity_other_column or "", write_in, "vocabulary",
+                           f"write-in: {written.reason}; the box ticked is kept")
+        if chosen.reason and column:
+            self.issue(issues, location, "ethnicity", column, shown, "vocabulary", chosen.reason + "; not stated")
+        return chosen.code, chosen.group
+
+    def ward(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
+             issues: list[FieldIssue]) -> str | None:
+        """The ward from its column, else (``ward_from_postcode``) from the postcode where the lookup decides it."""
+        m = self.mapping
+        if m.ward_column:
+            value = self.read(data, m.ward_column)
+            code = vocab.map_ward(value, wards)
+            if code == NOT_STATED and not vocab.is_declined(value):
+                self.issue(issues, location, "ward", m.ward_column, value, "vocabulary", "not a ward of the borough; not stated")
+            if code != NOT_STATED or self.postcodes is None:
+                return code
+        if self.postcodes is None:
+            return None
+        value = self.read(data, m.postcode_column)
+        code, reason = self.postcodes.ward_for(value)
+        if reason:
+            issues.append(FieldIssue(location, "ward", m.postcode_column or "", str(value), "postcode_ward",
+                                     reason + "; ward not stated"))
+        return code
+
+
+def _accepts_write_in(ticked: EthnicityReading) -> bool:
+    """A write-in is read when the box ticked is blank, unreadable, a group only, or an "other" box."""
+    return not ticked.is_stated or ticked.code is None or ticked.code in ("5", "8", "12", "17", "19")
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -273,18 +374,6 @@ def _plan_of(mapping: SourceMapping) -> _Plan:
     return plan
 
 
-def _recode(mapping: SourceMapping, path: str | None, value: Any) -> Any:
-    if path is None or value is None:
-        return value
-    table = mapping.recodes.get(path)
-    if table is None:
-        return value
-    key = str(value).strip()
-    if isinstance(value, float) and value.is_integer():
-        key = str(int(value))
-    return table.get(key, value)
-
-
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -293,57 +382,8 @@ def _text(value: Any) -> str | None:
     return str(value).strip()
 
 
-def _map_demographics(get: Any, mapping: SourceMapping, wards: tuple[vocab.Ward, ...]) -> Demographics:
-    strict = mapping.unknown_labels == "quarantine"
-    try:
-        age = None
-        if mapping.age_column:
-            age = vocab.map_age(get(mapping.age_column), minimum=mapping.min_age, maximum=mapping.max_age)
-        band = _map_band(get, mapping, age, strict)
-        ethnicity, group = (None, None)
-        if mapping.ethnicity_column:
-            ethnicity, group = _map_ethnicity(get(mapping.ethnicity_column), strict=strict)
-        return Demographics(
-            age=age,
-            age_band=band,
-            sex=_map_sex(get(mapping.sex_column), strict=strict) if mapping.sex_column else None,
-            gender_identity=_map_gender_identity(get(mapping.gender_identity_column)) if mapping.gender_identity_column else None,
-            ethnicity=ethnicity,
-            ethnic_group=group,
-            ward=_map_ward(get(mapping.ward_column), wards, strict=strict) if mapping.ward_column else None,
-            postcode_district=_map_postcode(get(mapping.postcode_column)) if mapping.postcode_column else None,
-        )
-    except VocabularyError as error:
-        columns = {"age": mapping.age_column, "age_band": mapping.age_band_column, "sex": mapping.sex_column,
-                   "ethnicity": mapping.ethnicity_column, "ward": mapping.ward_column, "postcode_district": mapping.postcode_column}
-        column = columns.get(error.field) or error.field
-        raise RecordError(column, error.value, "vocabulary", f"expected {error.expected}") from None
-
-
-def _map_band(get: Any, mapping: SourceMapping, age: int | None, strict: bool) -> str | None:
-    if age is not None and mapping.age_bands:
-        band = vocab.band_for_age(age, mapping.age_bands)
-        if band is None:
-            raise VocabularyError("age", age, "an age inside the bands " + ", ".join(mapping.age_bands))
-        return band
-    if mapping.age_band_column:
-        return _map_age_band(get(mapping.age_band_column), mapping.age_bands, strict=strict)
-    if mapping.age_column:
-        return vocab.NOT_STATED
-    return None
-
-
-def _map_gender_identity(value: Any) -> str:
-    text = _normalise(value)
-    if text in ("yes", "same", "same as sex registered at birth"):
-        return "same_as_sex"
-    if text.startswith("no"):
-        return "different"
-    return vocab.NOT_STATED
-
-
 def _map_consent(column: str, value: Any) -> bool | None:
-    text = _normalise(value)
+    text = normalise_label(value)
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -351,104 +391,3 @@ def _map_consent(column: str, value: Any) -> bool | None:
     if not text:
         return None
     raise RecordError(column, value, "yes_or_no", "expected yes or no")
-
-
-def _map_answer(question: QuestionSpec, value: Any, now: datetime) -> AnswerRecord | None:
-    if value is None or (question.type != "free_text" and _is_declined(value) and not question.options):
-        if question.required:
-            raise RecordError(question.column, value, "required", f"an answer to {question.column!r} is required")
-        return None
-    if question.type == "free_text":
-        text = str(value)
-        if len(text) > MAX_TEXT:
-            raise RecordError(question.column, text[:40] + "...", "max_length",
-                              f"free text of at most {MAX_TEXT:,} characters (this one has {len(text):,})")
-        return AnswerRecord(question.key, question.type, text)
-    if question.type in ("scale", "number"):
-        return AnswerRecord(question.key, question.type, _map_number(question, value))
-    if question.type == "date":
-        parsed = parse_datetime(value, "dayfirst", now, question.column)
-        return AnswerRecord(question.key, question.type, parsed.date().isoformat() if parsed else None)
-    if question.type == "multiple_choice":
-        items = value if isinstance(value, list) else str(value).split(question.separator)
-        chosen = [_check_option(question, str(item).strip()) for item in items if str(item).strip()]
-        return AnswerRecord(question.key, question.type, chosen)
-    return AnswerRecord(question.key, question.type, _check_option(question, _text(value) or ""))
-
-
-def _map_number(question: QuestionSpec, value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RecordError(question.column, value, "number", "expected a number") from None
-    low, high = question.minimum, question.maximum
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise RecordError(question.column, value, "range", f"expected a number from {low} to {high}")
-    return number
-
-
-def _check_option(question: QuestionSpec, value: str) -> str:
-    if question.options and value not in question.options:
-        folded = {_normalise(o): o for o in question.options}
-        match = folded.get(_normalise(value))
-        if match is None:
-            raise RecordError(question.column, value, "option", "expected one of " + ", ".join(repr(o) for o in question.options))
-        return match
-    return value
-
-
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
-_DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
-
-
-def parse_datetime(value: Any, date_format: str, now: datetime, field_name: str) -> datetime | None:
-    """Read a date or date-time: ISO 8601, UK day-first, a strftime format, or an Excel serial.
-
-    Times without a zone are taken as UTC. Dates before 2000 or more than a day in the
-    future are refused, as are impossible dates such as 31/04/2023.
-    """
-    if value is None:
-        return None
-    parsed = _parse_any_date(value, date_format)
-    if parsed is None:
-        expected = "a date such as 21/04/2023" if date_format == "dayfirst" else f"a date in the format {date_format!r}"
-        raise RecordError(field_name, value, "date", f"expected {expected} (a real calendar date)")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    if not EARLIEST <= parsed <= now + timedelta(days=1):
-        raise RecordError(field_name, value, "date_range", f"expected a date between 2000 and {now:%d/%m/%Y}")
-    return parsed
-
-
-def _parse_any_date(value: Any, date_format: str) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 20_000 < value < 80_000:  # an Excel serial day number (1954..2119)
-            return datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(value))
-        return None
-    text = str(value).strip()
-    if _SERIAL.match(text):  # an Excel serial saved as text in a CSV export
-        return _parse_any_date(float(text), date_format)
-    if _ISO.match(text):
-        try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if date_format == "dayfirst" and (match := _UK.match(text)):
-        day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-        try:
-            return datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            return None  # 31/04/2023: not a calendar date
-    formats = _DAY_FIRST if date_format == "dayfirst" else (date_format,)
-    for fmt in formats:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None

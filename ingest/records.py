@@ -18,6 +18,7 @@ class RawRecord:
     external_id: str
     data: dict[str, Any]
     location: str
+    row: int = 0
 
     @property
     def content_hash(self) -> str:
@@ -50,6 +51,28 @@ class Demographics:
 
 
 @dataclass(frozen=True)
+class FieldIssue:
+    """One cell that could not be used, while the rest of its response was kept.
+
+    ``field`` is our name for what the cell holds (``ethnicity``, ``age``, a question key),
+    ``column`` the file's column, ``rule`` a short name of the rule broken and ``reason`` what
+    was expected. The response keeps the field as not stated (demographics) or without that
+    answer (questions).
+    """
+
+    location: str
+    field: str
+    column: str
+    value: str
+    rule: str
+    reason: str
+
+    def describe(self) -> str:
+        """One line for a person: where, which column, what value and why."""
+        return f"{self.location}: {self.column} = {self.value!r}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class ResponseRecord:
     """One response mapped onto the store's vocabulary, ready to be saved."""
 
@@ -66,6 +89,7 @@ class ResponseRecord:
     location: str = ""
     is_suspected_bot: bool = False
     notes: tuple[str, ...] = field(default=())
+    field_issues: tuple[FieldIssue, ...] = field(default=())
 
 
 @dataclass(frozen=True)

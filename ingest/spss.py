@@ -37,9 +37,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ingest.columns import ReadNotes, check_columns, find_extra_columns, row_record, unique_header
+from ingest.columns import (
+    HeaderCheck,
+    ReadNotes,
+    check_columns,
+    find_extra_columns,
+    row_record,
+    unique_header,
+)
 from ingest.errors import SourceUnavailable
-from ingest.files import FileOptions
+from ingest.options import FileOptions
 from ingest.records import RawRecord
 
 logger = logging.getLogger(__name__)
@@ -50,7 +57,7 @@ _CHILD = Path(__file__).with_name("_spss_child.py")
 
 
 def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], known: tuple[str, ...],
-                     options: FileOptions, notes: ReadNotes) -> Iterator[RawRecord]:
+                     options: FileOptions, notes: ReadNotes, check: HeaderCheck | None = None) -> Iterator[RawRecord]:
     """Yield one raw record per case of an SPSS file; columns are variable names.
 
     Value labels are applied (1 -> "Female"), so the mapping sees the labels a person would.
@@ -79,9 +86,12 @@ def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], know
         _, column_names, n_rows = message
         header = unique_header(list(column_names))  # a damaged file can hold unnamed variables (None)
         check_columns(path.name, header, (id_column, *required))
+        if check is not None:
+            check(tuple(header))
     except BaseException:
         _stop_reader(process, receiver, is_done=False)
         raise
+    notes.columns = tuple(header)
     notes.extra_columns = find_extra_columns(header, known) if known else ()
     notes.n_rows_estimate = n_rows
     return _sav_rows(path, process, receiver, header, id_column, notes)

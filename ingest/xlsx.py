@@ -15,22 +15,23 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ingest.archive import ArchiveLimits, check_archive
 from ingest.columns import (
+    HeaderCheck,
     ReadNotes,
     check_columns,
+    combine_header,
+    compile_patterns,
     find_extra_columns,
-    is_blank,
-    plain_text,
+    join_header_rows,
+    row_kind,
     row_record,
-    unique_header,
 )
 from ingest.errors import SourceUnavailable
-from ingest.files import FileOptions
+from ingest.options import FileOptions
 from ingest.records import RawRecord
 
-logger = logging.getLogger(__name__)
+__all__ = ["combine_header", "read_xlsx_records"]
 
-# Survey platforms put these under a question that has no options; the question text alone names it.
-NO_OPTION = {"response", "open-ended response", "open ended response", "answer"}
+logger = logging.getLogger(__name__)
 # zipfile raises zlib.error for damaged deflate data, and RuntimeError (NotImplementedError) for a flipped
 # compression, version or encryption field.
 _BROKEN = (zipfile.BadZipFile, zlib.error, RuntimeError, InvalidFileException, KeyError, ParseError, EOFError, OSError,
@@ -39,7 +40,7 @@ _BROKEN = (zipfile.BadZipFile, zlib.error, RuntimeError, InvalidFileException, K
 
 def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], known: tuple[str, ...],
                       options: FileOptions, notes: ReadNotes,
-                      limits: ArchiveLimits | None = None) -> Iterator[RawRecord]:
+                      limits: ArchiveLimits | None = None, check: HeaderCheck | None = None) -> Iterator[RawRecord]:
     """Yield one raw record per non-blank row of a sheet of an XLSX workbook.
 
     Cells keep their types: numbers stay numbers (Excel date serials are read by the mapping),
@@ -67,6 +68,9 @@ def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], kno
         rows = sheet.iter_rows(min_row=options.header_row, values_only=True)
         header = _read_header(path, rows, options)
         check_columns(f"{path.name} sheet {sheet.title!r}", header, (id_column, *required))
+        if check is not None:
+            check(tuple(header))
+        notes.columns = tuple(header)
         notes.extra_columns = find_extra_columns(header, known) if known else ()
         notes.n_rows_estimate = max(0, (sheet.max_row or 0) - options.header_row - options.header_rows + 1) or None
     except BaseException:
@@ -90,44 +94,16 @@ def _sheet(workbook: Any, path: Path, name: str) -> Any:
 
 def _read_header(path: Path, rows: Iterator[tuple[Any, ...]], options: FileOptions) -> list[str]:
     try:
-        top = list(next(rows, ()))
-        if options.header_rows == 1:
-            return unique_header(top)
-        bottom = list(next(rows, ()))
+        lines = [list(next(rows, ())) for _ in range(options.header_rows)]
     except _BROKEN as error:
         raise SourceUnavailable(f"{path.name}: the header could not be read ({error}); the file may be damaged") from None
-    return unique_header(combine_header(top, bottom))
-
-
-def combine_header(top: list[Any], bottom: list[Any]) -> list[str]:
-    """Join a two-row header: question text over option text becomes "Question - Option".
-
-    A question spanning several options is written once, over its first option (merged cells);
-    it is carried right over the options that follow. "Response" under a question means no option.
-    """
-    width = max(len(top), len(bottom))
-    top = top + [None] * (width - len(top))
-    bottom = bottom + [None] * (width - len(bottom))
-    names: list[str] = []
-    question = ""
-    for upper, lower in zip(top, bottom):
-        upper_text, lower_text = plain_text(upper), plain_text(lower)
-        if upper_text:
-            question = upper_text
-        elif not lower_text:
-            question = ""
-        if lower_text.lower() in NO_OPTION or not lower_text:
-            names.append(upper_text or question)
-        elif question and question != lower_text:
-            names.append(f"{question} - {lower_text}")
-        else:
-            names.append(lower_text)
-    return names
+    return join_header_rows(lines)
 
 
 def _xlsx_rows(path: Path, workbook: Any, rows: Iterator[tuple[Any, ...]], header: list[str], id_column: str,
                options: FileOptions, notes: ReadNotes) -> Iterator[RawRecord]:
     row_number = options.header_row + options.header_rows - 1
+    skip, summary = compile_patterns(options.skip_patterns), compile_patterns(options.summary_patterns)
     try:
         while True:
             try:
@@ -141,8 +117,8 @@ def _xlsx_rows(path: Path, workbook: Any, rows: Iterator[tuple[Any, ...]], heade
             values = list(cells)
             while values and values[-1] is None:
                 values.pop()
-            if is_blank(values):
-                notes.add_blank(row_number)
+            kind, text = row_kind(values, row_number, options.skip_rows, skip, summary)
+            if not notes.take(kind, row_number, text):
                 continue
             yield row_record(path.name, row_number, header, values, id_column)
     finally:

@@ -16,6 +16,9 @@ from typing import Any
 _MODULES: dict[str, tuple[str, ...]] = {
     "nlp.analyse": ("TextAnalysis", "analyse_texts"),
     "nlp.baseline": ("KeywordClassifier",),
+    "nlp.chat_coder": ("BatchSent", "ChatCoder", "ChatSettings", "EndpointError", "Progress"),
+    "nlp.coder_agreement": ("CoderComparison", "TopicAgreementScore", "compare_coders"),
+    "nlp.coders": ("BuiltinCoder", "CodedComment", "Coder", "JsonFileCache", "Prompt", "parse_answer"),
     "nlp.codeframe": ("CODEFRAME_PATH", "Codeframe", "Topic", "load_codeframe"),
     "nlp.errors": ("CodeframeError", "ModelError", "NotFittedError", "TopicError", "TrainingDataError"),
     "nlp.evaluate": (
@@ -26,13 +29,15 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ShareComparison", "TopicShare", "TopicSummary", "choose_exemplars", "compare_groups",
         "compare_periods", "compare_shares", "describe_findings", "summarise_topics",
     ),
-    "nlp.redaction": ("RedactedSpan", "RedactionResult", "redact"),
-    "nlp.safeguarding": ("SafeguardingMatch", "SafeguardingResult", "check_safeguarding"),
+    "nlp.redaction": ("RedactedSpan", "RedactionResult", "assess_redaction", "redact"),
+    "nlp.safeguarding": (
+        "SAFEGUARDING_CATEGORIES", "SafeguardingMatch", "SafeguardingResult", "check_safeguarding", "seems_child",
+    ),
     "nlp.text": (
         "PreparedText", "clear_token_cache", "is_english", "load_pipeline", "prepare_text",
         "split_sentences", "tokenize",
     ),
-    "nlp.theme_names": ("theme_label", "theme_terms"),
+    "nlp.theme_names": ("theme_label", "theme_sentence", "theme_terms"),
     "nlp.themes": ("Theme", "ThemesResult", "find_themes", "select_poor_fits"),
     "nlp.topics": ("TopicClassifier", "load_model"),
     "nlp.training": (

@@ -9,19 +9,19 @@ findings need them. Rules are regular expressions plus a bundled list of first n
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from nlp.names import NAMES_PATH, find_names, name_lists, read_list
 from nlp.text import english_words
+from nlp.uncertainty import uncertainty_reasons
 
 logger = logging.getLogger(__name__)
-
-NAMES_PATH = Path(__file__).parent / "data" / "first_names.txt"
 
 PLACEHOLDERS: dict[str, str] = {
     "email": "[email]",
@@ -34,15 +34,25 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 _STREET_SUFFIX = (
-    r"road|rd|street|st|avenue|ave|lane|ln|close|way|drive|dr|crescent|cres|gardens|gdns|court|ct"
-    r"|place|pl|grove|terrace|walk|rise|hill|mews|square|sq|parade|row|green|gate|vale|view|chase|wharf"
+    r"road|rd|street|st|avenue|ave|av|lane|ln|close|cl|way|drive|dr|crescent|cres|gardens|gdns|court|ct"
+    r"|place|pl|grove|gr|terrace|tce|walk|rise|hill|mews|square|sq|parade|pde|row|green|gate|vale|view|chase"
+    r"|wharf|heights|hts|approach|boulevard|blvd|broadway|embankment"
 )
 # The domain ends where a character that cannot be in it starts, not at a word boundary: "_" and
 # letters such as "é" are word characters, so "\b" lost "jo@example.com_thanks" altogether.
 _EMAIL_RE = re.compile(r"\b[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+(?![A-Za-z0-9\-])")
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-()]{8,16}\d(?!\d)")
+_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+)"
+_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\.)"
+# "jo(at)example.com", "jo [at] example [dot] com", "dave at gmail dot com": the last part must be a
+# usual ending, so "meet at the station" is not an address.
+_OBFUSCATED_EMAIL_RE = re.compile(
+    r"\b[\w.+\-]+" + _AT + r"[A-Za-z0-9\-]+(?:" + _DOT + r"[A-Za-z0-9\-]+)*?" + _DOT
+    + r"(?:com|co|org|net|uk|io|me|info|biz|ac|edu|gov)\b(?:" + _DOT + r"uk\b)?",
+    re.I,
+)
+_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-().\/]{8,20}\d(?!\d)")
 # The shortest such run too, for a number followed by other digits ("07700 900123 2 times").
-_SHORT_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-()]{8,16}?\d(?!\d)")
+_SHORT_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?44|0044|\(?0)[\d\s\-().\/]{8,20}?\d(?!\d)")
 _POSTCODE_RE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 _ADDRESS_RE = re.compile(
     r"\b(?:(?:flat|apt|apartment|unit|no\.?|number)\s*\d{1,4}[a-z]?\s*,?\s+)?"
@@ -52,9 +62,9 @@ _ADDRESS_RE = re.compile(
 )
 _FLAT_RE = re.compile(r"\b(?:flat|apartment|apt)\s+\d{1,4}[a-z]?\b", re.I)
 _VEHICLE_RES = (
-    re.compile(r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b", re.I),  # current: AB12 CDE
-    re.compile(r"\b[A-Z]\d{1,3}\s?[A-Z]{3}\b"),  # prefix: A123 BCD
-    re.compile(r"\b[A-Z]{3}\s?\d{1,3}[A-Z]\b"),  # suffix: ABC 123D
+    re.compile(r"\b[A-Z]{2}\d{2}[\s\-]?[A-Z]{3}\b", re.I),  # current: AB12 CDE, AB12-CDE, ab12cde
+    re.compile(r"\b[A-Z]\d{1,3}[\s\-]?[A-Z]{3}\b"),  # prefix: A123 BCD
+    re.compile(r"\b[A-Z]{3}[\s\-]?\d{1,3}[A-Z]\b"),  # suffix: ABC 123D
 )
 _PLATE_CUE_RE = re.compile(
     r"\b(?:reg(?:istration)?|number\s?plate|plate)s?\s*(?:number|no\.?)?\s*(?:is|was|:|-)?\s*"
@@ -62,39 +72,21 @@ _PLATE_CUE_RE = re.compile(
     re.I,
 )
 _HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}")
+_PLATFORM = r"(?:snap(?:chat)?|insta(?:gram)?|ig|tik\s?tok|twitter|telegram|discord|fb|facebook|threads)"
+# "snap me at x", "insta: x", "his snapchat is x", "add me on tiktok x", "insta x2009".
 _HANDLE_CUE_RE = re.compile(
-    r"\b(?:snap(?:chat)?|insta(?:gram)?|ig|tiktok|tt|twitter)(?:\s*(?:is|:|-|=))+\s*@?([A-Za-z0-9_.]{3,30})",
+    r"\b" + _PLATFORM + r"\b(?P<link>(?:\s+me)?(?:\s+(?:at|on|is|@)\b|\s*[:=\-@]|\s+name\s+is)*)\s*@?"
+    r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_])",
     re.I,
 )
-_WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
+_PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|tik|twitter|telegram|discord|\bfb\b|facebook|threads")
+_SOCIAL_URL_RE = re.compile(
+    r"(?:https?://)?(?:www\.|m\.)?(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|threads)\.(?:com|net)"
+    r"/(?:add/|@)?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*",
+    re.I,
+)
 _DIGIT_RE = re.compile(r"\d")
-_CUE_RE = re.compile(
-    r"\b(?:called|named|call(?:s|ed)?\s+(?:him|her)|name\s+is|name's|names|known\s+as|goes\s+by|nicknamed|"
-    r"(?:my|his|her|our|their|your)\s+(?:neighbou?rs?|mate|friend|bf|gf|boyfriend|girlfriend|brother|"
-    r"sister|cousin|son|daughter|uncle|aunt|auntie|step\s?dad|step\s?mum|dad|mum|teacher|ex|"
-    r"husband|wife|partner|landlord|bro|sis)|"
-    r"this\s+(?:guy|man|boy|girl|kid|woman|lad|bloke|dude|yute|youth|geezer|lady|fella)|"
-    r"(?:mr|mrs|ms|miss|dr)\.?)\s+$",
-    re.I,
-)
-# After these a capitalised name is part of a place: "Harold Hill", "Elizabeth line".
-_PLACE_AFTER = frozenset(
-    """hill wood road rd street st park line station centre center close avenue gardens court house
-    school academy college hospital green heath way lane estate ward library square bridge row gate
-    cross drive parade market primary high tower towers chase common lodge hall field fields
-    place terrace walk mews crescent grove""".split()
-)
-_PLACE_BEFORE = frozenset("st saint king queen prince princess lake mount port fort".split())
-# Names that are also common words, months or places: redacted only after a cue.
-_CUE_ONLY = frozenset(
-    """will may june april august summer bill mark guy frank hope faith joy sunny rich chase hunter
-    chelsea victoria harold amber jay dev lee max dean ray pat rob sue jack grace rose ruby jade
-    holly heather ali jun lei wei ming mei ana""".split()
-)
-_NOT_NAMES = frozenset(
-    """police council tfl the a an i im it its this that he she they we you my me him her them
-    mum dad bro fam innit lol""".split()
-)
+_WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
 
 
 @dataclass(frozen=True)
@@ -112,11 +104,17 @@ class RedactedSpan:
 
 @dataclass(frozen=True)
 class RedactionResult:
-    """The redacted text, the original, and the spans replaced."""
+    """The redacted text, the original, the spans replaced, and whether the redactor is unsure.
+
+    ``is_uncertain`` is True when something that may still be personal data is left (see
+    ``reasons``): such a text must not be quoted, and is masked for viewers.
+    """
 
     text: str
     original: str
     spans: tuple[RedactedSpan, ...]
+    is_uncertain: bool = False
+    reasons: tuple[str, ...] = ()
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -128,34 +126,46 @@ class RedactionResult:
         """True when anything was replaced."""
         return bool(self.spans)
 
+    @property
+    def n_redacted(self) -> int:
+        """How many pieces of personal data were replaced."""
+        return len(self.spans)
 
-@functools.lru_cache(maxsize=4)
+
 def load_names(path: Path = NAMES_PATH) -> frozenset[str]:
     """Read a first-name list (one a line, ``#`` comments) into a lower-case set."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+    return read_list(path)
 
 
 def redact(text: str, *, names: frozenset[str] | None = None) -> RedactionResult:
     """Replace personal data in ``text`` with placeholders such as ``[name]`` and ``[street]``.
+
+    Full-width digits and letters are read as plain ones (NFKC) before matching; the spans still
+    point into ``text``.
 
     Parameters
     ----------
     text : str
         One free-text answer.
     names : frozenset of str, optional
-        Lower-case first names to recognise; defaults to the bundled list.
+        Lower-case first names to treat as common names; defaults to the bundled list. The open
+        first-name and surname lists are used as well.
 
     Returns
     -------
     RedactionResult
-        Redacted text, the original, and each span found with its kind.
+        Redacted text, the original, each span found with its kind, and the uncertainty verdict.
     """
     if not isinstance(text, str):
         raise TypeError(f"redact expects a str, got {type(text).__name__}: {text!r}")
-    found = _find_patterns(text)
-    found.extend(_find_names(text, names if names is not None else load_names(), found))
-    spans = _merge(found)
+    lists = name_lists()
+    if names is not None:
+        lists = replace(lists, common=names, first=lists.first | names)
+    plain = _fold(text)
+    found = _find_patterns(plain)
+    taken = [(span.start, span.end) for span in found]
+    found += [RedactedSpan("name", start, end, text[start:end]) for start, end in find_names(plain, lists, taken)]
+    spans = [RedactedSpan(span.kind, span.start, span.end, text[span.start : span.end]) for span in _merge(found)]
     pieces: list[str] = []
     position = 0
     for span in spans:
@@ -163,7 +173,25 @@ def redact(text: str, *, names: frozenset[str] | None = None) -> RedactionResult
         pieces.append(PLACEHOLDERS[span.kind])
         position = span.end
     pieces.append(text[position:])
-    return RedactionResult(text="".join(pieces), original=text, spans=tuple(spans))
+    redacted = "".join(pieces)
+    reasons = uncertainty_reasons(_fold(redacted), lists)
+    return RedactionResult(redacted, text, tuple(spans), bool(reasons), reasons)
+
+
+def assess_redaction(text: str) -> RedactionResult:
+    """Redact ``text`` and say whether the redactor is unsure about it (``is_uncertain``, ``reasons``).
+
+    The same as :func:`redact`; named for callers that only need the verdict.
+    """
+    return redact(text)
+
+
+def _fold(text: str) -> str:
+    """NFKC-normalise each character that stays one character (full-width "０７" -> "07"), so
+    positions in the result are positions in ``text``."""
+    if text.isascii():
+        return text
+    return "".join(folded if len(folded := unicodedata.normalize("NFKC", ch)) == 1 else ch for ch in text)
 
 
 def _find_patterns(text: str) -> list[RedactedSpan]:
@@ -171,7 +199,14 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
     if "@" in text:
         spans += _spans(_EMAIL_RE, text, "email")
         spans += _spans(_HANDLE_RE, text, "handle")
-    spans += _spans(_HANDLE_CUE_RE, text, "handle", group=1)
+    lower = text.lower()
+    if "at" in lower and "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower \
+            or re.search(r"\sat\s", lower):
+        spans += _spans(_OBFUSCATED_EMAIL_RE, text, "email")
+    if ".com" in lower or ".net" in lower:
+        spans += _spans(_SOCIAL_URL_RE, text, "handle")
+    if _PLATFORM_WORD_RE.search(lower):
+        spans += _handle_spans(text)
     if not _DIGIT_RE.search(text):  # every remaining pattern needs a digit
         return spans
     spans += _phone_spans(text)
@@ -189,6 +224,20 @@ def _spans(pattern: re.Pattern[str], text: str, kind: str, group: int = 0) -> li
         RedactedSpan(kind, match.start(group), match.end(group), match.group(group))
         for match in pattern.finditer(text)
     ]
+
+
+def _handle_spans(text: str) -> list[RedactedSpan]:
+    """Handles after a platform word. An everyday word is taken only after "me at", ":" or "@"
+    ("snap me at lilrem"), so "my snap is dead" and "tiktok videos" keep their words."""
+    spans = []
+    for match in _HANDLE_CUE_RE.finditer(text):
+        handle = match.group("handle")
+        lower = handle.lower()
+        looks_made_up = bool(re.search(r"[\d_.]", handle)) or lower not in english_words()
+        strong_link = match.group("link").strip().lower() in ("me at", ":", "@")
+        if (looks_made_up or strong_link) and (lower not in STOP_WORDS or re.search(r"[\d_.]", handle)):
+            spans.append(RedactedSpan("handle", match.start("handle"), match.end("handle"), handle))
+    return spans
 
 
 def _phone_spans(text: str) -> list[RedactedSpan]:
@@ -213,91 +262,16 @@ def _is_phone(candidate: str) -> bool:
     if digits.startswith("44"):
         digits = digits[2:].removeprefix("0")
         return len(digits) in (9, 10)
+    if len(digits) == 12:  # a landline written with a digit too many ("01708 123 4567"), not "07700 900123 4"
+        return digits[:2] in ("01", "02", "03") and len(re.split(r"\D+", candidate.strip())[-1]) >= 3
     return digits.startswith("0") and len(digits) in (10, 11)
 
 
 def _is_street(candidate: str) -> bool:
-    words = [word.lower() for word in _WORD_RE.findall(candidate)]
+    # Words after the house number: "8a Marlborough Gdns" is "Marlborough Gdns", not "a ...".
+    words = [word.lower() for word in _WORD_RE.findall(re.sub(r"\d+[a-z]?\b", " ", candidate, flags=re.I))]
     # The last word is the suffix; the others must look like a street name, not a clause.
     return bool(words[:-1]) and not any(word in STOP_WORDS for word in words[:-1] if word != "st")
-
-
-def _find_names(text: str, names: frozenset[str], taken: list[RedactedSpan]) -> list[RedactedSpan]:
-    # A name starts with a capital or is in the list; a text with neither has no names to scan for.
-    if text.islower() and names.isdisjoint([word.removesuffix("'s") for word in _WORD_RE.findall(text)]):
-        return []
-    words = list(_WORD_RE.finditer(text))
-    # What _is_name needs before anything else (listed, or capitalised and not a stop word),
-    # tested for all words at once; the rest of _is_name only runs on these.
-    candidates = [i for i, lower in enumerate(match[0].removesuffix("'s").lower() for match in words)
-                  if lower in names or (words[i][0][0].isupper() and lower not in STOP_WORDS)]
-    spans: list[RedactedSpan] = []
-    next_index = 0
-    for index in candidates:
-        match = words[index]
-        if index < next_index or _overlaps(match.start(), match.end(), taken) or not _is_name(text, words, index, names):
-            continue
-        end_index = index
-        # Take a following capitalised surname ("John Smith"), but not a place word.
-        while end_index + 1 < len(words) and _is_surname(text, words, end_index + 1):
-            end_index += 1
-        start = match.start()
-        end = words[end_index].end()
-        spans.append(RedactedSpan("name", start, end, text[start:end]))
-        next_index = end_index + 1
-    return spans
-
-
-def _is_name(text: str, words: list[re.Match[str]], index: int, names: frozenset[str]) -> bool:
-    word = words[index].group().removesuffix("'s")
-    lower = word.lower()
-    is_capital = word[0].isupper()
-    if not (is_capital or lower in names) or lower in _NOT_NAMES or _is_place(words, index):
-        return False
-    after_cue = bool(_CUE_RE.search(text[max(0, words[index].start() - 40) : words[index].start()]))
-    if after_cue or (is_capital and _follows_name(text, words, index)):
-        return lower in names or (is_capital and lower not in STOP_WORDS)
-    if lower not in names or lower in _CUE_ONLY:
-        return False
-    if is_capital:
-        return lower not in english_words() or not _is_sentence_start(text, words[index].start())
-    return lower not in english_words()
-
-
-def _follows_name(text: str, words: list[re.Match[str]], index: int) -> bool:
-    """True for the second of a pair like "Deshawn and Malik" where the first is a listed name."""
-    if index < 2 or words[index - 1].group().lower() not in {"and", "&", "or"}:
-        return False
-    first = words[index - 2].group().removesuffix("'s").lower()
-    return first in load_names() and first not in _CUE_ONLY
-
-
-def _is_surname(text: str, words: list[re.Match[str]], index: int) -> bool:
-    word = words[index].group()
-    between = text[words[index - 1].end() : words[index].start()]
-    return (
-        between == " "
-        and word[0].isupper()
-        and not word.isupper()
-        and word.lower() not in STOP_WORDS
-        and word.lower() not in _PLACE_AFTER
-        and not _is_place(words, index)
-    )
-
-
-def _is_place(words: list[re.Match[str]], index: int) -> bool:
-    following = words[index + 1].group().lower() if index + 1 < len(words) else ""
-    previous = words[index - 1].group().lower().rstrip(".") if index > 0 else ""
-    return following in _PLACE_AFTER or following == "'s" or previous in _PLACE_BEFORE
-
-
-def _is_sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \"'(")
-    return not before or before[-1] in ".!?\n:;"
-
-
-def _overlaps(start: int, end: int, spans: list[RedactedSpan]) -> bool:
-    return any(span.start < end and start < span.end for span in spans)
 
 
 def _merge(spans: list[RedactedSpan]) -> list[RedactedSpan]:

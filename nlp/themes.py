@@ -2,8 +2,9 @@
 
 Texts are selected when the model is unsure (highest topic probability below a cut-off) or
 chose ``other``; they are clustered with non-negative matrix factorisation (NMF) of a TF-IDF
-matrix over lemmas (Lee & Seung 1999). Each theme lists its top terms and exemplar texts.
-The caller must redact exemplars before showing them.
+matrix over lemmas (Lee & Seung 1999). Each theme lists its top terms, exemplar texts, and a
+label a person would write: the key clause of its most representative text that is redacted,
+not flagged for safeguarding and not uncertain. The caller must redact exemplars before showing them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.decomposition import NMF
@@ -19,10 +20,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from nlp.redaction import redact
+from nlp.safeguarding import check_safeguarding
 from nlp.text import tokenize
+from nlp.theme_names import theme_sentence
 
 logger = logging.getLogger(__name__)
 
+_LABEL_CANDIDATES = 10  # most representative texts a theme's label may be taken from
 _STOP = frozenset(STOP_WORDS) | frozenset(tokenize(" ".join(sorted(STOP_WORDS)))) | {"'s", "n't", "like", "just", "really"}
 
 
@@ -35,6 +40,9 @@ class Theme:
     top_terms: tuple[str, ...]
     exemplar_indices: tuple[int, ...]
     exemplars: tuple[str, ...]
+    #: A phrase a person would write ("Feeling unsafe walking home from Romford station"), taken
+    #: from the theme's most representative redacted, unflagged, certain text; see theme_sentence.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,11 +102,26 @@ def find_themes(
         if members.size == 0:
             continue
         top = tuple(str(terms[i]) for i in np.argsort(-nmf.components_[component], kind="stable")[:n_terms])
-        ranked = members[np.argsort(-weights[members, component], kind="stable")][:n_exemplars]
-        themes.append(Theme(0, int(members.size), top, tuple(int(i) for i in ranked), tuple(text_list[i] for i in ranked)))
+        by_weight = members[np.argsort(-weights[members, component], kind="stable")]
+        ranked = by_weight[:n_exemplars]
+        label = theme_sentence(_quotable([text_list[i] for i in by_weight[:_LABEL_CANDIDATES]]), top)
+        themes.append(Theme(0, int(members.size), top, tuple(int(i) for i in ranked),
+                            tuple(text_list[i] for i in ranked), label))
     themes.sort(key=lambda theme: (-theme.size, theme.top_terms))
-    numbered = tuple(Theme(n, t.size, t.top_terms, t.exemplar_indices, t.exemplars) for n, t in enumerate(themes, 1))
+    numbered = tuple(replace(t, number=n) for n, t in enumerate(themes, 1))
     return ThemesResult(numbered, len(text_list), converged)
+
+
+def _quotable(texts: Sequence[str]) -> list[str]:
+    """The texts a label may quote: redacted, not flagged for safeguarding, and not uncertain."""
+    quotable = []
+    for text in texts:
+        if check_safeguarding(text).is_flagged:
+            continue
+        redacted = redact(text)
+        if not redacted.is_uncertain:
+            quotable.append(redacted.text)
+    return quotable
 
 
 def _content_lemmas(text: str) -> list[str]:

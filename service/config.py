@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import FileOptions, QuestionSpec, RestOptions, SourceMapping
+from ingest.presets import apply_preset
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_ROOT / "config.toml"
@@ -173,6 +174,20 @@ class OidcConfig:
 
 
 @dataclass(frozen=True)
+class LlmConfig:
+    """The optional ``[nlp.llm]`` section: a council's own OpenAI-compatible endpoint (off by default)."""
+
+    enabled: bool = False
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = ""
+    timeout: float = 60.0
+    max_batch: int = 20
+    max_requests_per_minute: int = 60
+    cost_per_1k_tokens: float = 0.0
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything ``create_app``, the CLI and the scheduler need."""
 
@@ -187,6 +202,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=lambda: RetentionConfig())
     mail: MailConfig = field(default_factory=MailConfig)
     oidc: OidcConfig = field(default_factory=OidcConfig)
+    llm: LlmConfig = field(default_factory=LlmConfig)
 
     def source(self, key: str) -> SourceConfig:
         """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
@@ -227,7 +243,7 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
                   form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
                   retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw),
-                  oidc=_read_oidc(reader, raw, environ))
+                  oidc=_read_oidc(reader, raw, environ), llm=_read_llm(reader, raw))
 
 
 VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
@@ -246,6 +262,38 @@ def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig
         reader.fail("analysis.weight_cap", None if cap is _MISSING else cap, "0 (no trimming) or a number from 1.5 to 100")
     return AnalysisConfig(**lists, weight_cap=float(cap), model_dir=_resolve(base, reader.text(table, "analysis", "model_dir")),
                           schedule=reader.text(table, "analysis", "schedule", allow_empty=True))
+
+
+def _read_llm(reader: "_Reader", raw: dict) -> LlmConfig:
+    """Read ``[nlp.llm]`` (optional; without it nothing is ever sent anywhere)."""
+    nlp_table = raw.get("nlp", {})
+    if not isinstance(nlp_table, dict):
+        reader.fail("nlp", nlp_table, "a table")
+    reader.only(nlp_table, "nlp", ("llm",))
+    table = nlp_table.get("llm", {})
+    if not isinstance(table, dict):
+        reader.fail("nlp.llm", table, "a table")
+    where = "nlp.llm"
+    reader.only(table, where, tuple(LlmConfig.__dataclass_fields__))
+    numbers = {}
+    for key, low, high in (("timeout", 1, 600), ("cost_per_1k_tokens", 0, 1000)):
+        value = table.get(key, getattr(LlmConfig, key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            reader.fail(f"{where}.{key}", value, f"a number from {low} to {high}")
+        numbers[key] = float(value)
+    config = LlmConfig(
+        enabled=reader.boolean(table, where, "enabled", False),
+        base_url=reader.text(table, where, "base_url", allow_empty=True, default=""),
+        model=reader.text(table, where, "model", allow_empty=True, default=""),
+        api_key_env=reader.text(table, where, "api_key_env", allow_empty=True, default=""),
+        max_batch=reader.integer(table, where, "max_batch", low=1, high=200, default=20),
+        max_requests_per_minute=reader.integer(table, where, "max_requests_per_minute", low=1, high=10000,
+                                               default=60),
+        **numbers)
+    if config.enabled and not (config.base_url.startswith(("http://", "https://")) and config.model):
+        reader.fail(f"{where}.base_url", config.base_url,
+                    "an http(s) URL of an OpenAI-compatible API and a model name when enabled = true")
+    return config
 
 
 def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:
@@ -403,8 +451,15 @@ def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceC
     if not isinstance(table, dict):
         reader.fail(where, table, "a table of settings")
     keys = ("name", "kind", "description", "min_age", "max_age", "schedule", "path", "url",
-            "token_env", "secret_env", "mapping", "file", "rest")
+            "token_env", "secret_env", "mapping", "file", "rest", "preset")
     reader.only(table, where, keys)
+    if "preset" in table:  # a survey tool's layout: defaults under the keys the section sets (ingest.presets)
+        try:
+            file_table, mapping_table = apply_preset(reader.text(table, where, "preset"), table.get("file", {}),
+                                                     table.get("mapping", {}))
+        except (ValueError, TypeError) as error:
+            reader.fail(f"{where}.preset", table.get("preset"), str(error))
+        table = {**table, "file": file_table, "mapping": mapping_table}
     kind = reader.text(table, where, "kind")
     if kind not in SOURCE_KINDS:
         reader.fail(f"{where}.kind", kind, "one of " + ", ".join(SOURCE_KINDS))
@@ -422,7 +477,7 @@ def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceC
         url=reader.text(table, where, "url", allow_empty=True, default=""),
         token_env=reader.text(table, where, "token_env", allow_empty=True, default=""),
         secret_env=reader.text(table, where, "secret_env", allow_empty=True, default=""),
-        mapping=_read_mapping(reader, where + ".mapping", table.get("mapping")),
+        mapping=_read_mapping(reader, where + ".mapping", table.get("mapping"), base),
         file=_read_options(reader, where + ".file", table.get("file", {}), FileOptions),
         rest=_read_options(reader, where + ".rest", table.get("rest", {}), RestOptions),
     )
@@ -445,6 +500,8 @@ def _read_options(reader: "_Reader", where: str, table: Any, cls: type) -> Any:
             reader.fail(f"{where}.{key}", value, "a whole number")
         elif isinstance(like, float) and not is_number:
             reader.fail(f"{where}.{key}", value, "a number")
+        elif isinstance(like, tuple):
+            value = tuple(_list_of(reader, f"{where}.{key}", value, int if key == "skip_rows" else str))
         values[key] = float(value) if isinstance(like, float) else value
     try:
         return cls(**values)
@@ -455,18 +512,34 @@ def _read_options(reader: "_Reader", where: str, table: Any, cls: type) -> Any:
 _MAPPING_TEXT = ("id_column", "submitted_at", "date_format", "wave", "wave_column", "site_column",
                  "consent_column", "age_column", "age_band_column", "sex_column",
                  "gender_identity_column", "ethnicity_column", "ward_column", "postcode_column",
-                 "unknown_labels")
+                 "unknown_labels", "ethnicity_other_column")
+_MAPPING_LISTS = ("id_columns", "date_formats")  # issue 16: lists of text
+_MAPPING_FLAGS = ("row_id", "ward_from_postcode")  # issue 16: true or false
 
 
-def _read_mapping(reader: "_Reader", where: str, table: Any) -> SourceMapping:
+def _list_of(reader: "_Reader", key: str, value: Any, kind: type) -> list[Any]:
+    """A TOML array whose items are all ``kind`` (str or int)."""
+    if not isinstance(value, list) or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
+        reader.fail(key, value, "a list of " + ("whole numbers" if kind is int else "text"))
+    return value
+
+
+def _read_mapping(reader: "_Reader", where: str, table: Any, base: Path = PROJECT_ROOT) -> SourceMapping:
     if not isinstance(table, dict):
         reader.fail(where, table, "a table with at least id_column")
-    reader.only(table, where, (*_MAPPING_TEXT, "age_bands", "min_age", "max_age", "recodes", "questions"))
+    reader.only(table, where, (*_MAPPING_TEXT, *_MAPPING_LISTS, *_MAPPING_FLAGS, "postcode_lookup", "age_bands",
+                               "min_age", "max_age", "recodes", "questions"))
     values: dict[str, Any] = {k: table[k] for k in _MAPPING_TEXT if k in table}
     for key, value in values.items():
         if not isinstance(value, str):
             reader.fail(f"{where}.{key}", value, "text")
-    reader.text(table, where, "id_column")
+    if not any(k in table for k in ("id_columns", "row_id")):
+        reader.text(table, where, "id_column")
+    values.update({k: tuple(_list_of(reader, f"{where}.{k}", table[k], str)) for k in _MAPPING_LISTS if k in table})
+    values.update({k: reader.boolean(table, where, k, False) for k in _MAPPING_FLAGS if k in table})
+    lookup = reader.text(table, where, "postcode_lookup", allow_empty=True, default="")
+    if lookup:
+        values["postcode_lookup"] = str(_resolve(base, lookup))
     recodes = table.get("recodes", {})
     if not isinstance(recodes, dict) or not all(isinstance(v, dict) for v in recodes.values()):
         reader.fail(f"{where}.recodes", recodes, "tables of label = code")
@@ -489,11 +562,14 @@ def _read_mapping(reader: "_Reader", where: str, table: Any) -> SourceMapping:
 def _read_question(reader: "_Reader", where: str, table: Any) -> QuestionSpec:
     if not isinstance(table, dict):
         reader.fail(where, table, "a table with key, column and type")
-    reader.only(table, where, ("key", "column", "type", "wording", "options", "required", "minimum", "maximum", "separator"))
+    reader.only(table, where, ("key", "column", "type", "wording", "options", "required", "minimum", "maximum", "separator",
+                               "option_columns"))
+    option_columns = tuple(_list_of(reader, f"{where}.option_columns", table.get("option_columns", []), str))
     try:
         return QuestionSpec(
             key=reader.text(table, where, "key"),
-            column=reader.text(table, where, "column"),
+            column=reader.text(table, where, "column", allow_empty=bool(option_columns), default="" if option_columns else _MISSING),
+            option_columns=option_columns,
             type=reader.text(table, where, "type"),
             wording=reader.text(table, where, "wording", allow_empty=True, default=""),
             options=tuple(reader.strings(table, where, "options")),

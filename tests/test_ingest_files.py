@@ -45,18 +45,30 @@ def test_csv_reads_each_excel_encoding_and_delimiter(tmp_path, encoding, delimit
     assert records[1].location == "export.csv row 3"
 
 
-def test_csv_in_utf16_is_refused_saying_how_to_save_it(tmp_path):
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_csv_in_utf16_with_or_without_bom_is_read(tmp_path, encoding):
     path = tmp_path / "export.csv"
-    path.write_text("Respondent ID,Age group\nR1,25-34\n", encoding="utf-16")
-    with pytest.raises(SourceUnavailable, match=r"export.csv: the file is UTF-16 text; expected UTF-8.*CSV UTF-8"):
-        _read(path)
+    path.write_text("Respondent ID\tAge group\nR1\t25-34\nR2\tcafé\n", encoding=encoding)
+    notes = ReadNotes()
+    records = _read(path, notes=notes)
+    assert [r.data["Age group"] for r in records] == ["25-34", "café"]
+    assert notes.delimiter == "\t"
 
 
 def test_csv_with_bytes_of_no_known_encoding_names_row_and_byte(tmp_path):
     path = tmp_path / "export.csv"
     path.write_bytes(b"Respondent ID,Age group\nR1,25-34\nR2,\x81\x8d\n")
-    with pytest.raises(SourceUnavailable, match=r"export.csv row 3: byte b'\\x81' at offset 36 is not valid UTF-8 or Windows-1252"):
+    with pytest.raises(SourceUnavailable, match=r"export.csv row 3: byte b'\\x81' at offset 36 is not valid UTF-8 or "
+                                                 r"Windows-1252 text \(tried: utf-8-sig, cp1252\)"):
         _read(path)
+
+
+def test_csv_in_a_configured_encoding_that_does_not_fit_names_what_was_tried(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes("Respondent ID,Age group\nR1,caf\u00e9\n".encode("cp1252"))
+    with pytest.raises(SourceUnavailable, match=r"export.csv row 2: byte b'\\xe9' .* not valid UTF-8 text \(tried: utf-8\); "
+                                                 r"fix \[sources.KEY.file\] encoding"):
+        _read(path, options=FileOptions(encoding="utf-8"))
 
 
 def test_csv_missing_required_column_lists_columns_and_closest_match(tmp_path):
@@ -223,3 +235,26 @@ def test_unknown_file_type_is_refused_listing_known_types(tmp_path):
     path.write_text("{}")
     with pytest.raises(SourceUnavailable, match=r"files of type '.json' cannot be read; expected one of .csv, .txt, .xlsx, .sav"):
         _read(path)
+
+
+def test_csv_configured_delimiter_and_three_header_rows(tmp_path):
+    rows = [["id", "Safety", "", "Comment"], ["", "Day", "Night", ""], ["", "Park", "Park", ""], ["R1", "4", "2", "ok|fine"]]
+    path = _write_csv(tmp_path / "export.csv", rows, delimiter="|")
+    records = list(read_file_records(path, "id", options=FileOptions(header_rows=3, delimiter="|")))
+    assert list(records[0].data) == ["id", "Safety - Day - Park", "Safety - Night - Park", "Comment"]
+    assert records[0].data["Comment"] == "ok|fine" and records[0].location == "export.csv row 4"
+
+
+def test_csv_configured_summary_patterns_replace_the_defaults(tmp_path):
+    path = _write_csv(tmp_path / "export.csv", [HEADER, ROWS[0], ["Mean score: 3.2"], ["Total responses: 1"]])
+    notes = ReadNotes()
+    records = _read(path, notes=notes, options=FileOptions(summary_patterns=(r"^mean score",)))
+    assert [r.external_id for r in records] == ["R1", "Total responses: 1"]
+    assert notes.summary_rows == [(3, "Mean score: 3.2")]
+
+
+def test_csv_configured_utf16_without_bom(tmp_path):
+    path = tmp_path / "export.txt"
+    path.write_bytes("Respondent ID\tAge group\nR1\t16–24\n".encode("utf-16-le"))
+    records = _read(path, options=FileOptions(encoding="utf-16-le"))
+    assert records[0].data["Age group"] == "16–24"

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest import FormSpec, QuestionSpec, SourceMapping, Ward, check_submission, clean_text, suspect_bot
+from ingest import (
+    FormSpec,
+    QuestionSpec,
+    SourceMapping,
+    Ward,
+    check_submission,
+    clean_text,
+    suspect_bot,
+)
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 QUESTIONS = (

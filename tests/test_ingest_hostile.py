@@ -12,7 +12,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import tracemalloc
 import zipfile
 from datetime import datetime, timezone
@@ -103,13 +102,12 @@ def test_csv_quoted_cells_round_trip_whatever_they_hold(tmp_path, text, encoding
     assert [record.data[f"c{i}"] for i in range(len(values))] == values
 
 
-def test_csv_very_long_line_without_newline_is_read_quickly(tmp_path):
+def test_csv_very_long_line_without_newline_is_read_whole(tmp_path):
+    # How long it takes is measured in bench/limits/run.py, not here.
     path = tmp_path / "long.csv"
     path.write_bytes(b"id,text\nR1," + b"z" * 5_000_000)
-    started = time.perf_counter()
     (record,) = _read_all(path)
-    assert record.data["text"] == "z" * 5_000_000
-    assert time.perf_counter() - started < 3
+    assert record.external_id == "R1" and record.data["text"] == "z" * 5_000_000
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -178,7 +176,6 @@ def test_xlsx_zip_bomb_is_refused_before_anything_is_expanded(tmp_path):
     path.write_bytes(_raw_workbook(_row("R", "b" * 40) * 1_000, repeat=50))
     assert path.stat().st_size < 200_000
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(SourceUnavailable, match=r"^bomb.xlsx: part 'xl/worksheets/sheet1.xml' expands to 6,300,258 "
                            r"bytes \(as declared\) from [\d,]+ packed, \d+:1, over the limit of 100:1; the file looks "
@@ -187,7 +184,6 @@ def test_xlsx_zip_bomb_is_refused_before_anything_is_expanded(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 1
     assert peak < 1_000_000, f"peak {peak:,} bytes"
 
 

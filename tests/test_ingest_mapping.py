@@ -68,3 +68,89 @@ def test_unknown_optional_label_keeps_the_rest_of_the_record():
     record = _map(sex="Wizard")
     assert record.demographics.sex == NOT_STATED
     assert [a.value for a in record.answers] == ["Safe", 3.0]
+
+
+def _keep(**data):
+    record = {"id": "R1", "when": "21/04/2023", "age": "14", "sex": "Girl", "safe": "Safe", "score": "3", **data}
+    return map_record(RawRecord("R1", record, "export.csv row 2"), "shout", MAPPING, now=NOW, keep_issues=True)
+
+
+def test_bad_answer_is_one_field_issue_and_the_response_is_kept():
+    record = _keep(safe="Maybe", score="\u2713")
+    assert [(i.location, i.field, i.column, i.value, i.rule) for i in record.field_issues] == [
+        ("export.csv row 2", "safe", "safe", "Maybe", "option"), ("export.csv row 2", "score", "score", "\u2713", "number")]
+    assert record.field_issues[0].reason == "expected one of 'Safe', 'Unsafe'"
+    assert record.answers == () and record.demographics.sex == "female" and record.demographics.age == 14
+
+
+@pytest.mark.parametrize(("age", "years"), [("14 years", 14), ("17yrs", 17), ("twelve", 12), ("14 y/o", 14), ("fourteen", 14)])
+def test_ages_as_people_write_them_are_read(age, years):
+    record = _keep(age=age)
+    assert record.demographics.age == years and record.field_issues == ()
+
+
+def test_unreadable_age_keeps_the_response_with_age_not_stated_and_an_issue():
+    record = _keep(age="old enough")
+    assert record.demographics.age is None and record.demographics.age_band == NOT_STATED
+    assert [(i.field, i.rule) for i in record.field_issues] == [("age", "age")]
+    with pytest.raises(RecordError, match=r"age: 'old enough' breaks rule 'age'"):
+        _map(age="old enough")
+
+
+def test_age_band_outside_the_source_range_is_refused():
+    with pytest.raises(RecordError, match=r"age: '65\+' breaks rule 'vocabulary': expected|a band outside the ages"):
+        _keep(age="65+")
+
+
+def test_dates_in_several_formats_with_zone_suffixes():
+    formats = ("%Y/%m/%d %I:%M:%S %p",)
+    def read(text):
+        return parse_datetime(text, "dayfirst", NOW, "when", formats)
+
+    assert read("2024/05/01 10:15:03 AM GMT+1") == datetime(2024, 5, 1, 9, 15, 3, tzinfo=timezone.utc)
+    assert read("2024/01/01 10:15:03 PM GMT") == datetime(2024, 1, 1, 22, 15, 3, tzinfo=timezone.utc)
+    assert read("21/04/2024 10:00 BST") == datetime(2024, 4, 21, 9, tzinfo=timezone.utc)
+    assert read("2024-04-21T10:00:00+01:00") == datetime(2024, 4, 21, 9, tzinfo=timezone.utc)
+    with pytest.raises(RecordError, match=r"expected a date in one of the formats day-first such as 21/04/2023, "
+                                          r"'%Y/%m/%d %I:%M:%S %p'"):
+        read("May 1st")
+
+
+def test_recodes_match_whatever_the_case():
+    mapping = SourceMapping(id_column="id", ethnicity_column="eth", recodes={"eth": {"BAFR": "6", "WIRI": "14"}})
+    codes = [map_record(RawRecord("R", {"id": "R", "eth": label}, "f row 2"), "s", mapping, now=NOW).demographics.ethnicity
+             for label in ("bafr", "Wiri", " BAFR ")]
+    assert codes == ["6", "14", "6"]
+
+
+def test_write_in_of_other_ethnic_group_is_read_through_the_same_vocabulary():
+    mapping = SourceMapping(id_column="id", ethnicity_column="eth", ethnicity_other_column="other")
+    def read(eth, other):
+        record = map_record(RawRecord("R", {"id": "R", "eth": eth, "other": other}, "f row 2"), "s", mapping, now=NOW)
+        return record.demographics.ethnicity, record.demographics.ethnic_group, [i.rule for i in record.field_issues]
+    assert read("Other (please specify)", "Nigerian") == ("6", "H2", [])
+    assert read("Any other ethnic group", "Albanian") == ("17", "H4", [])
+    assert read("Other ethnic group", "Human race") == (None, "H5", ["vocabulary"])
+    assert read("Any other White background", "Polish") == ("17", "H4", [])
+    assert read("Black African", "Polish") == ("6", "H2", [])  # a detailed box ticked: the write-in is not needed
+    assert read("Any other Asian background", "Polish") == ("5", "H1", ["write_in"])
+
+
+def test_multi_select_with_a_comma_inside_an_option_label_matches_known_labels_first():
+    from ingest.answers import split_choices
+
+    options = ("Poor lighting, e.g. alleys", "Drug dealing", "Groups hanging around")
+    assert split_choices("Drug dealing, Poor lighting, e.g. alleys, Groups hanging around", options, ", ") == [
+        "Drug dealing", "Poor lighting, e.g. alleys", "Groups hanging around"]
+    assert split_choices("poor lighting, e.g. alleys", options, ",") == ["Poor lighting, e.g. alleys"]
+
+
+def test_one_column_per_option_is_gathered_into_one_answer():
+    question = QuestionSpec("worry", "", "multiple_choice", option_columns=("Q - Robbery", "Q - Drugs", "Q - Noise"))
+    mapping = SourceMapping(id_column="id", questions=(question,))
+    record = map_record(RawRecord("R", {"id": "R", "Q - Robbery": "1", "Q - Drugs": "", "Q - Noise": "Yes"}, "f row 2"),
+                        "s", mapping, now=NOW)
+    assert [a.value for a in record.answers] == [["Robbery", "Noise"]]
+    kept = map_record(RawRecord("R", {"id": "R", "Q - Robbery": "maybe", "Q - Drugs": "Drugs", "Q - Noise": None}, "f row 2"),
+                      "s", mapping, now=NOW, keep_issues=True)
+    assert [a.value for a in kept.answers] == [] and [i.rule for i in kept.field_issues] == ["ticked"]

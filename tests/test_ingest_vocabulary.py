@@ -23,11 +23,9 @@ ETHNICITY_LABELS = [
     ("White: English, Welsh, Scottish, Northern Irish or British", "13", "H4"),
     ("White - British", "13", "H4"),
     ("WBRI", "13", "H4"),
-    ("English", "13", "H4"),
     ("White - Irish", "14", "H4"),
     ("White Irish", "14", "H4"),
     ("White: Gypsy or Irish Traveller", "15", "H4"),
-    ("Gypsy/Roma/Traveller of Irish heritage", "15", "H4"),
     ("White: Roma", "16", "H4"),
     ("White - Any other White background", "17", "H4"),
     ("White other", "17", "H4"),
@@ -67,7 +65,6 @@ ETHNICITY_LABELS = [
     ("Other ethnic group: Arab", "18", "H5"),
     ("Arab", "18", "H5"),
     ("Any other ethnic group", "19", "H5"),
-    ("Other", "19", "H5"),
     ("13", "13", "H4"),
     ("6", "6", "H2"),
 ]
@@ -79,6 +76,8 @@ GROUP_ONLY = [
     ("Mixed/multiple ethnic groups", "H3"),
     ("White", "H4"),
     ("H2", "H2"),
+    ("Gypsy/Roma/Traveller of Irish heritage", "H4"),  # names two detailed groups (15 and 16)
+    ("Other", "H5"),  # the high-level group, not "Any other ethnic group"
 ]
 
 DECLINED = ["Prefer not to say", "prefer not to say ", "Rather not say", "", "   ", None, "N/A", "Not stated",

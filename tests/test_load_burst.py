@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from service import create_app
+from service.pipeline.ingest_runs import register_sources, run_ingest
 from service.store import responses as store
 from service.store.db import make_engine, make_session_factory, transaction
 from service.store.models import Answer, FreeText, Response, Source
-from service.pipeline.ingest_runs import register_sources, run_ingest
 
 N_CLIENTS, N_EACH, N_ROWS = 20, 10, 4000
 ANSWER = {"safe_here": "3", "feel_safer": "Brighter lighting by the bus stop", "happened": ["Harassment"],

@@ -113,3 +113,115 @@ def test_redact_handles_long_text_and_empty_text():
     assert redact("").text == ""
     long = "John lives at 12 Hill Road. " * 800
     assert "John" not in redact(long).text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07700.900.123", "[phone]"),
+        ("07700/900/123", "[phone]"),
+        ("call \uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13 now", "call [phone] now"),
+        ("office 01708 123 4567", "office [phone]"),
+        ("office 0170 8123 456", "office [phone]"),
+        ("ring 020 7946 0018", "ring [phone]"),
+        ("ring +44 (0)20 7946 0018", "ring [phone]"),
+        ("DWAYNE JOHNSON sells drugs", "[name] sells drugs"),
+        ("mr patel", "mr [name]"),
+        ("ahmed khan runs it", "[name] runs it"),
+        ("22 Acacia Av", "[street]"),
+        ("car AB12-CDE again", "car [vehicle reg] again"),
+        ("insta jsmith2009", "insta [handle]"),
+        ("snapchat me at bigdan", "snapchat me at [handle]"),
+        ("facebook.com/john.smith.12 posted it", "[handle] posted it"),
+        ("jane.doe(at)example.com", "[email]"),
+        ("mail dave at gmail dot com", "mail [email]"),
+        ("the police arrests Tom Reilly", "the police arrests [name]"),
+        ("ask for Deji", "ask for [name]"),
+        ("Zainab and Ifeoma were pushed", "[name] and [name] were pushed"),
+        ("call me on 07700 900123 - Jade", "call me on [phone] - [name]"),
+    ],
+)
+def test_redact_finds_the_details_an_outside_probe_found_missing(text, expected):
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I will hope the park gets a warden",
+        "Mark my words the lane will flood",
+        "Rose Lane and Hope Street are dark",
+        "Harold Wood and Hornchurch need lights",
+        "the 248 bus from Romford to London",
+        "tiktok videos of fights get shared at school",
+        "Nobody knows their neighbours anymore",
+        "MORE POLICE IN ROMFORD PLEASE",
+    ],
+)
+def test_redact_keeps_words_that_are_also_names(text):
+    assert redact(text).text == text
+
+
+def test_a_childs_disclosure_is_fully_redacted_and_flagged():
+    from nlp import check_safeguarding
+
+    text = ("my mums boyfriend hits me... a man in the park keeps asking me to go to his flat... "
+            "call me on 07700 900123 - Jade")
+    result = redact(text)
+    assert "07700" not in result.text and "Jade" not in result.text
+    assert not result.is_uncertain
+    assert check_safeguarding(text).is_flagged
+    assert check_safeguarding(result.text).is_flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("ring 7700900123 tonight", "digits that may be a phone number"),
+        ("find me at @ the shop", "an @ that may be a handle or e-mail"),
+        ("my mate tobenna got hurt", "an unknown word after a word that introduces a person"),
+        ("we saw Obiora by the shops", "a capitalised unknown word that may be a name"),
+    ],
+)
+def test_assess_redaction_says_when_it_is_unsure(text, reason):
+    from nlp import assess_redaction
+
+    result = assess_redaction(text)
+    assert result.is_uncertain
+    assert reason in result.reasons
+
+
+def test_assess_redaction_is_sure_about_plain_comments_and_counts_redactions():
+    from nlp import assess_redaction
+
+    plain = assess_redaction("More police in Romford and the street lights on Hope Road are broken")
+    assert (plain.is_uncertain, plain.reasons, plain.n_redacted) == (False, (), 0)
+    counted = assess_redaction("John Smith rang 07700 900123")
+    assert counted.n_redacted == 2 and not counted.is_uncertain
+
+
+def test_redact_recall_on_planted_development_set_is_at_least_98_percent():
+    recall, kept = _recall_and_kept("redaction_planted_dev.csv")
+    assert recall >= 0.98, f"redaction recall {recall:.3f} on redaction_planted_dev.csv"
+    assert kept >= 0.95
+
+
+def test_redact_recall_on_planted_holdout_set_is_at_least_98_percent():
+    """Held out: written before the rules were tuned (see tests/data/nlp/README.md)."""
+    recall, kept = _recall_and_kept("redaction_planted_heldout.csv")
+    assert recall >= 0.98, f"redaction recall {recall:.3f} on redaction_planted_heldout.csv"
+    assert kept >= 0.95
+
+
+def test_redact_recall_on_the_fresh_planted_set():
+    """Written after all tuning and first run after commit: 25 of 26 details removed."""
+    recall, kept = _recall_and_kept("redaction_planted_fresh.csv")
+    assert recall >= 0.95, f"redaction recall {recall:.3f} on redaction_planted_fresh.csv"
+    assert kept >= 0.95
+
+
+def test_a_handle_left_after_a_platform_word_makes_the_text_uncertain():
+    from nlp import assess_redaction
+
+    assert "a word with a dot or underscore inside that may be a handle" in assess_redaction("insta its shanz.x").reasons
+    assert not assess_redaction("meet at 10.30 e.g. by the shop").is_uncertain

@@ -1,9 +1,12 @@
 import csv
+import os
 from pathlib import Path
 
 import pytest
 
 from nlp import check_safeguarding
+from nlp.evaluate_safety import read_rows, score_safeguarding
+from nlp.safeguarding import REASONS
 
 DATA = Path(__file__).parent / "data" / "nlp"
 
@@ -21,22 +24,67 @@ def _recall_precision(name: str) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"),
+    ("text", "category"),
     [
-        ("got jumped", "violence against the writer or someone they know"),
-        ("my step dad hits me", "abuse or danger at home"),
-        ("wanna end it", "self-harm or suicidal thoughts"),
-        ("older boys make me hold stuff", "exploitation or grooming"),
-        ("he carries a shank", "a specific person carrying a weapon"),
-        ("they said they'd stab me", "threats, stalking or being followed"),
-        ("my drink got spiked", "sexual harm"),
+        ("got jumped", "violence"),
+        ("my step dad hits me", "physical_abuse"),
+        ("wanna end it", "self_harm"),
+        ("older boys make me hold stuff", "cce"),
+        ("he carries a shank", "weapon"),
+        ("they said they'd stab me", "threat"),
+        ("my drink got spiked", "sexual_abuse"),
     ],
 )
-def test_check_safeguarding_flags_disclosures_with_reason(text, reason):
+def test_check_safeguarding_flags_disclosures_with_category_and_reason(text, category):
     result = check_safeguarding(text)
     assert result.is_flagged
-    assert reason in result.reasons
+    assert category in result.categories
+    assert REASONS[category] in result.reasons
     assert result.label.startswith("true: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("a guy on insta keeps telling me not to tell my mum we talk", "online_grooming"),
+        ("my partner checks my phone and takes my bank card", "domestic_abuse"),
+        ("i got told to take a package to norwich on the train for them", "cce"),
+        ("my coach messages me at night and says im special", "position_of_trust"),
+        ("she keeps going missing and comes back with money and phones", "cse"),
+        ("the bruises were from falling off her bike he said but it keeps happening", "physical_abuse"),
+        ("they took our passports and we work for nothing", "modern_slavery"),
+        ("my family are making me marry a man i never met", "forced_marriage_fgm"),
+        ("my brother says we should get ready for a race war", "radicalisation"),
+        ("nobody feeds us and mum leaves us alone all weekend", "neglect"),
+        ("dad tells me im worthless every day", "emotional_abuse"),
+        ("Jordan from the flats has a machete", "weapon"),
+        ("i dont know who to ask for help", "help"),
+    ],
+)
+def test_check_safeguarding_names_the_category_a_safeguarding_lead_uses(text, category):
+    assert category in check_safeguarding(text).categories
+
+
+def test_every_category_has_a_plain_english_label():
+    assert set(REASONS) >= {"physical_abuse", "emotional_abuse", "sexual_abuse", "neglect", "domestic_abuse", "cse",
+                            "cce", "online_grooming", "position_of_trust", "modern_slavery", "radicalisation",
+                            "forced_marriage_fgm", "self_harm", "weapon", "help"}
+    assert all(label and label[0].islower() for label in REASONS.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "is_child"),
+    [
+        ("im 13 and my mums boyfriend hits me", True),
+        ("a man keeps messaging me after school and says dont tell", True),
+        ("my son's tutor sends him private messages", False),
+        ("My partner won't let me have my own money", False),
+    ],
+)
+def test_check_safeguarding_says_whether_the_writer_seems_to_be_a_child(text, is_child):
+    result = check_safeguarding(text)
+    assert result.is_flagged
+    assert result.is_child is is_child
 
 
 @pytest.mark.parametrize(
@@ -74,3 +122,38 @@ def test_check_safeguarding_recall_on_holdout_cases():
 def test_check_safeguarding_rejects_non_strings():
     with pytest.raises(TypeError, match="check_safeguarding expects a str, got int: 3"):
         check_safeguarding(3)  # type: ignore[arg-type]
+
+
+def test_safeguarding_on_the_category_development_set():
+    scores = score_safeguarding(read_rows(DATA / "safeguarding_categories_dev.csv"))
+    assert scores.recall.value >= 0.95, f"recall {scores.recall}, missed {scores.missed}"
+    assert scores.false_alarms.value <= 0.2, f"false alarms {scores.false_alarms}: {scores.false_alarm_texts}"
+
+
+def test_safeguarding_on_the_held_out_category_set_meets_the_goals():
+    """Held out: written and committed before the rules were tuned (tests/data/nlp/README.md)."""
+    scores = score_safeguarding(read_rows(DATA / "safeguarding_categories_heldout.csv"))
+    assert scores.recall.value >= 0.95, f"recall {scores.recall}, missed {scores.missed}"
+    assert scores.false_alarms.value <= 0.2, f"false alarms {scores.false_alarms}: {scores.false_alarm_texts}"
+    assert scores.category_named.value >= 0.9, f"category named {scores.category_named}"
+    for category, rate in scores.by_category.items():
+        assert rate.value >= 0.75, f"{category}: recall {rate}"
+
+
+REALTEXT = Path(os.environ.get("VOICE_REALTEXT_DIR", Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "realtext"))
+
+
+@pytest.mark.skipif(not (REALTEXT / "comments.csv").exists(), reason="real-text set not present")
+def test_false_alarms_on_real_public_comments_stay_below_a_fifth():
+    """Ordinary public comments nobody here wrote: read to measure only, nothing copied."""
+    rows = [dict(row, flag="0") for row in read_rows(REALTEXT / "comments.csv")]
+    scores = score_safeguarding(rows)
+    assert scores.false_alarms.value <= 0.2, f"flagged {scores.false_alarms} of the real comments"
+
+
+def test_safeguarding_on_the_fresh_set_written_after_tuning():
+    """The fresh set was written after the first rules and first scored 0.33 recall (13/40): the
+    wider net in nlp.safeguarding_rules was added after that, so this is a tuned figure now."""
+    scores = score_safeguarding(read_rows(DATA / "safeguarding_categories_fresh.csv"))
+    assert scores.recall.value >= 0.95, f"recall {scores.recall}, missed {scores.missed}"
+    assert scores.false_alarms.value <= 0.2, f"false alarms {scores.false_alarms}: {scores.false_alarm_texts}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint
 
 from service import create_app
-from service.web.access import PUBLIC, allowed_roles
 from service.store.accounts import add_user
 from service.store.db import transaction
+from service.web.access import PUBLIC, allowed_roles
 
 PASSWORD = "a long enough password"
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import inspect, select
 
 from service.cli import main
+from service.store.accounts import add_api_client
 from service.store.db import downgrade, make_engine, upgrade
 from service.store.models import ApiClient, AuditEvent
-from service.store.accounts import add_api_client
 from tests.dashboard_data import ORIGINAL, REDACTED, seed
 
 

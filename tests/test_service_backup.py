@@ -11,12 +11,12 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from service.ops.backup import BackupError, backup_database, restore_database
 from service.cli import main
 from service.config import load_config
+from service.ops.backup import BackupError, backup_database, restore_database
+from service.pipeline.ingest_runs import register_sources
 from service.store.db import make_engine, make_session_factory, transaction, upgrade
 from service.store.models import AuditEvent, Base
-from service.pipeline.ingest_runs import register_sources
 from tests.conftest import PROJECT
 from tests.trust_data import OLD, RECENT, add_quarantined, add_response
 

@@ -260,8 +260,8 @@ def test_sna_export_made_by_an_analyst_is_archived_and_logged(client, seeded, fa
 def test_briefing_form_starts_at_the_last_quarter_with_responses(client, seeded, factory):
     from sqlalchemy import func
 
-    from service.store.models import Response
     from service.pipeline.periods import quarter_of
+    from service.store.models import Response
 
     _sign_in(client, "analyst")
     with factory() as session:

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from ingest.records import Demographics, ResponseRecord
-from service.reports.cache import data_version, remember
-from service.store.db import make_engine, make_session_factory, transaction, upgrade
 from service.ops.erasure import erase_response
+from service.reports.cache import data_version, remember
+from service.store.accounts import add_api_client
+from service.store.db import make_engine, make_session_factory, transaction, upgrade
 from service.store.models import (
     AnalysisRun,
     FreeText,
@@ -19,9 +20,8 @@ from service.store.models import (
     Source,
     TopicCode,
 )
-from service.store.reviews import save_text_review
 from service.store.responses import save_responses
-from service.store.accounts import add_api_client
+from service.store.reviews import save_text_review
 from tests.dashboard_data import START, seed, sign_in
 
 

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from service.config import AnalysisConfig, AppConfig, ConfigError, DatabaseConfig, LimitsConfig, load_config
+from service.config import (
+    AnalysisConfig,
+    AppConfig,
+    ConfigError,
+    DatabaseConfig,
+    LimitsConfig,
+    load_config,
+)
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config.toml"
 

@@ -22,6 +22,15 @@ def seeded(app):
     return seed(app.extensions["voice_sessions"])
 
 
+# What each role should find on the dashboard pages (service/web/access.py CAPABILITIES, CHART_ROLES).
+ROLE_SEES = {
+    "admin": {"downloads": True, "original": True, "review": True, "users": True},
+    "analyst": {"downloads": True, "original": True, "review": True, "users": False},
+    "engagement": {"downloads": True, "original": True, "review": True, "users": False},
+    "viewer": {"downloads": False, "original": False, "review": False, "users": False},
+}
+
+
 @pytest.mark.parametrize("role", ["admin", "analyst", "engagement", "viewer"])
 def test_pages_every_role_sees_every_dashboard_page(client, seeded, role):
     sign_in(client, role)
@@ -29,6 +38,16 @@ def test_pages_every_role_sees_every_dashboard_page(client, seeded, role):
         response = client.get(page)
         assert response.status_code == 200, page
         assert b"Synthetic demo data" in response.data
+    sees = ROLE_SEES[role]
+    overview = client.get("/dashboard/").get_data(as_text=True)
+    assert ("Download these figures (CSV)" in overview) is sees["downloads"], role
+    assert ('href="/dashboard/review/' in overview or ">Review</a>" in overview) is sees["review"], role
+    assert (">Users</a>" in overview and ">Audit log</a>" in overview) is sees["users"], role
+    responses = client.get("/dashboard/responses").get_data(as_text=True)
+    assert (REDACTED in responses) is (role != "viewer"), role  # the seeded text is flagged: masked for viewers
+    assert (ORIGINAL in responses) is sees["original"], role
+    assert client.get("/dashboard/charts/weekly.csv").status_code == (200 if sees["downloads"] else 403)
+    assert client.get("/admin/users").status_code == (200 if sees["users"] else 403)
 
 
 def test_pages_signed_out_are_sent_to_sign_in(client, seeded):

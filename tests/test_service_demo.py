@@ -116,7 +116,7 @@ def test_demo_emerging_themes_have_plain_terms_and_an_unflagged_example(demo, de
     section = page.split("Emerging themes</h2>")[1].split("<h2")[0]
     items = re.findall(r"<li><strong>([^<]+)</strong>(.*?)</li>", section, re.S)
     assert items, section[:1500]
-    for label, rest in items:
+    for label, _rest in items:
         words = [t.strip() for t in label.split(",")]
         pairs = [w for w in words if " " in w]
         assert not any(w in p.split() for w in words if " " not in w for p in pairs), label  # no "area, quiet area"

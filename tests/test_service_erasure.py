@@ -6,11 +6,21 @@ import pytest
 from sqlalchemy import func, select
 
 from service.cli import main
-from service.store.db import transaction
 from service.ops.erasure import ErasureError, erase_response, find_response
-from service.store.models import (Answer, AuditEvent, FreeText, QuarantinedRow, Response, ResponseVersion, ResponseWeight,
-                            SafeguardingFlag, TextReview, TopicCode)
 from service.pipeline.ingest_runs import register_sources
+from service.store.db import transaction
+from service.store.models import (
+    Answer,
+    AuditEvent,
+    FreeText,
+    QuarantinedRow,
+    Response,
+    ResponseVersion,
+    ResponseWeight,
+    SafeguardingFlag,
+    TextReview,
+    TopicCode,
+)
 from tests.trust_data import OLD, RECENT, SECRET_TEXT, add_quarantined, add_response
 
 DERIVED = (Answer, FreeText, ResponseVersion, ResponseWeight, TopicCode, TextReview, SafeguardingFlag, QuarantinedRow)

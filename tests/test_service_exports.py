@@ -8,9 +8,9 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from service.reports.charts import BarChart
 from service.cli.classify import classify
 from service.reports.cells import defuse_formula
+from service.reports.charts import BarChart
 
 ATTACKS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1"]
 

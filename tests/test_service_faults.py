@@ -20,11 +20,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from service import create_app
-from service.store import responses as store
 from service.cli import main
+from service.pipeline.ingest_runs import PullOptions, register_sources, run_ingest
+from service.store import responses as store
 from service.store.db import DatabaseError, make_engine, make_session_factory, transaction
 from service.store.models import Answer, AuditEvent, FreeText, IngestRun, ReportFile, Response
-from service.pipeline.ingest_runs import PullOptions, register_sources, run_ingest
 from tests.dashboard_data import PASSWORD, seed
 from tests.tcp_proxy import TcpProxy
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, text
 
 from service import create_app
+from service.pipeline.ingest_runs import register_sources
 from service.store import responses as store
 from service.store.db import transaction
 from service.store.models import Answer, FreeText, Question, Response, Source
-from service.pipeline.ingest_runs import register_sources
 
 ANSWER = {"safe_here": "2", "feel_safer": "Better lighting", "happened": ["Harassment"], "age_band": "13-15",
           "ward": "E05013983", "consent": "yes"}

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from service import create_app
+from service.pipeline.ingest_runs import register_sources
 from service.store import responses as store
 from service.store.db import transaction
 from service.store.models import Response, Source
-from service.pipeline.ingest_runs import register_sources
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,8 +35,8 @@ if not CHROMIUM.exists():
 from selenium import webdriver  # noqa: E402  (only importable where the browser tests run)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture

@@ -4,8 +4,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from service.pipeline.periods import (last_closed_quarter, next_quarter, previous_quarter, quarter_bounds, quarter_of,
-                                      year_bounds)
+from service.pipeline.periods import (
+    last_closed_quarter,
+    next_quarter,
+    previous_quarter,
+    quarter_bounds,
+    quarter_of,
+    year_bounds,
+)
 
 
 def test_quarters_tile_the_year_without_gaps_or_overlaps():

@@ -9,6 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import RawRecord
+from service.pipeline.ingest_runs import (
+    PullOptions,
+    ingest_raw_records,
+    register_sources,
+    run_all_ingests,
+    run_ingest,
+)
 from service.store.models import (
     Answer,
     IngestRun,
@@ -16,13 +23,6 @@ from service.store.models import (
     Response,
     ResponseVersion,
     Source,
-)
-from service.pipeline.ingest_runs import (
-    PullOptions,
-    ingest_raw_records,
-    register_sources,
-    run_all_ingests,
-    run_ingest,
 )
 
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",

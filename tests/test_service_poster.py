@@ -27,10 +27,10 @@ from PIL import Image, ImageEnhance, ImageFilter
 from sqlalchemy import select
 
 from service import create_app
+from service.pipeline.ingest_runs import register_sources
 from service.store.accounts import add_user
 from service.store.db import transaction
 from service.store.models import Response, Site, Source
-from service.pipeline.ingest_runs import register_sources
 from tests.browser import ARTIFACTS, chromium_page, needs_chromium, screenshot, serve
 
 PUBLIC_URL = "https://voice.havering.gov.uk"

@@ -7,8 +7,6 @@ import csv
 import pytest
 from sqlalchemy import select
 
-from service.store.db import transaction
-from service.store.models import Response
 from service.pipeline.ingest_runs import register_sources, run_ingest
 from service.pipeline.quarantine import (
     fix_quarantined,
@@ -16,6 +14,8 @@ from service.pipeline.quarantine import (
     list_quarantine,
     retry_quarantined,
 )
+from service.store.db import transaction
+from service.store.models import Response
 
 HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neighbourhood during the day?"]
 

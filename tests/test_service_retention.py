@@ -12,10 +12,19 @@ from sqlalchemy import func, select
 
 from service.cli import main
 from service.config import ConfigError, load_config
-from service.store.db import transaction
-from service.store.models import Answer, AuditEvent, FreeText, QuarantinedRow, ReportFile, Response, ResponseVersion, TopicCode
-from service.pipeline.ingest_runs import register_sources
 from service.ops.retention import apply_retention, keep_paths, months_before
+from service.pipeline.ingest_runs import register_sources
+from service.store.db import transaction
+from service.store.models import (
+    Answer,
+    AuditEvent,
+    FreeText,
+    QuarantinedRow,
+    ReportFile,
+    Response,
+    ResponseVersion,
+    TopicCode,
+)
 from tests.trust_data import NOW, OLD, RECENT, SECRET_TEXT, add_quarantined, add_response
 
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from service.config import ConfigError
+from service.ops.scheduler import build_scheduler, job_lock, run_source_job, sync_jobs
 from service.store.db import transaction
 from service.store.models import IngestRun, JobLock
-from service.ops.scheduler import build_scheduler, job_lock, run_source_job, sync_jobs
 
 
 def _drop_file(config):
@@ -121,8 +121,8 @@ def test_nightly_analyses_and_retention_jobs_follow_their_schedules(engine, conf
 
 
 def test_retention_job_runs_under_its_lock_and_is_audited(engine, factory, config):
-    from service.store.models import AuditEvent
     from service.ops.scheduler import run_retention_job
+    from service.store.models import AuditEvent
 
     build_scheduler(config, engine)
     with job_lock(engine, "retention:apply"):

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from service.config import load_config
+from service.ops.scheduler import build_scheduler, holder_of, job_lock, lock_number, sync_jobs
 from service.store.db import transaction
 from service.store.models import Answer, FreeText, IngestRun, JobLock, Response
-from service.ops.scheduler import build_scheduler, holder_of, job_lock, lock_number, sync_jobs
 
 PROJECT = Path(__file__).resolve().parent.parent
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",

@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from service.reports.poster import PosterText, make_qr, poster_pdf, qr_svg
 from service.store import responses as store
 from service.store.accounts import add_user
 from service.store.db import transaction
 from service.store.models import Site
-from service.reports.poster import PosterText, make_qr, poster_pdf, qr_svg
 
 
 def _signed_in(app, factory, role):

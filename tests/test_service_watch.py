@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import IngestError
-from service.store.models import IngestRun, Response
 from service.pipeline.ingest_runs import register_sources
 from service.pipeline.watch import settled_files, watch_folder
+from service.store.models import IngestRun, Response
 
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
           "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from weights import ConvergenceError, rake, rake_bounded, read_margins, trim_to_design_effect, trim_weights
+from weights import (
+    ConvergenceError,
+    rake,
+    rake_bounded,
+    read_margins,
+    trim_to_design_effect,
+    trim_weights,
+)
 
 DATA = Path(__file__).parent / "data" / "weights"
 API_MARGINS = {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "Yes": 5122}}

@@ -7,8 +7,20 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.store.models import (AnalysisRun, Answer, FreeText, QuarantinedRow, Question, Response, ResponseVersion,
-                            ResponseWeight, SafeguardingFlag, Source, TextReview, TopicCode)
+from service.store.models import (
+    AnalysisRun,
+    Answer,
+    FreeText,
+    QuarantinedRow,
+    Question,
+    Response,
+    ResponseVersion,
+    ResponseWeight,
+    SafeguardingFlag,
+    Source,
+    TextReview,
+    TopicCode,
+)
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)
 OLD = datetime(2022, 1, 10, 9, 30, tzinfo=timezone.utc)  # 41 months before NOW

@@ -28,12 +28,20 @@ DEFAULT_CACHE = Path("instance") / "nlp-models"
 @click.option("--training-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Labelled CSV (text, topics, voice) to train on instead of the bundled training set.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed used when training a model.")
+@click.option("--coder", type=click.Choice(["builtin", "chat"]), default="builtin", show_default=True,
+              help="Who assigns topics: the built-in model, or the council's own language-model endpoint "
+                   "([nlp.llm] in config.toml; only redacted text is sent).")
+@click.option("--evaluate", is_flag=True,
+              help="Compare the coders with reviewers' topics in the input's 'topics' column (';'-separated): "
+                   "per-topic F1 with its n and a 95%% interval, for the built-in model and (with --coder chat) "
+                   "the chat coder.")
 @click.pass_context
 def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: Path, cache_dir: Path | None,
-             training_file: Path | None, seed: int) -> None:
+             training_file: Path | None, seed: int, coder: str, evaluate: bool) -> None:
     """Add topics, redacted text and safeguarding flags to every row of INPUT_CSV.
 
     Uses the shipped topic model, or trains one from the bundled training set on first use and caches it.
+    Safeguarding flags and redaction never depend on the chat endpoint.
     """
     frame = pd.read_csv(input_csv, dtype=str, keep_default_na=False, encoding_errors="replace")
     if text_column not in frame.columns:
@@ -43,9 +51,25 @@ def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: 
         model = load_or_train_model(cache_dir or _default_cache(ctx), training_path=training_file, random_state=seed)
     except TopicError as error:
         raise click.ClickException(str(error)) from None
+    if evaluate and "topics" not in frame.columns:
+        raise click.ClickException(f"--evaluate needs reviewers' topics in a 'topics' column of {input_csv}; "
+                                   f"its columns are {', '.join(map(repr, frame.columns))}.")
     results = analyse_texts(frame[text_column].tolist(), model)
     out = frame.copy()
-    out["topics"] = [";".join(result.topics) for result in results]
+    if evaluate:
+        out = out.rename(columns={"topics": "reviewer_topics"})
+    builtin_topics = [list(result.topics) for result in results]
+    out["topics"] = [";".join(topics) for topics in builtin_topics]
+    if coder == "chat":
+        chat = _code_with_chat(ctx, model, [result.redaction.text for result in results], cache_dir)
+        out["topics"] = [";".join(c.topics) for c in chat]
+        out["coder"] = [c.coder for c in chat]
+        out["coder_model"] = [c.model for c in chat]
+        out["prompt_version"] = [c.prompt_version for c in chat]
+        out["codeframe_version"] = [c.codeframe_version for c in chat]
+        out["coder_note"] = [c.note for c in chat]
+    if evaluate:
+        _print_agreement(frame["topics"].tolist(), builtin_topics, out["topics"].tolist() if coder == "chat" else None)
     out["redacted_text"] = [result.redaction.text for result in results]
     out["safeguarding"] = [result.safeguarding.label for result in results]
     out["is_english"] = [str(result.prepared.is_english).lower() for result in results]
@@ -54,6 +78,63 @@ def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: 
     n_flagged = sum(result.safeguarding.is_flagged for result in results)
     click.echo(f"Classified {len(out)} rows with model {model.version_}; {n_flagged} flagged for safeguarding "
                f"review. Wrote {output_csv}.")
+
+
+def _code_with_chat(ctx: click.Context, model, redacted: list[str], cache_dir: Path | None) -> list:
+    """Code already-redacted texts with the configured chat endpoint, the built-in model as fallback."""
+    from nlp import BuiltinCoder, load_codeframe
+    from service.config import ConfigError
+    from service.pipeline.coders import make_chat_coder
+
+    holder = ctx.find_root().obj
+    config = holder.config
+    sent: list = []
+
+    def show(progress) -> None:
+        cost = f", about £{progress.estimated_cost:.2f}" if progress.estimated_cost else ""
+        click.echo(f"\rchat coder: {progress.done:,}/{progress.total:,} comments, {progress.tokens_per_second:,.0f} "
+                   f"tokens/s{cost}", err=True, nl=progress.done == progress.total)
+
+    try:
+        chat = make_chat_coder(config, BuiltinCoder(model, load_codeframe()),
+                               cache_path=(cache_dir or _default_cache(ctx)) / "chat-answers.json",
+                               on_batch=sent.append, on_progress=show)
+    except (ConfigError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    coded = chat.code(redacted)
+    _audit_batches(holder, sent)
+    n_fallback = sum(c.coder != "chat" for c in coded)
+    click.echo(f"Chat coder ({chat.settings.model} at {chat.settings.host}, prompt {chat.prompt.version}): "
+               f"{len(sent)} requests; {n_fallback} of {len(coded)} comments left to the built-in model"
+               + (f" ({coded[[c.coder for c in coded].index('builtin')].note})" if n_fallback else "") + ".")
+    return coded
+
+
+def _audit_batches(holder, sent: list) -> None:
+    """Write one audit event per request to the configured database, or say why it could not be."""
+    from service.pipeline.coders import audit_batch
+
+    if not sent:
+        return
+    try:
+        factory = holder.sessions()
+        for batch in sent:
+            audit_batch(factory, batch)
+    except Exception as error:  # noqa: BLE001 - the coding itself succeeded; say so and go on
+        logger.warning("could not write the %d chat requests to the audit log: %s", len(sent), error)
+        click.echo(f"Warning: {len(sent)} requests to the endpoint were not written to the audit log "
+                   f"({type(error).__name__}); run `voice db upgrade` for the configured database.", err=True)
+
+
+def _print_agreement(gold_cells: list[str], builtin: list[list[str]], chat: list[str] | None) -> None:
+    from nlp import compare_coders, load_codeframe
+
+    gold = [[t for t in str(cell).split(";") if t] for cell in gold_cells]
+    predictions = {"built-in model": builtin}
+    if chat is not None:
+        predictions["chat coder"] = [[t for t in cell.split(";") if t] for cell in chat]
+    for comparison in compare_coders(gold, predictions, load_codeframe().ids):
+        click.echo(comparison.to_text())
 
 
 def _default_cache(ctx: click.Context) -> Path:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from service.store.db import DatabaseError, catch_database_stop, make_engine, make_session_factory, transaction
+from service.store.db import (
+    DatabaseError,
+    catch_database_stop,
+    make_engine,
+    make_session_factory,
+    transaction,
+)
 
 
 def _write(output, out: str, archived_as: int | None) -> None:  # noqa: ANN001

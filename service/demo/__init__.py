@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from service.demo import data as demo_data
-from service.store.accounts import add_user
 from service.config import Config
+from service.demo import data as demo_data
+from service.demo.feed import serve_feed
+from service.pipeline.ingest_runs import PullOptions, register_sources, run_all_ingests
+from service.pipeline.weighting import run_analyses
+from service.store.accounts import add_user
 from service.store.db import make_engine, make_session_factory, transaction, upgrade
 from service.store.models import Site
-from service.demo.feed import serve_feed
-from service.pipeline.weighting import run_analyses
-from service.pipeline.ingest_runs import PullOptions, register_sources, run_all_ingests
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import sqlite3
+
 # pg_dump/pg_restore run with an argument list (never a shell); the tool names are fixed.
 import subprocess  # nosec B404
 from dataclasses import dataclass

@@ -16,8 +16,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from service.store import audit
-from service.store.models import (Answer, FreeText, QuarantinedRow, Response, ResponseVersion, ResponseWeight, SafeguardingFlag,
-                            Source, TextReview, TopicCode)
+from service.store.models import (
+    Answer,
+    FreeText,
+    QuarantinedRow,
+    Response,
+    ResponseVersion,
+    ResponseWeight,
+    SafeguardingFlag,
+    Source,
+    TextReview,
+    TopicCode,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,18 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from service.store import audit
 from service.config import Config, ConfigError
-from service.store.models import Answer, FreeText, QuarantinedRow, Question, ReportFile, Response, ResponseVersion, Source
+from service.store import audit
+from service.store.models import (
+    Answer,
+    FreeText,
+    QuarantinedRow,
+    Question,
+    ReportFile,
+    Response,
+    ResponseVersion,
+    Source,
+)
 
 logger = logging.getLogger(__name__)
 

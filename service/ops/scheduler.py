@@ -33,9 +33,15 @@ from sqlalchemy.orm import Session
 
 from ingest import IngestError
 from service.config import Config, ConfigError
-from service.store.db import DatabaseError, check_schema, first_line, make_engine, make_session_factory
-from service.store.models import JobLock, utcnow
 from service.pipeline.ingest_runs import PULLED_KINDS, RunReport, register_sources, run_ingest
+from service.store.db import (
+    DatabaseError,
+    check_schema,
+    first_line,
+    make_engine,
+    make_session_factory,
+)
+from service.store.models import JobLock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +158,8 @@ def run_analyses_job() -> dict[str, object] | None:
 
 def run_retention_job() -> dict[str, object] | None:
     """The scheduled job: apply the retention periods (and log what was removed in the audit log)."""
-    from service.store.db import transaction
     from service.ops.retention import apply_retention
+    from service.store.db import transaction
 
     def apply() -> dict[str, object]:
         with transaction(_RUNTIME["factory"]) as session:

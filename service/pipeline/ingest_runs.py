@@ -35,8 +35,9 @@ from ingest import (
     read_file_records,
 )
 from ingest.files import SUFFIXES, count_lines
-from service.store import responses as store
 from service.config import Config, SourceConfig
+from service.pipeline.wards import read_ward_names
+from service.store import responses as store
 from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
 from service.store.models import IngestRun, Source, utcnow
 
@@ -114,16 +115,8 @@ class PullOptions:
 
 
 def load_wards(config: Config) -> tuple[Ward, ...]:
-    """The borough's 2022 wards, from the census ward file shipped in ``weights/data``."""
-    import csv
-
-    path = Path(__file__).resolve().parents[2] / "weights" / "data" / "census2021"
-    name = {"havering": "havering", "barking_dagenham": "barking_dagenham"}[config.app.borough]
-    wards: dict[str, str] = {}
-    with (path / f"{name}_wards_derived_from_oa.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            wards[row["ward_code"]] = row["ward_name"]
-    return tuple(Ward(code, name) for code, name in sorted(wards.items()))
+    """The borough's 2022 wards, in code order, from the census ward file shipped in ``weights/data``."""
+    return tuple(Ward(code, name) for code, name in read_ward_names(config.app.borough).items())
 
 
 def run_ingest(factory: sessionmaker[Session], config: Config, key: str, now: datetime | None = None,

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import RawRecord, RecordError, read_value
 from ingest.columns import plain_text
-from service.store import responses as store
 from service.config import Config
+from service.pipeline.ingest_runs import load_wards, map_checked, quarantine_record
+from service.store import responses as store
 from service.store.db import transaction
 from service.store.models import QuarantinedRow, Source, utcnow
-from service.pipeline.ingest_runs import load_wards, map_checked, quarantine_record
 
 logger = logging.getLogger(__name__)
 

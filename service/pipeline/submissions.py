@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ingest import FormResult, FormSpec, Ward, check_submission
-from service.store import form_insert as form_store
 from service.config import Config
+from service.store import form_insert as form_store
 from service.store.db import DatabaseError
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 import nlp
 from service.config import Config
 from service.store.db import transaction
-from service.store.models import AnalysisRun, FreeText, SafeguardingFlag, TextReview, TopicCode, utcnow
+from service.store.models import (
+    AnalysisRun,
+    FreeText,
+    SafeguardingFlag,
+    TextReview,
+    TopicCode,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -22,15 +22,15 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 import weights
-from service.store import responses as store
+from ingest import NOT_STATED
 from service.config import Config, SourceConfig
 from service.pipeline.periods import quarter_bounds, quarter_of
+from service.store import responses as store
 from service.store.db import transaction
 from service.store.models import AnalysisRun, ResponseWeight
 
 logger = logging.getLogger(__name__)
 
-NOT_STATED = "not_stated"
 
 
 @dataclass(frozen=True)

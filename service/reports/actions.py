@@ -8,7 +8,6 @@ use these functions; nothing here knows about Flask.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime

@@ -16,14 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nlp.places import PlaceFinder, borough_places
-from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.config import Config
-from service.store.models import Action, Site
-from service.reports.dashboard import ward_names
+from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.reports import measures, queries
+from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
-from service.reports.text import SYNTHETIC_NOTE, VARIABLE_NAMES, number, percent, share_text, weighted_text
+from service.reports.text import (
+    SYNTHETIC_NOTE,
+    VARIABLE_NAMES,
+    number,
+    percent,
+    share_text,
+    weighted_text,
+)
+from service.store.models import Action, Site
 
 
 @dataclass(frozen=True)

@@ -7,27 +7,33 @@ analysis results from ``analysis_runs``; nothing here fits a model or recomputes
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from service.pipeline.wards import read_ward_names
 from service.reports.cache import remember
+from service.reports.labels import level_label
 from service.reports.masking import is_masked_for, is_redaction_uncertain
-from service.store.models import FreeText, IngestRun, QuarantinedRow, Response, SafeguardingFlag, Site, Source, TopicCode
+from service.store.models import (
+    FreeText,
+    IngestRun,
+    QuarantinedRow,
+    Response,
+    SafeguardingFlag,
+    Site,
+    Source,
+    TopicCode,
+)
 
 GROUP_VARIABLES = ("age_band", "sex", "ethnic_group")
-ETHNIC_GROUPS = {"H1": "Asian", "H2": "Black", "H3": "Mixed", "H4": "White", "H5": "Other ethnic group",
-                 "not_stated": "Not stated"}
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
-CENSUS = Path(__file__).resolve().parents[2] / "weights" / "data" / "census2021"
 
 
 class FilterError(ValueError):
@@ -112,27 +118,8 @@ def apply_filter(query: Select, filt: ResponseFilter) -> Select:
 
 @lru_cache(maxsize=4)
 def ward_names(borough: str) -> dict[str, str]:
-    """Ward code to name, from the census ward file of ``borough``."""
-    names: dict[str, str] = {}
-    with (CENSUS / f"{borough}_wards_derived_from_oa.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            names[row["ward_code"]] = row["ward_name"]
-    return dict(sorted(names.items(), key=lambda item: item[1]))
-
-
-def level_label(variable: str, level: str | None, wards: Mapping[str, str] | None = None) -> str:
-    """A person's label for a code of our vocabulary (``H2`` -> ``Black``, ``16-24`` -> ``Aged 16-24``)."""
-    if level is None:
-        return "Not asked"
-    if level == "not_stated":
-        return "Not stated"
-    if variable == "ethnic_group":
-        return ETHNIC_GROUPS.get(level, level)
-    if variable == "age_band":
-        return f"Aged {level}"
-    if variable == "ward" and wards:
-        return wards.get(level, level)
-    return level.replace("_", " ").capitalize()
+    """Ward code to name, from the census ward file of ``borough``, in name order."""
+    return dict(sorted(read_ward_names(borough).items(), key=lambda item: item[1]))
 
 
 def filter_options(session: Session, borough: str) -> dict[str, list[tuple[str, str]]]:

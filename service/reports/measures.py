@@ -67,7 +67,7 @@ def under_represented(profile: pd.DataFrame, limit: int = 6, threshold: float = 
 def safety_questions(frame: pd.DataFrame, wordings: Mapping[tuple[str, str], tuple[str, str, list]]) -> list[tuple[str, str, str]]:
     """(source, question key, wording) of every "how safe" question the frame's sources asked."""
     found = []
-    for (source, key), (wording, kind, _options) in sorted(wordings.items()):
+    for (source, key), (wording, _kind, _options) in sorted(wordings.items()):
         if key.startswith("safe_") and source in set(frame["source"]) and key in frame.columns:
             found.append((source, key, wording))
     return found
@@ -88,7 +88,8 @@ def safety_table(frame: pd.DataFrame, wordings: Mapping, names: Mapping[str, str
     """Share feeling unsafe, per channel and "how safe" question, weighted where the channel has weights."""
     rows = []
     for source, key, wording in safety_questions(frame, wordings):
-        part = frame[frame["source"] == source].assign(flag=lambda f: unsafe_flags(f[key]), channel=names.get(source, source))
+        part = frame[frame["source"] == source]
+        part = part.assign(flag=unsafe_flags(part[key]), channel=names.get(source, source))
         table = suppress_shares(queries.shares(part, "flag", "channel", ["Unsafe", "Not unsafe"]), min_cell)
         table = table[table["category"] == "Unsafe"].assign(source=source, question=key, wording=wording)
         rows.append(table)

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from nlp import theme_label, theme_terms
 from service.reports.cache import remember
+from service.reports.dashboard import ResponseFilter, apply_filter
 from service.store.models import (
     AnalysisRun,
     FreeText,
@@ -25,8 +27,6 @@ from service.store.models import (
     TextReview,
     TopicCode,
 )
-from nlp import theme_label, theme_terms
-from service.reports.dashboard import ResponseFilter, apply_filter
 from service.reports.masking import is_redaction_uncertain
 
 Z95 = 1.959964

@@ -20,12 +20,20 @@ from sqlalchemy.orm import Session
 
 import nlp
 import weights
-from service.store import responses as store
+from ingest import NOT_STATED
 from service.pipeline.periods import quarter_of
-from service.store.models import AnalysisRun, Answer, FreeText, Question, Response, ResponseWeight, SafeguardingFlag, Source
 from service.reports.prevalence import effective_codes
-
-NOT_STATED = "not_stated"
+from service.store import responses as store
+from service.store.models import (
+    AnalysisRun,
+    Answer,
+    FreeText,
+    Question,
+    Response,
+    ResponseWeight,
+    SafeguardingFlag,
+    Source,
+)
 
 
 @dataclass(frozen=True)

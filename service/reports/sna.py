@@ -9,7 +9,6 @@ the CSV bundle and the narrative are all written from one :class:`SnaReport`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
@@ -17,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from service.config import Config
 from service.pipeline.periods import year_bounds
-from service.reports.dashboard import ward_names
 from service.reports import measures, queries
+from service.reports.dashboard import ward_names
 from service.reports.suppression import suppress_shares
 
 PERCEPTION = ("knife_crime_problem", "knife_crime_trend", "gangs_problem", "gangs_trend")

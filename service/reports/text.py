@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from service.reports.dashboard import ETHNIC_GROUPS
+from service.reports.labels import ETHNIC_GROUP_LABELS
 
 SYNTHETIC_NOTE = ("SYNTHETIC DEMO DATA: every figure below comes from made-up responses generated for the "
                   "Community Voice demo. It describes no real resident.")
@@ -54,7 +54,7 @@ def level_name(variable: str, level: str, wards: dict[str, str]) -> str:
     if level == "not_stated":
         return "Not stated"
     if variable == "ethnic_group":
-        return ETHNIC_GROUPS.get(level, level)
+        return ETHNIC_GROUP_LABELS.get(level, level)
     if variable == "ethnicity" and level == "13":
         return "White British"
     if variable == "age_band":

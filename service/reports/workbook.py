@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from service.reports.cells import defuse_formula
+from service.reports.labels import ETHNIC_GROUP_LABELS
 from service.reports.sna import SnaReport
 from service.reports.text import SYNTHETIC_NOTE
 
@@ -50,7 +51,7 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
              ("Period", f"Survey waves of {report.year}; QR feedback submitted in {report.year}"),
              ("Data snapshot", snap.snapshot_at.isoformat(timespec="seconds") if snap and snap.snapshot_at else "-"),
              ("Input fingerprint", snap.fingerprint if snap else "-")]
-    for key, run in sorted((snap.weighting_runs if snap else {}).items()):
+    for _key, run in sorted((snap.weighting_runs if snap else {}).items()):
         deff = run.get("design_effect")
         rows.append((f"Weighting run {run['id']}", f"{run['source']} {run['period']}: {run['method']} on "
                      f"{', '.join(run['variables'])} to Census 2021, weights capped at {run.get('cap')} x mean; "
@@ -206,8 +207,6 @@ def write_sav(report: SnaReport) -> bytes:
 
 
 def _label(column: str, code: str) -> str:
-    from service.reports.dashboard import ETHNIC_GROUPS
-
     if column == "ethnic_group":
-        return ETHNIC_GROUPS.get(code, code)
+        return ETHNIC_GROUP_LABELS.get(code, code)
     return code.replace("_", " ").capitalize()

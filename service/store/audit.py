@@ -22,11 +22,8 @@ Never put free text, answers, passwords or tokens in ``detail``: ids, counts and
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,7 +31,6 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from service.reports.cells import defuse_formula
 from service.store.models import ApiClient, AuditEvent, User
 
 logger = logging.getLogger(__name__)
@@ -43,7 +39,7 @@ logger = logging.getLogger(__name__)
 ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "view_original_text", "view_respondent", "export", "briefing",
     "user_added", "role_change", "user_deactivated", "user_reactivated", "erasure", "retention",
-    "config_change", "backup", "restore", "api_token", "sign_in_unlock",
+    "config_change", "backup", "restore", "api_token", "sign_in_unlock", "llm_batch",
 )
 SYSTEM = "system"
 
@@ -124,25 +120,6 @@ def list_events(session: Session, filt: AuditFilter = AuditFilter(), *, limit: i
 def count_events(session: Session, filt: AuditFilter = AuditFilter()) -> int:
     """How many events match ``filt``."""
     return session.scalar(_filtered(select(func.count(AuditEvent.id)), filt)) or 0
-
-
-CSV_COLUMNS = ("id", "at", "actor", "action", "target", "detail", "address")
-
-
-def events_csv(events: Iterable[AuditEvent]) -> str:
-    """The events as CSV (UTC ISO 8601 times; ``detail`` as JSON), oldest first as given."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        writer.writerow([event.id, event.at.isoformat(), _cell(event.actor), event.action, _cell(event.target),
-                         _cell(json.dumps(event.detail, sort_keys=True)), event.address or ""])
-    return out.getvalue()
-
-
-def _cell(value: str) -> str:
-    """Defuse spreadsheet formulas (see :mod:`service.reports.cells`)."""
-    return defuse_formula(value)
 
 
 def all_events(session: Session, filt: AuditFilter = AuditFilter()) -> Sequence[AuditEvent]:

@@ -10,7 +10,21 @@ from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Date, Float, Integer, Text, bindparam, cast, column, func, insert, null, select, true
+from sqlalchemy import (
+    Connection,
+    Date,
+    Float,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    null,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ingest import ResponseRecord

@@ -8,7 +8,18 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from service.store.models import FreeText, QuarantinedRow, Response, SafeguardingFlag, Site, Source, TextReview, TopicCode, User, utcnow
+from service.store.models import (
+    FreeText,
+    QuarantinedRow,
+    Response,
+    SafeguardingFlag,
+    Site,
+    Source,
+    TextReview,
+    TopicCode,
+    User,
+    utcnow,
+)
 
 FLAG_STATUSES = ("open", "referred", "no_action")
 

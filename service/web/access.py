@@ -94,8 +94,8 @@ def _api_client() -> Any:
     """The API client of a bearer token on /api/ paths (its ``role`` is checked like a user's)."""
     if not request.path.startswith("/api/"):
         return None
-    from service.web.sessions import get_session
     from service.store.accounts import find_api_client
+    from service.web.sessions import get_session
 
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -140,8 +140,8 @@ def log_event(action: str, target: str = "", detail: dict[str, Any] | None = Non
 
     The caller commits: the event is saved with the action or not at all.
     """
-    from service.web.sessions import get_session
     from service.store import audit
+    from service.web.sessions import get_session
 
     audit.record(get_session(), action, actor=audit.actor_of(g.get("user")), target=target, detail=detail or {},
                  address=request.remote_addr)

@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Response, abort, current_app, g, request
 
-from service.web.sessions import get_session
 from service.reports import dashboard as queries
 from service.reports.charts import BarChart
 from service.store import responses as store
+from service.web.sessions import get_session
 
 CHART_ROLES = ("admin", "analyst", "engagement")  # viewers see the tables, not downloads
 

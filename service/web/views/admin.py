@@ -7,13 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from service.web.sessions import get_session
 from service.store import accounts as staff
-from service.web.access import allow, log_event
 from service.store.accounts import MIN_PASSWORD, add_user
 from service.store.models import ROLES
+from service.web.access import allow, log_event
 from service.web.pages import page_context
 from service.web.params import read_int
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")

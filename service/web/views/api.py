@@ -11,16 +11,15 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
-from service.web.sessions import get_session
-from service.reports import prevalence
 from service.reports import dashboard as queries
-from service.reports import reach
-from service.web.access import STAFF, allow, public
-from service.web.limits import csrf
+from service.reports import prevalence, reach
 from service.store import listings
 from service.store.models import AnalysisRun
+from service.web.access import STAFF, allow, public
+from service.web.limits import csrf
 from service.web.openapi import openapi_document
 from service.web.params import read_paging
+from service.web.sessions import get_session
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(blueprint)

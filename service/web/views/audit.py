@@ -6,11 +6,12 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
-from service.web.sessions import get_session
+from service.reports import audit_log
 from service.store import audit
 from service.web.access import allow
 from service.web.pages import page_context
 from service.web.params import MAX_PAGE, read_date, read_int
+from service.web.sessions import get_session
 
 blueprint = Blueprint("audit", __name__, url_prefix="/admin")
 PER_PAGE = 100
@@ -48,7 +49,7 @@ def download():
     """The filtered log as CSV, oldest first; the download is itself logged."""
     filt = _filter()
     session = get_session()
-    body = audit.events_csv(audit.all_events(session, filt))
+    body = audit_log.events_csv(audit.all_events(session, filt))
     audit.record(session, "export", actor=audit.actor_of(g.user), target="audit_log", address=request.remote_addr,
                  detail={"format": "csv", "filter": {k: str(v) for k, v in vars(filt).items() if v}})
     session.commit()

@@ -13,25 +13,42 @@ entry, from where the same bytes can be downloaded again. Who may do what:
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ingest import clean_text
-from service.web.sessions import get_session
+from service.pipeline.periods import QUARTER_PATTERN, last_closed_quarter, next_quarter, quarter_of
+from service.reports import actions as actions_log
+from service.reports.generate import (
+    BRIEFING_FORMATS,
+    MEDIA,
+    SNA_FORMATS,
+    archive,
+    archived,
+    make_briefing,
+    make_sna,
+    record_output,
+)
+from service.reports.labels import topic_labels
 from service.store import audit, listings
 from service.store import responses as store
+from service.store.models import Action, ReportFile
 from service.web.access import STAFF, allow, can
-from service.store.models import Action, ReportFile, User
-from service.store.models import Response as StoredResponse
-from service.reports import actions as actions_log
-from service.reports.generate import (BRIEFING_FORMATS, MEDIA, SNA_FORMATS, archive, archived,
-                                      make_briefing, make_sna, record_output)
-from service.pipeline.periods import QUARTER_PATTERN, last_closed_quarter, next_quarter, quarter_of
 from service.web.pages import page_context
-from service.reports.labels import topic_labels
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("briefings", __name__, url_prefix="/briefings")

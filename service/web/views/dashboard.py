@@ -6,16 +6,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
-from service.web.sessions import get_session
 from service.reports import dashboard as queries
+from service.reports.charts import BarChart
 from service.reports.labels import topic_labels
 from service.web.access import STAFF, allow, can, log_event
 from service.web.pages import CHART_ROLES, csv_download, current_filter, page_context
-from service.reports.charts import BarChart
 from service.reports.masking import MASKED_TEXT
 from service.web.params import MAX_PAGE, read_int
+from service.web.sessions import get_session
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PER_PAGE = 50

@@ -38,14 +38,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ingest import FormResult, FormSpec, suspect_bot
-from service.web.sessions import get_session
-from service.store import responses as store
-from service.web.access import public
-from service.store.db import DatabaseError, StoreFailure
-from service.web.limits import client_address, wait_seconds
 from service.pipeline.ingest_runs import load_wards
 from service.pipeline.submissions import accept_submission, form_spec
+from service.store import responses as store
+from service.store.db import DatabaseError, StoreFailure
 from service.web import form_text
+from service.web.access import public
+from service.web.limits import client_address, wait_seconds
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("form", __name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, url_for
 
 from service.store import listings
-from service.web.sessions import get_session
 from service.web.access import STAFF, allow, public
+from service.web.sessions import get_session
 
 blueprint = Blueprint("home", __name__)
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from service.web.sessions import get_session
 from service.reports import reach
-from service.web.access import STAFF, allow
 from service.reports.charts import BarChart, LineChart
+from service.web.access import STAFF, allow
 from service.web.pages import CHART_ROLES, csv_download, page_context
+from service.web.sessions import get_session
 
 blueprint = Blueprint("representativeness", __name__, url_prefix="/dashboard/representativeness")
 VARIABLE_NAMES = {"age_band": "Age", "sex": "Sex", "ethnic_group": "Ethnic group", "ward": "Ward"}

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from service.web.sessions import get_session
-from service.store import reviews
 from service.pipeline import quarantine as quarantine_rows
+from service.reports.labels import topic_labels
+from service.store import reviews
 from service.web.access import allow, can, log_event
 from service.web.pages import page_context
-from service.reports.labels import topic_labels
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("review", __name__, url_prefix="/review")

@@ -5,15 +5,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ingest import clean_text
-from service.web.sessions import get_session
-from service.store import responses as store
-from service.web.access import STAFF, allow
-from service.store.models import Site
 from service.pipeline.ingest_runs import load_wards
 from service.reports.poster import PosterText, poster_pdf, qr_png, qr_svg
+from service.store import responses as store
+from service.store.models import Site
+from service.web.access import STAFF, allow
+from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("sites", __name__, url_prefix="/sites")

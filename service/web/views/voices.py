@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from service.web.sessions import get_session
 from service.reports import prevalence
-from service.web.access import STAFF, allow
 from service.reports.charts import BarChart
-from service.reports.dashboard import GROUP_VARIABLES, ResponseFilter, level_label
-from service.reports.labels import topic_labels
+from service.reports.dashboard import GROUP_VARIABLES, ResponseFilter
+from service.reports.labels import level_label, topic_labels
+from service.web.access import STAFF, allow
 from service.web.pages import CHART_ROLES, csv_download, current_filter, page_context
+from service.web.sessions import get_session
 
 blueprint = Blueprint("voices", __name__, url_prefix="/dashboard/voices")
 COMPARE = ("source", *GROUP_VARIABLES)

@@ -14,10 +14,10 @@ import time
 from flask import Blueprint, current_app, jsonify, request
 
 from ingest import IngestError, SignatureError, parse_delivery, verify_signature
-from service.web.access import public
 from service.config import ConfigError
-from service.web.limits import csrf, wait_seconds
 from service.pipeline.ingest_runs import accept_delivery
+from service.web.access import public
+from service.web.limits import csrf, wait_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,104 @@
+"""Ages as people write them: "14", "14 years", "14yrs", "fourteen", "14 y/o", "Under 16", "16-24", "65+".
+
+:func:`read_age` gives an age in years or a band, says when the value lies outside the source's
+age range (the response is then quarantined) and says why a value could not be read (the response
+is kept with age not stated).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.codes import DECLINED, NOT_STATED, normalise_label
+from ingest.vocabulary import band_for_age, parse_band
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_YEARS = r"\s*(?:years?(?: old)?|yrs?(?: old)?|y\s*/\s*o|y\.o\.?|yo|y)?"
+_NUMBER = re.compile(r"^(?:age(?:d)?\s*)?(\d{1,3})(?:\.0+)?" + _YEARS + "$")
+_SPAN = re.compile(r"^(\d{1,3})\s*(?:-|to)\s*(\d{1,3})" + _YEARS + "$")
+_OPEN = re.compile(r"^(\d{1,3})\s*(?:\+|plus|and over|or over|or older|and above|or above)" + _YEARS + "$")
+_UNDER = re.compile(r"^(?:under|below|less than|younger than)\s*(\d{1,3})" + _YEARS + "$")
+
+
+@dataclass(frozen=True)
+class AgeReading:
+    """An age read from one cell: years and/or band, or why neither could be had.
+
+    ``is_out_of_range`` says the value was read but lies outside the source's ages (quarantine);
+    ``reason`` without it says the value could not be read (kept, age not stated).
+    """
+
+    age: int | None
+    band: str | None
+    reason: str = ""
+    is_out_of_range: bool = False
+
+
+def read_age(value: object, minimum: int = 0, maximum: int = 120, bands: tuple[str, ...] = ()) -> AgeReading:
+    """Read an age in years, or an age band, from one cell."""
+    expected = f"an age from {minimum} to {maximum}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        years = int(value) if float(value).is_integer() else None
+        if years is None:
+            return AgeReading(None, NOT_STATED, f"{value!r} is not a whole number of years; expected {expected}")
+        return _from_years(years, minimum, maximum, bands)
+    text = normalise_label(value)
+    if text in DECLINED:
+        return AgeReading(None, NOT_STATED)
+    years = _years(text)
+    if years is not None:
+        return _from_years(years, minimum, maximum, bands)
+    span = _span(text)
+    if span is not None:
+        return _from_span(span, minimum, maximum, bands)
+    return AgeReading(None, NOT_STATED, f"not an age in years or a band; expected {expected}, e.g. '14' or '14 years'")
+
+
+def _years(text: str) -> int | None:
+    if match := _NUMBER.match(text):
+        return int(match.group(1))
+    words = re.sub(r"\s*(years?( old)?|yrs?|y/o)$", "", text).replace("-", " ").split()
+    if not words or any(w not in _UNITS and w not in _TENS for w in words):
+        return None
+    if len(words) == 1:
+        return _UNITS.index(words[0]) if words[0] in _UNITS else _TENS[words[0]]
+    if len(words) == 2 and words[0] in _TENS and words[1] in _UNITS[1:10]:
+        return _TENS[words[0]] + _UNITS.index(words[1])
+    return None
+
+
+def _span(text: str) -> tuple[int, int | None] | None:
+    if match := _SPAN.match(text):
+        return int(match.group(1)), int(match.group(2))
+    if match := _OPEN.match(text):
+        return int(match.group(1)), None
+    if match := _UNDER.match(text):
+        return 0, int(match.group(1)) - 1
+    return None
+
+
+def _from_years(years: int, minimum: int, maximum: int, bands: tuple[str, ...]) -> AgeReading:
+    if not minimum <= years <= maximum:
+        return AgeReading(None, None, f"expected a whole number of years from {minimum} to {maximum}", True)
+    if not bands:
+        return AgeReading(years, None)
+    band = band_for_age(years, bands)
+    if band is None:
+        return AgeReading(None, None, "expected an age inside the bands " + ", ".join(bands), True)
+    return AgeReading(years, band)
+
+
+def _from_span(span: tuple[int, int | None], minimum: int, maximum: int, bands: tuple[str, ...]) -> AgeReading:
+    low, high = max(span[0], minimum), min(span[1] if span[1] is not None else maximum, maximum)
+    if low > high:
+        return AgeReading(None, None, f"a band outside the ages of this source ({minimum} to {maximum})", True)
+    for band in bands:
+        b_low, b_high = parse_band(band)
+        if (max(b_low, minimum), min(b_high if b_high is not None else maximum, maximum)) == (low, high):
+            return AgeReading(None, band)
+    if low == high:
+        return _from_years(low, minimum, maximum, bands)
+    wanted = ("one of the bands " + ", ".join(bands)) if bands else "an age in years"
+    return AgeReading(None, NOT_STATED, f"an age band that is not {wanted}; not guessed")

@@ -1,0 +1,129 @@
+"""``voice sources check FILE --source KEY``: how a mapping would read a file, before anything is stored.
+
+:func:`check_export` reads the header and the first ``n`` rows of an export with a source's
+mapping and says how each configured column maps (or which are missing, with the closest names),
+the first values of each demographic after mapping, which rows would be quarantined and why,
+which cells would be kept as field issues, and which rows are summaries or skipped.
+Nothing is stored and nothing is raised for a mapping that does not fit: that is the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+from ingest.columns import ReadNotes, closest_columns, plain_text
+from ingest.errors import RecordError
+from ingest.files import read_file_records
+from ingest.mapping import SourceMapping, identify, map_record
+from ingest.options import FileOptions
+from ingest.records import FieldIssue, ResponseRecord
+from ingest.vocabulary import Ward
+
+DEMOGRAPHICS = (("sex", "sex_column"), ("age", "age_column"), ("age_band", "age_band_column"),
+                ("ethnicity", "ethnicity_column"), ("ethnic_group", "ethnicity_column"), ("ward", "ward_column"),
+                ("postcode_district", "postcode_column"))
+
+
+@dataclass(frozen=True)
+class ColumnCheck:
+    """One configured column: the key naming it, whether the file has it, and the closest names if not."""
+
+    config_key: str
+    column: str
+    is_found: bool
+    closest: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check_export` found; :meth:`to_text` is what the CLI prints."""
+
+    name: str
+    n_checked: int = 0
+    columns: list[ColumnCheck] = field(default_factory=list)
+    unmapped: tuple[str, ...] = ()
+    samples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    quarantined: list[tuple[str, str, str, str]] = field(default_factory=list)
+    field_issues: list[FieldIssue] = field(default_factory=list)
+    notes: ReadNotes = field(default_factory=ReadNotes)
+
+    @property
+    def missing(self) -> list[ColumnCheck]:
+        """Configured columns the file does not have (an ingest would stop on the first)."""
+        return [c for c in self.columns if not c.is_found]
+
+    def to_text(self) -> str:
+        """A plain-text report for a terminal."""
+        lines = [f"{self.name}: {self.n_checked} row(s) checked; encoding {self.notes.encoding or 'n/a'}, "
+                 f"delimiter {self.notes.delimiter!r}" if self.notes.delimiter else
+                 f"{self.name}: {self.n_checked} row(s) checked", "", "Columns:"]
+        for c in self.columns:
+            hint = f"   closest: {', '.join(repr(x) for x in c.closest)}" if c.closest else ""
+            lines.append(f"  {'ok     ' if c.is_found else 'MISSING'} {c.config_key} = {c.column!r}{'' if c.is_found else hint}")
+        if self.unmapped:
+            lines.append("  not in the mapping (kept raw only): " + ", ".join(repr(c) for c in self.unmapped))
+        lines += ["", "First values after mapping:"]
+        for name, pairs in self.samples.items():
+            lines.append(f"  {name}: " + "; ".join(f"{raw!r} -> {code}" for raw, code in pairs))
+        lines += ["", f"Would be quarantined: {len(self.quarantined)}"]
+        lines += [f"  {where}: {column} = {value!r}: {reason}" for where, column, value, reason in self.quarantined[:20]]
+        lines += ["", f"Cells kept as field issues: {len(self.field_issues)}"]
+        lines += [f"  {issue.describe()}" for issue in self.field_issues[:20]]
+        extra = self.notes.lines(self.name)
+        if extra:
+            lines += ["", "Rows left out:", *(f"  {line}" for line in extra if "not in the mapping" not in line)]
+        if self.missing:
+            lines += ["", f"An ingest would stop before storing anything: {len(self.missing)} configured column(s) missing."]
+        return "\n".join(lines)
+
+
+def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None = None, n: int = 50,
+                 source: str = "KEY", wards: tuple[Ward, ...] = (), now: datetime | None = None) -> CheckReport:
+    """Check how ``mapping`` reads the first ``n`` rows of the export at ``path``.
+
+    Raises
+    ------
+    SourceUnavailable
+        The file cannot be read at all.
+    """
+    now = now or datetime.now(timezone.utc)
+    report = CheckReport(name=path.name)
+    records = read_file_records(path, "", (), mapping.columns, options or FileOptions(), report.notes)
+    header = report.notes.columns
+    report.columns = [ColumnCheck(f"[sources.{source}] {key}", column, column in header,
+                                  () if column in header else closest_columns(column, header))
+                      for key, column in mapping.column_keys()]
+    report.unmapped = report.notes.extra_columns
+    try:
+        for raw in islice(records, n):
+            report.n_checked += 1
+            raw = identify(raw, mapping)
+            try:
+                if not raw.external_id:
+                    raise RecordError(mapping.id_column or "id", "", "required", "every record needs its own id")
+                record = map_record(raw, source, mapping, wards, now, keep_issues=True)
+            except RecordError as error:
+                report.quarantined.append((raw.location, error.field, "" if error.value is None else str(error.value),
+                                           error.reason))
+                continue
+            report.field_issues.extend(record.field_issues)
+            _sample(report, mapping, raw.data, record)
+    finally:
+        records.close()  # type: ignore[attr-defined]
+    return report
+
+
+def _sample(report: CheckReport, mapping: SourceMapping, data: dict, record: ResponseRecord) -> None:
+    """Keep the first few distinct (cell, value after mapping) pairs of each demographic and question."""
+    pairs = [(name, plain_text(data.get(getattr(mapping, key))), str(getattr(record.demographics, name)))
+             for name, key in DEMOGRAPHICS if getattr(mapping, key)]
+    answers = {a.question: a.value for a in record.answers}
+    pairs += [(f"question {q.key}", " | ".join(plain_text(data.get(c)) for c in q.columns), str(answers.get(q.key)))
+              for q in mapping.questions]
+    for name, cell, value in pairs:
+        seen = report.samples.setdefault(name, [])
+        if (cell, value) not in seen and len(seen) < 8:
+            seen.append((cell, value))

@@ -1,0 +1,136 @@
+"""``voice sources suggest FILE``: a draft ``[sources.KEY]`` section for an export nobody has mapped yet.
+
+:func:`suggest_mapping` looks at the file (encoding, delimiter, where the header is, whether it has
+two rows), recognises the id, date and demographic columns by their question wording, finds the
+date formats that read every date, and proposes a type for each other column from its values.
+It is a draft for a person to check with ``voice sources check``: every guess is written as a
+setting to confirm, never applied on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from ingest.columns import NO_OPTION, ReadNotes, plain_text
+from ingest.dates import read_date
+from ingest.files import read_file_records
+from ingest.options import FileOptions
+
+ROLES = (  # (mapping key, pattern of the column name), first match wins
+    ("id_column", r"^(response ?id|respondent ?(id|no|number)?|userno|user ?id|unique ?id|id|ref|pupil ref|case ?id)$"),
+    ("submitted_at", r"submitted|completion time|completed|timestamp|^ended$|^end date|^date$|date submitted"),
+    ("consent_column", r"consent|i agree"),
+    ("gender_identity_column", r"same as the sex|gender .*same"),
+    ("ethnicity_other_column", r"ethnic.*(other|specify|describe)"),
+    ("ethnicity_column", r"ethnic"),
+    ("sex_column", r"\bsex\b|\bgender\b|are you male or female"),
+    ("age_column", r"\bage\b|how old|date of birth"),
+    ("ward_column", r"\bward\b"),
+    ("postcode_column", r"post ?code"),
+)
+DATE_FORMATS = ("iso", "dayfirst", "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M:%S")
+PRESET_MARKS = (("smartsurvey", {"UserNo"}), ("citizen_space", {"Response ID", "Submitted on"}),
+                ("microsoft_forms", {"ID", "Start time", "Completion time"}), ("google_forms", {"Timestamp"}))
+
+
+def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
+    """A draft ``[sources.KEY]`` TOML section for the export at ``path`` (see the module docstring)."""
+    options = _layout(path)
+    notes = ReadNotes()
+    rows = [r.data for r in islice(read_file_records(path, "", options=options, notes=notes), n)]
+    header = notes.columns
+    roles = _roles(header)
+    lines = [f"# Draft for {path.name}: check every line, then run 'voice sources check {path.name} --source {key}'.",
+             f"[sources.{key}]", f'name = "{path.stem}"', 'kind = "file"', "min_age = 0"]
+    preset = next((name for name, marks in PRESET_MARKS if marks <= set(header)), "snap" if path.suffix == ".sav" else "")
+    if preset:
+        lines.append(f'preset = "{preset}"  # the columns look like this tool\'s export')
+    lines += ["", f"[sources.{key}.file]", *_file_lines(options, notes), "", f"[sources.{key}.mapping]"]
+    lines += _role_lines(roles, rows)
+    taken = set(roles.values())
+    for i, column in enumerate(c for c in header if c not in taken):
+        lines += ["", f"[[sources.{key}.mapping.questions]]", f'key = "q{i + 1}"', f"column = {_quote(column)}",
+                  *_question_lines([row.get(column) for row in rows])]
+    return "\n".join(lines) + "\n"
+
+
+def _layout(path: Path) -> FileOptions:
+    """Header row and rows from the first dozen rows: the first row about as full as the widest."""
+    if path.suffix.lower() == ".sav":
+        return FileOptions()
+    notes = ReadNotes()
+    grid = list(_grid(path, notes))
+    widths = [sum(1 for c in cells if plain_text(c) and not plain_text(c).startswith("column_")) for _, cells in grid]
+    if not widths:
+        return FileOptions()
+    index = next(i for i, w in enumerate(widths) if w >= 0.6 * max(widths))
+    below = grid[index + 1][1] if index + 1 < len(grid) else []
+    rows = 2 if any(plain_text(c).lower() in NO_OPTION for c in below) else 1
+    return FileOptions(header_row=grid[index][0], header_rows=rows)
+
+
+def _grid(path: Path, notes: ReadNotes) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) of the first dozen non-blank rows, the first row read as if it were the header."""
+    records = read_file_records(path, "", options=FileOptions(summary_patterns=()), notes=notes)
+    yield 1, list(notes.columns)
+    for record in islice(records, 11):
+        yield record.row, list(record.data.values())
+    records.close()  # type: ignore[attr-defined]
+
+
+def _roles(header: tuple[str, ...]) -> dict[str, str]:
+    roles: dict[str, str] = {}
+    for column in header:
+        for role, pattern in ROLES:
+            if role not in roles and re.search(pattern, column, re.IGNORECASE):
+                roles[role] = column
+                break
+    return roles
+
+
+def _file_lines(options: FileOptions, notes: ReadNotes) -> list[str]:
+    lines = [f"header_row = {options.header_row}", f"header_rows = {options.header_rows}"]
+    if notes.encoding:
+        lines.append(f'encoding = "{notes.encoding}"')
+    if notes.delimiter:
+        lines.append(f"delimiter = {_quote(notes.delimiter)}")
+    return lines
+
+
+def _role_lines(roles: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
+    lines = [f"{role} = {_quote(column)}" for role, column in roles.items()]
+    if "id_column" not in roles:
+        lines.insert(0, "row_id = true  # no id column recognised: the row number is the id")
+    dates = [row.get(roles["submitted_at"]) for row in rows] if "submitted_at" in roles else []
+    dates = [d for d in dates if d not in (None, "")]
+    if dates:
+        good = [f for f in DATE_FORMATS if all(read_date(d, f) is not None for d in dates)]
+        lines.append("date_formats = [" + ", ".join(_quote(f) for f in good) + "]" if good else
+                     f"# no known date format reads every value of {roles['submitted_at']!r}, e.g. {dates[0]!r}")
+    if "age_column" in roles:
+        lines += ["min_age = 0", "max_age = 120"]
+    return lines
+
+
+def _question_lines(values: list[Any]) -> list[str]:
+    filled = [plain_text(v) for v in values if plain_text(v)]
+    distinct = sorted(set(filled))
+    numbers = [float(v) for v in filled if re.fullmatch(r"-?\d+(\.\d+)?", v)]
+    if filled and len(numbers) == len(filled) and all(x.is_integer() for x in numbers) and max(numbers) - min(numbers) <= 10:
+        return ['type = "scale"', f"minimum = {int(min(numbers))}", f"maximum = {int(max(numbers))}"]
+    if filled and len(numbers) == len(filled):
+        return ['type = "number"']
+    if any(";" in v for v in filled):
+        options = sorted({part.strip() for v in filled for part in v.split(";") if part.strip()})
+        return ['type = "multiple_choice"', 'separator = ";"', "options = [" + ", ".join(_quote(o) for o in options) + "]"]
+    if distinct and len(distinct) <= 12 and max(len(v) for v in distinct) <= 60:
+        return ['type = "single_choice"', "options = [" + ", ".join(_quote(o) for o in distinct) + "]"]
+    return ['type = "free_text"']
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
