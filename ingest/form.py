@@ -18,7 +18,14 @@ from typing import Any
 from ingest.errors import RecordError
 from ingest.mapping import QuestionSpec, SourceMapping, map_record
 from ingest.records import RawRecord, ResponseRecord
-from ingest.vocabulary import ETHNICITIES, NOT_STATED, SEXES, Ward, map_postcode_district
+from ingest.vocabulary import (
+    ETHNICITIES,
+    NOT_STATED,
+    SEXES,
+    Ward,
+    map_postcode_district,
+    parse_band,
+)
 
 #: Fields of the optional "about you" part of the form, as stored in the record.
 ABOUT_FIELDS = ("age_band", "sex", "ethnicity", "ward", "postcode_district")
@@ -39,6 +46,11 @@ class FormSpec:
     questions: tuple[QuestionSpec, ...]
     wards: tuple[Ward, ...] = ()
     max_text: int = 1000
+    # Consent is asked only when it is the lawful basis (a council's public task needs none); then a
+    # resident in an age band below ``consent_min_age`` needs a parent's or carer's agreement too
+    # (UK GDPR Article 8 sets 13 for online services offered to children).
+    asks_consent: bool = True
+    consent_min_age: int = 13
 
 
 @dataclass(frozen=True)
@@ -133,9 +145,7 @@ def check_submission(
     about, about_errors = _check_about(data, spec)
     values.update(about)
     errors.extend(about_errors)
-    values["consent"] = clean_text(_first(data.get("consent"))) == "yes"
-    if not values["consent"]:
-        errors.append(FieldError("consent", "consent"))
+    errors.extend(_check_consent(data, spec, values))
     if errors:
         return FormResult(values=values, errors=tuple(errors))
     raw = _raw_record(values, spec, external_id, site, now, bot_reasons)
@@ -144,6 +154,22 @@ def check_submission(
     except RecordError as error:  # a rule of the mapping the checks above did not foresee
         return FormResult(values=values, errors=(FieldError(str(error.field), "invalid"),))
     return FormResult(values=values, record=replace(record, is_suspected_bot=bool(bot_reasons)))
+
+
+def _check_consent(data: Mapping[str, Any], spec: FormSpec, values: dict[str, Any]) -> list[FieldError]:
+    """Record consent (``None`` when not asked); a child under the consent age needs a parent's agreement too."""
+    if not spec.asks_consent:
+        values["consent"] = None
+        return []
+    values["consent"] = clean_text(_first(data.get("consent"))) == "yes"
+    values["parent_consent"] = clean_text(_first(data.get("parent_consent"))) == "yes"
+    errors = [] if values["consent"] else [FieldError("consent", "consent")]
+    band = values.get("age_band") or ""
+    if band and band != NOT_STATED:
+        low, high = parse_band(band)
+        if high is not None and high < spec.consent_min_age and not values["parent_consent"]:
+            errors.append(FieldError("parent_consent", "parent_consent", {"minimum": spec.consent_min_age}))
+    return errors
 
 
 def _first(value: Any) -> Any:
@@ -209,7 +235,7 @@ def _check_about(data: Mapping[str, Any], spec: FormSpec) -> tuple[dict[str, str
 def _raw_record(values: Mapping[str, Any], spec: FormSpec, external_id: str, site: str, now: datetime,
                 bot_reasons: Sequence[str]) -> dict[str, Any]:
     raw: dict[str, Any] = {"id": external_id, "submitted_at": now.isoformat(timespec="seconds"), "site": site,
-                           "consent": "yes" if values["consent"] else "no"}
+                           "consent": "" if values["consent"] is None else ("yes" if values["consent"] else "no")}
     for question in spec.questions:
         value = values[question.key]
         if value not in ("", []):

@@ -24,7 +24,7 @@ NAMES_PATH = DATA / "first_names.txt"
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
 _CUE_RE = re.compile(
     r"\b(?:called|named|call(?:s|ed)?\s+(?:him|her)|name\s+is|name's|names|known\s+as|goes\s+by|nicknamed|"
-    r"ask\s+for|asking\s+for|me\s+and|me\s+&|arrest(?:s|ed|ing)?|tell|ask|with|"
+    r"ask\s+for|asking\s+for|me\s+and|me\s+&|arrest(?:s|ed|ing)?|tell|ask|with|call|ring|text|message|contact|"
     r"(?:my|his|her|our|their|your|a|the)\s+(?:neighbou?rs?|mate|mates|friend|friends|bf|gf|boyfriend|girlfriend|"
     r"brother|sister|cousin|son|daughter|uncle|aunt|auntie|step\s?dad|step\s?mum|dad|mum|teacher|ex|"
     r"husband|wife|partner|landlord|bro|sis|nephew|niece|carer|coach|tutor)|"
@@ -33,7 +33,7 @@ _CUE_RE = re.compile(
     re.I,
 )
 # Cues after which the next word may well be an ordinary word: only a capitalised or listed word counts.
-_WEAK_CUES = frozenset({"tell", "ask", "with", "me and", "me &"})
+_WEAK_CUES = frozenset({"tell", "ask", "with", "me and", "me &", "call", "ring", "text", "message", "contact"})
 # A name signing off the message: "call me on 07700 900123 - Jade", "thanks, Sam x".
 _SIGN_OFF_RE = re.compile(r"(?:[\-\u2013\u2014~,]|\b(?:thanks|cheers|from|love|regards|luv))\s*$", re.I)
 _END_RE = re.compile(r"^[\s.!?,)\]x]*$")

@@ -1,18 +1,31 @@
-"""The Flask service: ``create_app`` is the only place an app is assembled."""
+"""The Flask service: ``create_app`` is the only place an app is assembled.
+
+Flask, SQLAlchemy and the views are imported when an app is built, not when the package is: the
+``voice`` command imports ``service.cli`` and must not pay for a web stack to print its help.
+"""
 
 from __future__ import annotations
 
 import logging
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from service.config import PROJECT_ROOT, Config, ConfigError, load_config
-from service.store.db import make_engine, make_session_factory
-from service.web.sessions import close_session, get_session
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["create_app", "get_session"]
+
+
+def __getattr__(name: str) -> Any:
+    # ``from service import get_session`` keeps working, importing Flask only then.
+    if name == "get_session":
+        from service.web.sessions import get_session
+
+        return get_session
+    raise AttributeError(f"module 'service' has no attribute {name!r}")
 
 
 def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
@@ -21,6 +34,11 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     With ``check`` the database must be reachable and fully migrated, else
     :class:`service.store.db.DatabaseError` says what to run.
     """
+    from flask import Flask
+
+    from service.store.db import make_engine, make_session_factory
+    from service.web.sessions import close_session
+
     config = config or load_config()
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "service" / "static"), instance_path=str(config.app.instance_path))
@@ -52,6 +70,9 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     init_security(app)  # headers, proxy trust, cookie flags (issue 8)
     init_limits(app)
     init_access(app)
+    from service.web.pages import shared_context
+
+    app.context_processor(shared_context)
     _register_blueprints(app)
 
     register_error_handlers(app)

@@ -104,6 +104,36 @@ class ReportsConfig:
     schedule: str = "0 7 1 1,4,7,10 *"
 
 
+@dataclass(frozen=True)
+class SafeguardingConfig:
+    """The ``[safeguarding]`` section: when a New flag is overdue and who is e-mailed about it (issue 17)."""
+
+    alert_after_hours: int = 24
+    alert_to: tuple[str, ...] = ()
+    alert_from: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user_env: str = ""
+    smtp_password_env: str = ""
+    schedule: str = ""
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """The ``[privacy]`` section: what the residents' privacy notice says (issue 17)."""
+
+    controller: str = ""
+    lawful_basis: str = "public_task"
+    dpo_email: str = ""
+    dpo_address: str = ""
+    retention_months: int = 24
+    consent_min_age: int = 13
+
+
+LAWFUL_BASES = ("public_task", "consent")
+
+
 RETENTION_PERIODS = ("original_text_months", "raw_record_months", "quarantine_months", "archive_months")
 
 
@@ -202,6 +232,8 @@ class Config:
     retention: RetentionConfig = field(default_factory=lambda: RetentionConfig())
     mail: MailConfig = field(default_factory=MailConfig)
     oidc: OidcConfig = field(default_factory=OidcConfig)
+    safeguarding: SafeguardingConfig = field(default_factory=SafeguardingConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
 
     def source(self, key: str) -> SourceConfig:
@@ -243,7 +275,38 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
                   form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
                   retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw),
-                  oidc=_read_oidc(reader, raw, environ), llm=_read_llm(reader, raw))
+                  oidc=_read_oidc(reader, raw, environ), llm=_read_llm(reader, raw),
+                  safeguarding=_read_plain(reader, raw, "safeguarding", SafeguardingConfig),
+                  privacy=_check_privacy(reader, _read_plain(reader, raw, "privacy", PrivacyConfig)))
+
+
+def _read_plain(reader: "_Reader", raw: dict, name: str, cls: type) -> Any:
+    """Read an optional flat section into ``cls``: each key typed like its default (lists as tuples of text)."""
+    table = raw.get(name, {})
+    if not isinstance(table, dict):
+        reader.fail(name, table, "a table")
+    defaults = cls()
+    reader.only(table, name, tuple(f.name for f in fields(cls)))
+    values: dict[str, Any] = {}
+    for key in table:
+        like = getattr(defaults, key)
+        if isinstance(like, bool):
+            values[key] = reader.boolean(table, name, key, default=like)
+        elif isinstance(like, int):
+            values[key] = reader.integer(table, name, key, low=0, high=100_000)
+        elif isinstance(like, tuple):
+            values[key] = tuple(reader.strings(table, name, key))
+        else:
+            values[key] = reader.text(table, name, key, allow_empty=True)
+    return cls(**values)
+
+
+def _check_privacy(reader: "_Reader", privacy: PrivacyConfig) -> PrivacyConfig:
+    if privacy.lawful_basis not in LAWFUL_BASES:
+        reader.fail("privacy.lawful_basis", privacy.lawful_basis, " or ".join(LAWFUL_BASES))
+    if not 13 <= privacy.consent_min_age <= 18:
+        reader.fail("privacy.consent_min_age", privacy.consent_min_age, "an age from 13 (UK GDPR Article 8) to 18")
+    return privacy
 
 
 VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from nlp import BuiltinCoder, ChatCoder, ChatSettings, JsonFileCache, KeywordClassifier, load_codeframe, redact
+from nlp import (
+    BuiltinCoder,
+    ChatCoder,
+    ChatSettings,
+    JsonFileCache,
+    KeywordClassifier,
+    load_codeframe,
+    redact,
+)
 from tests.chat_server import ChatServer
 
 PLANTED = [

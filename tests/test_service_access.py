@@ -32,7 +32,8 @@ def test_every_route_declares_who_may_use_it(app):
 def test_only_the_expected_routes_are_public(app):
     public = sorted(rule.rule for rule in app.url_map.iter_rules()
                     if rule.endpoint != "static" and PUBLIC in allowed_roles(app, rule.endpoint))
-    allowed_prefixes = ("/health", "/sign-in", "/q/", "/webhooks/", "/form", "/static", "/thank", "/privacy", "/api/v1/openapi.json")
+    allowed_prefixes = ("/health", "/sign-in", "/q/", "/webhooks/", "/form", "/static", "/thank", "/privacy", "/api/v1/openapi.json",
+                        "/favicon.ico")
     assert all(path.startswith(allowed_prefixes) for path in public), public
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -127,19 +128,40 @@ def test_briefing_viewer_downloads_the_pdf_but_not_the_docx(client, seeded, fact
 
 def test_action_added_on_the_page_appears_in_the_next_quarters_briefing(client, seeded, factory):
     _sign_in(client, "engagement")
-    response = _post(client, "/briefings/actions/new", "/briefings/actions/new", quarter="2024Q1", topic=_topic(),
+    response = _post(client, "/briefings/actions/new", "/briefings/actions/new", quarter="2023Q4", topic=_topic(),
                      site="", ward="", you_said="Residents asked for more lighting by the station car park",
                      we_did="Two new lamps were fitted in May", status="done")
     assert response.status_code == 302
     assert "Residents asked for more lighting" in client.get("/briefings/actions").get_data(as_text=True)
-    made = _post(client, "/briefings/", "/briefings/", quarter="2024Q2", format="html", youth="")
+    made = _post(client, "/briefings/", "/briefings/", quarter="2024Q1", format="html", youth="")
     file_id = int(made.headers["Location"].rsplit("/", 1)[1])
     html = client.get(f"/briefings/files/{file_id}/download").get_data(as_text=True)
     assert "Residents asked for more lighting by the station car park" in html
     assert "Two new lamps were fitted in May" in html
-    earlier = _post(client, "/briefings/", "/briefings/", quarter="2024Q1", format="html")
-    earlier_id = int(earlier.headers["Location"].rsplit("/", 1)[1])
-    assert "more lighting" not in client.get(f"/briefings/files/{earlier_id}/download").get_data(as_text=True)
+
+
+def test_briefing_of_an_empty_quarter_is_refused_naming_the_quarters_with_responses(client, seeded, factory):
+    _sign_in(client, "engagement")
+    page = client.get("/briefings/").get_data(as_text=True)
+    assert re.search(r'<select[^>]*id="quarter"[^>]*>\s*<option value="2024Q1" selected>2024Q1</option>\s*</select>', page)
+    refused = _post(client, "/briefings/", "/briefings/", quarter="2024Q2", format="pdf")
+    assert refused.status_code == 400
+    assert "There are no responses for 2024Q2, so there is nothing to brief on. Quarters with responses: 2024Q1." in \
+        refused.get_data(as_text=True)
+    with factory() as session:
+        assert session.scalar(select(ReportFile.id)) is None
+
+
+def test_briefing_fingerprint_changes_when_an_action_is_added(seeded, factory, config):
+    from service.reports.generate import make_briefing
+
+    with factory() as session:
+        first = make_briefing(session, config, "2024Q1", None, False, "html")
+        session.add(Action(quarter="2023Q4", topic=_topic(), you_said="More patrols", status="planned"))
+        session.flush()
+        second = make_briefing(session, config, "2024Q1", None, False, "html")
+        again = make_briefing(session, config, "2024Q1", None, False, "html")
+    assert first.fingerprint != second.fingerprint and second.fingerprint == again.fingerprint
 
 
 def test_action_edited_on_the_page_keeps_the_site_ward_and_new_status(client, seeded, factory):
@@ -212,8 +234,12 @@ def test_scheduler_has_the_quarterly_briefings_job_and_it_archives_once(engine, 
         assert scheduler.get_job("reports:quarterly") is None
     finally:
         scheduler.shutdown()
-    ids = run_briefings_job()
-    assert len(ids) == 2 and run_briefings_job() == []  # borough and youth focus; the second run finds them archived
+    assert run_briefings_job() == []  # the quarter just closed (today's) has no responses: nothing archived
+    from service.reports.generate import run_quarterly_briefings
+
+    april = datetime(2024, 4, 2, tzinfo=timezone.utc)  # the seed's responses are in 2024Q1
+    ids = run_quarterly_briefings(factory, config, now=april)
+    assert len(ids) == 2 and run_quarterly_briefings(factory, config, now=april) == []  # borough and youth; once
     with factory() as session:
         rows = session.scalars(select(ReportFile).where(ReportFile.id.in_(ids))).all()
         assert {(r.origin, r.format) for r in rows} == {("scheduler", "html")}
@@ -267,7 +293,7 @@ def test_briefing_form_starts_at_the_last_quarter_with_responses(client, seeded,
     with factory() as session:
         latest = session.scalar(select(func.max(Response.submitted_at)))
     page = client.get("/briefings/").get_data(as_text=True)
-    shown = re.search(r'id="quarter" name="quarter" type="text"\s+value="([^"]+)"', page).group(1)
+    shown = re.search(r'<option value="([^"]+)" selected>', page[page.index('id="quarter"'):]).group(1)
     assert shown == quarter_of(latest) and shown < "2026Q1"  # the seeded data stop in 2024, long before today
 
 
@@ -295,3 +321,30 @@ def test_export_on_a_database_never_upgraded_says_to_upgrade(runner, tmp_path):
     result = runner.invoke(main, ["export", "sna", "--year", "2023", "--format", "md", "--out", str(tmp_path / "x.md"),
                                   "--no-archive"], env={"VOICE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
     assert result.exit_code == 1 and "run `voice db upgrade`" in result.output and "stopped" not in result.output
+
+
+@pytest.mark.skipif(not (shutil.which("pdftotext") and shutil.which("pdftoppm")), reason="needs poppler-utils")
+def test_briefing_pdf_page_one_opens_with_key_messages_then_you_said_we_did(seeded, factory, config, tmp_path):
+    import subprocess
+
+    from service.reports.generate import make_briefing
+
+    with factory() as session:
+        session.add(Action(quarter="2023Q4", topic=_topic(), you_said="Too dark by the station", we_did="New lamps",
+                           status="done"))
+        session.flush()
+        pdf = tmp_path / "briefing.pdf"
+        pdf.write_bytes(make_briefing(session, config, "2024Q1", None, False, "pdf").content)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
+    assert list(tmp_path.glob("page*.png"))  # page 1 rasterised, kept with the test's files
+    page_one = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                              check=True, timeout=60).stdout
+    everything = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60).stdout
+    flat = " ".join(page_one.split())
+    assert flat.index("Key messages") < flat.index("You said, we did")
+    assert "We heard from 10 residents this quarter (QR posters: vendor app 10)." in flat
+    assert "Too dark by the station" in flat and "1 of 1 actions from earlier quarters are done" in flat
+    body = everything[:everything.index("Appendix: technical detail")]
+    assert "How to read this briefing" in body
+    for jargon in ("nlp.", "rake on", "age_band", "ethnic_group", "model "):
+        assert jargon not in body, jargon

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from service.store.models import AuditEvent, SafeguardingFlag, TextReview, TopicCode, User
+from service.store.models import AuditEvent, TextReview, TopicCode, User
 from tests.dashboard_data import ORIGINAL, REDACTED, seed, sign_in
 
 PAGES = ("/dashboard/", "/dashboard/representativeness/", "/dashboard/voices/", "/dashboard/responses")
@@ -41,7 +41,8 @@ def test_pages_every_role_sees_every_dashboard_page(client, seeded, role):
     sees = ROLE_SEES[role]
     overview = client.get("/dashboard/").get_data(as_text=True)
     assert ("Download these figures (CSV)" in overview) is sees["downloads"], role
-    assert ('href="/dashboard/review/' in overview or ">Review</a>" in overview) is sees["review"], role
+    # the Review link carries the count of new safeguarding flags when there are any ("Review 1 new flag")
+    assert bool(re.search(r'href="/review/"[^>]*>Review[< ]', overview)) is sees["review"], role
     assert (">Users</a>" in overview and ">Audit log</a>" in overview) is sees["users"], role
     responses = client.get("/dashboard/responses").get_data(as_text=True)
     assert (REDACTED in responses) is (role != "viewer"), role  # the seeded text is flagged: masked for viewers
@@ -144,17 +145,6 @@ def test_review_topics_reviewer_correction_is_stored(client, seeded, factory):
         assert sorted(reviewer) == ["drugs", "gangs_violence"]
 
 
-def test_review_safeguarding_records_who_and_when(client, seeded, factory):
-    sign_in(client, "engagement")
-    with factory() as session:
-        flag_id = session.scalar(select(SafeguardingFlag.id))
-    client.post(f"/review/safeguarding/{flag_id}", data={"status": "referred", "note": "sent to MASH"})
-    with factory() as session:
-        flag = session.get(SafeguardingFlag, flag_id)
-        assert flag.status == "referred" and flag.reviewer_id == seeded["engagement"] and flag.reviewed_at is not None
-    assert b"reviewed by Test engagement" in client.get("/review/safeguarding").data
-
-
 def test_users_admin_adds_changes_and_deactivates(client, seeded, factory):
     sign_in(client, "admin")
     response = client.post("/admin/users", data={"email": "new@example.org", "name": "New Person", "role": "viewer",
@@ -210,3 +200,14 @@ def test_review_safeguarding_says_where_when_and_how_old(client, seeded):
     sign_in(client, "engagement")
     page = client.get("/review/safeguarding").get_data(as_text=True)
     assert re.search(r"QR site Romford station, sent 04 Mar 2024 12:00; age 16-24\.", page), page[page.find("Flag "):][:800]
+    assert re.search(r"Waiting\">\d+ min<", page)
+
+
+def test_overview_explains_each_channel_once_with_a_distinct_name(client, seeded, config):
+    sign_in(client, "viewer")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    explained = page[page.index('id="channels"'):]
+    names = [s.name for s in config.sources]
+    assert len(set(names)) == len(names) and "QR-code feedback" not in names and "QR-code form" not in names
+    for source in config.sources:
+        assert source.name in explained and source.description.replace("'", "&#39;") in explained

@@ -131,3 +131,21 @@ def test_demo_sites_pages_carry_the_staff_navigation_and_the_synthetic_banner(de
     assert "Synthetic demo data." in page
     assert 'href="/sites/" aria-current="page">Sites and posters</a>' in page and ">Who we are missing</a>" in page
     assert page.count('role="status"') <= 1  # flashes shown once, by the staff layout
+
+
+def test_demo_briefing_opens_with_three_to_five_key_messages_each_with_figure_and_base(demo, demo_session):
+    import re
+
+    from service.reports.briefing import BriefingRequest, build_briefing
+    from service.reports.generate import quarters_with_responses
+
+    config, _ = demo
+    quarter = quarters_with_responses(demo_session)[0]
+    doc, _snap = build_briefing(demo_session, config, BriefingRequest(quarter))
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert headings[:2] == ["Key messages", "You said, we did"]
+    messages = next(b for b in doc.blocks if b.kind == "bullets").items
+    assert 3 <= len(messages) <= 5, messages
+    for message in messages:  # a figure with its base: "57% (587 of 1,029)" or a count of residents
+        assert re.search(r"\d[\d,]* of [\d,]+|We heard from [\d,]+ residents", message), message
+    assert any("weighted" in m for m in messages)

@@ -74,7 +74,7 @@ def test_form_submit_stores_one_response_with_site_and_ward(form_app, site, fact
     assert "Thank you" in thanks and "999" in thanks and "Childline" in thanks and "Crimestoppers" in thanks
     [response] = _responses(factory)
     assert (response.site_id, response.ward, response.age_band) == (site.id, "E05013983", "13-15")
-    assert not response.is_suspected_bot and response.consent is True
+    assert not response.is_suspected_bot and response.consent is None  # public task: consent is not asked
 
 
 def test_form_submit_stores_each_answer_typed_with_its_free_text(form_app, site, factory, engine):
@@ -127,8 +127,8 @@ def test_form_empty_submit_shows_error_summary_linking_to_fields(form_app, site,
     html = reply.get_data(as_text=True)
     assert reply.status_code == 400
     assert "<title>Error:" in html and "There is a problem" in html
-    assert '<a href="#safe_here">Answer the question: How safe do you feel here?</a>' in html
-    assert '<a href="#consent">Tick the box to say you are happy for us to use your answers</a>' in html
+    assert '<a href="#safe_here">Select how safe you feel here</a>' in html
+    assert 'id="consent"' not in html  # public task: no consent tick box
     assert 'id="safe_here-error"' in html
     assert _responses(factory) == []
 
@@ -202,8 +202,13 @@ def test_form_rate_limit_per_client_answers_429(config, site, factory):
         _, tokens = _open(client, site.code)
         replies.append(client.post(f"/q/{site.code}", data={**ANSWER, **tokens}))
     assert [r.status_code for r in replies] == [303, 303, 429]
-    assert "Please wait a minute, then try again." in replies[-1].get_data(as_text=True)
-    assert 0 < int(replies[-1].headers["Retry-After"]) <= 60
+    seconds = int(replies[-1].headers["Retry-After"])
+    page = replies[-1].get_data(as_text=True)
+    assert 0 < seconds <= 60 and f"please wait {seconds} seconds, then select" in page
+    # the class on one school network keeps its answers: the form comes back filled in, same token
+    assert 'value="Better lighting"' not in page and ">Better lighting</textarea>" in page
+    assert re.search(r'name="safe_here" type="radio" value="2" checked', page)
+    assert f'name="token" value="{tokens["token"]}"' in page
     assert len(_responses(factory)) == 2
     app.extensions["voice_engine"].dispose()
 
@@ -369,3 +374,69 @@ def test_form_does_not_wait_long_for_a_limits_storage_that_never_answers(config,
     assert reply.status_code == 303
     assert len(_responses(factory)) == 1
     assert took < 10  # two counters at most, each given up after about a second
+
+
+def test_form_code_in_capitals_finds_the_site(form_app, site):
+    client = form_app.test_client()
+    reply = client.get(f"/q/{site.code.upper()}", query_string={"lang": "en"})
+    assert reply.status_code == 301 and reply.headers["Location"].endswith(f"/q/{site.code}?lang=en")
+    assert client.get(f"/q/{site.code.upper()}", follow_redirects=True).status_code == 200
+
+
+def test_form_public_task_shows_no_consent_box_and_lets_an_11_year_old_send(form_app, site, factory):
+    client = form_app.test_client()
+    html, tokens = _open(client, site.code)
+    assert 'name="consent"' not in html and "11 to 12" in html
+    answer = {k: v for k, v in ANSWER.items() if k != "consent"}
+    assert client.post(f"/q/{site.code}", data={**answer, **tokens, "age_band": "11-12"}).status_code == 303
+    [response] = _responses(factory)
+    assert response.age_band == "11-12" and response.consent is None
+
+
+@pytest.fixture
+def consent_app(config):
+    """The app of a council whose lawful basis is consent."""
+    app = _make_app(replace(config, privacy=replace(config.privacy, lawful_basis="consent")), min_seconds=0)
+    yield app
+    app.extensions["voice_engine"].dispose()
+
+
+def test_form_consent_basis_asks_consent_and_a_parent_for_under_13s(consent_app, site, factory):
+    client = consent_app.test_client()
+    html, tokens = _open(client, site.code)
+    assert 'name="consent"' in html and 'name="parent_consent"' in html
+    child = {**ANSWER, "age_band": "11-12"}
+    refused = client.post(f"/q/{site.code}", data={**child, **tokens}).get_data(as_text=True)
+    assert "You are under 13, so ask a parent or carer to read this with you" in refused
+    assert _responses(factory) == []
+    empty = client.post(f"/q/{site.code}", data=tokens).get_data(as_text=True)
+    assert '<a href="#consent">Select the box to say you are happy for us to use your answers</a>' in empty
+    assert client.post(f"/q/{site.code}", data={**child, **tokens, "parent_consent": "yes"}).status_code == 303
+    assert client.post(f"/q/{site.code}", data={**ANSWER, **_open(client, site.code)[1]}).status_code == 303  # 13-15
+    assert sorted(r.consent for r in _responses(factory)) == [True, True]
+
+
+def test_privacy_notice_has_the_standard_headings_filled_from_config(config, site):
+    privacy = replace(config.privacy, dpo_email="dpo@havering.example", dpo_address="Town Hall, Romford RM1 3BD",
+                      retention_months=18)
+    app = _make_app(replace(config, privacy=privacy), min_seconds=0)
+    html = app.test_client().get(f"/q/{site.code}/privacy").get_data(as_text=True)
+    headings = re.findall(r'<h2 class="govuk-heading-m" id="[^"]+">([^<]+)</h2>', html)
+    assert headings == ["Who we are", "What we collect and why", "Our lawful basis", "Who sees your answers",
+                        "How long we keep your answers", "Your rights", "Contact our data protection officer",
+                        "Complain to the ICO", "If you need help now"]
+    assert "public task" in html and "Article 6(1)(e)" in html and "tick a box" in html
+    assert "dpo@havering.example" in html and "Town Hall, Romford RM1 3BD" in html and "for 18 months" in html
+    assert "ico.org.uk/make-a-complaint" in html and "on the next page" not in html
+    easy = app.test_client().get(f"/q/{site.code}/privacy/easy-read").get_data(as_text=True)
+    assert "We keep your words for 18 months." in easy and "tell the ICO" in easy
+    app.extensions["voice_engine"].dispose()
+
+
+def test_form_help_offers_routes_that_need_no_call(form_app, site):
+    html, _ = _open(form_app.test_client(), site.code)
+    help_part = html[html.index('id="help"'):]
+    assert "childline.org.uk/get-support/1-2-1-counsellor-chat" in help_part
+    assert "crimestoppers-uk.org/give-information" in help_part and "fearless.org" in help_part
+    assert "met.police.uk" in help_part
+    assert "the numbers are on the next page" not in html

@@ -242,7 +242,6 @@ def test_poster_scanned_by_phone_opens_the_form_and_one_answer_is_stored(poster_
         page.fill("#feel_safer", "Better lighting at the bus stop")
         page.get_by_label("Harassment").tap()
         page.select_option("#ward", HOME_WARD)
-        page.get_by_label("I have read how my answers will be used").tap()
         page.get_by_role("button", name="Send my answers").tap()
         page.wait_for_url("**/thanks*")
         assert page.locator("h1").inner_text() == "Thank you"

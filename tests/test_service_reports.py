@@ -135,7 +135,8 @@ def test_briefing_pdf_has_two_to_four_pages_that_render(demo_sessions, tmp_path)
     assert 2 <= len(pages) <= 4
     assert all(p.stat().st_size > 5_000 for p in pages)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "SYNTHETIC DEMO DATA" in text and "Methods" in text and "You said, we did" in text
+    assert "SYNTHETIC DEMO DATA" in text and "How to read this briefing" in text and "You said, we did" in text
+    assert "Key messages" in text and "Appendix: technical detail" in text
 
 
 def test_briefing_docx_and_html_say_the_same_as_the_pdf(demo_sessions):

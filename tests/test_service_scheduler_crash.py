@@ -34,6 +34,7 @@ def _environment(database_url, tmp_path):
     env = {"VOICE_DATABASE_URL": database_url, "VOICE_INSTANCE_PATH": str(tmp_path / "instance"),
            "VOICE_SECRET_KEY": "scheduler-crash-test-key", "VOICE_SOURCES_CSS_PATH": str(tmp_path / "drop"),
            "VOICE_ANALYSIS_SCHEDULE": "", "VOICE_REPORTS_SCHEDULE": "", "VOICE_RETENTION_SCHEDULE": "",
+           "VOICE_SAFEGUARDING_SCHEDULE": "",
            "VOICE_LOG_LEVEL": "INFO"}
     shipped = load_config(PROJECT / "config.toml", environ={})
     env.update({f"VOICE_SOURCES_{s.key.upper()}_SCHEDULE": "" for s in shipped.sources if s.key != "css" and s.schedule})

@@ -82,7 +82,11 @@ def test_sites_edit_keeps_the_code_and_retire_closes_the_form(app, factory, site
     token = _csrf(client, f"/sites/{site.id}/edit")
     client.post(f"/sites/{site.id}/edit", data={"csrf_token": token, "name": "Harrow Lodge Park, east gate", "kind": "park",
                                                 "ward": "E05013976", "campaign": "", "question_set": "standard"})
-    client.post(f"/sites/{site.id}/retire", data={"csrf_token": token, "action": "retire"})
+    asked = client.post(f"/sites/{site.id}/retire", data={"csrf_token": token, "action": "retire"})
+    assert asked.status_code == 200 and "Yes, retire this site" in asked.get_data(as_text=True)
+    with factory() as session:
+        assert not session.get(Site, site.id).is_retired  # one click only asks
+    client.post(f"/sites/{site.id}/retire", data={"csrf_token": token, "action": "retire", "confirm": "yes"})
     with factory() as session:
         stored = session.get(Site, site.id)
     assert (stored.code, stored.name, stored.is_retired) == (site.code, "Harrow Lodge Park, east gate", True)
@@ -115,3 +119,23 @@ def test_sites_poster_is_a_one_page_a4_pdf_with_the_address_in_text(app, factory
     assert b"595.2756 841.8898" in pdf  # A4 in points
     for words in (b"voice.example/q/abcdefgh", b"How safe do you feel here?", b"we do not ask your name", b"999"):
         assert words in streams
+
+
+def test_sites_warn_while_the_public_address_is_not_set_and_posters_say_test_print(app, factory, site):
+    client = _signed_in(app, factory, "engagement")
+    for path in ("/sites/", f"/sites/{site.id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'id="address-warning"' in page and "[form] public_url" in page and "http://localhost" in page
+    assert b"TEST PRINT: the public address is not set" in _page_text(client.get(f"/sites/{site.id}/poster.pdf").data)
+
+
+def _page_text(pdf: bytes) -> bytes:
+    # reportlab writes page content as ASCII85 of Flate; decode it to read the words.
+    return b"".join(zlib.decompress(base64.a85decode(m.strip().removesuffix(b"~>")))
+                    for m in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S))
+
+
+def test_sites_page_names_the_question_set_in_words(app, factory, site):
+    page = _signed_in(app, factory, "viewer").get(f"/sites/{site.id}").get_data(as_text=True)
+    assert "Standard (the default): How safe do you feel here?; What would make you feel safer here?" in page
+    assert "safe_here" not in page

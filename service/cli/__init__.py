@@ -10,6 +10,7 @@ import logging
 import secrets
 import sys
 from dataclasses import replace
+from typing import Any
 
 import click
 
@@ -47,7 +48,32 @@ class _Context:
 pass_context = click.make_pass_decorator(_Context)
 
 
-@click.group()
+class _VoiceGroup(click.Group):
+    """The ``voice`` group: a database without our tables is one line saying what to run, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            text = str(error.orig if error.orig is not None else error).lower()
+            if "no such table" not in text and "does not exist" not in text:
+                raise
+            config = ctx.obj.config if isinstance(ctx.obj, _Context) else None
+            where = f"The database {make_url_safe(config.database.url)}" if config else "The database"
+            raise click.ClickException(f"{where} has no Community Voice tables yet (or an old schema): "
+                                       "run `voice db upgrade`, then this command again.") from None
+
+
+def make_url_safe(url: str) -> str:
+    """A database URL with any password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.group(cls=_VoiceGroup)
 @click.option("--config", "config_path", envvar="VOICE_CONFIG", type=click.Path(dir_okay=False),
               help="Configuration file (default: config.toml in the project, or $VOICE_CONFIG).")
 @click.pass_context
@@ -133,8 +159,10 @@ def demo(ctx: _Context, do_serve: bool, port: int, seed: int) -> None:
     click.echo("The demo database is ready (all data in it is SYNTHETIC, generated for demonstration).")
     for line in result.sign_in_lines:
         click.echo(line)
+    click.echo(f"Demo database: {demo_db}")
+    click.echo("To use it with every other voice command (ingest, briefing, export ...), run this in your shell first:")
+    click.echo(f"  export VOICE_DATABASE_URL=sqlite:///{demo_db}")
     if not do_serve:
-        click.echo(f"Demo database: {demo_db}")
         return
     app = _make_app(demo_config)
     click.echo(f"Open http://127.0.0.1:{port}/ in your browser (Ctrl+C to stop).")
@@ -223,6 +251,29 @@ def scheduler(ctx: _Context) -> None:
     from service.ops.scheduler import run_scheduler
 
     run_scheduler(ctx.config)
+
+
+@main.group()
+def safeguarding() -> None:
+    """The safeguarding queue: e-mail about flags nobody has acknowledged in time."""
+
+
+@safeguarding.command("alert")
+@pass_context
+def safeguarding_alert(ctx: _Context) -> None:
+    """E-mail [safeguarding] alert_to about New flags older than alert_after_hours (each flag once)."""
+    from service.ops.alerts import AlertError, send_overdue_alerts
+
+    try:
+        with transaction(ctx.sessions()) as session:
+            result = send_overdue_alerts(session, ctx.config.safeguarding, _queue_url(ctx.config))
+    except AlertError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(result.summary())
+
+
+def _queue_url(config: Config) -> str:
+    return f"{config.form.public_url}/review/safeguarding" if config.form.public_url else ""
 
 
 from service.cli.classify import classify  # noqa: E402  (kept apart: the nlp command needs no database)

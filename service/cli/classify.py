@@ -6,11 +6,6 @@ import logging
 from pathlib import Path
 
 import click
-import pandas as pd
-
-from nlp import TopicError, load_or_train_model
-from nlp.analyse import analyse_texts
-from service.reports.cells import defuse_frame
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +38,12 @@ def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: 
     Uses the shipped topic model, or trains one from the bundled training set on first use and caches it.
     Safeguarding flags and redaction never depend on the chat endpoint.
     """
+    import pandas as pd  # here, not at the top: `voice --help` must not load pandas, scikit-learn or spaCy
+
+    from nlp import TopicError, load_or_train_model
+    from nlp.analyse import analyse_texts
+    from service.reports.cells import defuse_frame
+
     frame = pd.read_csv(input_csv, dtype=str, keep_default_na=False, encoding_errors="replace")
     if text_column not in frame.columns:
         raise click.ClickException(f"{input_csv} has no column {text_column!r}; columns are "

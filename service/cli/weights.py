@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from weights import (
-    PostStratResult,
-    RakeResult,
-    WeightingError,
-    compare_to_census,
-    poststratify,
-    rake,
-    rake_bounded,
-    read_margins,
-)
+if TYPE_CHECKING:  # pandas and weights (SciPy) load when a command runs, so `--help` stays quick
+    import pandas as pd
+
+    from weights import PostStratResult, RakeResult
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +32,8 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 
 
 def _read_respondents(path: Path, id_column: str) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     if id_column not in frame.columns:
         raise click.ClickException(f"{path} has no {id_column!r} column; columns are {list(frame.columns)!r}. "
@@ -50,6 +46,8 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def _write(result: RakeResult | PostStratResult, frame: pd.DataFrame, id_column: str, out: Path) -> None:
+    import pandas as pd
+
     kept = result.weights.notna()
     pd.DataFrame({"id": frame.loc[kept, id_column], "weight": result.weights[kept]}).to_csv(out, index=False)
     diag = result.diagnostics
@@ -85,6 +83,8 @@ def weights() -> None:
 def rake_command(respondents: Path, margins_path: Path, out: Path, variables: str | None, missing: str,
                  cap: float | None, tol: float, max_iter: int, id_column: str) -> None:
     """Rake RESPONDENTS to the margins in MARGINS and write WEIGHTS."""
+    from weights import WeightingError, rake, rake_bounded, read_margins
+
     click.echo(f"Missing demographics policy: {missing}: {POLICIES[missing]}.")
     frame = _read_respondents(respondents, id_column)
     try:
@@ -118,6 +118,9 @@ def rake_command(respondents: Path, margins_path: Path, out: Path, variables: st
 def poststratify_command(respondents: Path, cells_path: Path, out: Path, missing: str, min_respondents: int,
                          id_column: str) -> None:
     """Post-stratify RESPONDENTS to the joint cells in CELLS and write WEIGHTS."""
+    import pandas as pd
+
+    from weights import WeightingError, poststratify
     click.echo(f"Missing demographics policy: {missing}: {POLICIES[missing]}.")
     frame = _read_respondents(respondents, id_column)
     cells = pd.read_csv(cells_path, dtype=str, keep_default_na=False)
@@ -139,6 +142,9 @@ def poststratify_command(respondents: Path, cells_path: Path, out: Path, missing
 @click.option("--csv", "table_out", type=_OUT, default=None, help="Also write the full table to this CSV.")
 def report_command(respondents: Path, margins_path: Path, variables: str | None, table_out: Path | None) -> None:
     """Print who answered versus who lives here, per variable."""
+    import pandas as pd
+
+    from weights import WeightingError, compare_to_census, read_margins
     frame = pd.read_csv(respondents, dtype=str, keep_default_na=False, na_values=[""])
     try:
         result = compare_to_census(frame, read_margins(margins_path), _split(variables))

@@ -95,6 +95,7 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
 BRIEFINGS_JOB = "reports:quarterly"
 ANALYSES_JOB = "analyses:nightly"
 RETENTION_JOB = "retention:apply"
+SAFEGUARDING_JOB = "safeguarding:alert"
 
 
 def _fixed_jobs(config: Config) -> list[tuple[str, str, str, str]]:
@@ -103,6 +104,7 @@ def _fixed_jobs(config: Config) -> list[tuple[str, str, str, str]]:
         (ANALYSES_JOB, config.analysis.schedule, "[analysis] schedule", "service.ops.scheduler:run_analyses_job"),
         (BRIEFINGS_JOB, config.reports.schedule, "[reports] schedule", "service.ops.scheduler:run_briefings_job"),
         (RETENTION_JOB, config.retention.schedule, "[retention] schedule", "service.ops.scheduler:run_retention_job"),
+        (SAFEGUARDING_JOB, config.safeguarding.schedule, "[safeguarding] schedule", "service.ops.scheduler:run_safeguarding_job"),
     ]
 
 
@@ -168,6 +170,22 @@ def run_retention_job() -> dict[str, object] | None:
         return {"per_source": result.per_source}
 
     return _locked(RETENTION_JOB, apply)
+
+
+def run_safeguarding_job() -> str | None:
+    """The scheduled job: e-mail about safeguarding flags still New after the configured hours."""
+    from service.ops.alerts import send_overdue_alerts
+    from service.store.db import transaction
+
+    def alert() -> str:
+        config = _RUNTIME["config"]
+        url = f"{config.form.public_url}/review/safeguarding" if config.form.public_url else ""
+        with transaction(_RUNTIME["factory"]) as session:
+            summary = send_overdue_alerts(session, config.safeguarding, url).summary()
+        logger.info("safeguarding alert job: %s", summary)
+        return summary
+
+    return _locked(SAFEGUARDING_JOB, alert)
 
 
 def run_source_job(key: str) -> list[RunReport] | None:

@@ -42,7 +42,8 @@ def form_spec(config: Config, question_set: str | None, wards: tuple[Ward, ...])
     source = config.source(config.form.source)
     questions = {q.key: q for q in source.mapping.questions}
     return FormSpec(source=source.key, mapping=source.mapping, questions=tuple(questions[k] for k in sets[name]),
-                    wards=wards, max_text=config.form.max_text)
+                    wards=wards, max_text=config.form.max_text, asks_consent=config.privacy.lawful_basis == "consent",
+                    consent_min_age=config.privacy.consent_min_age)
 
 
 def accept_submission(engine: Engine, spec: FormSpec, data: Mapping[str, object], *, site: str, site_id: int,

@@ -22,6 +22,7 @@ from service.reports import measures, queries
 from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
+from service.reports.labels import ACTION_STATUSES
 from service.reports.text import (
     SYNTHETIC_NOTE,
     VARIABLE_NAMES,
@@ -71,17 +72,34 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
     if has_synthetic(session):
         doc.add("note", SYNTHETIC_NOTE)
     frame, min_cell = snap.frame, config.reports.min_cell
+    actions = briefing_actions(session, request)
+    # Page 1 is for the room: the key messages, then "you said, we did"; the detail follows.
+    doc.add("heading", "Key messages")
     if frame.empty:
         doc.add("paragraph", f"No responses were received for {request.quarter} with these choices.")
     else:
+        from service.reports.key_messages import key_messages
+        from service.reports.sna import _topic_labels
+
+        doc.add("bullets", items=tuple(key_messages(session, frame, before, names, wordings, _topic_labels(), wards,
+                                                    min_cell, actions)))
+    _actions(doc, request, actions)
+    if not frame.empty:
         _who(doc, session, frame, names, wards, min_cell, bool(request.ward))
         _safety(doc, session, frame, before, names, wordings, min_cell)
         _places(doc, frame, place_finder(session, config, wards), min_cell)
         _topics(doc, frame, names, config)
         _quotes(doc, frame, names, config)
-    _actions(doc, session, request)
-    _methods(doc, snap, names, min_cell)
+    _methods(doc, min_cell)
+    _appendix(doc, snap, names, min_cell)
     return doc, snap
+
+
+def fingerprint_extra(session: Session, request: BriefingRequest, snap: queries.Snapshot) -> str:
+    """What a briefing shows beyond the responses: its actions (as they read now) and the topic model's versions."""
+    actions = ";".join(f"{a.id}:{a.quarter}:{a.status}:{a.you_said}:{a.we_did}:{a.ward}" for a in briefing_actions(session, request))
+    topics = snap.topics_run or {}
+    return f"actions={actions}|codeframe={topics.get('codeframe_version')}|model={topics.get('model_version')}"
 
 
 def _count(n: int, min_cell: int) -> str:
@@ -221,38 +239,58 @@ def _quotes(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> 
             f"fewer than {min_cell} respondents this quarter.")
 
 
-def _actions(doc: Document, session: Session, request: BriefingRequest) -> None:
+def briefing_actions(session: Session, request: BriefingRequest) -> list[Action]:
+    """The actions a briefing reports: last quarter's, and earlier ones not yet done (the ward's and borough-wide)."""
     previous = previous_quarter(request.quarter)
     query = select(Action).where((Action.quarter == previous) | ((Action.quarter < request.quarter) & (Action.status != "done")))
     if request.ward:
         query = query.where((Action.ward == request.ward) | Action.ward.is_(None))
-    actions = list(session.scalars(query.order_by(Action.quarter, Action.id)))
+    return list(session.scalars(query.order_by(Action.quarter, Action.id)))
+
+
+def _actions(doc: Document, request: BriefingRequest, actions: list[Action]) -> None:
     doc.add("heading", "You said, we did")
     if not actions:
-        doc.add("paragraph", f"No actions were recorded against {previous} or still open. Record them on the staff pages "
-                             "(Briefings > Actions) so the next briefing shows them.")
+        doc.add("paragraph", f"No actions were recorded against {previous_quarter(request.quarter)} or still open. Record "
+                             "them on the staff pages (Briefings > Actions) so the next briefing shows them.")
         return
     doc.add("table", "", header=("Raised", "You said", "We did", "Status"),
-            rows=tuple((a.quarter, a.you_said, a.we_did or "-", a.status.replace("_", " ")) for a in actions))
+            rows=tuple((a.quarter, a.you_said, a.we_did or "-", ACTION_STATUSES.get(a.status, a.status)) for a in actions))
 
 
-def _methods(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int) -> None:
+def _methods(doc: Document, min_cell: int) -> None:
+    """How to read the figures, in plain English (the technical detail is in the appendix)."""
+    items = (
+        "These are the views of residents who chose to answer our surveys and QR-code posters. They are not a random "
+        "sample, so they show what those people said, not what everyone in the borough thinks.",
+        "Where a figure says “weighted”, we adjusted the answers so that age, sex and ethnic group match the "
+        "borough's population in the 2021 Census. The range after it (95% interval) shows how far the true figure "
+        "could reasonably be from ours.",
+        "Every percentage says how many people it is out of. Groups smaller than "
+        f"{min_cell} are hidden so that nobody can be recognised.",
+        "Quotes are edited to remove names, phone numbers and addresses, and never come from comments that may "
+        "disclose harm.",
+    )
+    doc.blocks.append(Block("box", "How to read this briefing", children=(Block("bullets", items=items),)))
+
+
+def _appendix(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int) -> None:
+    """The technical detail an analyst checks: sources and dates, weighting runs, the topic model, the snapshot."""
     frame = snap.frame
     sources = [f"{names.get(k, k)}: {_count(len(p), min_cell)} responses, {p['submitted_at'].min():%d %b %Y} to {p['submitted_at'].max():%d %b %Y}"
                for k, p in frame.groupby("source")] if len(frame) else ["none"]
-    runs = [f"run {r['id']} ({names.get(r['source'], r['source'])} {r['period']}: {r['method']} on {', '.join(r['variables'])}, "
-            f"design effect {r['design_effect']:.2f})" for r in snap.weighting_runs.values()
-            if r["source"] in set(frame["source"]) and r.get("design_effect")]
+    runs = [f"run {r['id']} ({names.get(r['source'], r['source'])} {r['period']}: {r['method']} on "
+            f"{', '.join(VARIABLE_NAMES.get(v, v).lower() for v in r['variables'])}, design effect {r['design_effect']:.2f})"
+            for r in snap.weighting_runs.values() if r["source"] in set(frame["source"]) and r.get("design_effect")]
     topics = snap.topics_run
     items = (
         "Sources: " + "; ".join(sources) + ".",
         "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weighted shares use those stored weights; 95% intervals "
-        "by Taylor linearisation with weights held fixed (nlp.summarise_topics), which errs on the wide side and needs no re-weighting.",
+        "by Taylor linearisation with the weights held fixed, which errs on the wide side.",
         f"Topics: codeframe version {topics['codeframe_version']}, model {topics['model_version']} (run {topics['id']}); "
         "reviewers' corrections replace the model's codes." if topics else "Topics: no topics run yet.",
         f"Counts below {min_cell} are suppressed, with a second cell where needed so they cannot be worked out from totals.",
         f"Data snapshot {snap.snapshot_at:%d %b %Y %H:%M} UTC; input fingerprint {snap.fingerprint[:16]}." if snap.snapshot_at else "",
-        "Can claim: what those who answered said; weighted figures estimate residents of the same age, sex and ethnic mix. "
-        "Cannot claim: that this is what all residents think - people chose to answer, and some groups are missing.",
     )
-    doc.blocks.append(Block("box", "Methods", children=(Block("bullets", items=tuple(i for i in items if i)),)))
+    doc.add("heading", "Appendix: technical detail")
+    doc.add("bullets", items=tuple(i for i in items if i))

@@ -42,17 +42,52 @@ class Output:
     parameters: dict
 
 
+class EmptyQuarterError(ValueError):
+    """A briefing asked for a quarter without responses; the message lists the quarters that have some."""
+
+
+def quarters_with_responses(session: Session) -> list[str]:
+    """Every quarter holding at least one response, newest first (what a briefing can be made of)."""
+    from service.pipeline.periods import next_quarter, quarter_bounds, quarter_of
+    from service.store import listings
+
+    first, last = listings.earliest_submitted_at(session), listings.latest_submitted_at(session)
+    if first is None or last is None:
+        return []
+    found, quarter = [], quarter_of(first)
+    while quarter <= quarter_of(last):
+        if listings.count_submitted_between(session, *quarter_bounds(quarter)):
+            found.append(quarter)
+        quarter = next_quarter(quarter)
+    return found[::-1]
+
+
 def make_briefing(session: Session, config: Config, quarter: str, ward: str | None, youth: bool, fmt: str) -> Output:
-    """A quarterly briefing as PDF, DOCX or HTML."""
-    from service.reports.briefing import BriefingRequest, build_briefing
+    """A quarterly briefing as PDF, DOCX or HTML.
+
+    Raises
+    ------
+    EmptyQuarterError
+        When the quarter has no responses at all (a one-page "no responses" briefing helps nobody).
+    """
+    from service.reports.briefing import BriefingRequest, build_briefing, fingerprint_extra
     from service.reports.document import to_docx, to_html, to_pdf
 
     if fmt not in BRIEFING_FORMATS:
         raise ValueError(f"briefing format {fmt!r} is not one of {', '.join(BRIEFING_FORMATS)}")
-    doc, snap = build_briefing(session, config, BriefingRequest(quarter, ward, youth))
+    existing = quarters_with_responses(session)
+    if quarter not in existing:
+        choices = ", ".join(existing) if existing else "none yet: import or collect some responses first"
+        raise EmptyQuarterError(f"There are no responses for {quarter}, so there is nothing to brief on. "
+                                f"Quarters with responses: {choices}.")
+    request = BriefingRequest(quarter, ward, youth)
+    doc, snap = build_briefing(session, config, request)
     content = {"pdf": to_pdf, "docx": to_docx, "html": lambda d: to_html(d).encode("utf-8")}[fmt](doc)
     name = f"briefing_{quarter}" + (f"_{ward}" if ward else "") + ("_youth" if youth else "") + f".{fmt}"
-    return Output(content, name, doc.title, _fingerprint(snap.fingerprint, config), "briefing", fmt,
+    # The actions shown and the codeframe/model that coded the topics are inputs too: a briefing
+    # with an action added since, or recoded topics, is a different briefing.
+    inputs = snap.fingerprint + "|" + fingerprint_extra(session, request, snap)
+    return Output(content, name, doc.title, _fingerprint(inputs, config), "briefing", fmt,
                   {"quarter": quarter, "ward": ward, "youth": youth})
 
 
@@ -127,7 +162,11 @@ def run_quarterly_briefings(factory: sessionmaker[Session], config: Config, now:
     for youth in (False, True):
         for fmt in config.reports.scheduled_formats:
             with transaction(factory) as session:
-                output = make_briefing(session, config, quarter, None, youth, fmt)
+                try:
+                    output = make_briefing(session, config, quarter, None, youth, fmt)
+                except EmptyQuarterError as error:
+                    logger.info("quarterly briefing for %s skipped: %s", quarter, error)
+                    return ids
                 seen = session.scalar(select(ReportFile.id).where(ReportFile.fingerprint == output.fingerprint,
                                                                   ReportFile.format == fmt).limit(1))
                 if seen is None:

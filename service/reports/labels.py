@@ -24,8 +24,36 @@ def topic_labels() -> dict[str, str]:
     return {topic.id: topic.label for topic in load_codeframe().topics}
 
 
+#: The rule an imported row broke (``RecordError.rule``), as the review queue shows it.
+RULES = {
+    "unique_id": "Same id twice in one file", "known_site": "QR site code not known", "required": "Required answer missing",
+    "option": "Not one of the allowed answers", "range": "Number out of range", "number": "Not a number",
+    "date": "Not a date", "date_range": "Date outside the survey's dates", "max_length": "Answer too long",
+    "yes_or_no": "Not yes or no", "vocabulary": "Demographic answer not recognised", "column_count": "Wrong number of columns",
+    "site": "QR site missing", "_extra_cells": "More cells than columns",
+}
+#: Ingest run and action statuses in words.
+RUN_STATUSES = {"running": "Running", "done": "Finished", "failed": "Failed", "partial": "Finished with problems"}
+ACTION_STATUSES = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
+
+
+def age_band_words(band: str) -> str:
+    """``"11-12"`` -> ``"11 to 12"``, ``"75+"`` -> ``"75 or over"``; anything else unchanged."""
+    low, dash, high = band.partition("-")
+    if dash and low.isdigit() and high.isdigit():
+        return f"{low} to {high}"
+    if band.endswith("+") and band[:-1].isdigit():
+        return f"{band[:-1]} or over"
+    return band
+
+
+def rule_words(rule: str) -> str:
+    """A quarantine rule in words (the code itself when it is new)."""
+    return RULES.get(rule, rule.replace("_", " ").capitalize())
+
+
 def level_label(variable: str, level: str | None, wards: Mapping[str, str] | None = None) -> str:
-    """A person's label for a code of our vocabulary (``H2`` -> ``Black``, ``16-24`` -> ``Aged 16-24``)."""
+    """A person's label for a code of our vocabulary (``H2`` -> ``Black``, ``16-24`` -> ``16 to 24``)."""
     if level is None:
         return "Not asked"
     if level == NOT_STATED:
@@ -33,7 +61,7 @@ def level_label(variable: str, level: str | None, wards: Mapping[str, str] | Non
     if variable == "ethnic_group":
         return ETHNIC_GROUP_LABELS.get(level, level)
     if variable == "age_band":
-        return f"Aged {level}"
+        return age_band_words(level)
     if variable == "ward" and wards:
         return wards.get(level, level)
     return level.replace("_", " ").capitalize()

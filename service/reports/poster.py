@@ -26,6 +26,7 @@ class PosterText:
     url: str
     ask: str = "How safe do you feel here? Tell us in 2 minutes."
     privacy: str = "Anonymous: we do not ask your name, and we do not keep your internet address with your answers."
+    notice: str = ""  # a red band across the top: a demo, or a test print without the public address
 
 
 def make_qr(url: str) -> segno.QRCode:
@@ -62,6 +63,12 @@ def poster_pdf(text: PosterText) -> bytes:
     canvas.setFillColor(white)
     canvas.setFont("Helvetica-Bold", _fitting_size(text.council, "Helvetica-Bold", 22, line))
     canvas.drawString(_MARGIN, height - 19 * mm, text.council)
+    if text.notice:
+        canvas.setFillColor(HexColor("#d4351c"))
+        canvas.rect(0, height - 45 * mm, width, 12 * mm, stroke=0, fill=1)
+        canvas.setFillColor(white)
+        canvas.setFont("Helvetica-Bold", _fitting_size(text.notice, "Helvetica-Bold", 12, line, smallest=7))
+        canvas.drawString(_MARGIN, height - 40.5 * mm, text.notice)
     canvas.setFillColor(black)
     y = _draw_lines(canvas, _wrap(text.ask, "Helvetica-Bold", 34, line), "Helvetica-Bold", 34, _MARGIN, height - 55 * mm)
     size = 110 * mm

@@ -58,7 +58,9 @@ def level_name(variable: str, level: str, wards: dict[str, str]) -> str:
     if variable == "ethnicity" and level == "13":
         return "White British"
     if variable == "age_band":
-        return f"Aged {level}"
+        from service.reports.labels import age_band_words
+
+        return age_band_words(level)
     if variable == "ward":
         return wards.get(level, level)
     return level.replace("_", " ").capitalize()

@@ -56,6 +56,17 @@ def latest_submitted_at(session: Session) -> datetime | None:
     return session.scalar(select(func.max(Response.submitted_at)).where(Response.is_suspected_bot.is_(False)))
 
 
+def earliest_submitted_at(session: Session) -> datetime | None:
+    """When the oldest response not suspected of being a bot was sent; ``None`` for an empty store."""
+    return session.scalar(select(func.min(Response.submitted_at)).where(Response.is_suspected_bot.is_(False)))
+
+
+def count_submitted_between(session: Session, start: datetime, end: datetime) -> int:
+    """Responses (not suspected bots) sent from ``start`` (inclusive) to ``end`` (exclusive)."""
+    return session.scalar(select(func.count()).where(Response.submitted_at >= start, Response.submitted_at < end,
+                                                     Response.is_suspected_bot.is_(False))) or 0
+
+
 def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     """Staff names by user id, for the given ids."""
     ids = set(ids)

@@ -348,11 +348,31 @@ class SafeguardingFlag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     free_text_id: Mapped[int] = mapped_column(ForeignKey("free_texts.id", ondelete="CASCADE"), unique=True)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open, referred, no_action
+    # new -> acknowledged -> referred -> closed (revision 0010); every change is a SafeguardingEvent.
+    status: Mapped[str] = mapped_column(String(20), default="new")
     note: Mapped[str | None] = mapped_column(Text)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who is dealing with it, where it was referred, and when the overdue alert went out (once).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    referred_to: Mapped[str | None] = mapped_column(String(40))
+    alerted_at: Mapped[datetime | None]
+
+
+class SafeguardingEvent(Base):
+    """One change of a safeguarding flag: its new status (and referral), who made it, when, and why."""
+
+    __tablename__ = "safeguarding_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("safeguarding_flags.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    referred_to: Mapped[str | None] = mapped_column(String(40))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- Connectors (ingest): revision 0002 ------------------------------------------------------

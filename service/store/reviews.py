@@ -1,4 +1,4 @@
-"""Review queues: topic coding (least confident first), safeguarding flags, quarantined ingest rows."""
+"""Review queues: topic coding (least confident first) and quarantined ingest rows (flags: service/safeguarding.py)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,11 @@ from sqlalchemy.orm import Session
 from service.store.models import (
     FreeText,
     QuarantinedRow,
-    Response,
     SafeguardingFlag,
-    Site,
     Source,
     TextReview,
     TopicCode,
-    User,
-    utcnow,
 )
-
-FLAG_STATUSES = ("open", "referred", "no_action")
 
 
 def topic_queue(session: Session, with_original: bool, limit: int = 20) -> dict[str, Any]:
@@ -62,39 +56,6 @@ def save_text_review(session: Session, free_text_id: int, reviewer_id: int, topi
     session.add_all(TopicCode(free_text_id=free_text_id, topic=t, origin="reviewer", reviewer_id=reviewer_id) for t in chosen)
     session.flush()
     return review
-
-
-def safeguarding_queue(session: Session, status: str | None, with_original: bool, limit: int = 50) -> list[dict[str, Any]]:
-    """Safeguarding flags (open ones first, then newest), with who reviewed each and when."""
-    query = (select(SafeguardingFlag, FreeText.redacted, FreeText.original, User.name, Response.submitted_at,
-                    Response.age_band, Response.age, Source.name, Site.name)
-             .join(FreeText, SafeguardingFlag.free_text_id == FreeText.id)
-             .join(Response, FreeText.response_id == Response.id)
-             .join(Source, Response.source_id == Source.id)
-             .outerjoin(Site, Response.site_id == Site.id)
-             .outerjoin(User, SafeguardingFlag.reviewer_id == User.id))
-    if status:
-        query = query.where(SafeguardingFlag.status == status)
-    query = query.order_by((SafeguardingFlag.status != "open"), SafeguardingFlag.created_at.desc()).limit(limit)
-    # Where, when and how old: what a safeguarding lead needs to judge a disclosure (a child's goes
-    # under the children's procedure); the respondent stays anonymous.
-    return [{"id": flag.id, "reason": flag.reason, "status": flag.status, "note": flag.note, "created_at": flag.created_at,
-             "reviewed_at": flag.reviewed_at, "reviewer": reviewer, "redacted": redacted,
-             "original": original if with_original else None, "submitted_at": submitted_at, "source": source,
-             "site": site, "age": str(age) if age is not None else (age_band if age_band not in (None, "not_stated") else None)}
-            for flag, redacted, original, reviewer, submitted_at, age_band, age, source, site in session.execute(query)]
-
-
-def review_flag(session: Session, flag_id: int, reviewer_id: int, status: str, note: str) -> SafeguardingFlag:
-    """Set a flag's status (open, referred, no_action) with a note, recording who and when."""
-    if status not in FLAG_STATUSES:
-        raise ValueError(f"status {status!r} is not one of {', '.join(FLAG_STATUSES)}")
-    flag = session.get(SafeguardingFlag, flag_id)
-    if flag is None:
-        raise LookupError(f"safeguarding flag {flag_id} does not exist")
-    flag.status, flag.note, flag.reviewer_id, flag.reviewed_at = status, note.strip() or None, reviewer_id, utcnow()
-    session.flush()
-    return flag
 
 
 def quarantine_queue(session: Session, limit: int = 100) -> dict[str, Any]:

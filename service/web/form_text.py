@@ -26,6 +26,14 @@ CONFIGURED = (
     _n("Robbery"), _n("Violence"), _n("Harassment"), _n("Other"), _n("Prefer not to say"),
 )
 
+#: The design system's wording for a question left unanswered ("Select how safe you feel here"), per
+#: shipped question; a question added in the configuration gets the general wording below.
+REQUIRED_MESSAGES = {
+    "How safe do you feel here?": _n("Select how safe you feel here"),
+    "What would make you feel safer here?": _n("Enter what would make you feel safer here"),
+    "Has anything happened to you or someone you know here?": _n("Select if anything has happened to you or someone you know here"),
+}
+
 #: Labels of the points of a five-point safety scale, 1 to 5.
 SCALE_LABELS = (
     lazy_gettext("Very unsafe"), lazy_gettext("Unsafe"), lazy_gettext("Neither safe nor unsafe"),
@@ -69,14 +77,19 @@ def error_message(error: FieldError, wording: str) -> str:
     """The message shown next to a field and in the error summary, for one :class:`FieldError`."""
     params = dict(error.params)
     if error.field == "consent":
-        return gettext("Tick the box to say you are happy for us to use your answers")
+        return gettext("Select the box to say you are happy for us to use your answers")
+    if error.field == "parent_consent":
+        return gettext("You are under %(minimum)s, so ask a parent or carer to read this with you, then select the box "
+                       "to say they agree", minimum=params["minimum"])
     if error.field == "postcode_district":
         return gettext("Enter only the first part of a postcode, like RM1, or leave it empty")
     if error.rule == "too_long":
         return gettext("Your answer must be %(maximum)s characters or fewer. You have %(n_over)s too many",
                        maximum=f"{params['maximum']:,}", n_over=f"{params['n_over']:,}")
     if error.rule == "range":
-        return gettext("Choose an answer from %(minimum)s to %(maximum)s", **params)
+        return gettext("Select an answer from %(minimum)s to %(maximum)s", **params)
     if error.rule == "required":
-        return gettext("Answer the question: %(question)s", question=gettext(wording))
-    return gettext("Choose an answer from the list")
+        if wording in REQUIRED_MESSAGES:
+            return gettext(REQUIRED_MESSAGES[wording])
+        return gettext("Answer this question: %(question)s", question=gettext(wording))
+    return gettext("Select an answer from the list")

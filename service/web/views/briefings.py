@@ -36,10 +36,12 @@ from service.reports.generate import (
     BRIEFING_FORMATS,
     MEDIA,
     SNA_FORMATS,
+    EmptyQuarterError,
     archive,
     archived,
     make_briefing,
     make_sna,
+    quarters_with_responses,
     record_output,
 )
 from service.reports.labels import topic_labels
@@ -75,7 +77,15 @@ def index():
 
 
 def _briefing_defaults() -> dict[str, Any]:
-    return {"quarter": _default_quarter(), "ward": "", "youth": False, "format": "pdf"}
+    quarters = _quarters()
+    return {"quarter": quarters[0] if quarters else _default_quarter(), "ward": "", "youth": False, "format": "pdf"}
+
+
+def _quarters() -> list[str]:
+    """The quarters with responses, newest first; read once per request."""
+    if "quarters" not in g:
+        g.quarters = quarters_with_responses(get_session())
+    return g.quarters
 
 
 def _default_quarter() -> str:
@@ -109,7 +119,7 @@ def _index(context: dict, briefing: dict, briefing_errors: dict, sna: dict, sna_
     return render_template("briefings/index.html", **context, entries=entries, briefing=briefing,
                            briefing_errors=briefing_errors, sna=sna, sna_errors=sna_errors,
                            may_make=g.user.role in MAKERS, may_export=can("export"), format_names=FORMAT_NAMES,
-                           briefing_formats=BRIEFING_FORMATS, sna_formats=SNA_FORMATS), status
+                           briefing_formats=BRIEFING_FORMATS, sna_formats=SNA_FORMATS, quarters=_quarters()), status
 
 
 @blueprint.post("/")
@@ -121,8 +131,11 @@ def make():
     if errors:
         return _index(context, values, errors, _sna_defaults(), {}, 400)
     session = get_session()
-    output = make_briefing(session, current_app.config["VOICE"], values["quarter"], values["ward"] or None,
-                           values["youth"], values["format"])
+    try:
+        output = make_briefing(session, current_app.config["VOICE"], values["quarter"], values["ward"] or None,
+                               values["youth"], values["format"])
+    except EmptyQuarterError as error:
+        return _index(context, values, {"quarter": str(error)}, _sna_defaults(), {}, 400)
     return _keep(session, output, f"Briefing for {values['quarter']} made and kept in the archive.")
 
 

@@ -61,7 +61,8 @@ def overview():
     return render_template("dashboard/overview.html", **page_context("overview", filt), weekly=weekly,
                            site_chart=site_chart(session, filt), sites=sites, week=week, changes=changes,
                            n_total=queries.count_matching(session, filt), runs=queries.ingest_summary(session),
-                           csv_args=filt.as_args())
+                           csv_args=filt.as_args(), alert_hours=current_app.config["VOICE"].safeguarding.alert_after_hours,
+                           channels=[(s.name, s.description) for s in current_app.config["VOICE"].sources])
 
 
 @blueprint.get("/charts/<name>.csv")

@@ -135,6 +135,8 @@ def _limit_size() -> None:
 @public
 def show(code: str):
     """The form of one QR site, or a polite closed page for a retired or unknown code."""
+    if code != code.lower():  # codes are lower case; a poster read aloud or typed on a phone may not be
+        return redirect(url_for("form.show", code=code.lower(), **request.args), code=301)
     site, closed = _open_site(code, is_fresh=True)
     if closed is not None:
         return closed
@@ -145,12 +147,14 @@ def show(code: str):
 @public
 def submit(code: str):
     """Check and store one submission, then send the resident to the thank-you page (303)."""
+    if code != code.lower():
+        return redirect(url_for("form.submit", code=code.lower(), **request.args), code=308)
     wait = wait_seconds(("form_client", client_address()), ("form_site", code))
-    if wait is not None:
-        return _too_many(wait)
     site, closed = _open_site(code)
     if closed is not None:
         return closed
+    if wait is not None:  # a class on one school network: keep their answers and say how long to wait
+        return _too_many(site, wait)
     form = current_app.config["VOICE"].form
     token = _read_token(request.form.get("token", ""), code, form.token_hours)
     data = _posted()
@@ -186,13 +190,31 @@ def thanks(code: str):
 @blueprint.get("/q/<code>/privacy")
 @public
 def privacy(code: str):
-    """The privacy notice in full, in plain English."""
-    return render_template("form/privacy.html", **_page(code))
+    """The privacy notice in full, in plain English, under the standard headings."""
+    return render_template("form/privacy.html", **_page(code), notice=_notice())
 
 
-def _too_many(seconds: int):
-    message = gettext("A lot of answers have come from here in a short time. Please wait a minute, then try again.")
-    page = render_template("form/try_again.html", message=message, **_page(_code()))
+@blueprint.get("/q/<code>/privacy/easy-read")
+@public
+def privacy_easy_read(code: str):
+    """The privacy notice in easy read: short sentences, one idea each."""
+    return render_template("form/privacy_easy.html", **_page(code), notice=_notice())
+
+
+def _notice() -> dict[str, Any]:
+    """What the privacy notice fills in from ``[privacy]``: controller, basis, DPO, retention."""
+    config = current_app.config["VOICE"]
+    privacy_config = config.privacy
+    return {"controller": privacy_config.controller or config.app.council_name,
+            "is_consent": privacy_config.lawful_basis == "consent", "dpo_email": privacy_config.dpo_email,
+            "dpo_address": privacy_config.dpo_address, "months": privacy_config.retention_months,
+            "consent_min_age": privacy_config.consent_min_age}
+
+
+def _too_many(site: _OpenSite, seconds: int):
+    notice = gettext("A lot of answers have come from here in a short time. Your answers are still here: please "
+                     "wait %(seconds)s seconds, then select “Send my answers” again.", seconds=seconds)
+    page, _status = _render_form(site, _posted(), (), notice=notice, status=429, token=request.form.get("token"))
     return page, 429, {"Retry-After": str(seconds)}
 
 
@@ -321,6 +343,8 @@ def _render_form(site: _OpenSite, values: Mapping[str, Any], errors: tuple, *, n
         questions=[_question_view(q, values, messages, spec.max_text) for q in spec.questions],
         about=_about_view(spec, values, messages), errors=[(f, m) for f, m in messages.items()],
         consent=bool(values.get("consent")) and values.get("consent") not in ("", "no"),
+        parent_consent=values.get("parent_consent") in (True, "yes"), asks_consent=spec.asks_consent,
+        consent_min_age=spec.consent_min_age,
         **_page(site.code),
     ), status
 

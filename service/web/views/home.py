@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, url_for
 
 from service.store import listings
 from service.web.access import STAFF, allow, public
@@ -25,3 +27,13 @@ def health():
 def index():
     """The start page for staff is the dashboard's overview."""
     return redirect(url_for("dashboard.overview"))
+
+
+@blueprint.get("/favicon.ico")
+@public
+def favicon():
+    """The site icon browsers ask for at the root (pages also link the SVG one)."""
+    icon = current_app.extensions.get("voice_favicon")
+    if icon is None:
+        icon = current_app.extensions["voice_favicon"] = (Path(current_app.static_folder or "") / "favicon.ico").read_bytes()
+    return Response(icon, mimetype="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"})

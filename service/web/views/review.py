@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -19,6 +20,7 @@ from flask import (
 from service.pipeline import quarantine as quarantine_rows
 from service.reports.labels import topic_labels
 from service.store import reviews
+from service.store import safeguarding as safeguarding_flags
 from service.web.access import allow, can, log_event
 from service.web.pages import page_context
 from service.web.sessions import get_session
@@ -57,35 +59,71 @@ def save_topics(text_id: int):
     return redirect(url_for(".topics"))
 
 
+FLAGS_PER_PAGE = 20
+
+
+def _overdue_after() -> timedelta:
+    return timedelta(hours=current_app.config["VOICE"].safeguarding.alert_after_hours)
+
+
 @blueprint.get("/safeguarding")
 @allow(*REVIEWERS)
 def safeguarding():
-    """Safeguarding flags with their status, and who reviewed each and when."""
-    status = request.args.get("status") or None
-    if status and status not in reviews.FLAG_STATUSES:
-        abort(400, f"status {status!r} should be one of {', '.join(reviews.FLAG_STATUSES)}")
-    flags = reviews.safeguarding_queue(get_session(), status, can("view_original_text"))
+    """The safeguarding queue, 20 a page: New (oldest first) then the rest, filtered by status, channel, age, reason."""
+    try:
+        filt = safeguarding_flags.FlagFilter(**{k: request.args.get(k, "") for k in ("status", "channel", "age_group", "category")})
+    except ValueError as error:
+        abort(400, str(error))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400, f"page {page!r} should be a whole number from 1")
+    session = get_session()
+    found = safeguarding_flags.flag_queue(session, filt, int(page), FLAGS_PER_PAGE, _overdue_after())
+    channels = [(s.key, s.name) for s in current_app.config["VOICE"].sources]
+    links = {name: url_for(".safeguarding", **filt.as_args(), page=number) if ok else None
+             for name, number, ok in (("previous", found["page"] - 1, found["page"] > 1),
+                                      ("next", found["page"] + 1, found["page"] < found["n_pages"]))}
+    return render_template("review/safeguarding.html", **page_context("review"), found=found, filt=filt, links=links,
+                           statuses=safeguarding_flags.STATUS_WORDS, channels=channels,
+                           age_groups=safeguarding_flags.AGE_GROUPS, categories=safeguarding_flags.category_options(session),
+                           referrals=safeguarding_flags.REFERRALS)
+
+
+@blueprint.get("/safeguarding/<int:flag_id>")
+@allow(*REVIEWERS)
+def flag(flag_id: int):
+    """One flag: the comment, the procedure that applies, its history, and the form to move it on."""
+    session = get_session()
+    try:
+        item = safeguarding_flags.flag_detail(session, flag_id, can("view_original_text"), _overdue_after())
+    except LookupError as error:
+        abort(404, str(error))
     if can("view_original_text"):
-        log_event("view_original_text", "review:safeguarding", {"status": status})
-        get_session().commit()
-    return render_template("review/safeguarding.html", **page_context("review"), flags=flags, status=status,
-                           statuses=reviews.FLAG_STATUSES)
+        log_event("view_original_text", f"safeguarding_flag:{flag_id}")
+        session.commit()
+    owners = safeguarding_flags.owner_choices(session, REVIEWERS)
+    return render_template("review/flag.html", **page_context("review"), flag=item, statuses=safeguarding_flags.STATUS_WORDS,
+                           referrals=safeguarding_flags.REFERRALS, owners=owners, error=request.args.get("error"))
 
 
 @blueprint.post("/safeguarding/<int:flag_id>")
 @allow(*REVIEWERS)
 def save_flag(flag_id: int):
-    """Set a flag's status (referred, no action, or back to open) with a note."""
+    """Move a flag on (acknowledge, refer, close, or reopen) with a note, an owner and, when referred, to whom."""
     session = get_session()
+    owner = request.form.get("owner", "")
     try:
-        reviews.review_flag(session, flag_id, g.user.id, request.form.get("status", ""), request.form.get("note", ""))
+        safeguarding_flags.change_flag(session, flag_id, g.user.id, request.form.get("status", ""),
+                                       request.form.get("note", ""), request.form.get("referred_to", ""),
+                                       int(owner) if owner.isdigit() else None)
     except ValueError as error:
-        abort(400, str(error))
+        session.rollback()
+        return redirect(url_for(".flag", flag_id=flag_id, error=str(error)))
     except LookupError as error:
         abort(404, str(error))
     session.commit()
-    flash(f"Saved safeguarding flag {flag_id}.")
-    return redirect(url_for(".safeguarding"))
+    flash(f"Flag {flag_id} is now {safeguarding_flags.STATUS_WORDS[request.form['status']]}.")
+    return redirect(url_for(".flag", flag_id=flag_id))
 
 
 @blueprint.get("/quarantine")

@@ -38,7 +38,8 @@ EDITORS = ("admin", "engagement")
 def index():
     """Every site with its short address, response count and status."""
     rows = [(site, n, _short_url(site)) for site, n in store.list_sites(get_session())]
-    return render_template("sites/index.html", rows=rows, kinds=KINDS, wards=_ward_names(), **_page())
+    return render_template("sites/index.html", rows=rows, kinds=KINDS, wards=_ward_names(), **_page(),
+                           address_warning=_address_warning())
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -61,7 +62,8 @@ def new():
 def show(site_id: int):
     """One site: its QR code, downloads, and how many responses it brought."""
     site = _site(site_id)
-    return render_template("sites/show.html", site=site, url=_short_url(site), kinds=KINDS, wards=_ward_names(), **_page())
+    return render_template("sites/show.html", site=site, url=_short_url(site), kinds=KINDS, wards=_ward_names(), **_page(),
+                           address_warning=_address_warning(), question_sets=_question_set_words())
 
 
 @blueprint.route("/<int:site_id>/edit", methods=["GET", "POST"])
@@ -88,6 +90,8 @@ def retire(site_id: int):
     """Retire a site (its address then shows a polite closed page), or open it again."""
     site = _site(site_id)
     is_retired = request.form.get("action") != "reopen"
+    if is_retired and request.form.get("confirm") != "yes":  # one click never retires: say what it does first
+        return render_template("sites/retire.html", site=site, url=_short_url(site), **_page())
     store.set_site_retired(get_session(), site, is_retired)
     get_session().commit()
     flash(f"Site “{site.name}” {'retired: its posters now show a closed page' if is_retired else 'is open again'}.")
@@ -115,7 +119,13 @@ def qr_code_png(site_id: int):
 def poster(site_id: int):
     """A printable A4 poster for the site."""
     site = _site(site_id)
-    text = PosterText(council=current_app.config["VOICE"].app.council_name, site_name=site.name, url=_short_url(site))
+    notices = []
+    if _page().get("has_synthetic"):
+        notices.append("DEMONSTRATION ONLY: synthetic data, do not put up.")
+    if _address_warning():
+        notices.append("TEST PRINT: the public address is not set ([form] public_url), so this code may not work on the street.")
+    text = PosterText(council=current_app.config["VOICE"].app.council_name, site_name=site.name, url=_short_url(site),
+                      notice=" ".join(notices))
     return _download(poster_pdf(text), "application/pdf", f"poster-{site.code}.pdf")
 
 
@@ -139,6 +149,24 @@ def _site(site_id: int) -> Site:
     if site is None:
         abort(404, "There is no such site. It may have been typed wrong; go back to the list of sites.")
     return site
+
+
+def _address_warning() -> str:
+    """What to tell staff while ``[form] public_url`` is not set (posters then carry this server's address)."""
+    if current_app.config["VOICE"].form.public_url:
+        return ""
+    return (f"The public address is not set, so QR codes and posters use the address you are using now "
+            f"({request.host_url.rstrip('/')}), which residents' phones may not reach. Ask an admin to set "
+            "[form] public_url in config.toml (for example https://voice.havering.gov.uk) before printing.")
+
+
+def _question_set_words() -> dict[str, str]:
+    """Each configured question set in words: its name and the questions it asks."""
+    config = current_app.config["VOICE"]
+    wording = {q.key: q.wording or q.column for q in config.source(config.form.source).mapping.questions}
+    sets = config.form.question_sets
+    return {name: f"{name.capitalize()}{' (the default)' if i == 0 else ''}: " + "; ".join(wording.get(k, k) for k in keys)
+            for i, (name, keys) in enumerate(sets.items())}
 
 
 def _short_url(site: Site) -> str:
@@ -167,9 +195,9 @@ def _default_set() -> str:
 
 
 def _choices() -> dict[str, Any]:
-    sets = current_app.config["VOICE"].form.question_sets
+    words = _question_set_words()  # "Standard (the default): How safe do you feel here?; ..."
     return {"kinds": KINDS, "ward_choices": _wards(),
-            "question_sets": [(name, ", ".join(keys)) for name, keys in sets.items()]}
+            "question_sets": [(name, text.split(": ", 1)[1]) for name, text in words.items()]}
 
 
 def _read_form() -> tuple[dict[str, Any], dict[str, str]]:

@@ -1,0 +1,89 @@
+"""E-mail the safeguarding team about flags still New after ``[safeguarding] alert_after_hours``.
+
+Each overdue flag is named once (its ``alerted_at`` is set when the e-mail has gone). The e-mail
+carries flag numbers, reasons and waiting times only: never the comment, which may name people.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy.orm import Session
+
+from service.config import SafeguardingConfig
+from service.store.models import utcnow
+from service.store.safeguarding import overdue_flags, waiting_words
+
+logger = logging.getLogger(__name__)
+
+
+class AlertError(Exception):
+    """The alert e-mail could not be sent; the message names the server and what to check."""
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    """What an alert run did: the flags it named (empty when none were overdue or e-mail is off)."""
+
+    flag_ids: tuple[int, ...]
+    is_configured: bool
+
+    def summary(self) -> str:
+        """One line for the CLI and the scheduler's log."""
+        if not self.is_configured:
+            return "overdue alerts are off: set [safeguarding] smtp_host, alert_from and alert_to"
+        if not self.flag_ids:
+            return "no newly overdue safeguarding flags"
+        return f"e-mailed about {len(self.flag_ids)} overdue safeguarding flag(s): {', '.join(map(str, self.flag_ids))}"
+
+
+def send_overdue_alerts(session: Session, settings: SafeguardingConfig, queue_url: str = "",
+                        now: datetime | None = None) -> AlertResult:
+    """Send one e-mail naming every newly overdue New flag, and mark them alerted (the caller commits).
+
+    Raises
+    ------
+    AlertError
+        When the SMTP server refuses or cannot be reached; no flag is marked, so the next run retries.
+    """
+    now = now or utcnow()
+    is_configured = bool(settings.smtp_host and settings.alert_from and settings.alert_to)
+    if not is_configured:
+        return AlertResult((), False)
+    flags = overdue_flags(session, timedelta(hours=settings.alert_after_hours), now)
+    if not flags:
+        return AlertResult((), True)
+    message = EmailMessage()
+    message["Subject"] = f"Community Voice: {len(flags)} safeguarding flag(s) not acknowledged after {settings.alert_after_hours} hours"
+    message["From"], message["To"] = settings.alert_from, ", ".join(settings.alert_to)
+    lines = [f"These safeguarding flags are still New after {settings.alert_after_hours} hours. "
+             "Acknowledge each one, then refer or close it.", ""]
+    lines += [f"Flag {flag.id}: {flag.reason} (waiting {waiting_words(flag.created_at, now)})" for flag in flags]
+    if queue_url:
+        lines += ["", f"The queue: {queue_url}"]
+    message.set_content("\n".join(lines) + "\n")
+    _deliver(message, settings)
+    for flag in flags:
+        flag.alerted_at = now
+    session.flush()
+    logger.info("safeguarding alert sent for %d flag(s)", len(flags))
+    return AlertResult(tuple(flag.id for flag in flags), True)
+
+
+def _deliver(message: EmailMessage, settings: SafeguardingConfig) -> None:
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user_env:
+                smtp.login(os.environ.get(settings.smtp_user_env, ""), os.environ.get(settings.smtp_password_env, ""))
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise AlertError(f"could not send the safeguarding alert through {where}: {error}. Check [safeguarding] "
+                         "smtp_host, smtp_port and the server's log; the flags stay unalerted and the next run retries.") from None
