@@ -60,8 +60,13 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
     from service.web.access import init_access
     from service.web.errors import register_error_handlers
     from service.web.limits import init_limits
+    from service.web.params import init_params
     from service.web.security import init_security
 
+    init_params(app)  # bounded ids and no NUL characters, before any route is added (issue 19)
+    from service.web.sso import init_sso
+
+    init_sso(app)  # staff single sign-on, when [auth.oidc] enabled (issue 19)
     init_security(app)  # headers, proxy trust, cookie flags (issue 8)
     init_limits(app)
     init_access(app)
@@ -75,9 +80,9 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.web.views import auth, form, home, sites, webhooks
+    from service.web.views import auth, form, home, sites, sso, webhooks
 
-    for module in (home, auth, webhooks, form, sites):
+    for module in (home, auth, sso, webhooks, form, sites):
         app.register_blueprint(module.blueprint)
     # The engagement team's dashboard, review queues, users page and JSON API (issue 6).
     from service.web.views import admin, api, dashboard, representativeness, review, voices

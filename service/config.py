@@ -45,6 +45,8 @@ class AppConfig:
     # session cookies only over HTTPS.
     behind_proxy: bool = False
     secure_cookies: bool = False
+    # Sessions (issue 19): a staff session ends this many hours after sign-in, however busy.
+    session_max_hours: int = 12
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class LimitsConfig:
     form_per_client: str
     form_per_site: str
     webhook_per_source: str
+    # Failed sign-ins per account and client address before that pair waits (issue 19).
+    sign_in_failures: str = "5 per 15 minutes"
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,33 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class MailConfig:
+    """The ``[mail]`` section: where staff e-mails (the sign-in unlock link) are sent from (issue 19)."""
+
+    smtp_host: str = ""  # empty: no e-mail is sent
+    smtp_port: int = 25
+    starttls: bool = False
+    sender: str = ""
+    username_env: str = ""  # names of environment variables, never the values
+    password_env: str = ""
+    public_url: str = ""  # the staff site's address, for links in e-mails
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """The ``[auth.oidc]`` section: staff single sign-on with OpenID Connect (issue 19)."""
+
+    enabled: bool = False
+    discovery_url: str = ""  # the provider's /.well-known/openid-configuration
+    client_id: str = ""
+    client_secret_env: str = ""  # the environment variable holding the client secret
+    groups_claim: str = "groups"
+    roles: dict[str, str] = field(default_factory=dict)  # provider group id -> our role
+    allowed_domains: tuple[str, ...] = ()  # e-mail domains that may sign in (empty: any)
+    allow_passwords: bool = True  # local passwords still work beside single sign-on
+
+
+@dataclass(frozen=True)
 class LlmConfig:
     """The optional ``[nlp.llm]`` section: a council's own OpenAI-compatible endpoint (off by default)."""
 
@@ -208,6 +239,8 @@ class Config:
     form: FormConfig = field(default_factory=FormConfig)
     reports: ReportsConfig = field(default_factory=lambda: ReportsConfig())
     retention: RetentionConfig = field(default_factory=lambda: RetentionConfig())
+    mail: MailConfig = field(default_factory=MailConfig)
+    oidc: OidcConfig = field(default_factory=OidcConfig)
     safeguarding: SafeguardingConfig = field(default_factory=SafeguardingConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
@@ -250,7 +283,8 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
                   form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
-                  retention=_read_retention(reader, raw, sources), llm=_read_llm(reader, raw),
+                  retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw),
+                  oidc=_read_oidc(reader, raw, environ), llm=_read_llm(reader, raw),
                   safeguarding=_read_plain(reader, raw, "safeguarding", SafeguardingConfig),
                   privacy=_check_privacy(reader, _read_plain(reader, raw, "privacy", PrivacyConfig)))
 
@@ -383,15 +417,55 @@ def _read_retention(reader: "_Reader", raw: dict, sources: tuple["SourceConfig",
                            sources=per_source)
 
 
+def _read_mail(reader: "_Reader", raw: dict) -> MailConfig:
+    """Read ``[mail]`` (optional: without it no e-mail is sent)."""
+    table = raw.get("mail", {})
+    if not isinstance(table, dict):
+        reader.fail("mail", table, "a table")
+    texts = ("smtp_host", "sender", "username_env", "password_env", "public_url")
+    reader.only(table, "mail", (*texts, "smtp_port", "starttls"))
+    values = {k: reader.text(table, "mail", k, allow_empty=True, default="") for k in texts}
+    if values["smtp_host"] and "@" not in values["sender"]:
+        reader.fail("mail.sender", values["sender"], "an e-mail address to send from, when smtp_host is set")
+    return MailConfig(**values, smtp_port=reader.integer(table, "mail", "smtp_port", low=1, high=65535, default=25),
+                      starttls=reader.boolean(table, "mail", "starttls", default=False))
+
+
+def _read_oidc(reader: "_Reader", raw: dict, environ: Mapping[str, str]) -> OidcConfig:
+    """Read ``[auth.oidc]`` (optional: without it single sign-on is off)."""
+    auth = raw.get("auth", {})
+    table = auth.get("oidc", {}) if isinstance(auth, dict) else None
+    if not isinstance(table, dict):
+        reader.fail("auth.oidc", table, "a table")
+    reader.only(auth, "auth", ("oidc",))
+    texts = ("discovery_url", "client_id", "client_secret_env", "groups_claim")
+    reader.only(table, "auth.oidc", (*texts, "enabled", "roles", "allowed_domains", "allow_passwords"))
+    values = {k: reader.text(table, "auth.oidc", k, allow_empty=True, default=getattr(OidcConfig, k)) for k in texts}
+    roles, domains = table.get("roles", {}), table.get("allowed_domains", [])
+    if not isinstance(roles, dict) or not all(isinstance(r, str) and r in _ROLES for r in roles.values()):
+        reader.fail("auth.oidc.roles", roles, f"a table of provider group = one of {', '.join(_ROLES)}")
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        reader.fail("auth.oidc.allowed_domains", domains, "a list of e-mail domains")
+    enabled = reader.boolean(table, "auth.oidc", "enabled", default=False)
+    if enabled and not (values["discovery_url"] and values["client_id"] and environ.get(values["client_secret_env"])):
+        reader.fail("auth.oidc.enabled", enabled, "discovery_url, client_id and a set client_secret_env variable first")
+    return OidcConfig(enabled=enabled, roles=dict(roles), allowed_domains=tuple(d.lower() for d in domains),
+                      allow_passwords=reader.boolean(table, "auth.oidc", "allow_passwords", default=True), **values)
+
+
+_ROLES = ("admin", "analyst", "engagement", "viewer")  # as service.store.models.ROLES (config imports no models)
+
 def _read_limits(reader: "_Reader", table: dict) -> LimitsConfig:
-    keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site", "webhook_per_source")
+    keys = ("storage_uri", "sign_in", "form_per_client", "form_per_site", "webhook_per_source", "sign_in_failures")
     reader.only(table, "limits", keys)
     storage = reader.text(table, "limits", "storage_uri")
     if not storage.startswith(("memory://", "redis://", "rediss://")):
         reader.fail("limits.storage_uri", storage, "memory:// or a redis:// URL")
-    values = {key: reader.text(table, "limits", key) for key in keys[1:]}
+    values = {key: reader.text(table, "limits", key) for key in keys[1:-1]}
+    values["sign_in_failures"] = table.get("sign_in_failures", LimitsConfig.sign_in_failures)
+    rate = r"\d+ per ((\d+ )?(second|minute|hour|day)s?)"
     for key, value in values.items():
-        if not re.fullmatch(r"\d+ per (second|minute|hour|day)(; ?\d+ per (second|minute|hour|day))*", value):
+        if not isinstance(value, str) or not re.fullmatch(rf"{rate}(; ?{rate})*", value):
             reader.fail(f"limits.{key}", value, "a rate such as '10 per minute' (several joined by ';')")
     return LimitsConfig(storage_uri=storage, **values)
 
@@ -429,7 +503,8 @@ def _read_form(reader: "_Reader", raw: dict, sources: tuple[SourceConfig, ...]) 
 
 
 def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: Path) -> AppConfig:
-    keys = ("council_name", "borough", "instance_path", "session_minutes", "log_level", "behind_proxy", "secure_cookies")
+    keys = ("council_name", "borough", "instance_path", "session_minutes", "session_max_hours", "log_level",
+            "behind_proxy", "secure_cookies")
     reader.table({"app": table}, "", ("app",))
     reader.only(table, "app", keys)
     borough = reader.text(table, "app", "borough")
@@ -443,6 +518,7 @@ def _read_app(reader: "_Reader", table: dict, environ: Mapping[str, str], base: 
         borough=borough,
         instance_path=_resolve(base, reader.text(table, "app", "instance_path")),
         session_minutes=reader.integer(table, "app", "session_minutes", low=1, high=24 * 60),
+        session_max_hours=reader.integer(table, "app", "session_max_hours", low=1, high=7 * 24, default=12),
         log_level=level,
         secret_key=environ.get("VOICE_SECRET_KEY", ""),
         behind_proxy=reader.boolean(table, "app", "behind_proxy", default=False),

@@ -79,8 +79,13 @@ def test_form_message_is_stored_redacted_and_flagged_in_the_same_transaction(int
     assert text.original == JADE and text.redacted_at is not None and text.classified_at is None
     assert text.redacted == screen_text(JADE).redacted and PHONE not in text.redacted and "[phone]" in text.redacted
     assert "Jade" not in text.redacted
-    assert flag.free_text_id == text.id and flag.status == "open"
+    assert flag.free_text_id == text.id and flag.status == "new"
     assert "domestic abuse" in flag.reason and "child sexual exploitation" in flag.reason
+
+
+def _flag_id(app) -> int:
+    with app.extensions["voice_sessions"]() as session:
+        return session.scalar(select(SafeguardingFlag.id))
 
 
 def test_form_message_is_redacted_on_every_staff_page_and_sits_in_the_safeguarding_queue_at_once(intake_app):
@@ -91,7 +96,8 @@ def test_form_message_is_redacted_on_every_staff_page_and_sits_in_the_safeguardi
         _client, token = add_api_client(session, "partner", "analyst")
     pages = {
         "responses": analyst.get("/dashboard/responses").get_data(as_text=True),
-        "safeguarding": analyst.get("/review/safeguarding").get_data(as_text=True),
+        "queue": analyst.get("/review/safeguarding").get_data(as_text=True),
+        "safeguarding": analyst.get(f"/review/safeguarding/{_flag_id(intake_app)}").get_data(as_text=True),
         "topics": analyst.get("/review/").get_data(as_text=True),
         "api": analyst.get("/api/v1/responses", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True),
     }
@@ -111,8 +117,8 @@ def test_show_original_is_one_audited_page_for_roles_allowed_it(intake_app):
     assert "/original" not in viewer.get("/dashboard/responses").get_data(as_text=True)
     assert viewer.get(f"/texts/{text_id}/original").status_code == 403
     analyst = _staff(intake_app, "analyst")
-    queue = analyst.get("/review/safeguarding").get_data(as_text=True)
-    assert f'href="/texts/{text_id}/original"' in queue
+    queue = analyst.get(f"/review/safeguarding/{_flag_id(intake_app)}").get_data(as_text=True)
+    assert f'href="/texts/{text_id}/original"' in queue and PHONE not in queue
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "view_original_text")) == 0
     page = analyst.get(f"/texts/{text_id}/original").get_data(as_text=True)

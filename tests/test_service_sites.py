@@ -21,9 +21,9 @@ def _signed_in(app, factory, role):
     with transaction(factory) as session:
         user = add_user(session, f"{role}@example.invalid", role.title(), role, "correct horse battery staple")
     client = app.test_client()
+    now = datetime.now(timezone.utc).timestamp()
     with client.session_transaction() as cookie:
-        cookie["user_id"] = user.id
-        cookie["last_seen"] = datetime.now(timezone.utc).timestamp()
+        cookie.update(user_id=user.id, generation=user.session_generation, signed_in_at=now, last_seen=now)
     return client
 
 

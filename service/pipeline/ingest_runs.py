@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 
 import requests
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import (
@@ -249,6 +249,10 @@ def ingest_raw_records(factory: sessionmaker[Session], config: Config, key: str,
     return report
 
 
+#: Times one webhook delivery is tried when a concurrent copy of it wins the race for the same ids.
+DELIVERY_ATTEMPTS = 3
+
+
 def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, items: list[dict],
                     now: datetime | None = None) -> RunReport:
     """Store the records of one webhook delivery in one transaction, then return its report.
@@ -260,9 +264,23 @@ def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, it
     started = time.monotonic()
     records = [RawRecord(external_id=_id_of(item, source), data=item, location=f"webhook delivery record {i + 1}")
                for i, item in enumerate(items)]
-    report = RunReport(source=key, input_name="webhook delivery")
+    store_once = lambda: _store_delivery(factory, config, source, records, now, started)  # noqa: E731
+    for _ in range(DELIVERY_ATTEMPTS - 1):
+        try:
+            return store_once()
+        except IntegrityError:
+            # A copy of this delivery sent at the same moment stored the same ids first (vendors
+            # resend in parallel): everything was rolled back, and the next attempt finds them
+            # stored, so they count as unchanged (issue 19, finding 12).
+            logger.info("webhook delivery for %s met a concurrent copy; trying again", key)
+    return store_once()
+
+
+def _store_delivery(factory: sessionmaker[Session], config: Config, source: SourceConfig, records: list[RawRecord],
+                    now: datetime | None, started: float) -> RunReport:
+    report = RunReport(source=source.key, input_name="webhook delivery")
     with transaction(factory) as session:
-        row = store.get_source(session, key)
+        row = store.get_source(session, source.key)
         run = store.start_run(session, row, "webhook delivery", None)
         report.run_id = run.id
         _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), set(), report)

@@ -14,17 +14,19 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from service.pipeline.wards import read_ward_names
 from service.reports.cache import remember
 from service.reports.labels import level_label
+from service.reports.masking import is_masked_for, is_redaction_uncertain
 from service.store.models import (
     FreeText,
     IngestRun,
     QuarantinedRow,
     Response,
+    SafeguardingFlag,
     Site,
     Source,
     TopicCode,
@@ -241,11 +243,13 @@ def count_matching(session: Session, filt: ResponseFilter) -> int:
 
 
 def response_page(session: Session, filt: ResponseFilter, page: int, per_page: int,
-                  wards: Mapping[str, str]) -> dict[str, Any]:
+                  wards: Mapping[str, str], role: str | None = None) -> dict[str, Any]:
     """One page of responses (newest first) with their free texts, redacted only.
 
     A text with no redacted form yet reads :data:`service.store.NOT_SCREENED`; an original is
-    shown only one at a time, on its own audited page (``texts.original``).
+    shown only one at a time, on its own audited page (``texts.original``). For a ``role`` that may
+    not read them (:func:`service.reports.masking.is_masked_for`), flagged and uncertainly redacted
+    texts come with ``redacted`` ``None`` and ``is_masked`` true.
     """
     total = count_matching(session, filt)
     query = apply_filter(select(Response.id, Response.submitted_at, Source.key, Source.name, Site.name, Response.ward,
@@ -253,7 +257,7 @@ def response_page(session: Session, filt: ResponseFilter, page: int, per_page: i
                          .join(Source, Response.source_id == Source.id).outerjoin(Site, Response.site_id == Site.id), filt)
     query = query.order_by(Response.submitted_at.desc(), Response.id.desc()).limit(per_page).offset((page - 1) * per_page)
     rows = session.execute(query).all()
-    texts = _texts_of(session, [r[0] for r in rows])
+    texts = _texts_of(session, [r[0] for r in rows], role)
     items = [{"id": rid, "submitted_at": at.isoformat() if at else None, "source": key, "source_name": source_name,
               "site": site or "", "ward": ward, "ward_name": wards.get(ward or "", ward or ""),
               "age_band": age, "sex": sex, "ethnic_group": ethnic, "texts": texts.get(rid, [])}
@@ -262,19 +266,24 @@ def response_page(session: Session, filt: ResponseFilter, page: int, per_page: i
     return {"items": items, "total": total, "page": page, "per_page": per_page, "n_pages": n_pages}
 
 
-def _texts_of(session: Session, response_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _texts_of(session: Session, response_ids: list[int], role: str | None) -> dict[int, list[dict[str, Any]]]:
     if not response_ids:
         return {}
     found: dict[int, list[dict[str, Any]]] = {}
-    text_rows = session.execute(select(FreeText.id, FreeText.response_id, FreeText.redacted)
+    flagged = exists().where(SafeguardingFlag.free_text_id == FreeText.id)
+    text_rows = session.execute(select(FreeText.id, FreeText.response_id, FreeText.redacted, FreeText.original,
+                                       FreeText.is_redaction_uncertain, flagged)
                                 .where(FreeText.response_id.in_(response_ids)).order_by(FreeText.id)).all()
     topics: dict[int, list[str]] = {}
     for text_id, topic in session.execute(select(TopicCode.free_text_id, TopicCode.topic)
                                           .where(TopicCode.free_text_id.in_([t[0] for t in text_rows]))
                                           .order_by(TopicCode.topic)):
         topics.setdefault(text_id, []).append(topic)
-    for text_id, response_id, redacted in text_rows:
-        item = {"id": text_id, "redacted": redacted if redacted is not None else NOT_SCREENED,
-                "topics": sorted(set(topics.get(text_id, [])))}
+    for text_id, response_id, redacted, original, uncertain, is_flagged in text_rows:
+        # Only a role that is shown no held texts needs to know; the intake screen stored the redactor's doubt.
+        is_masked = is_masked_for(role, True, False) and (
+            bool(is_flagged) or bool(uncertain) or (redacted is None and is_redaction_uncertain(original)))
+        item = {"id": text_id, "redacted": None if is_masked else (redacted if redacted is not None else NOT_SCREENED),
+                "is_masked": is_masked, "topics": sorted(set(topics.get(text_id, [])))}
         found.setdefault(response_id, []).append(item)
     return found

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from nlp import theme_label, theme_terms
 from service.reports.cache import remember
 from service.reports.dashboard import ResponseFilter, apply_filter
+from service.reports.masking import is_redaction_uncertain
 from service.store.models import (
     AnalysisRun,
     FreeText,
@@ -208,7 +209,7 @@ def quotes(session: Session, filt: ResponseFilter, topic: str | None, limit: int
     """Redacted free texts (never originals) for a topic, skipping any with a safeguarding flag or an uncertain redaction."""
     # Newest responses first, then their texts: ``+ 0`` keeps SQLite from starting at free_texts
     # and sorting all of them (it may not use the primary key of responses for this join).
-    query = (select(FreeText.id, FreeText.redacted, Source.name, Response.submitted_at).select_from(Response)
+    query = (select(FreeText.id, FreeText.redacted, Source.name, Response.submitted_at, FreeText.original).select_from(Response)
              .join(FreeText, FreeText.response_id == Response.id + 0).join(Source, Response.source_id == Source.id)
              .where(FreeText.redacted.is_not(None), FreeText.redacted != "", FreeText.is_redaction_uncertain.is_not(True),
                     ~exists().where(SafeguardingFlag.free_text_id == FreeText.id)))
@@ -217,8 +218,11 @@ def quotes(session: Session, filt: ResponseFilter, topic: str | None, limit: int
         by_model = and_(exists().where(TopicCode.free_text_id == FreeText.id, TopicCode.topic == topic, TopicCode.origin == "model"),
                         ~exists().where(TextReview.free_text_id == FreeText.id))
         query = query.where(or_(by_reviewer, by_model))  # the text carries the topic among its effective codes
-    query = apply_filter(query, filt).order_by(Response.submitted_at.desc(), FreeText.id.desc()).limit(limit)
-    return [{"id": text_id, "text": text, "source": source, "submitted_at": at} for text_id, text, source, at in session.execute(query)]
+    # A text the redactor is unsure about is never quoted either (issue 19): read a few spare ones.
+    query = apply_filter(query, filt).order_by(Response.submitted_at.desc(), FreeText.id.desc()).limit(limit * 3)
+    found = [{"id": text_id, "text": text, "source": source, "submitted_at": at}
+             for text_id, text, source, at, original in session.execute(query) if not is_redaction_uncertain(original)]
+    return found[:limit]
 
 
 def themes(session: Session, source: str | None = None) -> dict[str, Any]:

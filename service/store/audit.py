@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "view_original_text", "view_respondent", "export", "briefing",
     "user_added", "role_change", "user_deactivated", "user_reactivated", "erasure", "retention",
-    "config_change", "backup", "restore", "api_token", "llm_batch",
+    "config_change", "backup", "restore", "api_token", "sign_in_unlock", "llm_batch",
 )
 SYSTEM = "system"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -33,8 +34,60 @@ StoreFailure = SQLAlchemyError
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
+#: What a NUL character in a text becomes on its way into the database (PostgreSQL refuses NUL in
+#: text and JSON; SQLite keeps it): the replacement character, so ``"ab\x00cd"`` stays distinct from ``"abcd"``.
+NUL_REPLACEMENT = "\ufffd"
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with every NUL character in its text (also inside lists, tuples and dicts) replaced.
+
+    Every statement's parameters pass through here (:func:`_clean_parameters`), so each text that
+    enters the store, whichever way it came, is stored alike on PostgreSQL and SQLite (issue 19, finding 5).
+    """
+    kind = type(value)
+    if kind is str:
+        return value.replace("\x00", NUL_REPLACEMENT) if "\x00" in value else value
+    if kind is dict:
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(without_nul(v) for v in value)
+    wrapped = getattr(value, "obj", None)  # psycopg's Json/Jsonb wrappers of a JSON column's value
+    if wrapped is not None and kind.__module__.startswith("psycopg"):
+        return kind(without_nul(wrapped), dumps=getattr(value, "dumps", None))
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    """Say whether ``value`` holds a NUL somewhere (a cheap scan; nearly every statement has none)."""
+    kind = type(value)
+    if kind is str:
+        return "\x00" in value
+    if kind is dict:
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return any(_has_nul(v) for v in value)
+    wrapped = getattr(value, "obj", None)
+    return wrapped is not None and _has_nul(wrapped)
+
+
+def _clean_parameters(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
+                      _executemany: bool) -> tuple[str, Any]:
+    if parameters is None or not _has_nul(parameters):
+        return statement, parameters
+    return statement, without_nul(parameters)
+
+
 def make_engine(url: str, **options: Any) -> Engine:
-    """Create an engine; for SQLite, create the folder, turn on foreign keys and WAL."""
+    """Create an engine that stores no NUL characters; for SQLite, create the folder, turn on foreign keys and WAL."""
+    # JSON values are text once serialised (SQLite): clean them before, as the statement's own texts are.
+    options.setdefault("json_serializer", lambda value: json.dumps(without_nul(value)))
+    engine = _make_engine(url, **options)
+    event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
+    return engine
+
+
+def _make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

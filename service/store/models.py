@@ -274,6 +274,8 @@ class User(Base):
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped at sign-out, password change and "sign out other sessions": older cookies stop working (revision 0010_security).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 ROLES = ("admin", "analyst", "engagement", "viewer")
@@ -422,6 +424,7 @@ class ApiClient(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # revision 0010_security; None: until revoked
 
 
 # The dashboard counts responses per site within a period (revision 0006).

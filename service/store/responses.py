@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ingest import QuarantineRecord, ResponseRecord
 from service.config import Config, SourceConfig
+from service.store.db import without_nul
 from service.store.models import (
     Answer,
     FreeText,
@@ -118,6 +119,8 @@ def save_responses(session: Session, source: Source, records: Sequence[ResponseR
     counts = SaveCounts()
     fresh: dict[str, ResponseRecord] = {}
     for record in records:
+        if "\x00" in record.external_id:  # keyed as the store keeps it, so ids read back match (issue 19)
+            record = replace(record, external_id=without_nul(record.external_id))
         if record.external_id in seen or record.external_id in fresh:
             counts.n_duplicate += 1
             counts.duplicates.append(record)
@@ -188,9 +191,10 @@ def content_hashes(session: Session, source: Source, external_ids: Iterable[str]
     ids = list(external_ids)
     if not ids:
         return {}
+    stored_as = {without_nul(i): i for i in ids}  # the caller's ids, by the form the store keeps them in
     query = select(Response.external_id, Response.content_hash).where(Response.source_id == source.id,
-                                                                      Response.external_id.in_(ids))
-    return {external_id: digest for external_id, digest in session.execute(query)}
+                                                                      Response.external_id.in_(list(stored_as)))
+    return {stored_as.get(external_id, external_id): digest for external_id, digest in session.execute(query)}
 
 
 def response_values(record: ResponseRecord, waves: dict[str, int], sites: dict[str, int], now: datetime) -> dict[str, Any]:
@@ -311,7 +315,7 @@ def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: 
         try:
             with driver.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(without_nul(row))  # COPY passes no statement parameters to clean
         except dbapi.Error as error:
             # As SQLAlchemy handles its own statements' errors: a lost connection is invalidated (the
             # rollback then does not fail again) and becomes an OperationalError, whichever way rows went in.

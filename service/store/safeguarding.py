@@ -214,8 +214,10 @@ def _flag_rows():
 def _item(row: Any, now: datetime, overdue_after: timedelta) -> dict[str, Any]:
     flag = row.SafeguardingFlag
     age = str(row.age) if row.age is not None else (row.age_band if row.age_band not in (None, "not_stated") else None)
-    return {"id": flag.id, "reason": flag.reason, "status": flag.status, "note": flag.note, "created_at": flag.created_at,
-            "referred_to": flag.referred_to, "owner": row.owner, "redacted": row.redacted if row.redacted is not None else NOT_SCREENED, "submitted_at": row.submitted_at,
+    redacted = row.redacted if row.redacted is not None else NOT_SCREENED
+    return {"id": flag.id, "free_text_id": flag.free_text_id, "reason": flag.reason, "status": flag.status,
+            "note": flag.note, "created_at": flag.created_at, "referred_to": flag.referred_to, "owner": row.owner,
+            "redacted": redacted, "submitted_at": row.submitted_at,
             "source": row.source, "source_key": row.source_key, "site": row.site, "age": age,
             "age_group": age_group_of(row.age, row.age_band), "waiting": waiting_words(flag.created_at, now),
             "is_overdue": flag.status == "new" and flag.created_at < now - overdue_after}

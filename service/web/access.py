@@ -9,7 +9,7 @@ route cannot be left open by mistake; ``tests/test_service_access.py`` checks ev
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
@@ -103,23 +103,35 @@ def _api_client() -> Any:
     return find_api_client(get_session(), token.strip())
 
 
+def start_session(user: User) -> None:
+    """Sign ``user`` in on this browser: a fresh session carrying the user's current session generation."""
+    now = datetime.now(timezone.utc).timestamp()
+    session.clear()
+    session.update(user_id=user.id, generation=user.session_generation or 0, signed_in_at=now, last_seen=now)
+    session.permanent = False
+
+
 def _signed_in_user() -> User | None:
+    """The session's user, unless the session is idle too long, too old, or ended since (sign-out elsewhere).
+
+    The cookie is signed but copyable; what makes a copied cookie stop working is the generation:
+    signing out, changing the password or "sign out other sessions" adds one to the user's, and a
+    cookie holding an older one is refused (issue 19, finding 3).
+    """
     from service.web.sessions import get_session
 
     user_id = session.get("user_id")
     if not user_id:
         return None
-    config = current_app.config["VOICE"]
-    now = datetime.now(timezone.utc)
-    last_seen = session.get("last_seen", 0)
-    if now.timestamp() - last_seen > config.app.session_minutes * 60:
+    config = current_app.config["VOICE"].app
+    now = datetime.now(timezone.utc).timestamp()
+    is_idle = now - session.get("last_seen", 0) > config.session_minutes * 60
+    is_old = now - session.get("signed_in_at", 0) > config.session_max_hours * 3600
+    user = None if is_idle or is_old else get_session().get(User, user_id)
+    if user is None or not user.is_active or session.get("generation") != (user.session_generation or 0):
         session.clear()
         return None
-    user = get_session().get(User, user_id)
-    if user is None or not user.is_active:
-        session.clear()
-        return None
-    session["last_seen"] = now.timestamp()
+    session["last_seen"] = now
     return user
 
 
@@ -133,10 +145,3 @@ def log_event(action: str, target: str = "", detail: dict[str, Any] | None = Non
 
     audit.record(get_session(), action, actor=audit.actor_of(g.get("user")), target=target, detail=detail or {},
                  address=request.remote_addr)
-
-
-def lockout_until(failures: int, now: datetime) -> datetime | None:
-    """After 5 failed sign-ins in a row, lock the account for 15 minutes (doubling after that)."""
-    if failures < 5:
-        return None
-    return now + timedelta(minutes=15 * 2 ** min(failures - 5, 6))

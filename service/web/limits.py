@@ -84,6 +84,16 @@ class RateLimits:
         return None
 
 
+    def is_over(self, name: str, key: str) -> bool:
+        """Say whether ``key`` has used up limit ``name`` (without counting this request)."""
+        return any(not self.strategy.test(item, "voice", name, key) for item in self.items[name])
+
+    def clear(self, name: str, key: str) -> None:
+        """Forget what ``key`` has used of limit ``name`` (a self-service unlock)."""
+        for item in self.items[name]:
+            self.strategy.clear(item, "voice", name, key)
+
+
 def client_address() -> str:
     """The request's client address (the proxy's X-Forwarded-For when configured), as a counting key only."""
     return request.remote_addr or "127.0.0.1"
@@ -117,10 +127,33 @@ def init_limits(app: Flask) -> None:
     """Attach the rate limits (memory or Redis storage, from config) and CSRF checks to ``app``."""
     config = app.config["VOICE"].limits
     app.config.setdefault("RATELIMIT_ENABLED", True)
-    rates = {"sign_in": config.sign_in, "form_client": config.form_per_client, "form_site": config.form_per_site,
+    rates = {"sign_in": config.sign_in, "sign_in_failures": config.sign_in_failures, "sign_in_unlock_mail": "1 per 15 minutes", "form_client": config.form_per_client, "form_site": config.form_per_site,
              "webhook": config.webhook_per_source}
     uri = storage_uri(config.storage_uri)
     # A Redis that does not answer must not hold requests: give up on it after a second.
     options = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0} if uri.startswith("redis") else {}
     app.extensions["voice_limits"] = RateLimits(storage_from_string(uri, **options), rates)
     csrf.init_app(app)
+
+
+def is_limited(name: str, key: str, *, count: bool = False) -> bool:
+    """Say whether ``key`` has used up limit ``name`` (counting one use first with ``count``).
+
+    Unlike :func:`wait_seconds` this holds with ``RATELIMIT_ENABLED`` off: it guards accounts
+    (failed sign-ins), not capacity. ``False`` when the storage fails, as there.
+    """
+    limits: RateLimits | None = current_app.extensions.get("voice_limits")
+    if limits is None:
+        return False
+    try:
+        return limits.wait_seconds(name, key) is not None if count else limits.is_over(name, key)
+    except Exception as error:  # noqa: BLE001 - as in wait_seconds: a failing storage limits nothing
+        logger.error("rate limit %s not checked, the limits storage failed: %s", name, str(error).splitlines()[0])
+        return False
+
+
+def clear_limit(name: str, key: str) -> None:
+    """Forget ``key``'s use of limit ``name`` (nothing happens when limits are off)."""
+    limits: RateLimits | None = current_app.extensions.get("voice_limits")
+    if limits is not None:
+        limits.clear(name, key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from service.reports import dashboard as queries
 from service.reports import prevalence, reach
@@ -18,19 +18,12 @@ from service.store.models import AnalysisRun
 from service.web.access import STAFF, allow, public
 from service.web.limits import csrf
 from service.web.openapi import openapi_document
+from service.web.params import read_paging
 from service.web.sessions import get_session
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(blueprint)
 MAX_PER_PAGE = 200
-
-
-@blueprint.before_request
-def _refuse_nul_characters():
-    """A NUL character in a query value is a 400 here, not a database error (PostgreSQL refuses NUL in text)."""
-    for name, value in request.args.items(multi=True):
-        if "\x00" in value:
-            abort(400, f"query parameter {name!r} contains a NUL character (\\x00); send the value without it")
 
 
 def _filter() -> queries.ResponseFilter:
@@ -41,13 +34,7 @@ def _filter() -> queries.ResponseFilter:
 
 
 def _paging() -> tuple[int, int]:
-    values = []
-    for name, default, high in (("page", 1, 10**6), ("per_page", 50, MAX_PER_PAGE)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
-            abort(400, f"{name} {raw!r} should be a whole number from 1 to {high}")
-        values.append(int(raw))
-    return values[0], values[1]
+    return read_paging(request.args, 50, MAX_PER_PAGE)
 
 
 def _page(items: list[Any], total: int, page: int, per_page: int):
@@ -85,7 +72,7 @@ def responses():
     filt = _filter()
     page, per_page = _paging()
     wards = queries.ward_names(current_app.config["VOICE"].app.borough)
-    found = queries.response_page(get_session(), filt, page, per_page, wards)
+    found = queries.response_page(get_session(), filt, page, per_page, wards, g.user.role)
     items = [{k: v for k, v in item.items() if k not in ("source_name", "ward_name")} for item in found["items"]]
     return _page(items, found["total"], page, per_page)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
@@ -10,6 +10,7 @@ from service.reports import audit_log
 from service.store import audit
 from service.web.access import allow
 from service.web.pages import page_context
+from service.web.params import MAX_PAGE, read_date, read_int
 from service.web.sessions import get_session
 
 blueprint = Blueprint("audit", __name__, url_prefix="/admin")
@@ -23,11 +24,7 @@ def _filter() -> audit.AuditFilter:
         abort(400, f"action {action!r} is not one of {', '.join(audit.ACTIONS)}")
     bounds: dict[str, datetime | None] = {}
     for key, shift in (("since", 0), ("until", 1)):
-        text = request.args.get(key, "").strip()
-        try:
-            day = date.fromisoformat(text) if text else None
-        except ValueError:
-            abort(400, f"{key} {text!r} is not a date; use YYYY-MM-DD")
+        day = read_date(request.args, key)
         bounds[key] = datetime.combine(day + timedelta(days=shift), time(), timezone.utc) if day else None
     return audit.AuditFilter(action=action, actor=request.args.get("actor", "").strip()[:100], **bounds)
 
@@ -37,7 +34,7 @@ def _filter() -> audit.AuditFilter:
 def index():
     """The newest events first, a hundred to a page."""
     filt = _filter()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = read_int(request.args, "page", 1, 1, MAX_PAGE)
     session = get_session()
     n_events = audit.count_events(session, filt)
     events = audit.list_events(session, filt, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)

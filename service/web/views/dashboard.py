@@ -6,13 +6,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
 from service.reports import dashboard as queries
 from service.reports.charts import BarChart
 from service.reports.labels import topic_labels
+from service.reports.masking import MASKED_TEXT
 from service.web.access import STAFF, allow, can
 from service.web.pages import CHART_ROLES, csv_download, current_filter, page_context
+from service.web.params import MAX_PAGE, read_int
 from service.web.sessions import get_session
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -78,15 +80,14 @@ def chart_csv(name: str):
 def responses():
     """A filterable table of responses, free text redacted; roles allowed originals get a "show original" link per comment."""
     filt = current_filter()
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400, f"page {page!r} should be a whole number from 1")
+    page = read_int(request.args, "page", 1, 1, MAX_PAGE)
     config = current_app.config["VOICE"]
-    found = queries.response_page(get_session(), filt, int(page), PER_PAGE, queries.ward_names(config.app.borough))
+    found = queries.response_page(get_session(), filt, page, PER_PAGE, queries.ward_names(config.app.borough),
+                                  g.user.role)
     links = {"previous": url_for(".responses", **filt.as_args(), page=found["page"] - 1) if found["page"] > 1 else None,
              "next": url_for(".responses", **filt.as_args(), page=found["page"] + 1) if found["page"] < found["n_pages"] else None}
     return render_template("dashboard/responses.html", **page_context("responses", filt), found=found, links=links,
-                           show_original=can("view_original_text"), labels=_labels(found["items"]))
+                           show_original=can("view_original_text"), labels=_labels(found["items"]), masked_text=MASKED_TEXT)
 
 
 def _labels(items: list[dict]) -> dict[str, dict]:

@@ -25,6 +25,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -34,6 +35,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import Babel, get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ingest import FormResult, FormSpec, suspect_bot
 from service.pipeline.ingest_runs import load_wards
@@ -101,12 +103,23 @@ def _cache_versioned_asset(response: Response) -> Response:
 def _select_locale() -> str:
     """The language the resident chose (``lang``), else the browser's best match among the configured ones."""
     languages = current_app.config["VOICE"].form.languages
-    chosen = request.args.get("lang") or request.form.get("lang")
+    chosen = request.args.get("lang") or _posted_lang()
     if chosen in languages:
         return chosen
     if request.blueprint == "form":
         return request.accept_languages.best_match(languages) or languages[0]
     return languages[0]
+
+
+def _posted_lang() -> str | None:
+    """The ``lang`` field of a posted form; ``None`` when the body was refused (the 413 page must not read it again)."""
+    if request.method != "POST" or g.get("body_refused"):
+        return None
+    try:
+        return request.form.get("lang")
+    except RequestEntityTooLarge:
+        g.body_refused = True
+        return None
 
 
 @blueprint.before_request
@@ -207,6 +220,7 @@ def _too_many(site: _OpenSite, seconds: int):
 
 @blueprint.errorhandler(413)
 def _too_large(_error: Exception):
+    g.body_refused = True  # the body is not read again for the language (issue 19, finding 8)
     message = gettext("That was too much to send in one go. Please shorten your answer and try again.")
     return render_template("form/try_again.html", message=message, **_page(_code())), 413
 

@@ -21,7 +21,7 @@ from service.pipeline import quarantine as quarantine_rows
 from service.reports.labels import QUARANTINE_SCOPES, topic_labels
 from service.store import reviews
 from service.store import safeguarding as safeguarding_flags
-from service.web.access import allow, can, log_event
+from service.web.access import allow
 from service.web.pages import page_context
 from service.web.sessions import get_session
 
@@ -96,12 +96,10 @@ def flag(flag_id: int):
     """One flag: the comment, the procedure that applies, its history, and the form to move it on."""
     session = get_session()
     try:
-        item = safeguarding_flags.flag_detail(session, flag_id, can("view_original_text"), _overdue_after())
+        # The original is one click away, on its own audited page (texts.original), never inline.
+        item = safeguarding_flags.flag_detail(session, flag_id, False, _overdue_after())
     except LookupError as error:
         abort(404, str(error))
-    if can("view_original_text"):
-        log_event("view_original_text", f"safeguarding_flag:{flag_id}")
-        session.commit()
     owners = safeguarding_flags.owner_choices(session, REVIEWERS)
     return render_template("review/flag.html", **page_context("review"), flag=item, statuses=safeguarding_flags.STATUS_WORDS,
                            referrals=safeguarding_flags.REFERRALS, owners=owners, error=request.args.get("error"))
