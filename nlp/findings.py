@@ -2,11 +2,10 @@
 
 Methods
 -------
-* Unweighted share: Wilson score interval (Wilson 1927), good for small n and shares near 0 or 1.
-* Weighted share: ratio estimator sum(w*y)/sum(w) with a Taylor-linearised standard error,
-  ``se^2 = n/(n-1) * sum(w_i^2 (y_i - p)^2) / sum(w)^2`` (with-replacement approximation,
-  Wolter 2007 ch. 6), normal interval clipped to [0, 1]. ``effective_n`` is Kish's
-  ``(sum w)^2 / sum(w^2)``. The weights package may later supply a design-based estimator instead.
+* Every share comes from :func:`weights.estimate_share`: Wilson score interval unweighted; weighted,
+  the ratio estimator with a design-based linearised standard error (each group a domain of the
+  whole design) and R ``svyciprop``'s logit interval, which stays inside [0, 1].
+  ``effective_n`` is Kish's ``(sum w)^2 / sum(w^2)`` over the group.
 * Comparisons: two-proportion z-test with pooled variance; for weighted shares the Kish
   effective sizes stand in for n.
 """
@@ -21,6 +20,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+
+from weights import estimate_share
 
 logger = logging.getLogger(__name__)
 
@@ -106,19 +107,18 @@ def summarise_topics(
     _require_column(frame, topic_column, "summarise_topics")
     labels = frame[topic_column].map(_as_list)
     chosen = sorted(topics if topics is not None else {t for row in labels for t in row})
-    z = float(norm.ppf(0.5 + confidence / 2))
     weights = frame[weight_column].astype(float) if weight_column and weight_column in frame else None
     if group_column is not None:
         _require_column(frame, group_column, "summarise_topics")
-        groups = [(str(key), frame.index[frame[group_column] == key]) for key in sorted(frame[group_column].dropna().unique(), key=str)]
+        groups = [(str(key), (frame[group_column] == key).to_numpy()) for key in sorted(frame[group_column].dropna().unique(), key=str)]
     else:
-        groups = [("all", frame.index)]
+        groups = [("all", np.ones(len(frame), dtype=bool))]
     shares = []
-    for name, index in groups:
+    w = weights.to_numpy() if weights is not None else None
+    mentions = {topic: labels.map(lambda row, t=topic: t in row).to_numpy(dtype=float) for topic in chosen}
+    for name, in_group in groups:
         for topic in chosen:
-            mentions = labels.loc[index].map(lambda row, t=topic: t in row).to_numpy(dtype=float)
-            w = weights.loc[index].to_numpy() if weights is not None else None
-            shares.append(_share(name, topic, mentions, w, z))
+            shares.append(_share(name, topic, mentions[topic], in_group, w, confidence))
     return TopicSummary(tuple(shares), group_column, confidence)
 
 
@@ -218,32 +218,27 @@ def choose_exemplars(
     return pool.sample(n=min(n, len(pool)), random_state=random_state).tolist() if len(pool) else []
 
 
-def _share(group: str, topic: str, mentions: np.ndarray, weights: np.ndarray | None, z: float) -> TopicShare:
-    n = int(mentions.size)
-    k = int(mentions.sum())
-    share = k / n if n else 0.0
-    low, high = _wilson(k, n, z)
-    if weights is None or n == 0 or not np.isfinite(weights).all() or weights.sum() <= 0:
-        return TopicShare(group, topic, n, k, share, low, high, None, None, None, None)
-    total = float(weights.sum())
-    p_w = float(np.dot(weights, mentions) / total)
-    variance = (n / (n - 1)) * float(np.sum(weights**2 * (mentions - p_w) ** 2)) / total**2 if n > 1 else 0.0
-    margin = z * math.sqrt(variance)
-    effective = total**2 / float(np.sum(weights**2))
-    return TopicShare(group, topic, n, k, share, low, high, p_w, max(0.0, p_w - margin), min(1.0, p_w + margin), effective)
+def _share(group: str, topic: str, mentions: np.ndarray, in_group: np.ndarray, weights: np.ndarray | None,
+           confidence: float) -> TopicShare:
+    """One topic's share in one group from :func:`weights.estimate_share` (one estimator for every share).
+
+    The group is a domain of the whole design: answers outside it are "not in the base" rather than
+    dropped, so the weighted standard error is the design-based domain one.
+    """
+    y = np.where(in_group, mentions, np.nan)
+    plain = estimate_share(y, level=confidence)
+    share = plain.estimate if plain.n else 0.0
+    if weights is None or plain.n == 0 or not np.isfinite(weights).all() or weights[in_group].sum() <= 0:
+        return TopicShare(group, topic, plain.n, plain.n_positive, share, plain.lower, plain.upper,
+                          None, None, None, None)
+    weighted = estimate_share(y, weights, level=confidence)
+    kish = float(weights[in_group].sum() ** 2 / np.sum(weights[in_group] ** 2))
+    return TopicShare(group, topic, plain.n, plain.n_positive, share, plain.lower, plain.upper,
+                      weighted.estimate, weighted.lower, weighted.upper, kish)
 
 
 def _most_mentioned(rows: list[TopicShare], weighted: bool) -> TopicShare:
     return sorted(rows, key=lambda s: (-((s.weighted_share or 0.0) if weighted else s.share), s.topic))[0]
-
-
-def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _as_list(value: object) -> list[str]:

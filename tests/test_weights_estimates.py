@@ -54,7 +54,9 @@ def test_svymean_standard_errors_match_r_after_raking():
     frame = synthetic()
     check(frame, rake(frame, read_margins(DATA / "havering_margins.csv")), "synthetic", "rake",
           ["feel_safe"], ["worry_score"])
-    check(api(), rake(api(), API_MARGINS, design_weights="pw"), "api", "rake", ["awards"], ["api00"])
+    # with unequal design weights R's rake() variance is an approximation (ten rounds of centring);
+    # ours is the exact calibration residual, which R's calibrate() on the same weights gives
+    check(api(), rake(api(), API_MARGINS, design_weights="pw"), "api", "calibrate_raking", ["awards"], ["api00"])
 
 
 def test_svymean_standard_errors_match_r_after_poststratification():

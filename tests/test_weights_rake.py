@@ -13,6 +13,7 @@ from weights import (
     EmptyCategoryError,
     MissingDemographicsError,
     UnknownCategoryError,
+    WeightingError,
     rake,
     read_margins,
 )
@@ -147,3 +148,16 @@ def test_rake_property_reproduces_every_margin_positive_and_permutation_equivari
     rnd.shuffle(order)
     shuffled = rake(frame.loc[order], margins, design_weights="d", tol=1e-12, max_iter=5000).weights
     np.testing.assert_allclose(shuffled.loc[frame.index], w, rtol=1e-9)
+
+
+def test_rake_refuses_a_single_respondent():
+    frame = pd.DataFrame({"sex": ["female"]})
+    with pytest.raises(WeightingError, match="at least 2 respondents with the weighting variables; got 1"):
+        rake(frame, {"sex": {"female": 50.0}})
+
+
+def test_rake_notes_a_level_resting_on_one_respondent():
+    frame = pd.DataFrame({"sex": ["female"] * 5 + ["male"]})
+    result = rake(frame, {"sex": {"female": 50.0, "male": 50.0}})
+    assert result.weights.iloc[-1] == pytest.approx(50.0)
+    assert any("level 'male' has one respondent" in note for note in result.notes)

@@ -80,3 +80,37 @@ def test_compare_to_census_on_havering_margins_carries_caveats():
     result = compare_to_census(frame, margins)
     assert "TS001" in result.caveats[0]
     assert result.to_frame()["variable"].tolist()[:2] == ["age_band", "age_band"]
+
+
+def test_responses_needed_is_one_formula_and_zero_when_reached():
+    from weights import responses_needed
+
+    assert responses_needed(5, 95, 0.2) == 18  # (19 - 5) / 0.8 = 17.5
+    assert responses_needed(4, 100, 0.2) == 20  # exactly 20: 24 of 120 = 20%
+    assert responses_needed(30, 100, 0.2) == 0
+    with pytest.raises(ValueError, match="population_share=1.0 must be at least 0 and below 1"):
+        responses_needed(1, 10, 1.0)
+
+
+def test_labels_follow_the_printed_rule_not_the_index():
+    margins = read_margins(pd.DataFrame({"variable": ["ethnic_group"] * 3, "level": ["H4", "H2", "H5"],
+                                         "population": [75.0, 23.0, 2.0]}))
+    # H4: 91.0% of 300 vs 75% (index 1.21, +16 points); H5: 6.3% vs 2% (index 3.2, +4.3 points)
+    frame = pd.DataFrame({"ethnic_group": ["H4"] * 273 + ["H2"] * 8 + ["H5"] * 19})
+    result = compare_to_census(frame, margins)
+    table = result.dimensions[0].table.set_index("level")
+    assert table.loc["H4", "representation"] == "over-represented"
+    assert table.loc["H5", "representation"] == "about right"
+    assert table.loc["H2", "representation"] == "under-represented"
+    assert result.rule.startswith("A group is called under- or over-represented when the 95% Wilson interval")
+    assert "at least 5 percentage points" in result.rule and result.dimensions[0].rule == result.rule
+    assert result.dimensions[0].table["level"].iloc[0] == "H2"  # sorted by responses needed
+    lower = compare_to_census(frame, margins, min_gap_points=4.0).dimensions[0].table.set_index("level")
+    assert lower.loc["H5", "representation"] == "over-represented"
+
+
+def test_a_large_gap_in_a_tiny_sample_is_not_labelled():
+    margins = read_margins(pd.DataFrame({"variable": ["sex"] * 2, "level": ["female", "male"],
+                                         "population": [50.0, 50.0]}))
+    table = compare_to_census(pd.DataFrame({"sex": ["female"] * 4 + ["male"]}), margins).dimensions[0].table
+    assert set(table["representation"]) == {"about right"}  # 80% of 5: Wilson 38%-96% includes 50%

@@ -31,12 +31,17 @@ import pandas as pd
 
 from weights._cells import NOT_STATED, CellTable, build_cells
 from weights.diagnostics import WeightDiagnostics, describe_weights
-from weights.errors import ConvergenceError, EmptyCategoryError, UnknownCategoryError
+from weights.errors import (
+    ConvergenceError,
+    EmptyCategoryError,
+    UnknownCategoryError,
+    WeightingError,
+)
 from weights.margins import Margins
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CalibrationDesign", "RakeResult", "rake", "targets_from"]
+__all__ = ["CalibrationDesign", "RakeResult", "check_enough", "rake", "targets_from"]
 
 MarginsLike = Margins | Mapping[str, Mapping[str, float]] | pd.DataFrame
 
@@ -263,6 +268,7 @@ def rake(
     targets = targets_from(margins, variables)
     d = design_array(frame, design_weights)
     cells = build_cells(frame, {v: list(t.index) for v, t in targets.items()}, missing, d, not_stated)
+    check_enough(cells)
     target_arrays = _check_targets(targets, cells)
     w, n_iter, gaps = ipf(cells.design, cells.codes, target_arrays, tol, max_iter)
     result = finish(frame, cells, w[0], targets, d, tol=tol, max_iter=max_iter, n_iter=n_iter,
@@ -277,6 +283,31 @@ def rake(
             f"{row['level']!r} is {row['rel']:.2e} from its target (tol {tol:g}); raise max_iter, "
             "loosen tol or collapse sparse categories", str(row["variable"]), result.max_gap, n_iter)
     return result
+
+
+def check_enough(cells: CellTable) -> tuple[str, ...]:
+    """Refuse fewer than two respondents; a note for every margin level that rests on one respondent.
+
+    R's ``rake`` refuses a single respondent too; a level with one respondent is allowed but
+    that person's weight alone stands for the whole level, which the result must say.
+
+    Raises
+    ------
+    WeightingError
+        Fewer than two respondents can be weighted.
+    """
+    n_used = int(cells.kept.sum())
+    if n_used < 2:
+        raise WeightingError(f"raking needs at least 2 respondents with the weighting variables; got {n_used} "
+                             "(with missing='drop', respondents missing any variable are left out)")
+    notes = []
+    for j, variable in enumerate(cells.variables):
+        counts = np.bincount(cells.codes[:, j], weights=cells.counts, minlength=len(cells.levels[j]) + 1)
+        for level, count in zip(cells.levels[j], counts, strict=False):
+            if count == 1:
+                notes.append(f"variable {variable!r}: level {level!r} has one respondent, whose weight alone "
+                             "stands for everyone in that level; consider merging it with a neighbouring level")
+    return tuple(notes)
 
 
 def finish(frame: pd.DataFrame, cells: CellTable, cell_weights: np.ndarray, targets: dict[str, pd.Series],
@@ -295,4 +326,4 @@ def finish(frame: pd.DataFrame, cells: CellTable, cell_weights: np.ndarray, targ
         missing_policy=str(fields.pop("missing")), n_respondents=len(frame), n_used=int(cells.kept.sum()),
         n_dropped=int((~cells.kept).sum()), n_missing=cells.n_missing,
         diagnostics=describe_weights(values), design=CalibrationDesign(kind, cells, d_used),
-        method=kind, **fields)  # type: ignore[arg-type]
+        method=kind, notes=check_enough(cells), **fields)  # type: ignore[arg-type]

@@ -26,9 +26,13 @@ Definitions (``n_g`` respondents in group g, ``N`` respondents who stated the va
   ``w``). We also report the coefficient of variation of the propensities, which does not
   depend on that scaling.
 
-Summary lines are written for groups with a representation index below 0.8 (with the
-responses needed) or above 1.25 (over-represented), and for "not stated"; the tables
-carry every group.
+Labels follow one printed rule (:data:`RULE`, returned on every result as ``rule`` so pages can
+print it): a group is under- or over-represented when the Wilson interval of its share of
+respondents excludes its share of residents *and* the gap is at least ``min_gap_points``
+percentage points (default 5); otherwise "about right". The index alone is not used: with
+small groups a large index can be noise, and with large groups a 1.2 index can be 16 points.
+Summary lines are written for every labelled group and for "not stated"; tables are sorted by
+responses needed (largest first) and carry every group.
 """
 
 from __future__ import annotations
@@ -45,11 +49,36 @@ from weights._cells import NOT_STATED
 from weights.errors import WeightingError
 from weights.margins import Margins
 from weights.rake import rake
+from weights.shares import wilson_interval
 
-__all__ = ["DimensionComparison", "RepresentativenessResult", "compare_to_census"]
+__all__ = ["RULE", "DimensionComparison", "RepresentativenessResult", "compare_to_census", "responses_needed"]
 
-_COLUMNS = ["level", "label", "n", "base_n", "sample_pct", "population_pct", "representation_index",
-            "gap_pct_points", "shortfall", "responses_needed"]
+_COLUMNS = ["level", "label", "n", "base_n", "sample_pct", "sample_ci_low_pct", "sample_ci_high_pct",
+            "population_pct", "representation_index", "gap_pct_points", "representation", "shortfall",
+            "responses_needed"]
+RULE = ("A group is called under- or over-represented when the {level:.0%} Wilson interval of its share of "
+        "respondents excludes its share of residents and the two differ by at least {gap:g} percentage points; "
+        "otherwise its representation is called about right.")
+
+
+def responses_needed(n_group: int, n_total: int, population_share: float) -> int:
+    """Extra responses from one group alone that would raise its share of respondents to ``population_share``.
+
+    ``ceil((p N - n) / (1 - p))``, 0 when the group already reaches its share. Each new response
+    also raises the total, hence the division by ``1 - p``; this is the one formula for
+    "responses needed" everywhere.
+
+    Raises
+    ------
+    ValueError
+        ``population_share`` is not in [0, 1), or the counts are impossible.
+    """
+    if not 0 <= population_share < 1:
+        raise ValueError(f"population_share={population_share!r} must be at least 0 and below 1")
+    if n_group < 0 or n_total < n_group:
+        raise ValueError(f"need 0 <= n_group <= n_total, got n_group={n_group!r}, n_total={n_total!r}")
+    needed = (population_share * n_total - n_group) / (1 - population_share)
+    return max(0, math.ceil(needed - 1e-9))  # 1e-9: shares like 0.2 are not exact in binary
 
 
 @dataclass(frozen=True)
@@ -72,6 +101,7 @@ class DimensionComparison:
     p_value: float
     dissimilarity: float
     summary: tuple[str, ...]
+    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +118,7 @@ class RepresentativenessResult:
     propensity_cv: float | None
     caveats: tuple[str, ...]
     notes: tuple[str, ...]
+    rule: str = ""
 
     @property
     def summary(self) -> tuple[str, ...]:
@@ -106,8 +137,10 @@ def compare_to_census(
     variables: Sequence[str] | None = None,
     *,
     not_stated: str = NOT_STATED,
+    min_gap_points: float = 5.0,
+    level: float = 0.95,
 ) -> RepresentativenessResult:
-    """Compare respondents with population margins, dimension by dimension.
+    """Compare respondents with population margins, dimension by dimension, labelling groups by :data:`RULE`.
 
     Parameters
     ----------
@@ -117,21 +150,41 @@ def compare_to_census(
         Population margins (e.g. from :func:`weights.build_margins` or :func:`weights.read_margins`).
     variables : sequence of str, optional
         Dimensions to compare (default: the margin variables that are columns of ``sample``).
+    min_gap_points : float
+        Smallest gap, in percentage points, that earns an under/over-represented label.
+    level : float
+        Confidence level of the Wilson interval of each sample share.
 
     Returns
     -------
     RepresentativenessResult
+        With ``rule``, the sentence that says how the labels were given.
     """
     names = list(variables) if variables is not None else [v for v in margins.variables if v in sample.columns]
     for v in names:
         if v not in sample.columns:
             raise KeyError(f"variable {v!r} is not a column of the sample (columns: {list(sample.columns)!r})")
-    dims = tuple(_compare_one(sample[v], v, margins, not_stated) for v in names)
+    rule = RULE.format(level=level, gap=min_gap_points)
+    dims = tuple(_compare_one(sample[v], v, margins, not_stated, min_gap_points, level, rule) for v in names)
     r_ind, cv, notes = _r_indicator(sample, margins, names, not_stated)
-    return RepresentativenessResult(dims, len(sample), r_ind, cv, margins.caveats, notes)
+    return RepresentativenessResult(dims, len(sample), r_ind, cv, margins.caveats, notes, rule)
 
 
-def _compare_one(values: pd.Series, variable: str, margins: Margins, not_stated: str) -> DimensionComparison:
+def _label(n: int, base: int, p: float, min_gap_points: float, level: float) -> tuple[float, float, str]:
+    """Wilson interval (in %) of one group's sample share and its label under the rule."""
+    low, high = wilson_interval(n, base, level)
+    share = n / base if base else math.nan
+    if p == 0:
+        return 100 * low, 100 * high, "no population"
+    if base and high < p and 100 * (p - share) >= min_gap_points:
+        return 100 * low, 100 * high, "under-represented"
+    if base and low > p and 100 * (share - p) >= min_gap_points:
+        return 100 * low, 100 * high, "over-represented"
+    return 100 * low, 100 * high, "about right"
+
+
+def _compare_one(values: pd.Series, variable: str, margins: Margins, not_stated: str, min_gap_points: float,
+                 level: float, rule: str) -> DimensionComparison:
     population = margins.population(variable)
     labels = margins.labels(variable)
     text = values.astype("string")
@@ -145,16 +198,19 @@ def _compare_one(values: pd.Series, variable: str, margins: Margins, not_stated:
     share = n / base if base else np.zeros(len(n))
     with np.errstate(divide="ignore", invalid="ignore"):
         index = np.where(p > 0, share / p, np.nan)
-        needed = np.where((p > 0) & (share < p), np.ceil((p * base - n) / (1 - p)), 0)
+    needed = [responses_needed(int(k), base, float(q)) if q > 0 else 0 for k, q in zip(n, p, strict=True)]
+    marks = [_label(int(k), base, float(q), min_gap_points, level) for k, q in zip(n, p, strict=True)]
     table = pd.DataFrame({
         "level": levels, "label": [labels.get(lvl, lvl) for lvl in levels], "n": n, "base_n": base,
-        "sample_pct": 100 * share, "population_pct": 100 * p, "representation_index": index,
-        "gap_pct_points": 100 * (share - p), "shortfall": p * base - n, "responses_needed": needed.astype(int),
-    })
+        "sample_pct": 100 * share, "sample_ci_low_pct": [m[0] for m in marks],
+        "sample_ci_high_pct": [m[1] for m in marks], "population_pct": 100 * p, "representation_index": index,
+        "gap_pct_points": 100 * (share - p), "representation": [m[2] for m in marks],
+        "shortfall": p * base - n, "responses_needed": np.array(needed, dtype=int),
+    }).sort_values("responses_needed", ascending=False, kind="stable").reset_index(drop=True)
     chi2, dof, pval = _chi_square(n, p, base)
     summary = _summary(variable, table, len(values) - base, len(values))
     return DimensionComparison(variable, table, len(values), base, len(values) - base, chi2, dof, pval,
-                               float(0.5 * np.abs(share - p).sum()), summary)
+                               float(0.5 * np.abs(share - p).sum()), summary, rule)
 
 
 def _chi_square(n: np.ndarray, p: np.ndarray, base: int) -> tuple[float, int, float]:
@@ -186,15 +242,19 @@ def _summary(variable: str, table: pd.DataFrame, n_not_stated: int, n_all: int) 
     lines = []
     for rec in table.to_dict("records"):
         who = _describe(variable, str(rec["level"]), str(rec["label"]))
-        index, needed = float(rec["representation_index"]), int(rec["responses_needed"])
+        needed, mark = int(rec["responses_needed"]), rec["representation"]
         head = (f"{who} are {rec['sample_pct']:.0f}% of respondents (n={rec['n']} of {rec['base_n']}) and "
                 f"{rec['population_pct']:.0f}% of residents")
-        if rec["population_pct"] == 0:
+        if mark == "no population":
             lines.append(f"{who}: {rec['n']} respondent(s) in a category with no population in the margins.")
-        elif needed > 0 and index < 0.8:
+        elif mark == "under-represented":
             lines.append(f"{head}: about {needed} more responses from this group would close the gap.")
-        elif index > 1.25:
-            lines.append(f"{head}: over-represented (index {index:.2f}).")
+        elif mark == "over-represented":
+            lines.append(f"{head}: over-represented by {rec['gap_pct_points']:.0f} percentage points.")
+        elif rec["sample_ci_high_pct"] < rec["population_pct"] or rec["sample_ci_low_pct"] > rec["population_pct"]:
+            more = f"; {needed} more responses from this group would close it" if needed else ""
+            lines.append(f"{head}: a gap of {abs(rec['gap_pct_points']):.1f} percentage points, too small to be "
+                         f"called under- or over-represented by the rule{more}.")
     if n_not_stated:
         lines.append(f"{n_not_stated} of {n_all} respondents ({100 * n_not_stated / n_all:.0f}%) did not state their "
                      f"{_NOUNS.get(variable, variable)}; they are left out of the shares above.")

@@ -28,7 +28,15 @@ import pandas as pd
 from weights._cells import NOT_STATED, CellTable, build_cells
 from weights.diagnostics import describe_weights
 from weights.errors import ConvergenceError, WeightingError
-from weights.rake import MarginsLike, RakeResult, _check_targets, design_array, finish, targets_from
+from weights.rake import (
+    MarginsLike,
+    RakeResult,
+    _check_targets,
+    check_enough,
+    design_array,
+    finish,
+    targets_from,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +190,7 @@ def rake_bounded(
     targets = targets_from(margins, variables)
     d = design_array(frame, design_weights)
     cells = build_cells(frame, {v: list(t.index) for v, t in targets.items()}, missing, d, not_stated)
+    check_enough(cells)
     target_arrays = _check_targets(targets, cells)
     scale = target_arrays[0].sum() / cells.design.sum()
     start = cells.design * scale
