@@ -239,8 +239,8 @@ def _methods(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int) 
     topics = snap.topics_run
     items = (
         "Sources: " + "; ".join(sources) + ".",
-        "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weighted shares use those stored weights; 95% intervals "
-        "by Taylor linearisation with weights held fixed (nlp.summarise_topics), which errs on the wide side and needs no re-weighting.",
+        "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weighted shares use the stored weights of each respondent's own period; 95% intervals "
+        "are logit intervals on the linearised standard error (weights.estimate_share), as on the dashboard and in the SNA export.",
         f"Topics: codeframe version {topics['codeframe_version']}, model {topics['model_version']} (run {topics['id']}); "
         "reviewers' corrections replace the model's codes." if topics else "Topics: no topics run yet.",
         f"Counts below {min_cell} are suppressed, with a second cell where needed so they cannot be worked out from totals.",

@@ -30,7 +30,7 @@ DICTIONARY = (
     ("pct", "Unweighted percentage of base_n."),
     ("ci_low / ci_high", "95% Wilson interval of the unweighted percentage."),
     ("weighted_pct", "Percentage weighted to Census 2021 (raking on age, sex and ethnic group)."),
-    ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (Taylor linearisation, weights held fixed)."),
+    ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (logit interval, linearised standard error, weights held fixed)."),
     ("effective_n", "Kish effective sample size of the weighted base."),
     ("suppressed", "True when the cell is hidden: fewer than the minimum cell size, or hidden so it cannot be worked out from a total."),
     ("census_pct", "Share of residents of the ages the channel speaks for, Census 2021."),
@@ -59,10 +59,12 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
         rows.append(("Topics", f"topics run {snap.topics_run['id']}, codeframe version {snap.topics_run['codeframe_version']}, "
                                f"model {snap.topics_run['model_version']}; a reviewer's codes replace the model's"))
     rows += [
-        ("Weighted figures", "Use the weights stored by the weighting run of each channel and wave; 95% intervals by "
-                             "Taylor linearisation with the weights held fixed (nlp.summarise_topics). This ignores the gain "
-                             "from calibration, so the intervals err on the wide side, and it needs no re-weighting when the "
-                             "export is made."),
+        ("Weighted figures", "Each respondent carries the weight of the weighting run of their own channel and "
+                             "period (wave or quarter); a figure over several periods uses the union of their respondents, "
+                             "each with their own run's weights, and a group with any respondent outside a run is left "
+                             "unweighted. 95% intervals: logit interval on the linearised standard error with the weights "
+                             "held fixed (weights.estimate_share, as R's svyciprop), the same estimator as the dashboard, "
+                             "the API and the briefings."),
         ("Suppression", f"Counts below {report.min_cell} are hidden with their percentages, and a second cell where a "
                         "hidden one could be worked out from a total; a group with a base below that shows no figures."),
         ("What the figures can claim", "What the people who answered said, and - weighted - an estimate of what residents "
