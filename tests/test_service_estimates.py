@@ -9,27 +9,38 @@ from the run of that period, and must not weight a period that has no run.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from sqlalchemy import select
 
 import weights
-from service.reports.briefing import BriefingRequest, build_briefing
+from service.reports import measures, queries
+from service.reports.briefing import BriefingRequest, briefing_snapshot, build_briefing
 from service.reports.sna import build_sna
+from service.reports.suppression import SECONDARY, suppress_shares
 from service.reports.text import weighted_text
 from service.reports.workbook import write_xlsx
 from service.store.accounts import add_api_client, add_user
 from service.store.db import transaction
-from service.store.models import AnalysisRun, FreeText, Question, Response, ResponseWeight, Source, TopicCode
+from service.store.models import (
+    AnalysisRun,
+    FreeText,
+    Question,
+    Response,
+    ResponseWeight,
+    Source,
+    TopicCode,
+)
+
 PASSWORD = "correct horse battery"
 
 TOPIC = "drugs"
 # quarter start, responses, how many mention the topic, the run's weight for mentioners and others
-QUARTERS = {"2024Q1": (datetime(2024, 1, 8, 12, tzinfo=timezone.utc), 40, 16, 2.0, 0.5),
-            "2024Q2": (datetime(2024, 4, 8, 12, tzinfo=timezone.utc), 30, 18, 0.6, 1.5),
-            "2025Q1": (datetime(2025, 1, 8, 12, tzinfo=timezone.utc), 20, 12, None, None)}
+QUARTERS = {"2024Q1": (datetime(2024, 1, 8, 12, tzinfo=UTC), 40, 16, 2.0, 0.5),
+            "2024Q2": (datetime(2024, 4, 8, 12, tzinfo=UTC), 30, 18, 0.6, 1.5),
+            "2025Q1": (datetime(2025, 1, 8, 12, tzinfo=UTC), 20, 12, None, None)}
 
 
 @pytest.fixture
@@ -146,3 +157,68 @@ def test_a_period_without_a_run_is_unweighted_and_says_why_everywhere(app, clien
     topics = next(t for t in report.tables if t.key == "topics").frame
     assert len(topics) and topics["weighted_pct"].isna().all()
     assert topics.loc[topics["topic_code"] == TOPIC, "pct"].tolist() == [60.0]
+
+
+def _formula(n: int, base: int, pct: float) -> int:
+    """(pN - n) / (1 - p) rounded up, written out here independently of the code under test."""
+    p = pct / 100
+    return max(0, int(np.ceil((p * base - n) / (1 - p) - 1e-9)))
+
+
+def test_responses_needed_is_the_one_formula_in_api_sna_and_briefing(app, client, store, config):
+    from service.pipeline.weighting import run_representativeness
+
+    run_representativeness(app.extensions["voice_sessions"], config, ("age_band", "sex"))
+    body = client.get("/api/v1/representativeness?source=qr&period=2024Q1", headers=store["token"]).get_json()
+    table = next(d for d in body["data"][0]["result"]["dimensions"] if d["variable"] == "age_band")["table"]
+    checked = [r for r in table if r["population_pct"]]
+    assert checked and all(r["responses_needed"] == _formula(r["n"], r["base_n"], r["population_pct"]) for r in checked)
+    with app.extensions["voice_sessions"]() as session:
+        profile = next(t for t in build_sna(session, config, 2024).tables if t.key == "profile").frame
+        document, _snap = build_briefing(session, config, BriefingRequest("2025Q1"))
+    shown = profile[profile["responses_needed"].notna()]
+    assert len(shown)
+    for r in shown.itertuples():
+        assert r.responses_needed == _formula(int(r.n), int(r.base_n), r.census_pct), r
+        snap = briefing_snapshot(session, config, BriefingRequest("2025Q1"), "2025Q1")
+        quarter = measures.profile_table(session, snap.frame, config.reports.min_cell, {}, queries.source_names(session),
+                                         ("age_band", "sex", "ethnic_group"))
+    text = " ".join(item for b in document.blocks for item in (*b.items, b.text))
+    short = measures.under_represented(quarter, limit=4)
+    short = short[short["responses_needed"].notna()]
+    assert len(short)
+    for r in short.itertuples():
+        assert r.responses_needed == _formula(int(r.n), int(r.base_n), r.census_pct)
+        assert f"{int(r.responses_needed)} more responses from this group alone" in text, (r, text)
+
+
+def test_no_suppressed_topic_count_can_be_recovered_from_the_sna_tables(app, store, config):
+    with app.extensions["voice_sessions"]() as session:
+        report = build_sna(session, config, 2025)
+    for table in report.tables:
+        frame = table.frame
+        if "suppressed" not in frame.columns:
+            continue
+        hidden = frame[frame["suppressed"].astype(bool)]
+        derived = [c for c in ("n", "pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low", "weighted_ci_high",
+                               "effective_n", "index", "responses_needed") if c in frame.columns]
+        assert hidden[derived].isna().all().all(), (table.key, hidden[derived])
+        reasons = set(hidden["suppression"]) if len(hidden) else set()
+        assert reasons <= {f"fewer than {config.reports.min_cell}", SECONDARY}, reasons
+
+
+def test_a_suppressed_cell_hides_its_weighted_interval_and_cannot_be_worked_out_from_the_base():
+    import pandas as pd
+
+    table = pd.DataFrame({"group": ["A"] * 3 + ["B"] * 3, "category": ["x", "y", "z"] * 2,
+                          "n": [3, 20, 30, 12, 15, 40], "base_n": [53] * 3 + [67] * 3})
+    table["pct"] = 100 * table["n"] / table["base_n"]
+    for column, shift in (("weighted_pct", 0.0), ("weighted_ci_low", -4.0), ("weighted_ci_high", 4.0), ("ci_low", -3.0), ("ci_high", 3.0)):
+        table[column] = table["pct"] + shift
+    out = suppress_shares(table, 10)
+    hidden = out[out["suppressed"]]
+    assert set(hidden["category"][hidden["group"] == "A"]) == {"x", "y"}  # y hidden so x is not base minus the rest
+    assert hidden.drop(columns=["group", "category", "base_n", "suppressed", "suppression"]).isna().all().all()
+    assert dict(zip(hidden["category"], hidden["suppression"])) == {"x": "fewer than 10", "y": SECONDARY}
+    for _group, part in out.groupby("group"):
+        assert part["suppressed"].sum() != 1  # one hidden cell alone would be the base minus the visible ones

@@ -214,10 +214,11 @@ def test_briefing_says_who_is_missing_with_the_base_of_every_share(demo_sessions
     config, factory = demo_sessions
     with factory() as session:
         html = unescape(make_briefing(session, config, "2024Q4", None, False, "html").content.decode("utf-8"))
-    bullets = re.findall(r"<li>([^<]*would close the gap\.)</li>", html)
+    bullets = re.findall(r"<li>([^<]*would bring it to its Census share\.)</li>", html)
     assert bullets, html[:3000]
     for line in bullets:
-        assert re.search(r"\d+% of respondents \([\d,]+ of [\d,]+\) against|fewer than \d+ of [\d,]+ respondents against", line), line
+        assert re.search(r"\d+% of respondents \([\d,]+ of [\d,]+\) against|fewer than \d+ of [\d,]+ respondents against"
+                         r"|a suppressed number of the [\d,]+ respondents against", line), line
         assert "respondents of respondents" not in line
 
 

@@ -36,7 +36,9 @@ DICTIONARY = (
     ("census_pct", "Share of residents of the ages the channel speaks for, Census 2021."),
     ("index", "Representation index: respondents' share divided by residents' share (1 = in proportion; below 0.8 = under-represented)."),
     ("expected_n", "Respondents the group would have had, at the same base, if in proportion to the Census."),
-    ("responses_needed", "More responses from the group needed to match its Census share at the same base."),
+    ("responses_needed", "Responses from the group alone that would bring it to its Census share p: (pN - n) / (1 - p), rounded up."),
+    ("suppression", "Why a cell is blank: fewer than the threshold, or hidden so that another hidden cell cannot be worked out from totals."),
+    ("responses_needed_min", "Where the group's count is suppressed, the least number of such responses (the count is not shown)."),
 )
 
 
