@@ -222,3 +222,23 @@ def test_a_suppressed_cell_hides_its_weighted_interval_and_cannot_be_worked_out_
     assert dict(zip(hidden["category"], hidden["suppression"])) == {"x": "fewer than 10", "y": SECONDARY}
     for _group, part in out.groupby("group"):
         assert part["suppressed"].sum() != 1  # one hidden cell alone would be the base minus the visible ones
+
+
+def test_sna_workbook_sheets_have_frozen_filtered_headers_rounded_percentages_and_an_unrounded_data_sheet(app, store, config):
+    from openpyxl import load_workbook
+
+    with app.extensions["voice_sessions"]() as session:
+        report = build_sna(session, config, 2024)
+    book = load_workbook(io.BytesIO(write_xlsx(report)))
+    sheet = book["T6 Feel safer"]
+    header = next(i for i, r in enumerate(sheet.iter_rows(values_only=True), start=1) if "weighted_pct" in r)
+    assert sheet.freeze_panes == f"A{header + 1}" and sheet.auto_filter.ref.startswith(f"A{header}:")
+    frame = next(t for t in report.tables if t.key == "topics").frame
+    printed = [r[list(frame.columns).index("weighted_pct")] for r in sheet.iter_rows(min_row=header + 1, values_only=True)]
+    assert printed == [round(v, 1) for v in frame["weighted_pct"]]
+    data = list(book["Data"].iter_rows(values_only=True))
+    columns = list(data[0])
+    rows = [dict(zip(columns, r)) for r in data[1:] if r[0] == "topics"]
+    assert [r["weighted_pct"] for r in rows] == [round(float(v), 4) for v in frame["weighted_pct"]]
+    assert any(v != round(v, 1) for v in frame["weighted_pct"])  # the data sheet really holds more precision
+    assert book["Data"].freeze_panes == "A2"

@@ -69,7 +69,7 @@ def test_sna_xlsx_figures_equal_counts_from_the_database(sna_2023, demo_sessions
             n, base = _css_2023_count(session, question, answer)
             row = sheet[(sheet["question"] == question) & (sheet["answer"] == answer)].iloc[0]
             assert (int(row["n"]), int(row["base_n"])) == (n, base)
-            assert float(row["pct"]) == pytest.approx(100 * n / base, abs=1e-3)
+            assert float(row["pct"]) == pytest.approx(100 * n / base, abs=0.05)  # the sheet rounds to 1 place
             assert row["weighted_ci_low"] < row["weighted_pct"] < row["weighted_ci_high"]
     assert (_css_2023_count.__doc__ or "") and int(perception[(perception["question"] == "gangs_problem") & (perception["answer"] == "Yes")]["n"].iloc[0]) == 196
 

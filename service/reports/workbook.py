@@ -67,6 +67,8 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
                              "unweighted. 95% intervals: logit interval on the linearised standard error with the weights "
                              "held fixed (weights.estimate_share, as R's svyciprop), the same estimator as the dashboard, "
                              "the API and the briefings."),
+        ("Precision", f"Percentages on the table sheets are rounded to {PCT_DIGITS} decimal place; the Data sheet and "
+                      "the CSV files hold them unrounded. Header rows are frozen and filtered."),
         ("Suppression", f"Counts below {report.min_cell} are hidden with their percentages, and a second cell where a "
                         "hidden one could be worked out from a total; a group with a base below that shows no figures."),
         ("What the figures can claim", "What the people who answered said, and - weighted - an estimate of what residents "
@@ -81,6 +83,7 @@ def write_xlsx(report: SnaReport) -> bytes:
     """The workbook: contents, one sheet per table, the methodology and the data dictionary."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     contents = book.active
@@ -97,8 +100,12 @@ def write_xlsx(report: SnaReport) -> bytes:
         for note in table.notes:
             sheet.append([note])
         sheet.append(list(table.frame.columns))
-        for row in table.frame.itertuples(index=False):
+        header = sheet.max_row
+        for row in _rounded(table.frame).itertuples(index=False):
             sheet.append([_cell(v) for v in row])
+        sheet.freeze_panes = sheet.cell(row=header + 1, column=1)
+        sheet.auto_filter.ref = f"A{header}:{get_column_letter(max(len(table.frame.columns), 1))}{sheet.max_row}"
+    _data_sheet(book, report)
     methods = book.create_sheet("Methodology")
     for row in methodology_rows(report):
         methods.append(list(row))
@@ -113,6 +120,33 @@ def write_xlsx(report: SnaReport) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return repack(buffer.getvalue(), stamp)
+
+
+#: Decimal places of the percentages on the table sheets; the "Data" sheet and the CSVs are unrounded.
+PCT_DIGITS = 1
+PCT_COLUMNS = ("pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low", "weighted_ci_high", "census_pct")
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its percentages rounded to :data:`PCT_DIGITS` places, as printed."""
+    out = frame.copy()
+    for column in PCT_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").round(PCT_DIGITS)
+    return out
+
+
+def _data_sheet(book: Any, report: SnaReport) -> None:
+    """Every table's rows unrounded on one sheet, with the table's key first, header frozen and filtered."""
+    sheet = book.create_sheet("Data")
+    tables = [t.frame.loc[:, ~t.frame.columns.duplicated()].assign(table=t.key) for t in report.tables if not t.frame.empty]
+    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["table"])
+    frame = frame[["table", *[c for c in frame.columns if c != "table"]]]
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append([_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
 
 
 def _stamp(report: SnaReport) -> datetime:
