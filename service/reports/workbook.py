@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import weights
+
 from service.reports.cells import defuse_formula
 from service.reports.sna import SnaReport
 from service.reports.text import SYNTHETIC_NOTE
@@ -207,16 +209,49 @@ def write_csv_zip(report: SnaReport) -> bytes:
 
 SAV_CODES = {
     "source": {"css": 1, "shout": 2, "qr": 3, "form": 4},
-    "sex": {"female": 1, "male": 2, "not_stated": 9},
-    "ethnic_group": {"H1": 1, "H2": 2, "H3": 3, "H4": 4, "H5": 5, "not_stated": 9},
+    "sex": {"female": 1, "male": 2, "withheld": 8, "not_stated": 9},
+    "ethnic_group": {"H1": 1, "H2": 2, "H3": 3, "H4": 4, "H5": 5, "withheld": 8, "not_stated": 9},
 }
+#: The fields that together could single a respondent out, and the order they are withheld in.
+QUASI_IDENTIFIERS = ("source", "quarter", "age_band", "sex", "ethnic_group", "site", "ward")
+WITHHOLD_ORDER = ("ward", "site", "ethnic_group", "age_band", "sex", "quarter")
+WITHHELD = "withheld"
+BROAD_AGES = ((0, 17, "under 18"), (18, 24, "18-24"), (25, 44, "25-44"), (45, 64, "45-64"), (65, 200, "65+"))
+
+
+def broad_age(band: object) -> str:
+    """An age band coarsened to under 18 / 18-24 / 25-44 / 45-64 / 65+ (by its lower age); "" if unknown."""
+    if not isinstance(band, str) or band in ("", "not_stated"):
+        return ""
+    low, _high = weights.parse_age_band(band)
+    return next(label for start, end, label in BROAD_AGES if start <= low <= end)
+
+
+def k_anonymous(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The record-level fields with ages coarsened and, field by field (:data:`WITHHOLD_ORDER`), the
+    value of every respondent whose combination of :data:`QUASI_IDENTIFIERS` fewer than ``k``
+    share replaced by "withheld"; no respondent is dropped."""
+    out = frame.copy()
+    out["age_band"] = out["age_band"].map(broad_age)
+    for column in QUASI_IDENTIFIERS:
+        out[column] = out[column].fillna("").astype(str)
+    for column in WITHHOLD_ORDER:
+        sizes = out.groupby(list(QUASI_IDENTIFIERS), sort=False)["source"].transform("size")
+        out.loc[sizes < k, column] = WITHHELD
+    return out
 
 
 def write_sav(report: SnaReport) -> bytes:
-    """Response-level data with weights as a labelled SPSS .sav (pyreadstat), for analysts."""
+    """Response-level data with weights as a labelled SPSS .sav (pyreadstat), for analysts only, not for publication.
+
+    Ages are coarsened and any value that would leave a respondent in a combination of
+    :data:`QUASI_IDENTIFIERS` shared by fewer than the report's ``min_cell`` is "withheld"
+    (:func:`k_anonymous`). The export is made only by analysts and archived and logged.
+    """
     import pyreadstat
 
     frame = report.snapshot.frame if report.snapshot else pd.DataFrame()
+    frame = k_anonymous(frame, report.min_cell) if len(frame) else frame
     data = pd.DataFrame({"response_id": frame["id"].astype(float)})
     labels = {"response_id": "Community Voice response id"}
     value_labels: dict[str, dict[float, str]] = {}
@@ -226,7 +261,8 @@ def write_sav(report: SnaReport) -> bytes:
         value_labels[column] = {float(n): names.get(k, _label(column, k)) for k, n in codes.items()}
     labels.update(source="Channel", sex="Sex", ethnic_group="Ethnic group (ONS 2021 high-level)")
     for column, label in (("wave", "Survey wave"), ("quarter", "Calendar quarter of the response"),
-                          ("age_band", "Age band as asked by the channel"), ("ward", "2022 ward code"), ("site", "QR site code")):
+                          ("age_band", "Broad age band (under 18, 18-24, 25-44, 45-64, 65+)"),
+                          ("ward", "2022 ward code"), ("site", "QR site code")):
         data[column] = frame[column].fillna("").astype(str)
         labels[column] = label
     for key in sorted(c for c in frame.columns if c.startswith(("safe_", "knife_", "gangs_", "police_", "response_"))):
@@ -239,13 +275,16 @@ def write_sav(report: SnaReport) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sna.sav"
         pyreadstat.write_sav(data, str(path), column_labels=labels, variable_value_labels=value_labels,
-                             file_label=f"SNA Theme 6 {report.year}" + (" SYNTHETIC DEMO DATA" if report.is_synthetic else ""))
+                             file_label=f"SNA T6 {report.year}: NOT FOR PUBLICATION, analysts only"
+                             + (" SYNTHETIC" if report.is_synthetic else ""))
         return path.read_bytes()
 
 
 def _label(column: str, code: str) -> str:
     from service.reports.dashboard import ETHNIC_GROUPS
 
+    if code == WITHHELD:
+        return "Withheld (rare combination)"
     if column == "ethnic_group":
         return ETHNIC_GROUPS.get(code, code)
     return code.replace("_", " ").capitalize()
