@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import weights
-
 
 @dataclass(frozen=True)
 class Share:
@@ -44,6 +42,8 @@ def share(y: Sequence[float] | np.ndarray, weights_: Sequence[float] | np.ndarra
     A weighted figure is given only when every respondent in the base has a weight: a share
     weighted over part of its base would describe nobody. Pass ``None`` for an unweighted share.
     """
+    import weights  # here, not at import: web workers load the analysis libraries only when a figure is asked for
+
     y = np.asarray(y, dtype=float)
     plain = weights.estimate_share(y)
     base = Share(plain.n_positive, plain.n, _pct(plain.estimate), 100 * plain.lower, 100 * plain.upper,

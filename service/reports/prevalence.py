@@ -14,7 +14,6 @@ import numpy as np
 from sqlalchemy import and_, exists, func, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from service.pipeline import weighting
 from service.pipeline.periods import quarter_of
 from service.reports import estimates
 from service.reports.cache import remember
@@ -78,6 +77,8 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
     says which. Returns ``texts`` (free text ids), ``weights`` (aligned, NaN where none), ``runs``
     (period label to run id), ``reason`` (why unweighted, or None).
     """
+    from service.pipeline import weighting  # imports the analysis libraries: only when a figure is asked for
+
     empty = {"texts": [], "weights": np.array([]), "runs": {}, "reason": "weighted figures need one channel chosen"}
     if not filt.source:
         return empty
