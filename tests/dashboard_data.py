@@ -51,7 +51,7 @@ def seed(factory) -> dict[str, int]:
         question = Question(source_id=source.id, key="dash_comment", wording="Anything else?", type="free_text")
         session.add_all([site, question])
         session.flush()
-        weighting = AnalysisRun(kind="weighting", source_key="qr", method="rake", parameters={"period": "all"},
+        weighting = AnalysisRun(kind="weighting", source_key="qr", method="rake", parameters={"period": "2024Q1"},
                                 result={"converged": True, "design_effect": 1.2})
         session.add(weighting)
         session.flush()

@@ -98,7 +98,7 @@ def test_topics_erased_response_leaves_the_cached_figures(client, token, seeded,
 def test_topics_new_weighting_run_changes_the_cached_weighted_share(client, token, seeded, factory):
     assert _drugs(client, token, "?source=qr")["weighted_pct"] == round(100 * 8 / 14, 1)
     with transaction(factory) as session:
-        run = AnalysisRun(kind="weighting", source_key="qr", method="rake", parameters={"period": "all"}, result={})
+        run = AnalysisRun(kind="weighting", source_key="qr", method="rake", parameters={"period": "2024Q1"}, result={})
         session.add(run)
         session.flush()
         session.add_all(ResponseWeight(run_id=run.id, response_id=rid, weight=1.0) for rid in session.scalars(select(Response.id)))

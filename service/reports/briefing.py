@@ -24,6 +24,7 @@ from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
 from service.reports.labels import ACTION_STATUSES
+from service.reports.suppression import SECONDARY
 from service.reports.text import (
     SYNTHETIC_NOTE,
     VARIABLE_NAMES,
@@ -111,9 +112,18 @@ def _count(n: int, min_cell: int) -> str:
 
 def _heard(row: Any, min_cell: int) -> str:
     """``24% of respondents (79 of 328)``, or ``fewer than 10 of 398 respondents`` for a suppressed cell."""
+    if row.suppressed and getattr(row, "suppression", "") == SECONDARY:
+        return f"a suppressed number of the {number(row.base_n)} respondents"
     if row.suppressed:
         return f"fewer than {min_cell} of {number(row.base_n)} respondents"
     return f"{percent(row.pct)} of respondents ({number(row.n)} of {number(row.base_n)})"
+
+
+def _more(row: Any) -> str:
+    """``about 12 more responses`` (or ``at least 12`` where the group's count is suppressed)."""
+    if row.responses_needed == row.responses_needed:
+        return f"{number(row.responses_needed)} more responses"
+    return f"at least {number(row.responses_needed_min)} more responses"
 
 
 def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, wards: dict, min_cell: int, is_ward: bool) -> None:
@@ -123,11 +133,10 @@ def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, ward
         f"{names.get(k, k)} {_count(n, min_cell)}" for k, n in counts.items()) + ".")
     profile = measures.profile_table(session, frame, min_cell, wards, names, ("age_band", "sex", "ethnic_group"))
     rows = tuple((f"{VARIABLE_NAMES[r.variable]}: {r.label}", r.channel, share_text({"pct": r.pct, "n": r.n, "base_n": r.base_n,
-                  "suppressed": r.suppressed}, min_cell), percent(r.census_pct)) for r in profile.itertuples())
+                  "suppressed": r.suppressed, "suppression": r.suppression}, min_cell), percent(r.census_pct)) for r in profile.itertuples())
     short = measures.under_represented(profile, limit=4)
-    caveat = [f"{r.label} ({r.channel}): {_heard(r, min_cell)} against {percent(r.census_pct)} of residents; about "
-              f"{number(r.responses_needed if r.responses_needed == r.responses_needed else r.expected_n)} "
-              "more responses from this group would close the gap." for r in short.itertuples()]
+    caveat = [f"{r.label} ({r.channel}): {_heard(r, min_cell)} against {percent(r.census_pct)} of residents; {_more(r)} "
+              "from this group alone would bring it to its Census share." for r in short.itertuples()]
     doc.add("paragraph", "These are the people who chose to answer, not a random sample. They do not mirror the borough: "
             + ("the groups furthest from their Census share are listed below." if caveat else "no group is far from its Census share.")
             + (" Census shares are for the whole borough, not this ward." if is_ward else ""))
@@ -288,8 +297,8 @@ def _appendix(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int,
     topics = snap.topics_run
     items = (
         "Sources: " + "; ".join(sources) + ".",
-        "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weighted shares use those stored weights; 95% intervals "
-        "by Taylor linearisation with the weights held fixed, which errs on the wide side.",
+        "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weighted shares use the stored weights of each respondent's own period; 95% intervals "
+        "are logit intervals on the linearised standard error (weights.estimate_share), as on the dashboard and in the SNA export.",
         f"Topics: codeframe version {topics['codeframe_version']}, model {topics['model_version']} (run {topics['id']}); "
         "reviewers' corrections replace the model's codes." if topics else "Topics: no topics run yet.",
         agreement,

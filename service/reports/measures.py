@@ -7,12 +7,14 @@ and a narrative that show the same table show the same numbers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+import weights
 from nlp.places import PlaceFinder
 from service.reports import queries
 from service.reports.suppression import suppress_shares
@@ -27,8 +29,9 @@ def profile_table(session: Session, frame: pd.DataFrame, min_cell: int, wards: M
     """Respondents by channel against Census 2021, per variable and level, among those stating it.
 
     Columns: ``channel``, ``variable``, ``level``, ``label``, ``n``, ``base_n``, ``pct``,
-    ``census_pct``, ``index`` (sample share / census share), ``responses_needed`` (more
-    responses from the group, at the same base, to match its census share), ``suppressed``.
+    ``census_pct``, ``index`` (sample share / census share), ``responses_needed`` (responses
+    from the group alone that would bring it to its census share, :func:`needed`),
+    ``responses_needed_min`` (for a suppressed cell, the least that number can be), ``suppressed``.
     """
     parts = []
     for source, rows in frame.groupby("source", sort=True):
@@ -44,23 +47,34 @@ def profile_table(session: Session, frame: pd.DataFrame, min_cell: int, wards: M
             table["census_pct"] = [census[variable][lv] for lv in levels]
             table["index"] = table["pct"] / table["census_pct"]
             table["expected_n"] = (table["census_pct"] / 100 * table["base_n"]).round(0)
-            table["responses_needed"] = np.ceil((table["expected_n"] - table["n"]).clip(lower=0))
+            table["responses_needed"] = [needed(n, base, pct) for n, base, pct in zip(table["n"], table["base_n"], table["census_pct"])]
             table = suppress_shares(table, min_cell)
+            # A hidden count must not come back through its "responses needed": give the least it can be.
+            table["responses_needed_min"] = [needed(min_cell - 1, max(base, min_cell - 1), pct) if hidden else np.nan
+                                             for hidden, base, pct in zip(table["suppressed"], table["base_n"], table["census_pct"])]
             table.loc[table["suppressed"], ["index", "responses_needed"]] = np.nan
             table.insert(1, "variable", variable)
             table["label"] = [level_name(variable, lv, wards) for lv in levels]
             parts.append(table)
     if not parts:
         return pd.DataFrame(columns=["channel", "variable", "level", "n", "base_n", "pct", "census_pct", "index",
-                                     "expected_n", "responses_needed", "suppressed", "label"])
+                                     "expected_n", "responses_needed", "responses_needed_min", "suppressed", "label"])
     return pd.concat(parts, ignore_index=True).rename(columns={"group": "channel", "category": "level"})
+
+
+def needed(n: int, base: int, census_pct: float) -> float:
+    """Responses from the group alone that would bring it to its census share: ``(pN - n) / (1 - p)``
+    rounded up (:func:`weights.responses_needed`, the one formula); NaN without a usable share."""
+    if not base or census_pct is None or not 0 <= census_pct < 100 or math.isnan(census_pct):
+        return np.nan
+    return float(weights.responses_needed(int(n), int(base), census_pct / 100))
 
 
 def under_represented(profile: pd.DataFrame, limit: int = 6, threshold: float = 0.8) -> pd.DataFrame:
     """The groups most under-represented (index below ``threshold``), largest shortfall first."""
     hidden_short = profile["suppressed"] & (profile["expected_n"] >= 2 * profile["n"].fillna(0).clip(lower=10))
     short = profile[((profile["index"] < threshold) | hidden_short) & profile["variable"].isin(["age_band", "sex", "ethnic_group"])]
-    short = short.assign(order=short["responses_needed"].fillna(short["expected_n"]))
+    short = short.assign(order=short["responses_needed"].fillna(short["responses_needed_min"]))
     return short.sort_values(["order", "channel"], ascending=[False, True]).head(limit).drop(columns="order")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.reports.document import Block, Document
 from service.reports.sna import SnaReport, Table
+from service.reports.suppression import SECONDARY
 from service.reports.text import SYNTHETIC_NOTE, number, percent, share_text, weighted_text
 from service.reports.workbook import methodology_rows
 
@@ -74,10 +75,12 @@ def _gaps(doc: Document, report: SnaReport) -> None:
                              f"{_ratio(facts['css_white_british'])} were White British and {_ratio(facts['css_female'])} were female.")
     items = []
     for r in facts["gaps"]:
-        said = f"fewer than {cell} respondents" if r["suppressed"] else f"{percent(r['pct'])} of respondents (n={number(r['n'])})"
-        more = r["responses_needed"] if r["responses_needed"] == r["responses_needed"] else r["expected_n"]
+        said = (("a suppressed number of respondents" if r.get("suppression") == SECONDARY else f"fewer than {cell} respondents")
+                if r["suppressed"] else f"{percent(r['pct'])} of respondents (n={number(r['n'])})")
+        exact = r["responses_needed"] == r["responses_needed"]
+        more = f"{number(r['responses_needed'])}" if exact else f"at least {number(r.get('responses_needed_min'))}"
         items.append(f"{r['channel']}: {r['label']} are {said} against {percent(r['census_pct'])} of residents - "
-                     f"about {number(more)} more responses would close the gap.")
+                     f"{more} more responses from this group alone would bring it to its Census share.")
     if items:
         doc.add("bullets", items=tuple(items))
     doc.add("paragraph", "No source asks victims of serious violence about the services they received.")

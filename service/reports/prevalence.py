@@ -7,14 +7,16 @@ model's otherwise. Prevalence is the share of coded free texts carrying a topic.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from sqlalchemy import and_, exists, func, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from nlp import theme_label, theme_terms
+from service.pipeline.periods import quarter_of
+from service.reports import estimates
 from service.reports.cache import remember
 from service.reports.dashboard import ResponseFilter, apply_filter
 from service.reports.masking import is_redaction_uncertain
@@ -27,27 +29,8 @@ from service.store.models import (
     Source,
     TextReview,
     TopicCode,
+    Wave,
 )
-
-Z95 = 1.959964
-
-
-def wilson_interval(n: int, base: int) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion, in percent (Wilson 1927)."""
-    if base <= 0:
-        return 0.0, 0.0
-    p = n / base
-    centre = (p + Z95**2 / (2 * base)) / (1 + Z95**2 / base)
-    half = Z95 * math.sqrt(p * (1 - p) / base + Z95**2 / (4 * base**2)) / (1 + Z95**2 / base)
-    return round(100 * max(centre - half, 0.0), 1), round(100 * min(centre + half, 1.0), 1)
-
-
-def weighted_interval(share: float, n_effective: float) -> tuple[float, float]:
-    """95% interval of a weighted proportion using Kish's effective sample size, in percent."""
-    if n_effective <= 0:
-        return 0.0, 0.0
-    half = Z95 * math.sqrt(share * (1 - share) / n_effective)
-    return round(100 * max(share - half, 0.0), 1), round(100 * min(share + half, 1.0), 1)
 
 
 def effective_codes():
@@ -87,10 +70,43 @@ def latest_run(session: Session, kind: str, source: str | None = None) -> Analys
     return session.scalar(query.order_by(AnalysisRun.id.desc()).limit(1))
 
 
-def _weighting_run_id(session: Session, filt: ResponseFilter) -> tuple[int | None, str | None]:
-    """The weighting run used when one source is chosen (its newest finished run), with its method."""
-    run = latest_run(session, "weighting", filt.source) if filt.source else None
-    return (run.id, run.method) if run else (None, None)
+def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]:
+    """Each coded free text of the filter with the weight of its response from the run of the
+    response's own period (wave or quarter), when one source is chosen.
+
+    A filter spanning several periods is weighted from the union of their respondents, each with
+    their own run's weights; if any period has no finished run nothing is weighted and ``reason``
+    says which. Returns ``texts`` (free text ids), ``weights`` (aligned, NaN where none), ``runs``
+    (period label to run id), ``reason`` (why unweighted, or None).
+    """
+    from service.pipeline import (
+        weighting,  # imports the analysis libraries: only when a figure is asked for
+    )
+
+    empty = {"texts": [], "weights": np.array([]), "runs": {}, "reason": "weighted figures need one channel chosen"}
+    if not filt.source:
+        return empty
+    runs = weighting.finished_runs(session, filt.source)
+    query = apply_filter(select(FreeText.id, Response.id, Wave.key, Response.submitted_at).select_from(Response)
+                         .join(FreeText, FreeText.response_id == Response.id + 0).outerjoin(Wave, Wave.id == Response.wave_id)
+                         .where(_is_coded()), filt).order_by(FreeText.id)
+    rows = session.execute(query).all()
+    keys = [weighting.response_run(runs, filt.source, wave, quarter_of(at) if at else None) for _t, _r, wave, at in rows]
+    missing = sorted({f"wave {w}" if w else (quarter_of(at) if at else "undated") for (_t, _r, w, at), k in zip(rows, keys) if k is None})
+    used = {runs[k].parameters["period"]: runs[k].id for k in set(keys) if k is not None}
+    values: dict[tuple[int, int], float] = {}
+    for run_id in sorted(used.values()):
+        for rid, weight in session.execute(select(ResponseWeight.response_id, ResponseWeight.weight).where(ResponseWeight.run_id == run_id)):
+            values[(run_id, rid)] = weight
+    w = np.array([values.get((runs[k].id, rid), np.nan) if k is not None else np.nan for (_t, rid, _w, _a), k in zip(rows, keys)])
+    reason = None
+    if missing:
+        reason = f"no weighting run for {', '.join(missing)}"
+    elif np.isnan(w).any():
+        reason = f"{int(np.isnan(w).sum())} respondents were left out of their period's weighting run"
+    elif not rows:
+        reason = "no coded free text in this selection"
+    return {"texts": [t for t, _r, _w, _a in rows], "weights": w, "runs": used, "reason": reason}
 
 
 def _counts(session: Session, filt: ResponseFilter, column: str, run_id: int | None) -> dict[str, Any]:
@@ -148,50 +164,68 @@ def _add(left: tuple | None, right: tuple) -> tuple:
 
 def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str, str], by: str = "source") -> dict[str, Any]:
     """Share of coded free texts per topic, unweighted with Wilson intervals, and weighted when one
-    source is chosen and it has a weighting run (Kish effective n for the interval).
+    source is chosen and every period of the selection has a weighting run
+    (:func:`respondent_weights`); both from :func:`service.reports.estimates.share`.
 
-    The counts come from the database per group of ``by`` and are added up here, so a page that
-    also compares groups by ``by`` (:func:`prevalence_by`) reads the same cached counts.
+    Percentages are rounded to one decimal place. ``weighting_reason`` says why a selection is
+    shown unweighted; ``weighting_runs`` maps each period to the run whose weights were used.
     """
-    run_id, method = _weighting_run_id(session, filt)
-    counts = _counts(session, filt, by, run_id)
-    base, total, squares = 0, None, None
-    for values in counts["texts"].values():
-        base, total, squares = _add((base, total, squares), values)
-    topics: dict[str, tuple] = {}
-    for (topic, _grp), values in counts["codes"].items():
-        topics[topic] = _add(topics.get(topic), values)
-    weighted = _weighted(total, squares, {topic: w for topic, (_n, w) in topics.items()}) if run_id is not None else None
+    counts = _counts(session, filt, by, None)
+    base = sum(n for n, _total, _squares in counts["texts"].values())
+    topics: dict[str, int] = {}
+    for (topic, _grp), (n, _w) in counts["codes"].items():
+        topics[topic] = topics.get(topic, 0) + n
+    weighting_info = remember(session, "respondent_weights", (filt,), lambda: respondent_weights(session, filt), scope="codes")
+    weighted = weighting_info["reason"] is None
+    indicators = _indicators(session, filt, weighting_info["texts"]) if weighted else {}
     rows = []
-    for topic, n in sorted(((topic, n) for topic, (n, _w) in topics.items()), key=lambda item: -item[1]):
-        low, high = wilson_interval(n, base)
+    for topic, n in sorted(topics.items(), key=lambda item: -item[1]):
+        if weighted:
+            est = estimates.share(indicators.get(topic, np.zeros(len(weighting_info["texts"]))), weighting_info["weights"])
+        else:
+            est = estimates.share(np.r_[np.ones(n), np.zeros(base - n)])
         row = {"topic": topic, "label": labels.get(topic, topic), "n": n, "base_n": base,
-               "pct": round(100 * n / base, 1) if base else 0.0, "ci_low": low, "ci_high": high}
-        if weighted is not None:
-            row.update(weighted["topics"].get(topic, {"weighted_pct": 0.0, "weighted_ci_low": 0.0, "weighted_ci_high": 0.0}))
+               "pct": round(est.pct, 1), "ci_low": round(est.ci_low, 1), "ci_high": round(est.ci_high, 1)}
+        if weighted:
+            row.update({"weighted_pct": round(est.weighted_pct, 1), "weighted_ci_low": round(est.weighted_ci_low, 1),
+                        "weighted_ci_high": round(est.weighted_ci_high, 1), "effective_n": round(est.effective_n, 1)})
         rows.append(row)
-    return {"base_n": base, "rows": rows, "weighting_run": run_id, "weighting_method": method,
-            "n_effective": weighted["n_effective"] if weighted else None}
+    runs = weighting_info["runs"] if weighted else {}
+    return {"base_n": base, "rows": rows, "weighted": weighted, "weighting_run": next(iter(runs.values())) if len(runs) == 1 else None,
+            "weighting_runs": runs, "weighting_method": "rake" if runs else None, "weighting_note": _note(runs), "weighting_reason": weighting_info["reason"],
+            "n_effective": _kish(weighting_info["weights"]) if weighted else None}
 
 
-def _weighted(total: float | None, squares: float | None, topic_weights: Mapping[str, float | None]) -> dict[str, Any]:
-    if not total:
-        return {"topics": {}, "n_effective": 0.0}
-    n_effective = total**2 / squares
-    topics = {}
-    for topic, weight in topic_weights.items():
-        if weight is None:  # no weighted text carries the topic: shown as 0, as before
-            continue
-        share = weight / total
-        low, high = weighted_interval(share, n_effective)
-        topics[topic] = {"weighted_pct": round(100 * share, 1), "weighted_ci_low": low, "weighted_ci_high": high}
-    return {"topics": topics, "n_effective": round(n_effective, 1)}
+def _note(runs: Mapping[str, int]) -> str | None:
+    """How the weighted figures were made, in words."""
+    if not runs:
+        return None
+    if len(runs) == 1:
+        (period, run_id), = runs.items()
+        return f"Weighted with the weights of run {run_id} for {period}."
+    listed = ", ".join(f"{period} (run {run_id})" for period, run_id in sorted(runs.items()))
+    return f"Weighted over the union of {len(runs)} periods' respondents, each with their own run's weights: {listed}."
+
+
+def _indicators(session: Session, filt: ResponseFilter, texts: list[int]) -> dict[str, np.ndarray]:
+    """0/1 per topic aligned to ``texts`` (the filter's coded free texts), from the effective codes."""
+    position = {t: i for i, t in enumerate(texts)}
+    query = apply_filter(select(TopicCode.free_text_id, TopicCode.topic).select_from(Response)
+                         .join(FreeText, FreeText.response_id == Response.id + 0)
+                         .join(TopicCode, TopicCode.free_text_id == FreeText.id + 0).where(_is_effective()), filt)
+    out: dict[str, np.ndarray] = {}
+    for text_id, topic in session.execute(query):
+        out.setdefault(topic, np.zeros(len(texts)))[position[text_id]] = 1.0
+    return out
+
+
+def _kish(w: np.ndarray) -> float:
+    return round(float(w.sum() ** 2 / (w ** 2).sum()), 1) if len(w) else 0.0
 
 
 def prevalence_by(session: Session, filt: ResponseFilter, column: str, labels: Mapping[str, str]) -> dict[str, Any]:
     """Unweighted topic shares within each group of ``column`` (``source`` or a demographic)."""
-    run_id = _weighting_run_id(session, filt)[0]  # the same cached counts as topic_prevalence(..., by=column)
-    counts = _group_names(session, column, _counts(session, filt, column, run_id))
+    counts = _group_names(session, column, _counts(session, filt, column, None))  # the cached counts of topic_prevalence(..., by=column)
     bases = {grp: n for grp, (n, _total, _squares) in counts["texts"].items()}
     cells: dict[str, dict[Any, int]] = {}
     for (topic, grp), (n, _w) in counts["codes"].items():

@@ -18,10 +18,11 @@ import pandas as pd
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-import nlp
 import weights
 from ingest import NOT_STATED
+from service.pipeline import weighting
 from service.pipeline.periods import quarter_of
+from service.reports import estimates
 from service.reports.prevalence import effective_codes
 from service.store import responses as store
 from service.store.models import (
@@ -121,29 +122,26 @@ def _with_answers(session: Session, frame: pd.DataFrame, ids: list[int]) -> pd.D
 
 
 def _weighting_runs(session: Session, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """The newest finished weighting run for each (source, period) the frame covers, keyed "source|period"."""
-    wanted = set()
-    for key, rows in frame.groupby("source"):
-        waves = rows["wave"].dropna().unique()
-        wanted |= {(key, f"wave {w}") for w in waves} or {(key, q) for q in rows["quarter"].dropna().unique()}
+    """The run weighting each (source, period) the frame covers (:func:`weighting.finished_runs`)."""
     found: dict[str, dict[str, Any]] = {}
-    query = select(AnalysisRun).where(AnalysisRun.kind == "weighting", AnalysisRun.status == "finished").order_by(AnalysisRun.id)
-    for run in session.scalars(query):
-        period = (run.parameters or {}).get("period")
-        if (run.source_key, period) in wanted:
-            found[f"{run.source_key}|{period}"] = {
-                "id": run.id, "source": run.source_key, "period": period, "method": run.method,
-                "variables": list((run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
-                "design_effect": run.result.get("design_effect"), "effective_n": run.result.get("effective_n"),
-                "converged": run.result.get("converged"), "created_at": run.created_at}
+    runs = weighting.finished_runs(session)
+    for source, wave, quarter in set(zip(frame["source"], frame["wave"], frame["quarter"])):
+        key = weighting.response_run(runs, source, wave, quarter)
+        if key is None or key in found:
+            continue
+        run = runs[key]
+        found[key] = {
+            "id": run.id, "source": run.source_key, "period": (run.parameters or {}).get("period"), "method": run.method,
+            "variables": list((run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
+            "design_effect": run.result.get("design_effect"), "effective_n": run.result.get("effective_n"),
+            "converged": run.result.get("converged"), "created_at": run.created_at}
     return found
 
 
 def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
     frame = frame.copy()
-    key = [f"{s}|wave {w}" if f"{s}|wave {w}" in runs else f"{s}|{q}" for s, w, q in
-           zip(frame["source"], frame["wave"], frame["quarter"])]
-    frame["weight_run"] = [runs[k]["id"] if k in runs else None for k in key]
+    keys = [weighting.response_run(runs, s, w, q) for s, w, q in zip(frame["source"], frame["wave"], frame["quarter"])]
+    frame["weight_run"] = [runs[k]["id"] if k is not None else None for k in keys]
     run_ids = sorted({r["id"] for r in runs.values()})
     values: dict[tuple[int, int], float] = {}
     if run_ids:
@@ -191,32 +189,29 @@ def shares(frame: pd.DataFrame, column: str, group: str, categories: Sequence[st
            weighted: bool = True) -> pd.DataFrame:
     """Share of respondents giving each answer to ``column`` (one value or a list), per ``group``.
 
-    Only respondents who answered count in the base. Weighted shares and 95% intervals
-    (:func:`nlp.summarise_topics`: linearisation with the stored weights held fixed) are given
-    for a group only when every one of its respondents has a weight; otherwise they are missing.
-    Columns: ``group``, ``category``, ``n``, ``base_n``, ``pct``, ``ci_low``, ``ci_high`` (Wilson,
-    unweighted), ``weighted_pct``, ``weighted_ci_low``, ``weighted_ci_high``, ``effective_n``.
+    Only respondents who answered count in the base. Every share comes from
+    :func:`service.reports.estimates.share` (the estimator of the dashboard and API too): Wilson
+    intervals unweighted; weighted shares with their 95% interval only when every respondent of
+    the group has a weight from the run of their own period, missing otherwise. Columns:
+    ``group``, ``category``, ``n``, ``base_n``, ``pct``, ``ci_low``, ``ci_high``, ``weighted_pct``,
+    ``weighted_ci_low``, ``weighted_ci_high``, ``effective_n``.
     """
     answered = frame.loc[frame[column].map(_is_answered).astype(bool)] if column in frame else frame.iloc[0:0]
     rows: list[dict[str, Any]] = []
     for name, part in answered.groupby(group, sort=True):
         values = part[column].map(_as_list)
         cats = list(categories) if categories is not None else sorted({v for row in values for v in row})
-        has_weights = weighted and part["weight"].notna().all() and len(part) > 1
-        data = pd.DataFrame({"topics": values, "weight": part["weight"].astype(float) if has_weights else np.nan})
-        summary = nlp.summarise_topics(data, topics=cats, weight_column="weight" if has_weights else None)
-        for share in summary.shares:
-            rows.append({"group": name, "category": share.topic, "n": share.n_mentioning, "base_n": share.n_base,
-                         "pct": 100 * share.share, "ci_low": 100 * share.ci_low, "ci_high": 100 * share.ci_high,
-                         "weighted_pct": _pct(share.weighted_share), "weighted_ci_low": _pct(share.weighted_ci_low),
-                         "weighted_ci_high": _pct(share.weighted_ci_high), "effective_n": share.effective_n})
+        w = part["weight"].to_numpy(dtype=float) if weighted and len(part) > 1 else None
+        for category in cats:
+            y = np.array([category in row for row in values], dtype=float)
+            est = estimates.share(y, w)
+            rows.append({"group": name, "category": category, "n": est.n, "base_n": est.base_n, "pct": est.pct,
+                         "ci_low": est.ci_low, "ci_high": est.ci_high, "weighted_pct": est.weighted_pct,
+                         "weighted_ci_low": est.weighted_ci_low, "weighted_ci_high": est.weighted_ci_high,
+                         "effective_n": est.effective_n if est.is_weighted else np.nan})
     columns = ["group", "category", "n", "base_n", "pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low",
                "weighted_ci_high", "effective_n"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _pct(value: float | None) -> float:
-    return np.nan if value is None else 100 * value
 
 
 def _is_answered(value: Any) -> bool:

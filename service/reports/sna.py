@@ -130,9 +130,9 @@ def _surveys_table(frame: pd.DataFrame, min_cell: int) -> Table:
 def _tidy(table: pd.DataFrame, first: str) -> pd.DataFrame:
     """Readable column order: question/channel/answer first, figures after."""
     order = [c for c in (first, "question", "group", "category", "label", "n", "base_n", "pct", "ci_low", "ci_high",
-                         "weighted_pct", "weighted_ci_low", "weighted_ci_high", "effective_n", "suppressed")
+                         "weighted_pct", "weighted_ci_low", "weighted_ci_high", "effective_n", "suppressed", "suppression")
              if c in table.columns]
-    out = table[order].rename(columns={"group": "channel", "category": "answer"})
+    out = table[list(dict.fromkeys(order))].rename(columns={"group": "channel", "category": "answer"})
     if first == "label":
         out = out.rename(columns={"answer": "topic_code", "label": "topic"})
     return out.reset_index(drop=True)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["suppression_mask", "suppress_shares", "SUPPRESSED"]
+__all__ = ["suppression_mask", "suppress_shares", "SECONDARY", "SUPPRESSED"]
 
 #: What a suppressed cell shows instead of its figure (formatted with the threshold).
 SUPPRESSED = "<{min_cell}"
+#: What a secondarily suppressed cell says: its count may be large, so no "fewer than" bound.
+SECONDARY = "suppressed so that another hidden cell cannot be worked out"
 
 
 def suppression_mask(counts: pd.DataFrame, min_cell: int, row_totals: bool = False,
@@ -76,10 +78,11 @@ def suppress_shares(table: pd.DataFrame, min_cell: int, group: str = "group", ca
     """Blank the figures of hidden cells in a long table of shares and add a ``suppressed`` column.
 
     ``table`` has one row per (group, category) with ``n`` and ``base_n``; every figure column
-    (``n``, ``pct``, ``weighted_pct``, ``ci_low``, ``ci_high``) of a hidden cell becomes missing,
+    (``n``, ``pct`` and every interval, index or "responses needed" derived from them) of a hidden cell becomes missing,
     and ``base_n`` too when the whole group is below ``min_cell``. With ``multi_coded`` (topics:
     one answer may carry several) the bases are taken from ``base_n`` rather than summed, and
     no secondary suppression is needed within a group because counts do not add up to the base.
+    ``suppression`` says why a cell is hidden: ``fewer than <min_cell>`` or :data:`SECONDARY`.
     """
     out = table.copy()
     if out.empty:
@@ -95,7 +98,13 @@ def suppress_shares(table: pd.DataFrame, min_cell: int, group: str = "group", ca
     else:
         mask = suppression_mask(counts, min_cell, row_totals=row_totals, bases=bases)
     out["suppressed"] = [bool(mask.at[c, g]) for g, c in zip(out[group], out[category])]
-    figures = [c for c in ("n", "pct", "weighted_pct", "ci_low", "ci_high", "effective_n") if c in out.columns]
+    primary = ((out["n"] > 0) & (out["n"] < min_cell)) | (out[group].map(bases) < min_cell)
+    out["suppression"] = [("" if not hidden else f"fewer than {min_cell}" if first else SECONDARY)
+                          for hidden, first in zip(out["suppressed"], primary)]
+    # Every statistic derived from a hidden count goes with it: an interval's midpoint, an index or
+    # a "responses needed" would give the count back.
+    figures = [c for c in ("n", "pct", "weighted_pct", "ci_low", "ci_high", "weighted_ci_low", "weighted_ci_high",
+                           "effective_n", "index", "responses_needed") if c in out.columns]
     out[figures] = out[figures].astype(float)
     out.loc[out["suppressed"], figures] = np.nan
     small = out[group].map(bases) < min_cell

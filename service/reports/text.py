@@ -31,7 +31,8 @@ def percent(value: Any, digits: int = 0) -> str:
 def share_text(row: Any, min_cell: int) -> str:
     """``57% (587 of 1,029)``; ``suppressed (fewer than 10)`` when the cell is hidden."""
     if bool(_get(row, "suppressed", False)) or is_missing(_get(row, "pct")):
-        return f"suppressed (fewer than {min_cell})"
+        why = _get(row, "suppression") or f"fewer than {min_cell}"
+        return f"suppressed ({why})"
     return f"{percent(_get(row, 'pct'))} ({number(_get(row, 'n'))} of {number(_get(row, 'base_n'))})"
 
 

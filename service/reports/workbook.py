@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import weights
 from service.reports.cells import defuse_formula
 from service.reports.labels import ETHNIC_GROUP_LABELS
 from service.reports.sna import SnaReport
@@ -31,13 +32,15 @@ DICTIONARY = (
     ("pct", "Unweighted percentage of base_n."),
     ("ci_low / ci_high", "95% Wilson interval of the unweighted percentage."),
     ("weighted_pct", "Percentage weighted to Census 2021 (raking on age, sex and ethnic group)."),
-    ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (Taylor linearisation, weights held fixed)."),
+    ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (logit interval, linearised standard error, weights held fixed)."),
     ("effective_n", "Kish effective sample size of the weighted base."),
     ("suppressed", "True when the cell is hidden: fewer than the minimum cell size, or hidden so it cannot be worked out from a total."),
     ("census_pct", "Share of residents of the ages the channel speaks for, Census 2021."),
     ("index", "Representation index: respondents' share divided by residents' share (1 = in proportion; below 0.8 = under-represented)."),
     ("expected_n", "Respondents the group would have had, at the same base, if in proportion to the Census."),
-    ("responses_needed", "More responses from the group needed to match its Census share at the same base."),
+    ("responses_needed", "Responses from the group alone that would bring it to its Census share p: (pN - n) / (1 - p), rounded up."),
+    ("suppression", "Why a cell is blank: fewer than the threshold, or hidden so that another hidden cell cannot be worked out from totals."),
+    ("responses_needed_min", "Where the group's count is suppressed, the least number of such responses (the count is not shown)."),
 )
 
 
@@ -60,10 +63,14 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
         rows.append(("Topics", f"topics run {snap.topics_run['id']}, codeframe version {snap.topics_run['codeframe_version']}, "
                                f"model {snap.topics_run['model_version']}; a reviewer's codes replace the model's"))
     rows += [
-        ("Weighted figures", "Use the weights stored by the weighting run of each channel and wave; 95% intervals by "
-                             "Taylor linearisation with the weights held fixed (nlp.summarise_topics). This ignores the gain "
-                             "from calibration, so the intervals err on the wide side, and it needs no re-weighting when the "
-                             "export is made."),
+        ("Weighted figures", "Each respondent carries the weight of the weighting run of their own channel and "
+                             "period (wave or quarter); a figure over several periods uses the union of their respondents, "
+                             "each with their own run's weights, and a group with any respondent outside a run is left "
+                             "unweighted. 95% intervals: logit interval on the linearised standard error with the weights "
+                             "held fixed (weights.estimate_share, as R's svyciprop), the same estimator as the dashboard, "
+                             "the API and the briefings."),
+        ("Precision", f"Percentages on the table sheets are rounded to {PCT_DIGITS} decimal place; the Data sheet and "
+                      "the CSV files hold them unrounded. Header rows are frozen and filtered."),
         ("Suppression", f"Counts below {report.min_cell} are hidden with their percentages, and a second cell where a "
                         "hidden one could be worked out from a total; a group with a base below that shows no figures."),
         ("What the figures can claim", "What the people who answered said, and - weighted - an estimate of what residents "
@@ -78,6 +85,7 @@ def write_xlsx(report: SnaReport) -> bytes:
     """The workbook: contents, one sheet per table, the methodology and the data dictionary."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     contents = book.active
@@ -94,8 +102,12 @@ def write_xlsx(report: SnaReport) -> bytes:
         for note in table.notes:
             sheet.append([note])
         sheet.append(list(table.frame.columns))
-        for row in table.frame.itertuples(index=False):
+        header = sheet.max_row
+        for row in _rounded(table.frame).itertuples(index=False):
             sheet.append([_cell(v) for v in row])
+        sheet.freeze_panes = sheet.cell(row=header + 1, column=1)
+        sheet.auto_filter.ref = f"A{header}:{get_column_letter(max(len(table.frame.columns), 1))}{sheet.max_row}"
+    _data_sheet(book, report)
     methods = book.create_sheet("Methodology")
     for row in methodology_rows(report):
         methods.append(list(row))
@@ -110,6 +122,33 @@ def write_xlsx(report: SnaReport) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return repack(buffer.getvalue(), stamp)
+
+
+#: Decimal places of the percentages on the table sheets; the "Data" sheet and the CSVs are unrounded.
+PCT_DIGITS = 1
+PCT_COLUMNS = ("pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low", "weighted_ci_high", "census_pct")
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its percentages rounded to :data:`PCT_DIGITS` places, as printed."""
+    out = frame.copy()
+    for column in PCT_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").round(PCT_DIGITS)
+    return out
+
+
+def _data_sheet(book: Any, report: SnaReport) -> None:
+    """Every table's rows unrounded on one sheet, with the table's key first, header frozen and filtered."""
+    sheet = book.create_sheet("Data")
+    tables = [t.frame.loc[:, ~t.frame.columns.duplicated()].assign(table=t.key) for t in report.tables if not t.frame.empty]
+    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["table"])
+    frame = frame[["table", *[c for c in frame.columns if c != "table"]]]
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append([_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
 
 
 def _stamp(report: SnaReport) -> datetime:
@@ -170,16 +209,49 @@ def write_csv_zip(report: SnaReport) -> bytes:
 
 SAV_CODES = {
     "source": {"css": 1, "shout": 2, "qr": 3, "form": 4},
-    "sex": {"female": 1, "male": 2, "not_stated": 9},
-    "ethnic_group": {"H1": 1, "H2": 2, "H3": 3, "H4": 4, "H5": 5, "not_stated": 9},
+    "sex": {"female": 1, "male": 2, "withheld": 8, "not_stated": 9},
+    "ethnic_group": {"H1": 1, "H2": 2, "H3": 3, "H4": 4, "H5": 5, "withheld": 8, "not_stated": 9},
 }
+#: The fields that together could single a respondent out, and the order they are withheld in.
+QUASI_IDENTIFIERS = ("source", "quarter", "age_band", "sex", "ethnic_group", "site", "ward")
+WITHHOLD_ORDER = ("ward", "site", "ethnic_group", "age_band", "sex", "quarter")
+WITHHELD = "withheld"
+BROAD_AGES = ((0, 17, "under 18"), (18, 24, "18-24"), (25, 44, "25-44"), (45, 64, "45-64"), (65, 200, "65+"))
+
+
+def broad_age(band: object) -> str:
+    """An age band coarsened to under 18 / 18-24 / 25-44 / 45-64 / 65+ (by its lower age); "" if unknown."""
+    if not isinstance(band, str) or band in ("", "not_stated"):
+        return ""
+    low, _high = weights.parse_age_band(band)
+    return next(label for start, end, label in BROAD_AGES if start <= low <= end)
+
+
+def k_anonymous(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The record-level fields with ages coarsened and, field by field (:data:`WITHHOLD_ORDER`), the
+    value of every respondent whose combination of :data:`QUASI_IDENTIFIERS` fewer than ``k``
+    share replaced by "withheld"; no respondent is dropped."""
+    out = frame.copy()
+    out["age_band"] = out["age_band"].map(broad_age)
+    for column in QUASI_IDENTIFIERS:
+        out[column] = out[column].fillna("").astype(str)
+    for column in WITHHOLD_ORDER:
+        sizes = out.groupby(list(QUASI_IDENTIFIERS), sort=False)["source"].transform("size")
+        out.loc[sizes < k, column] = WITHHELD
+    return out
 
 
 def write_sav(report: SnaReport) -> bytes:
-    """Response-level data with weights as a labelled SPSS .sav (pyreadstat), for analysts."""
+    """Response-level data with weights as a labelled SPSS .sav (pyreadstat), for analysts only, not for publication.
+
+    Ages are coarsened and any value that would leave a respondent in a combination of
+    :data:`QUASI_IDENTIFIERS` shared by fewer than the report's ``min_cell`` is "withheld"
+    (:func:`k_anonymous`). The export is made only by analysts and archived and logged.
+    """
     import pyreadstat
 
     frame = report.snapshot.frame if report.snapshot else pd.DataFrame()
+    frame = k_anonymous(frame, report.min_cell) if len(frame) else frame
     data = pd.DataFrame({"response_id": frame["id"].astype(float)})
     labels = {"response_id": "Community Voice response id"}
     value_labels: dict[str, dict[float, str]] = {}
@@ -189,7 +261,8 @@ def write_sav(report: SnaReport) -> bytes:
         value_labels[column] = {float(n): names.get(k, _label(column, k)) for k, n in codes.items()}
     labels.update(source="Channel", sex="Sex", ethnic_group="Ethnic group (ONS 2021 high-level)")
     for column, label in (("wave", "Survey wave"), ("quarter", "Calendar quarter of the response"),
-                          ("age_band", "Age band as asked by the channel"), ("ward", "2022 ward code"), ("site", "QR site code")):
+                          ("age_band", "Broad age band (under 18, 18-24, 25-44, 45-64, 65+)"),
+                          ("ward", "2022 ward code"), ("site", "QR site code")):
         data[column] = frame[column].fillna("").astype(str)
         labels[column] = label
     for key in sorted(c for c in frame.columns if c.startswith(("safe_", "knife_", "gangs_", "police_", "response_"))):
@@ -202,11 +275,14 @@ def write_sav(report: SnaReport) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sna.sav"
         pyreadstat.write_sav(data, str(path), column_labels=labels, variable_value_labels=value_labels,
-                             file_label=f"SNA Theme 6 {report.year}" + (" SYNTHETIC DEMO DATA" if report.is_synthetic else ""))
+                             file_label=f"SNA T6 {report.year}: NOT FOR PUBLICATION, analysts only"
+                             + (" SYNTHETIC" if report.is_synthetic else ""))
         return path.read_bytes()
 
 
 def _label(column: str, code: str) -> str:
+    if code == WITHHELD:
+        return "Withheld (rare combination)"
     if column == "ethnic_group":
         return ETHNIC_GROUP_LABELS.get(code, code)
     return code.replace("_", " ").capitalize()

@@ -57,6 +57,8 @@ _RESPONSE = {"type": "object", "required": ["id", "source", "texts"],
 _TOPICS = {"type": "object", "required": ["ok", "base_n", "rows"],
            "properties": {"ok": {"type": "boolean"}, "base_n": {"type": "integer"}, "rows": {"type": "array", "items": _OBJECT},
                           "weighting_run": {"type": "integer", "nullable": True},
+                          "weighted": {"type": "boolean"}, "weighting_runs": {"type": "object"},
+                          "weighting_note": _NULLABLE_TEXT, "weighting_reason": _NULLABLE_TEXT,
                           "weighting_method": _NULLABLE_TEXT, "n_effective": {"type": "number", "nullable": True}}}
 _FINDINGS = {"type": "object", "required": ["ok", "themes"],
              "properties": {"ok": {"type": "boolean"}, "run": {"type": "object", "nullable": True},
