@@ -124,7 +124,7 @@ def test_sna_sav_reads_back_with_value_labels(sna_2023, tmp_path):
     assert data["weight"].notna().all()
 
 
-def test_briefing_pdf_has_two_to_four_pages_that_render(demo_sessions, tmp_path):
+def test_briefing_pdf_has_two_to_five_pages_that_render(demo_sessions, tmp_path):
     from service.reports.generate import make_briefing
 
     if shutil.which("pdftoppm") is None:
@@ -136,7 +136,8 @@ def test_briefing_pdf_has_two_to_four_pages_that_render(demo_sessions, tmp_path)
     pdf.write_bytes(output.content)
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert 2 <= len(pages) <= 4
+    # the briefing itself, then its technical appendix (methods in full, agreement with reviewers)
+    assert 2 <= len(pages) <= 5
     assert all(p.stat().st_size > 5_000 for p in pages)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "SYNTHETIC DEMO DATA" in text and "How to read this briefing" in text and "You said, we did" in text

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 import weights
@@ -257,18 +257,3 @@ def run_analyses(factory: sessionmaker[Session], config: Config, *, evaluate: bo
     return runs
 
 
-def finished_runs(session: Session, source: str | None = None) -> dict[str, AnalysisRun]:
-    """The newest finished weighting run of each source and period, keyed ``"source|period"``."""
-    query = select(AnalysisRun).where(AnalysisRun.kind == "weighting", AnalysisRun.status == "finished")
-    if source is not None:
-        query = query.where(AnalysisRun.source_key == source)
-    return {f"{run.source_key}|{(run.parameters or {}).get('period')}": run
-            for run in session.scalars(query.order_by(AnalysisRun.id))}
-
-
-def response_run(runs: dict[str, Any], source: str, wave: str | None, quarter: str | None) -> str | None:
-    """The key in ``runs`` of the run that weights a response of ``source``: its wave's, else its
-    quarter's (a source is weighted by one or the other, see :func:`weighting_periods`); None when
-    no run weights it."""
-    keys = ([f"{source}|wave {wave}"] if isinstance(wave, str) else []) + [f"{source}|{quarter}"]
-    return next((key for key in keys if key in runs), None)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.reports.prevalence import wilson_interval
 from service.store.models import TextReview
 
 
@@ -60,6 +59,16 @@ class AgreementSummary:
                 "reviewer kept exactly the model's topics).")
 
 
+def _wilson_pct(k: int, n: int) -> tuple[float, float]:
+    """The project's one Wilson interval (weights.wilson_interval), in percent to one decimal."""
+    from weights import (
+        wilson_interval,  # imported here: web workers load SciPy only when a figure needs it
+    )
+
+    low, high = wilson_interval(k, n)
+    return round(100 * low, 1), round(100 * high, 1)
+
+
 def measure_model_agreement(session: Session, min_reviews: int) -> AgreementSummary:
     """Agreement overall and per topic, from the stored reviews of the random audit sample."""
     reviews = session.execute(select(TextReview.model_topics, TextReview.confirmed_topics)
@@ -70,9 +79,9 @@ def measure_model_agreement(session: Session, min_reviews: int) -> AgreementSumm
     for topic in sorted({t for model, confirmed in pairs for t in model | confirmed}):
         n = sum(topic in model or topic in confirmed for model, confirmed in pairs)
         both = sum(topic in model and topic in confirmed for model, confirmed in pairs)
-        low, high = wilson_interval(both, n)
+        low, high = _wilson_pct(both, n)
         rows.append(TopicAgreementRow(topic, n, both, round(100 * both / n, 1), low, high))
     if not pairs:
         return AgreementSummary(0, min_reviews, 0, None, None, None, ())
-    low, high = wilson_interval(n_agree, len(pairs))
+    low, high = _wilson_pct(n_agree, len(pairs))
     return AgreementSummary(len(pairs), min_reviews, n_agree, round(100 * n_agree / len(pairs), 1), low, high, tuple(rows))

@@ -93,7 +93,7 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
         _topics(doc, frame, names, config)
         _quotes(doc, frame, names, config)
     agreement = measure_model_agreement(session, config.analysis.min_audit_reviews).sentence
-    _methods(doc, min_cell, agreement)
+    _methods(doc, min_cell)
     _appendix(doc, snap, names, min_cell, agreement)
     return doc, snap
 
@@ -269,7 +269,7 @@ def _actions(doc: Document, request: BriefingRequest, actions: list[Action]) -> 
             rows=tuple((a.quarter, a.you_said, a.we_did or "-", ACTION_STATUSES.get(a.status, a.status)) for a in actions))
 
 
-def _methods(doc: Document, min_cell: int, agreement: str) -> None:
+def _methods(doc: Document, min_cell: int) -> None:
     """How to read the figures, in plain English (the technical detail is in the appendix)."""
     items = (
         "These are the views of residents who chose to answer our surveys and QR-code posters. They are not a random "
@@ -281,7 +281,6 @@ def _methods(doc: Document, min_cell: int, agreement: str) -> None:
         f"{min_cell} are hidden so that nobody can be recognised.",
         "Quotes are edited to remove names, phone numbers and addresses, and never come from comments that may "
         "disclose harm.",
-        "Topics are read from the comments by a computer model and checked by staff on a random sample: " + agreement,
     )
     doc.blocks.append(Block("box", "How to read this briefing", children=(Block("bullets", items=items),)))
 

@@ -65,7 +65,7 @@ def profile_table(session: Session, frame: pd.DataFrame, min_cell: int, wards: M
 def needed(n: int, base: int, census_pct: float) -> float:
     """Responses from the group alone that would bring it to its census share: ``(pN - n) / (1 - p)``
     rounded up (:func:`weights.responses_needed`, the one formula); NaN without a usable share."""
-    if not base or census_pct is None or not 0 <= census_pct < 100 or math.isnan(census_pct):
+    if census_pct is None or any(pd.isna(v) for v in (n, base, census_pct)) or not base or not 0 <= census_pct < 100:
         return np.nan
     return float(weights.responses_needed(int(n), int(base), census_pct / 100))
 

@@ -20,6 +20,7 @@ from service.reports import estimates
 from service.reports.cache import remember
 from service.reports.dashboard import ResponseFilter, apply_filter
 from service.reports.masking import is_redaction_uncertain
+from service.store import weight_runs
 from service.store.models import (
     AnalysisRun,
     FreeText,
@@ -79,19 +80,16 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
     says which. Returns ``texts`` (free text ids), ``weights`` (aligned, NaN where none), ``runs``
     (period label to run id), ``reason`` (why unweighted, or None).
     """
-    from service.pipeline import (
-        weighting,  # imports the analysis libraries: only when a figure is asked for
-    )
 
     empty = {"texts": [], "weights": np.array([]), "runs": {}, "reason": "weighted figures need one channel chosen"}
     if not filt.source:
         return empty
-    runs = weighting.finished_runs(session, filt.source)
+    runs = weight_runs.finished_runs(session, filt.source)
     query = apply_filter(select(FreeText.id, Response.id, Wave.key, Response.submitted_at).select_from(Response)
                          .join(FreeText, FreeText.response_id == Response.id + 0).outerjoin(Wave, Wave.id == Response.wave_id)
                          .where(_is_coded()), filt).order_by(FreeText.id)
     rows = session.execute(query).all()
-    keys = [weighting.response_run(runs, filt.source, wave, quarter_of(at) if at else None) for _t, _r, wave, at in rows]
+    keys = [weight_runs.response_run(runs, filt.source, wave, quarter_of(at) if at else None) for _t, _r, wave, at in rows]
     missing = sorted({f"wave {w}" if w else (quarter_of(at) if at else "undated") for (_t, _r, w, at), k in zip(rows, keys) if k is None})
     used = {runs[k].parameters["period"]: runs[k].id for k in set(keys) if k is not None}
     values: dict[tuple[int, int], float] = {}

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 import weights
 from ingest import NOT_STATED
-from service.pipeline import weighting
 from service.pipeline.periods import quarter_of
 from service.reports import estimates
 from service.reports.prevalence import effective_codes
 from service.store import responses as store
+from service.store import weight_runs
 from service.store.models import (
     AnalysisRun,
     Answer,
@@ -122,11 +122,11 @@ def _with_answers(session: Session, frame: pd.DataFrame, ids: list[int]) -> pd.D
 
 
 def _weighting_runs(session: Session, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """The run weighting each (source, period) the frame covers (:func:`weighting.finished_runs`)."""
+    """The run weighting each (source, period) the frame covers (:func:`weight_runs.finished_runs`)."""
     found: dict[str, dict[str, Any]] = {}
-    runs = weighting.finished_runs(session)
+    runs = weight_runs.finished_runs(session)
     for source, wave, quarter in set(zip(frame["source"], frame["wave"], frame["quarter"])):
-        key = weighting.response_run(runs, source, wave, quarter)
+        key = weight_runs.response_run(runs, source, wave, quarter)
         if key is None or key in found:
             continue
         run = runs[key]
@@ -140,7 +140,7 @@ def _weighting_runs(session: Session, frame: pd.DataFrame) -> dict[str, dict[str
 
 def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
     frame = frame.copy()
-    keys = [weighting.response_run(runs, s, w, q) for s, w, q in zip(frame["source"], frame["wave"], frame["quarter"])]
+    keys = [weight_runs.response_run(runs, s, w, q) for s, w, q in zip(frame["source"], frame["wave"], frame["quarter"])]
     frame["weight_run"] = [runs[k]["id"] if k is not None else None for k in keys]
     run_ids = sorted({r["id"] for r in runs.values()})
     values: dict[tuple[int, int], float] = {}
