@@ -7,7 +7,6 @@ and a narrative that show the same table show the same numbers.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
