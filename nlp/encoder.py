@@ -142,6 +142,18 @@ def read_safetensors(path: Path | str, *, sha256: str | None = MODEL_SHA256) -> 
     return tensors
 
 
+def _check_tokenizer(folder: Path, tokenizer_file: Path) -> None:
+    """Refuse a tokenizer whose SHA-256 differs from the one the folder's manifest records (if it has one)."""
+    manifest_file = folder / "manifest.json"
+    if not manifest_file.is_file():
+        return
+    expected = json.loads(manifest_file.read_text(encoding="utf-8")).get("tokenizer_sha256")
+    found = hashlib.sha256(tokenizer_file.read_bytes()).hexdigest()
+    if expected is not None and found != expected:
+        raise ModelError(f"sentence encoder tokenizer {tokenizer_file} has SHA-256 {found}, but {manifest_file} "
+                         f"records {expected}; the file was changed or damaged")
+
+
 def as_float32(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The same tensors with every float16 one upcast to float32 (the forward pass runs in float32)."""
     return {name: array.astype(np.float32) if array.dtype == np.float16 else array for name, array in tensors.items()}
@@ -170,6 +182,7 @@ class SentenceEncoder:
         tokenizer_file = folder / "tokenizer.json"
         if not tokenizer_file.is_file():
             raise ModelError(f"sentence encoder tokenizer {tokenizer_file} does not exist")
+        _check_tokenizer(folder, tokenizer_file)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)

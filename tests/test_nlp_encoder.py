@@ -191,6 +191,14 @@ def test_encoder_refuses_weights_that_differ_from_the_manifest(tmp_path) -> None
         encoder_module.SentenceEncoder(tmp_path)
 
 
+def test_encoder_refuses_a_tokenizer_that_differs_from_the_manifest(tmp_path) -> None:
+    shipped = encoder_module.shipped_model_dir()
+    (tmp_path / "manifest.json").write_bytes((shipped / "manifest.json").read_bytes())
+    (tmp_path / "tokenizer.json").write_bytes((shipped / "tokenizer.json").read_bytes() + b"\n")
+    with pytest.raises(ModelError, match="tokenizer .* has SHA-256"):
+        encoder_module.SentenceEncoder(tmp_path)
+
+
 def test_float16_weights_agree_with_the_published_float32_file(encoder: encoder_module.SentenceEncoder) -> None:
     try:
         package = encoder_module.default_package_dir()
