@@ -176,13 +176,13 @@ def test_responses_needed_is_the_one_formula_in_api_sna_and_briefing(app, client
     with app.extensions["voice_sessions"]() as session:
         profile = next(t for t in build_sna(session, config, 2024).tables if t.key == "profile").frame
         document, _snap = build_briefing(session, config, BriefingRequest("2025Q1"))
+        snap = briefing_snapshot(session, config, BriefingRequest("2025Q1"), "2025Q1")
+        quarter = measures.profile_table(session, snap.frame, config.reports.min_cell, {}, queries.source_names(session),
+                                         ("age_band", "sex", "ethnic_group"))
     shown = profile[profile["responses_needed"].notna()]
     assert len(shown)
     for r in shown.itertuples():
         assert r.responses_needed == _formula(int(r.n), int(r.base_n), r.census_pct), r
-        snap = briefing_snapshot(session, config, BriefingRequest("2025Q1"), "2025Q1")
-        quarter = measures.profile_table(session, snap.frame, config.reports.min_cell, {}, queries.source_names(session),
-                                         ("age_band", "sex", "ethnic_group"))
     text = " ".join(item for b in document.blocks for item in (*b.items, b.text))
     short = measures.under_represented(quarter, limit=4)
     short = short[short["responses_needed"].notna()]
