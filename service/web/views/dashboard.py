@@ -27,7 +27,8 @@ def weekly_chart(session, filt: queries.ResponseFilter) -> tuple[BarChart, dict[
     rows = tuple((f"w/c {week:%d %b %Y}", tuple(float(data["counts"].get((name, week), 0)) for name in data["sources"]))
                  for week in data["weeks"])
     chart = BarChart(id="weekly", title="Responses per week, by source (12 weeks to the latest with data)",
-                     category_label="Week", value_label="responses", series=tuple(data["sources"]), rows=rows)
+                     category_label="Week", value_label="responses", series=tuple(data["sources"]), rows=rows,
+                     counts=True)
     return chart, data
 
 
@@ -35,7 +36,7 @@ def site_chart(session, filt: queries.ResponseFilter) -> BarChart:
     """Responses per QR site in the filter's period."""
     sites = queries.site_counts(session, filt, None)
     return BarChart(id="sites", title="Responses per QR site", category_label="Site", value_label="responses",
-                    series=("Responses",), rows=tuple((s["name"], (float(s["n"]),)) for s in sites))
+                    series=("Responses",), rows=tuple((s["name"], (float(s["n"]),)) for s in sites), counts=True)
 
 
 CHARTS: dict[str, Callable[[Any, queries.ResponseFilter], BarChart]] = {
