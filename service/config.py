@@ -56,6 +56,12 @@ class DatabaseConfig:
     url: str
 
 
+#: In the instance folder: the demo database's URL, written by `voice demo`. Used when neither
+#: ``[database] url`` nor ``VOICE_DATABASE_URL`` names a database, so every command after the demo
+#: works on the demo's data.
+DEMO_DATABASE_FILE = "demo-database-url.txt"
+
+
 @dataclass(frozen=True)
 class LimitsConfig:
     """The ``[limits]`` section: rate limits, shared between workers through Redis when set."""
@@ -244,6 +250,9 @@ class Config:
     safeguarding: SafeguardingConfig = field(default_factory=SafeguardingConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
+    # Where the database URL came from: "config" ([database] url or VOICE_DATABASE_URL), "demo"
+    # (recorded by `voice demo` in the instance folder, DEMO_DATABASE_FILE) or "default" (voice.db).
+    database_from: str = "config"
 
     def source(self, key: str) -> SourceConfig:
         """Return the source called ``key``, or raise :class:`ConfigError` listing the known ones."""
@@ -277,8 +286,9 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     sections = reader.table(raw, "", ("app", "database", "limits", "analysis", "sources"))
     app = _read_app(reader, sections["app"], environ, file.parent)
     database = DatabaseConfig(url=reader.text(sections["database"], "database", "url", allow_empty=True))
+    database_from = "config"
     if not database.url:
-        database = DatabaseConfig(url=f"sqlite:///{app.instance_path / 'voice.db'}")
+        database, database_from = _default_database(app.instance_path)
     sources = tuple(_read_source(reader, key, table, file.parent) for key, table in sections["sources"].items())
     return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
@@ -286,7 +296,21 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
                   retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw),
                   oidc=_read_oidc(reader, raw, environ), llm=_read_llm(reader, raw),
                   safeguarding=_read_plain(reader, raw, "safeguarding", SafeguardingConfig),
-                  privacy=_check_privacy(reader, _read_plain(reader, raw, "privacy", PrivacyConfig)))
+                  privacy=_check_privacy(reader, _read_plain(reader, raw, "privacy", PrivacyConfig)),
+                  database_from=database_from)
+
+
+def _default_database(instance: Path) -> tuple[DatabaseConfig, str]:
+    """The demo's database when `voice demo` recorded one in ``instance``, else ``instance/voice.db``;
+    with where it came from ("demo" or "default")."""
+    recorded = instance / DEMO_DATABASE_FILE
+    try:
+        url = recorded.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        url = ""
+    if url:
+        return DatabaseConfig(url=url), "demo"
+    return DatabaseConfig(url=f"sqlite:///{instance / 'voice.db'}"), "default"
 
 
 def _read_plain(reader: "_Reader", raw: dict, name: str, cls: type) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ingest import IngestError
-from service.config import Config, ConfigError, load_config
+from service.config import DEMO_DATABASE_FILE, Config, ConfigError, load_config
 from service.store.db import DatabaseError, make_engine, make_session_factory, transaction
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,10 @@ class _Context:
             except ConfigError as error:
                 raise click.ClickException(str(error)) from None
             logging.basicConfig(level=self._config.app.log_level, format="%(levelname)s %(name)s: %(message)s")
+            if self._config.database_from == "demo":
+                recorded = self._config.app.instance_path / DEMO_DATABASE_FILE
+                click.echo(f"Using the demo database {make_url_safe(self._config.database.url)} (recorded in {recorded} "
+                           "by `voice demo`; set VOICE_DATABASE_URL or [database] url to use another).", err=True)
             for noisy in ("alembic", "weights", "nlp"):
                 logging.getLogger(noisy).setLevel(logging.WARNING)
         return self._config
@@ -160,13 +164,27 @@ def demo(ctx: _Context, do_serve: bool, port: int, seed: int) -> None:
     for line in result.sign_in_lines:
         click.echo(line)
     click.echo(f"Demo database: {demo_db}")
-    click.echo("To use it with every other voice command (ingest, briefing, export ...), run this in your shell first:")
-    click.echo(f"  export VOICE_DATABASE_URL=sqlite:///{demo_db}")
+    _record_demo_database(config, demo_config.database.url)
     if not do_serve:
         return
     app = _make_app(demo_config)
     click.echo(f"Open http://127.0.0.1:{port}/ in your browser (Ctrl+C to stop).")
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+
+
+def _record_demo_database(config: Config, url: str) -> None:
+    """Write the demo's URL into the instance folder, so every later `voice` command uses it unless
+    the configuration or VOICE_DATABASE_URL names a database; say which applies."""
+    record = config.app.instance_path / DEMO_DATABASE_FILE
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(url + "\n", encoding="utf-8")
+    if config.database_from == "config":
+        click.echo(f"Your configuration names another database ({make_url_safe(config.database.url)}), which other voice "
+                   "commands keep using; to use the demo with them, run this in your shell first:")
+        click.echo(f"  export VOICE_DATABASE_URL={url}")
+    else:
+        click.echo(f"Every other voice command (ingest, briefing, export ...) now uses this demo database: {record} "
+                   "says so. Delete that file, or set VOICE_DATABASE_URL, to use another.")
 
 
 @main.command()
