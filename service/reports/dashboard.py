@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from service.pipeline.periods import previous_quarter, quarter_bounds, quarter_of, year_bounds
 from service.pipeline.wards import read_ward_names
 from service.reports.cache import remember
 from service.reports.labels import level_label
@@ -192,6 +193,54 @@ def _weekly_counts(session: Session, filt: ResponseFilter, weeks: int) -> tuple[
         monday = on - timedelta(days=on.weekday())
         counts[(source_id, monday)] = counts.get((source_id, monday), 0) + n
     return last, counts
+
+
+def period_headline(session: Session, filt: ResponseFilter, now: datetime) -> dict[str, Any] | None:
+    """The Overview's headline: responses in the filter's period (or, for all time, the latest
+    quarter with data) against the period before it of the same kind, overall and per source.
+
+    A period still running at ``now`` is compared over the same number of days: its days so far
+    against the first as many days of the period before. ``None`` when nothing matches the filter.
+    """
+    period = filt.period
+    if period is None:
+        latest = session.scalar(apply_filter(select(func.max(Response.submitted_at)), filt))
+        if latest is None:
+            return None
+        period = quarter_of(latest if latest.tzinfo else latest.replace(tzinfo=timezone.utc))
+    if "Q" in period:
+        (start, end), previous = quarter_bounds(period), previous_quarter(period)
+        previous_start = quarter_bounds(previous)[0]
+    else:
+        (start, end), previous = year_bounds(int(period)), str(int(period) - 1)
+        previous_start = year_bounds(int(previous))[0]
+    is_partial = start <= now < end
+    span = (now - start) if is_partial else (end - start)
+    previous_end = previous_start + span if is_partial else start
+    this = _counts_by_source(session, filt, start, min(end, now) if is_partial else end)
+    before = _counts_by_source(session, filt, previous_start, previous_end)
+    names = dict(session.execute(select(Source.id, Source.name)).all())
+    by_source = [_change(names[source_id], this.get(source_id, 0), before.get(source_id, 0))
+                 for source_id in sorted(set(this) | set(before), key=lambda k: names[k])]
+    total = _change("All sources", sum(this.values()), sum(before.values()))
+    return {**total, "period": _period_label(period), "previous": _period_label(previous), "is_partial": is_partial,
+            "days": span.days, "until": min(end, now), "by_source": by_source}
+
+
+def _counts_by_source(session: Session, filt: ResponseFilter, start: datetime, end: datetime) -> dict[int, int]:
+    query = apply_filter(select(Response.source_id, func.count(Response.id)), replace(filt, period=None))
+    query = query.where(Response.submitted_at >= start, Response.submitted_at < end).group_by(Response.source_id)
+    return dict(session.execute(query).all())
+
+
+def _change(name: str, n: int, n_previous: int) -> dict[str, Any]:
+    """A count against the previous period's: the difference, and the percentage change on its base."""
+    pct = round(100 * (n - n_previous) / n_previous) if n_previous else None
+    return {"source": name, "n": n, "n_previous": n_previous, "change": n - n_previous, "pct_change": pct}
+
+
+def _period_label(period: str) -> str:
+    return period.replace("Q", " Q")
 
 
 def site_counts(session: Session, filt: ResponseFilter, week: date | None) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
@@ -54,13 +54,9 @@ def overview():
     weekly, data = weekly_chart(session, filt)
     week = data["weeks"][-1] if data["weeks"] else None
     sites = queries.site_counts(session, filt, week)
-    changes = []
-    if week is not None:
-        for name in data["sources"]:
-            now, before = data["counts"].get((name, week), 0), data["counts"].get((name, week - timedelta(weeks=1)), 0)
-            changes.append({"source": name, "n_week": now, "n_previous_week": before, "change": now - before})
+    headline = queries.period_headline(session, filt, datetime.now(timezone.utc))
     return render_template("dashboard/overview.html", **page_context("overview", filt), weekly=weekly,
-                           site_chart=site_chart(session, filt), sites=sites, week=week, changes=changes,
+                           site_chart=site_chart(session, filt), sites=sites, week=week, headline=headline,
                            n_total=queries.count_matching(session, filt), runs=queries.ingest_summary(session),
                            csv_args=filt.as_args(), alert_hours=current_app.config["VOICE"].safeguarding.alert_after_hours,
                            channels=[(s.name, s.description) for s in current_app.config["VOICE"].sources])
