@@ -35,13 +35,15 @@ def test_browser_admin_visits_every_page_filters_and_downloads_csv(app):
                 problems[name] = found
         assert not problems, problems
         page.goto(f"{base}/dashboard/")
-        page.select_option("#filter-group", "age_band:16-24")
+        # Age bands are offered once a source is chosen (each source asks its own); sex at once.
+        assert page.locator("#filter-group option[value^='age_band:']").count() == 0
+        page.select_option("#filter-group", "sex:male")
         page.click("form.voice-filters button[type=submit]")
-        page.wait_for_url("**group=age_band*")
-        assert "<strong>2</strong> responses" in page.content()
+        page.wait_for_url("**group=sex*")
+        assert "<strong>5</strong> responses" in page.content()
         screenshot(page, "dashboard-overview-filtered")
         with page.expect_download() as info:
             page.click("#figure-weekly a[download]")
         text = Path(info.value.path()).read_text(encoding="utf-8")
         assert text.splitlines()[0].startswith("Week,")
-        assert sum(float(x) for line in text.splitlines()[1:] for x in line.split(",")[1:] if x) == 2.0
+        assert sum(float(x) for line in text.splitlines()[1:] for x in line.split(",")[1:] if x) == 5.0

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from ingest import NOT_STATED
 from service.pipeline.periods import previous_quarter, quarter_bounds, quarter_of, year_bounds
 from service.pipeline.wards import read_ward_names
 from service.reports.cache import remember
@@ -124,8 +125,17 @@ def ward_names(borough: str) -> dict[str, str]:
     return dict(sorted(read_ward_names(borough).items(), key=lambda item: item[1]))
 
 
-def filter_options(session: Session, borough: str) -> dict[str, list[tuple[str, str]]]:
-    """Choices for the filter form: sources, periods (years and quarters with data), wards, sites, groups."""
+def filter_options(session: Session, borough: str, age_bands: Mapping[str, tuple[str, ...]] | None = None,
+                   filt: ResponseFilter | None = None) -> dict[str, Any]:
+    """Choices for the filter form: sources, periods (years and quarters with data), wards, sites, groups.
+
+    Sources ask age in their own bands (16-24 in one, 16-17 and 18-21 in another), so the Group
+    choices hold age bands only once a source is chosen, and then only that source's: its
+    configured ``age_bands`` (``age_bands`` maps source key to them), else the bands its responses
+    hold, and "not stated" when some have it. No two offered bands overlap. A group already in the
+    filter stays offered, so the form shows what the page is filtered by.
+    """
+    filt = filt or ResponseFilter()
     sources = [(s.key, s.name) for s in session.scalars(select(Source).order_by(Source.name))]
     first, last, levels = remember(session, "response_levels", None, lambda: _response_levels(session))
     periods: list[tuple[str, str]] = [("", "All time")]
@@ -137,9 +147,36 @@ def filter_options(session: Session, borough: str) -> dict[str, list[tuple[str, 
     sites = [(code, name) for code, name in session.execute(select(Site.code, Site.name).order_by(Site.name))]
     groups = []
     for variable in GROUP_VARIABLES:
-        groups.extend((f"{variable}:{lv}", f"{variable.replace('_', ' ').capitalize()}: {level_label(variable, lv)}")
-                      for lv in sorted(levels[variable]))
-    return {"sources": sources, "periods": periods, "wards": list(ward_names(borough).items()), "sites": sites, "groups": groups}
+        found = levels[variable]
+        if variable == "age_band":
+            found = source_age_bands(session, filt.source, (age_bands or {}).get(filt.source or "", ())) if filt.source else []
+        else:
+            found = sorted(found)
+        groups.extend((f"{variable}:{lv}", group_label(variable, lv)) for lv in found)
+    if filt.group and filt.group not in {value for value, _ in groups}:
+        groups.append((filt.group, group_label(filt.variable or "", filt.level or "")))
+    return {"sources": sources, "periods": periods, "wards": list(ward_names(borough).items()), "sites": sites,
+            "groups": groups, "age_needs_source": not filt.source}
+
+
+def group_label(variable: str, level: str) -> str:
+    """How the Group filter names a group: "Age: 16 to 24", "Sex: Female"."""
+    return f"{variable.replace('_', ' ').capitalize()}: {level_label(variable, level)}"
+
+
+def source_age_bands(session: Session, source: str, configured: tuple[str, ...]) -> list[str]:
+    """The age bands of one source: its configured bands in their order (else the bands its
+    responses hold, youngest first), then "not_stated" when any of its responses has it."""
+    held: list[str] = remember(session, "source_age_bands", source, lambda: sorted(b for b in session.scalars(
+        select(Response.age_band).distinct().where(Response.age_band.is_not(None))
+        .where(Response.source_id == select(Source.id).where(Source.key == source).scalar_subquery())) if b))
+    bands = list(configured) or sorted((b for b in held if b != NOT_STATED), key=_band_start)
+    return bands + ([NOT_STATED] if NOT_STATED in held else [])
+
+
+def _band_start(band: str) -> tuple[int, str]:
+    digits = re.match(r"\d+", band)
+    return (int(digits.group()) if digits else 999, band)
 
 
 def _response_levels(session: Session) -> tuple[datetime | None, datetime | None, dict[str, list[str]]]:

@@ -39,7 +39,8 @@ def page_context(active: str, filt: queries.ResponseFilter | None = None) -> dic
         context["flag_counts"] = count_flags(session, timedelta(hours=config.safeguarding.alert_after_hours))
     if filt is not None:
         context["filt"] = filt
-        context["options"] = queries.filter_options(session, config.app.borough)
+        context["options"] = queries.filter_options(session, config.app.borough,
+                                                    {s.key: s.mapping.age_bands for s in config.sources}, filt)
     return context
 
 
