@@ -95,3 +95,12 @@ def test_line_end_labels_are_spread_apart_when_the_values_are_close():
     root = ElementTree.fromstring(chart.svg(720))
     ends = sorted(float(t.get("y")) for t in root.iter() if t.tag.endswith("text") and (t.text or "").startswith("g"))
     assert len(ends) == 6 and min(b - a for a, b in zip(ends, ends[1:])) >= 18  # a line of 14-unit text apart
+
+
+def test_close_end_labels_spread_both_ways_around_their_values():
+    from service.reports.charts import _spread
+
+    placed = _spread([10, 100, 101, 102, 103, 200], 20, 0, 260)
+    assert placed[1:5] == [71.5, 91.5, 111.5, 131.5]  # centred on 101.5, not pushed down from 100
+    assert placed[0] == 10 and placed[5] == 200  # labels with room stay beside their lines
+    assert _spread([250, 255, 258], 20, 0, 260) == [220, 240, 260]  # kept inside the plot

@@ -1,4 +1,4 @@
-"""Issue 17: charts legible on a phone, in a real Chromium at 360x740 and 1366x900.
+"""Issue 17: charts legible on a phone, in a real Chromium at 360x740, 768x1024 and 1366x900.
 
 Every chart on the staff pages is measured as drawn: each word's rendered font size (font-size x
 rendered width / viewBox width) and its box height are at least 12 px, no two words' boxes
@@ -15,11 +15,11 @@ import pytest
 
 from service.store.db import transaction
 from service.store.models import AnalysisRun
-from tests.browser import chromium_page, needs_chromium, screenshot, serve
+from tests.browser import ARTIFACTS, chromium_page, needs_chromium, screenshot, serve
 from tests.dashboard_data import PASSWORD, START, seed
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-VIEWPORTS = ((360, 740), (1366, 900))
+VIEWPORTS = ((360, 740), (768, 1024), (1366, 900))
 PAGES = (("overview", "/dashboard/"), ("representativeness", "/dashboard/representativeness/?source=qr&period=2024Q4"),
          ("voices", "/dashboard/voices/?source=qr"))
 BANDS = ("11-12", "13-15", "16-17", "18-21", "22-24", "25-34", "35+")
@@ -90,6 +90,10 @@ def test_browser_every_chart_reads_at_12px_or_more_without_overlapping_words(app
                     charts = page.evaluate(MEASURE)
                     seen.setdefault(f"{name} at {width}", set()).update(c["id"] for c in charts)
                     screenshot(page, f"charts-{name}-{width}")
+                    for chart in charts:  # each chart on its own too, as drawn at this width
+                        ARTIFACTS.mkdir(exist_ok=True)
+                        page.locator(f"svg.voice-chart[data-chart='{chart['id']}']:visible").screenshot(
+                            path=str(ARTIFACTS / f"chart-{chart['id']}-{width}.png"))
                     if found := _problems(charts):
                         problems[f"{name} at {width}"] = found
                     assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} at {width} scrolls sideways"

@@ -171,7 +171,8 @@ class LineChart(_Drawn):
         out = []
         for name, values in self.series:
             latest = next((v for v in reversed(values) if v is not None), None)
-            out.append(f"{name} {_format(latest, self.unit)}" if latest is not None else f"{name} (no data)")
+            shown = _format(latest, self.unit) if self.counts or self.unit or latest is None else f"{latest:.2f}"
+            out.append(f"{name} {shown}" if latest is not None else f"{name} (no data)")
         return out
 
     def svg(self, width: int = WIDE) -> str:
@@ -222,7 +223,8 @@ class LineChart(_Drawn):
             for (y0, s), y in zip(wanted, placed):
                 x0 = next(x for x, _y, k in ends if k == s)
                 if abs(y - y0) > 1 or x0 < left + plot_w - 1:
-                    parts.append(f'<line x1="{x0 + 6:.1f}" y1="{y0:.1f}" x2="{label_x - 2:.1f}" y2="{y:.1f}" stroke="#505a5f" stroke-width="1"/>')
+                    parts.append(f'<line x1="{x0 + 6:.1f}" y1="{y0:.1f}" x2="{label_x - 2:.1f}" y2="{y:.1f}" stroke="#505a5f" '
+                                 'stroke-width="1" stroke-dasharray="3 3"/>')
                 parts.append(_marker(s, label_x + 6, y))
                 parts.append(_text(label_x + 16, y + 5, labels[s]))
         svg_open = _svg_open(f"{self.id}-{width}", self.title, width, height,
@@ -258,10 +260,22 @@ def _period_labels(periods: tuple[str, ...], xs: list[float], y: float, low: flo
 
 
 def _spread(ys: list[float], gap: float, low: float, high: float) -> list[float]:
-    """Positions as near ``ys`` (sorted) as possible, at least ``gap`` apart, within [low, high]."""
-    out: list[float] = []
-    for y in ys:
-        out.append(max(y, low, out[-1] + gap) if out else max(y, low))
+    """Positions as near ``ys`` (sorted) as possible, at least ``gap`` apart, within [low, high].
+
+    Labels that would touch form a cluster centred on the mean of where they want to be, so a
+    bunch of close values spreads both ways instead of being pushed down past the others.
+    """
+    clusters: list[tuple[int, int, float]] = []  # (first label, how many, position of the first)
+    for i, y in enumerate(ys):
+        clusters.append((i, 1, y))
+        while len(clusters) > 1 and clusters[-2][2] + clusters[-2][1] * gap > clusters[-1][2]:
+            (first, n_a, _), (_, n_b, _) = clusters[-2], clusters[-1]
+            n = n_a + n_b
+            mean = sum(ys[first:first + n]) / n
+            clusters[-2:] = [(first, n, mean - gap * (n - 1) / 2)]
+    out = [top + gap * k for _, n, top in clusters for k in range(n)]
+    for i in range(len(out)):  # inside the plot: pushed down from the top, then up from the bottom
+        out[i] = max(out[i], low, out[i - 1] + gap if i else low)
     if out and out[-1] > high:
         out[-1] = high
         for i in range(len(out) - 2, -1, -1):
