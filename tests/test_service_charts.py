@@ -87,6 +87,8 @@ def test_line_series_never_share_a_marker(n_series):
     for width in (720, 340):
         markers = _markers(chart.svg(width))
         assert len(markers) == n_series and len(set(markers.values())) == n_series, markers
+        fills = {part.split(":")[1] for marker in markers.values() for part in marker.split("|")}
+        assert fills <= {"#0b0c0c", "#ffffff", "None"}, fills  # black and white only: shape and fill, not colour
 
 
 def test_line_end_labels_are_spread_apart_when_the_values_are_close():

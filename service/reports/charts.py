@@ -28,10 +28,12 @@ _LINE = FONT + 6  # one line of text
 # Solid dark blue, white with a black outline, and diagonal hatching: tell apart without colour.
 _FILLS = ("#1d70b8", "#ffffff", "url(#{id}-hatch)")
 _BAR = 20
-# Distinct line markers: five outlined shapes in three fills, then two stroked ones. Beyond these a
+# Distinct line markers, told apart by shape and fill, never by colour: five shapes solid, the
+# same five hollow, a cross and a plus, then the five hollow with a dot inside. Beyond these a
 # series is marked with its number, so two series never share a marker.
 _SHAPES = ("circle", "square", "triangle", "diamond", "down")
-MARKERS = tuple((shape, fill) for fill in ("#0b0c0c", "#ffffff", "#1d70b8") for shape in _SHAPES) + (("cross", ""), ("plus", ""))
+MARKERS = (tuple((shape, "solid") for shape in _SHAPES) + tuple((shape, "hollow") for shape in _SHAPES)
+           + (("cross", ""), ("plus", "")) + tuple((shape, "dotted") for shape in _SHAPES))
 
 
 class _Drawn:
@@ -352,7 +354,10 @@ def _shape(series: int, x: float, y: float) -> str:
         number = str(series + 1)
         return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#ffffff" stroke="#0b0c0c" stroke-width="2"/>'
                 + _text(x, y + 5, number, anchor="middle"))
-    shape, fill = MARKERS[series]
+    shape, style = MARKERS[series]
+    if style == "dotted":
+        return _shape(MARKERS.index((shape, "hollow")), x, y) + f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#0b0c0c"/>'
+    fill = "#0b0c0c" if style == "solid" else "#ffffff"
     line = 'stroke="#0b0c0c" stroke-width="2"'
     if shape == "circle":
         return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5.5" fill="{fill}" {line}/>'
