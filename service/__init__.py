@@ -49,6 +49,12 @@ def create_app(config: Config | None = None, *, check: bool = True) -> Flask:
                           "python -c \"import secrets; print(secrets.token_hex(32))\".")
     app.config.update(SECRET_KEY=secret, VOICE=config, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    if config.database_from == "demo":
+        # A recorded demo database is used only when nothing else names one: say so in the log, so
+        # a production instance folder that once ran `voice demo` cannot quietly serve demo data.
+        logging.getLogger(__name__).warning(
+            "Using the demo database recorded by `voice demo` (synthetic data): set [database] url "
+            "or VOICE_DATABASE_URL to use another.")
     engine = make_engine(config.database.url)
     if check:
         from service.store.db import check_schema

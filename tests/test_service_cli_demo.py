@@ -80,3 +80,15 @@ def test_config_reads_the_recorded_demo_database_only_when_none_is_named(tmp_pat
     assert recorded.database.url == "sqlite:////somewhere/demo.db" and recorded.database_from == "demo"
     named = load_config(config_file, environ={"VOICE_DATABASE_URL": "sqlite:////else.db"})
     assert named.database.url == "sqlite:////else.db" and named.database_from == "config"
+
+
+def test_the_web_app_logs_when_it_serves_the_recorded_demo_database(config, caplog):
+    from dataclasses import replace
+
+    from service import create_app
+
+    with caplog.at_level("WARNING", logger="service"):
+        create_app(replace(config, database_from="config")).extensions["voice_engine"].dispose()
+        assert "demo database" not in caplog.text
+        create_app(replace(config, database_from="demo")).extensions["voice_engine"].dispose()
+    assert "Using the demo database recorded by `voice demo`" in caplog.text
