@@ -127,6 +127,15 @@ def _retry_one(session: Session, config: Config, row: QuarantinedRow, wards: tup
         result.n_still_quarantined += 1
         result.reasons.append(f"#{row.id} {entry.reason}")
         return
-    store.save_responses(session, source_row, [record], set(), screen=screen_text, run_id=row.run_id)
-    row.resolved_at = utcnow()
+    same_cell = [i for i in record.field_issues if row.scope == "field" and row.field in (i.column, i.field)]
+    if same_cell:  # the response is stored already; this cell still cannot be used
+        row.value, row.rule, row.reason = same_cell[0].value, same_cell[0].rule, same_cell[0].describe()
+        result.n_still_quarantined += 1
+        result.reasons.append(f"#{row.id} {row.reason}")
+        return
+    row.resolved_at = utcnow()  # before the save, which resolves the field rows of the response it rewrites
+    session.flush()
+    # A field row's response is stored: rewrite it even when its raw record is the same (the mapping was fixed).
+    store.save_responses(session, source_row, [record], set(), screen=screen_text, run_id=row.run_id,
+                         replace_unchanged=row.scope == "field")
     result.n_stored += 1
