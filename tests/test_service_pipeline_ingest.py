@@ -271,3 +271,28 @@ def test_progress_reports_rate_and_time_left(factory, sources):
     assert seen[0].n_total == 2500 and seen[-1].seconds_left == 0.0
     assert Progress("css", "e.csv", 500, 1000, 2.0).rate == 250.0
     assert Progress("css", "e.csv", 500, 1000, 2.0).seconds_left == 2.0
+
+
+def test_repeated_short_texts_are_screened_once_per_run_and_each_copy_is_flagged(factory, sources, session, monkeypatch):
+    from service.pipeline import ingest_runs
+    from service.pipeline.screening import screen_text
+    from service.store.models import FreeText, SafeguardingFlag
+
+    screened = []
+
+    def counting(text):
+        screened.append(text)
+        return screen_text(text)
+
+    monkeypatch.setattr(ingest_runs, "screen_text", counting)
+    harm = "My stepdad hits me when he is drunk"
+    long = ("More lighting on the path by the station please, " * 5).strip()  # over ScreenMemo.LONGEST: screened each time
+    rows = [_row(1, text=harm), _row(2, text="Nothing"), _row(3, text=harm), _row(4, text="Nothing"),
+            _row(5, text=long), _row(6, text=long)]
+    _write(sources.source("css").path / "e.csv", rows)
+    assert run_ingest(factory, sources, "css")[0].n_new == 6
+    assert sorted(screened) == sorted([harm, "Nothing", long, long])
+    texts = list(session.scalars(select(FreeText).order_by(FreeText.id)))
+    assert [t.redacted == screen_text(t.original).redacted for t in texts] == [True] * 6
+    flagged = set(session.scalars(select(SafeguardingFlag.free_text_id)))
+    assert flagged == {t.id for t in texts if t.original == harm} and len(flagged) == 2

@@ -328,12 +328,13 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
     wards = load_wards(config)
     now = options.now or datetime.now(timezone.utc)
     seen: set[int] = set()
+    screen = ScreenMemo()
     try:
         for batch in _batches(records, BATCH):
             kept = _snapshot(report)
             try:
                 with transaction(factory) as session:
-                    _save_batch(session, source, report.run_id, batch, wards, now, seen, report)
+                    _save_batch(session, source, report.run_id, batch, wards, now, seen, report, screen=screen)
             except BaseException:
                 _restore(report, kept)  # the batch was rolled back, so it is not counted
                 raise
@@ -357,6 +358,36 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
         raise
 
 
+class ScreenMemo:
+    """The intake screen for one run, remembering its result for short texts met before.
+
+    Survey exports repeat short answers ("No", "Nothing", "More police") many times; the screen
+    (redaction and the safeguarding check) is a function of the text alone and nearly half of
+    an ingest's time (bench/ingest/stages.py), so each distinct short text is screened once per run. Long texts, nearly
+    always distinct, are screened each time and not kept, so memory stays bounded.
+    """
+
+    LONGEST = 200
+    LIMIT = 20_000
+
+    def __init__(self, screen: Callable[[str], store.ScreenedText] | None = None) -> None:
+        self.screen = screen or screen_text
+        self.seen: dict[str, store.ScreenedText] = {}
+        self.n_reused = 0
+
+    def __call__(self, text: str) -> store.ScreenedText:
+        if len(text) > self.LONGEST:
+            return self.screen(text)
+        found = self.seen.get(text)
+        if found is not None:
+            self.n_reused += 1
+            return found
+        found = self.screen(text)
+        if len(self.seen) < self.LIMIT:
+            self.seen[text] = found
+        return found
+
+
 def _snapshot(report: RunReport) -> tuple[list[int], int, Counter[tuple[str, str]], int]:
     return ([getattr(report, name) for name in _REPORT_COUNTS], len(report.quarantine_reasons),
             Counter(report.field_counts), len(report.duplicate_choices))
@@ -373,7 +404,7 @@ def _restore(report: RunReport, kept: tuple[list[int], int, Counter[tuple[str, s
 
 def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
                 wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport, *,
-                keep_issues: bool = True) -> None:
+                keep_issues: bool = True, screen: Callable[[str], store.ScreenedText] | None = None) -> None:
     """Map and store one batch: good fields kept, bad records quarantined, the later copy of an id kept.
 
     ``seen`` holds 64-bit hashes of the ids stored earlier in this run, not the ids: a
@@ -392,7 +423,7 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
             bad.append(quarantine_record(source.key, raw, error))
     again = {r.external_id for r in good if hash(r.external_id) in seen}
     seen.update(hash(r.external_id) for r in good)
-    counts = store.save_responses(session, row, good, again, screen=screen_text, run_id=run_id)
+    counts = store.save_responses(session, row, good, again, screen=screen or screen_text, run_id=run_id)
     n_bad = store.save_quarantine(session, row, run, bad)
     report.quarantine_reasons.extend(q.reason for q in bad[:max(0, 50 - len(report.quarantine_reasons))])
     report.n_read += len(batch)
