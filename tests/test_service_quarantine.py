@@ -117,3 +117,24 @@ def test_engagement_officer_sees_the_queue_but_cannot_fix_or_retry(app, client, 
     assert "Save and re-process" not in client.get("/review/quarantine").get_data(as_text=True)
     assert client.post("/review/quarantine/retry").status_code == 403
     assert client.post(f"/review/quarantine/{quarantined['B']}/fix", data={"field": "Date submitted", "value": "x"}).status_code == 403
+
+
+def test_retrying_one_of_two_bad_cells_of_a_response_keeps_the_fix_and_the_other_cell_quarantined(factory, config):
+    register_sources(factory, config)
+    header = [*HEADER, "How safe do you feel in your neighbourhood after dark?"]
+    with (config.source("css").path / "two.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, ["D", "21/04/2023", "9", "8"]])
+    run_ingest(factory, config, "css")
+    with factory() as session:
+        first, second = sorted(list_quarantine(session, "css"), key=lambda r: r.id)
+    assert (first.scope, second.scope) == ("field", "field")
+    with transaction(factory) as session:
+        fix_quarantined(session, first.id, HEADER[2], "3")
+    result = retry_quarantined(factory, config, "css")
+    assert result.n_stored == 1
+    with factory() as session:
+        stored = session.scalar(select(Response).where(Response.external_id == "D"))
+        assert stored.raw[HEADER[2]] == "3"  # the fix stays: the other row did not rewrite the response from its old copy
+        assert list(session.scalars(select(Answer.value_number).where(Answer.response_id == stored.id))) == [3.0]
+        [left] = list_quarantine(session, "css")
+        assert (left.field, left.value, left.response_id) == (header[3], "8", stored.id)

@@ -106,6 +106,9 @@ def retry_quarantined(factory: sessionmaker[Session], config: Config, source: st
         sites = store.known_site_codes(session)
         rows = [r for r in list_quarantine(session, source, limit=100_000) if not ids or r.id in ids]
         for row in sorted(rows, key=lambda r: r.id):
+            session.refresh(row)  # a retry before may have rewritten this row's response, resolving the row
+            if row.resolved_at is not None:
+                continue
             if row.rule == "unique_id" and row.id not in ids:
                 result.n_skipped += 1
                 continue
