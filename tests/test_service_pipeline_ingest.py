@@ -296,3 +296,12 @@ def test_repeated_short_texts_are_screened_once_per_run_and_each_copy_is_flagged
     assert [t.redacted == screen_text(t.original).redacted for t in texts] == [True] * 6
     flagged = set(session.scalars(select(SafeguardingFlag.free_text_id)))
     assert flagged == {t.id for t in texts if t.original == harm} and len(flagged) == 2
+
+
+def test_configured_column_missing_from_the_file_is_named_in_the_report(factory, sources, session):
+    header = [*HEADER[:4], "Sex?", *HEADER[5:]]  # "Sex" saved as "Sex?" by the survey tool
+    _write(sources.source("css").path / "e.csv", [_row(1)], header=header)
+    report = run_ingest(factory, sources, "css")[0]
+    assert ("e.csv: column 'Sex' (set by [sources.css] mapping.sex_column) is not in the file; the closest is 'Sex?'; "
+            "no response of this file has it") in report.notes
+    assert "mapping.sex_column" in " ".join(session.scalar(select(IngestRun.notes)))
