@@ -305,3 +305,45 @@ def test_configured_column_missing_from_the_file_is_named_in_the_report(factory,
     assert ("e.csv: column 'Sex' (set by [sources.css] mapping.sex_column) is not in the file; the closest is 'Sex?'; "
             "no response of this file has it") in report.notes
     assert "mapping.sex_column" in " ".join(session.scalar(select(IngestRun.notes)))
+
+
+def _write_utf16_tab(path, rows):  # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated
+    path.with_suffix(".txt").write_text("\n".join("\t".join(row) for row in [HEADER, *rows]) + "\n", encoding="utf-16")
+
+
+def _write_xlsx(path, rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in [HEADER, *rows]:
+        sheet.append(row)
+    book.save(path.with_suffix(".xlsx"))
+
+
+def _write_sav(path, rows):
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame([[cell for cell in row] for row in rows], columns=[f"v{i}" for i in range(len(HEADER))])
+    pyreadstat.write_sav(frame, str(path.with_suffix(".sav")), column_labels=HEADER)
+
+
+@pytest.mark.parametrize("write", [_write_utf16_tab, _write_xlsx, _write_sav], ids=["utf-16 text", "xlsx", "spss"])
+def test_tick_mark_in_a_scale_cell_keeps_the_response_in_every_file_type(factory, sources, session, write):
+    source = sources.source("css")
+    if write is _write_sav:  # SPSS variables have no spaces: the mapping names the variables
+        names = {column: f"v{i}" for i, column in enumerate(HEADER)}
+        mapping = replace(source.mapping, id_column="v0", submitted_at="v1", wave_column="v2", age_band_column="v3",
+                          sex_column="v4", questions=tuple(replace(q, column=names.get(q.column, q.column))
+                                                           for q in source.mapping.questions))
+        source = replace(source, mapping=mapping)
+        sources = replace(sources, sources=tuple(source if s.key == "css" else s for s in sources.sources))
+    write(source.path / "export", [_row(1), _row(2, safe="✓")])
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.status, report.n_new, report.n_quarantined, report.n_fields_quarantined) == ("finished", 2, 0, 1)
+    kept = session.scalar(select(Response).where(Response.external_id == "CSS-00002"))
+    assert (kept.age_band, kept.sex) == ("25-34", "female")
+    row = session.scalar(select(QuarantinedRow))
+    assert (row.scope, row.value, row.response_id) == ("field", "✓", kept.id)
+    assert row.location.endswith("row 3") and "value '✓'; expected a number; the response is stored without it" in row.reason
