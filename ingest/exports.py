@@ -151,8 +151,22 @@ def _resolve_duplicates(result: ExportResult, mapping: SourceMapping) -> None:
 
 
 def _later(kept: ResponseRecord, record: ResponseRecord) -> tuple[ResponseRecord, ResponseRecord, str]:
-    if kept.submitted_at is not None and record.submitted_at is not None and kept.submitted_at != record.submitted_at:
-        if record.submitted_at > kept.submitted_at:
-            return record, kept, "later submitted time"
-        return kept, record, "later submitted time"
-    return record, kept, "later in the file"
+    wins, why = later_copy_wins(kept.submitted_at, record.submitted_at)
+    return (record, kept, why) if wins else (kept, record, why)
+
+
+def later_copy_wins(kept_at: datetime | None, later_at: datetime | None) -> tuple[bool, str]:
+    """Whether a copy of an id met later replaces the copy kept so far, and why.
+
+    The later submitted time wins when both copies have one and they differ; otherwise the copy
+    met later (further down the file, or in a later file) wins. A time without a zone is UTC.
+    """
+    if kept_at is not None and later_at is not None:
+        kept_utc, later_utc = _aware(kept_at), _aware(later_at)
+        if kept_utc != later_utc:
+            return later_utc > kept_utc, "later submitted time"
+    return True, "later in the file"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -199,6 +199,7 @@ class _Plan:
             mapping.age_column, mapping.age_band_column, mapping.sex_column, mapping.gender_identity_column,
             mapping.ethnicity_column, mapping.ethnicity_other_column, mapping.ward_column, mapping.postcode_column) if c)
         self.wards: tuple[vocab.Ward, ...] | None = None  # the cache below is for these wards only
+        self.known_wards: tuple[tuple[vocab.Ward, ...] | None, frozenset[str]] = (None, frozenset())
         self.demographics_seen: dict[tuple[Any, ...], tuple[Demographics, list[FieldIssue]]] = {}
 
     def read(self, data: Mapping[str, Any], path: str | None) -> Any:
@@ -336,6 +337,12 @@ class _Plan:
             self.issue(issues, location, "ethnicity", column, shown, "vocabulary", chosen.reason + "; not stated")
         return chosen.code, chosen.group
 
+    def ward_codes(self, wards: tuple[vocab.Ward, ...]) -> frozenset[str]:
+        """The codes of ``wards``, kept for the wards last asked about."""
+        if self.known_wards[0] is not wards:
+            self.known_wards = (wards, frozenset(w.code for w in wards))
+        return self.known_wards[1]
+
     def ward(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
              issues: list[FieldIssue]) -> str | None:
         """The ward from its column, else (``ward_from_postcode``) from the postcode where the lookup decides it."""
@@ -351,6 +358,8 @@ class _Plan:
             return None
         value = self.read(data, m.postcode_column)
         code, reason = self.postcodes.ward_for(value)
+        if wards and code != NOT_STATED and code not in self.ward_codes(wards):
+            code, reason = NOT_STATED, f"the lookup puts it in ward {code}, which is not a 2022 ward of the borough"
         if reason:
             issues.append(FieldIssue(location, "ward", m.postcode_column or "", str(value), "postcode_ward",
                                      reason + "; ward not stated"))

@@ -7,6 +7,7 @@ so every response stored is checked: right, or wrong (must be none); summary row
 from __future__ import annotations
 
 import csv
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -397,3 +398,47 @@ def test_ward_from_postcode_without_a_lookup_says_what_is_missing(tmp_path):
     with pytest.raises(MappingError, match=r"ward_from_postcode needs a postcode-to-ward lookup, and .*none.csv does not "
                        r"exist. Set \[sources.KEY.mapping\] postcode_lookup"):
         map_record(RawRecord("A", {"id": "A", "pc": "RM1 3AB"}, "f row 2"), "s", mapping, now=NOW)
+
+
+NSPL_HEADER = "pcd7,pcd8,pcds,dointr,doterm,usrtypind,east1m,north1m,gridind,oa21cd,lad24cd,wd24cd,ctry25cd\n"
+
+
+def _nspl_row(postcode, ward, borough="E09000016"):
+    return f"{postcode:<7},{postcode:<8},{postcode},202201,,0,551035,188774,1,E00000001,{borough},{ward},E92000001\n"
+
+
+def test_ward_from_an_nspl_extract_as_published_never_guessing_outside_the_borough(tmp_path):
+    from ingest import RawRecord, SourceMapping, map_record
+    from ingest.vocabulary import Ward
+
+    # Synthetic rows in the layout of the ONS National Statistics Postcode Lookup (the postcodes are made up)
+    lookup = tmp_path / "NSPL_extract.csv"
+    lookup.write_text(NSPL_HEADER + _nspl_row("RM1 3AB", "E05013983") + _nspl_row("RM1 3AD", "E05013983")
+                      + _nspl_row("IG11 7AA", "E05014055", borough="E09000002") + _nspl_row("ZZ9 9ZZ", ""), encoding="utf-8")
+    wards = (Ward("E05013983", "Ward A"), Ward("E05013976", "Ward B"))
+    mapping = SourceMapping(id_column="id", postcode_column="pc", ward_from_postcode=True, postcode_lookup=str(lookup))
+
+    def read(postcode):
+        record = map_record(RawRecord("A", {"id": "A", "pc": postcode}, "f row 2"), "s", mapping, wards, now=NOW,
+                            keep_issues=True)
+        return record.demographics.ward, [i.reason for i in record.field_issues]
+
+    assert read("rm13ab") == ("E05013983", [])
+    assert read("RM1") == ("E05013983", [])  # every postcode of RM1 in this extract lies in one ward
+    assert read("IG11 7AA") == (NS, ["the lookup puts it in ward E05014055, which is not a 2022 ward of the borough; "
+                                     "ward not stated"])
+    assert read("ZZ9 9ZZ") == (NS, ["the postcode lookup has no postcode in ZZ9; ward not stated"])
+
+
+@pytest.mark.parametrize(("header", "problem"), [
+    ("pcds,lad24cd\n", "it has no ward column"),
+    ("pcds,wd23cd,wd24cd\n", "it has 2 ward columns (wd23cd, wd24cd); keep one"),
+    ("code,ward_code\n", "it has no postcode column"),
+])
+def test_postcode_lookup_without_its_columns_is_refused_naming_them(tmp_path, header, problem):
+    from ingest import MappingError
+    from ingest.postcodes import load_postcode_lookup
+
+    (tmp_path / "l.csv").write_text(header, encoding="utf-8")
+    with pytest.raises(MappingError, match=re.escape(problem)):
+        load_postcode_lookup(tmp_path / "l.csv")

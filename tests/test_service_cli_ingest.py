@@ -24,7 +24,8 @@ def env(database_url, tmp_path):
 def test_ingest_prints_a_run_report_and_a_second_run_is_a_no_op(runner, env):
     first = runner.invoke(main, ["ingest", "css"], env=env)
     assert first.exit_code == 0, first.output
-    assert "css e.csv: finished; read 2, new 1, updated 0, unchanged 0, duplicate 0, quarantined 1;" in first.output
+    # B's answer 9 is off the 1-5 scale: B is stored without it and that one cell is quarantined
+    assert "css e.csv: finished; read 2, new 2, updated 0, unchanged 0, duplicate 0, quarantined 0, fields quarantined 1;" in first.output
     again = runner.invoke(main, ["ingest", "css"], env=env)
     assert "css e.csv: skipped;" in again.output and "this file was already ingested (same content)" in again.output
 
@@ -38,7 +39,7 @@ def test_ingest_without_source_or_all_says_what_to_name(runner, env):
 def test_quarantine_list_fix_and_retry(runner, env):
     runner.invoke(main, ["ingest", "css"], env=env)
     listed = runner.invoke(main, ["quarantine", "list"], env=env)
-    assert "css e.csv row 3: 'How safe do you feel in your neighbourhood during the day?' = '9' breaks range" in listed.output
+    assert "stored without it] css e.csv row 3: 'How safe do you feel in your neighbourhood during the day?' = '9' breaks range" in listed.output
     row_id = listed.output.split()[0].lstrip("#")
     shown = runner.invoke(main, ["quarantine", "show", row_id], env=env)
     assert "value '9'; expected a number from 1 to 5" in shown.output
@@ -68,7 +69,7 @@ def test_ingest_watch_reports_each_settled_file_and_stops_on_ctrl_c(env, tmp_pat
                                stderr=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()  # blocks until the first report (or the process ends)
-        assert "css e.csv: finished; read 2, new 1" in line, (line, process.stderr.read() if process.poll() is not None else "")
+        assert "css e.csv: finished; read 2, new 2" in line, (line, process.stderr.read() if process.poll() is not None else "")
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:

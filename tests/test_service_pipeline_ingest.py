@@ -72,32 +72,101 @@ def test_changed_record_updates_and_keeps_history(factory, sources, session):
     assert session.scalar(select(Answer.value_number).where(Answer.response_id == changed.id, Answer.value_number.is_not(None))) == 1.0
 
 
-def test_duplicate_id_with_other_content_is_quarantined_naming_the_first_row(factory, sources, session):
-    _write(sources.source("css").path / "export.csv", [_row(1), _row(2), _row(1, safe="2"), _row(2)])
+def _safe_day(session, external_id):
+    response = session.scalar(select(Response).where(Response.external_id == external_id))
+    return session.scalar(select(Answer.value_number).where(Answer.response_id == response.id, Answer.value_number.is_not(None)))
+
+
+def _history(session, external_id):
+    response = session.scalar(select(Response).where(Response.external_id == external_id))
+    return [v.raw[HEADER[5]] for v in session.scalars(select(ResponseVersion).where(ResponseVersion.response_id == response.id))]
+
+
+@pytest.mark.parametrize("batch", [1000, 2], ids=["one batch", "copies in different batches"])
+def test_later_copy_of_an_id_is_kept_the_earlier_goes_to_history_and_a_rerun_changes_nothing(factory, sources, session,
+                                                                                             monkeypatch, batch):
+    monkeypatch.setattr("service.pipeline.ingest_runs.BATCH", batch)
+    folder = sources.source("css").path
+    rows = [_row(1), _row(2), _row(1, safe="2"), _row(2)]
+    _write(folder / "export.csv", rows)
     report = run_ingest(factory, sources, "css")[0]
-    assert (report.n_new, report.n_duplicate, report.n_quarantined) == (2, 2, 1)
-    row = session.scalar(select(QuarantinedRow))
-    assert row.reason == ("export.csv row 4, field 'Respondent ID': value 'CSS-00001'; an id used once only; "
-                          "it was first used at export.csv row 2, which was kept")
+    assert (report.n_read, report.n_new, report.n_duplicate, report.n_quarantined) == (4, 2, 2, 0)
+    assert _safe_day(session, "CSS-00001") == 2.0 and _history(session, "CSS-00001") == ["4"]
+    assert _count(session, QuarantinedRow) == 0
+    [choice] = [n for n in report.notes if "CSS-00001" in n]
+    assert "export.csv row 4" in choice and "later in the file" in choice and "kept in history" in choice
+    assert batch == 2 or "export.csv row 2" in choice  # across batches the earlier copy is known as "stored earlier in this input"
+    assert choice in session.scalar(select(IngestRun.notes))
+    _write(folder / "again.csv", [*rows, _row(3)])  # the same copies again, in a file with one more row
+    again = next(r for r in run_ingest(factory, sources, "css") if r.input_name == "again.csv")
+    assert (again.n_new, again.n_updated, again.n_duplicate) == (1, 0, 2)
+    # across batches row 2 comes first and is known as a version already replaced: superseded, not unchanged
+    assert (again.n_unchanged, again.n_superseded) == ((2, 0) if batch > 4 else (1, 1))
+    session.expire_all()
+    assert _safe_day(session, "CSS-00001") == 2.0 and _history(session, "CSS-00001") == ["4"]
+    assert _count(session, ResponseVersion) == 1 and _count(session, Response) == 3
 
 
-def test_bad_rows_are_quarantined_and_the_rest_stored(factory, sources, session):
+def test_copy_with_the_later_submitted_time_wins_wherever_it_is_in_the_file(factory, sources, session):
+    late, early = _row(1, safe="5"), _row(1, safe="1")
+    late[1], early[1] = "21/04/2023 11:00", "21/04/2023 09:00"
+    _write(sources.source("css").path / "export.csv", [late, early])
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.n_new, report.n_duplicate) == (1, 1)
+    assert _safe_day(session, "CSS-00001") == 5.0 and _history(session, "CSS-00001") == ["1"]
+    assert any("export.csv row 2 is kept over export.csv row 3 (later submitted time)" in n for n in report.notes)
+
+
+def test_copy_older_than_the_stored_one_is_kept_in_history_not_stored(factory, sources, session):
+    folder = sources.source("css").path
+    late, early = _row(1, safe="5"), _row(1, safe="1")
+    late[1], early[1] = "21/04/2023 11:00", "21/04/2023 09:00"
+    _write(folder / "week1.csv", [late])
+    run_ingest(factory, sources, "css")
+    _write(folder / "week2.csv", [early])
+    report = next(r for r in run_ingest(factory, sources, "css") if r.input_name == "week2.csv")
+    assert (report.n_new, report.n_updated, report.n_superseded) == (0, 0, 1)
+    assert "superseded 1" in report.summary()
+    assert _safe_day(session, "CSS-00001") == 5.0 and _history(session, "CSS-00001") == ["1"]
+    assert any("earlier submitted time than the stored copy, which is kept" in n for n in report.notes)
+
+
+def test_bad_cells_are_quarantined_alone_and_bad_records_whole(factory, sources, session):
     rows = [_row(1), _row(2, safe="7"), [*_row(3)[:1], "31/04/2023", *_row(3)[2:]], _row(4, text="x" * 25_000), ["", *_row(5)[1:]]]
     _write(sources.source("css").path / "e.csv", rows)
     report = run_ingest(factory, sources, "css")[0]
-    assert (report.n_read, report.n_new, report.n_quarantined) == (5, 1, 4)
-    reasons = [q.reason for q in session.scalars(select(QuarantinedRow).order_by(QuarantinedRow.id))]
-    assert reasons[0].startswith("e.csv row 3, field 'How safe do you feel in your neighbourhood during the day?': value '7'; expected a number from 1 to 5")
-    assert reasons[1].startswith("e.csv row 4, field 'Date submitted': value '31/04/2023'; expected a date such as 21/04/2023")
-    assert "free text of at most 20,000 characters (this one has 25,000)" in reasons[2]
-    assert reasons[3] == "e.csv row 6, field 'Respondent ID': value ''; every record needs its own id"
+    # rows 3 and 5 keep their responses (one bad answer each); the bad date and the missing id keep out the whole record
+    assert (report.n_read, report.n_new, report.n_quarantined, report.n_fields_quarantined) == (5, 3, 2, 2)
+    assert "quarantined 2, fields quarantined 2;" in report.summary()
+    assert "e.csv: 1 response(s) stored without safe_day (range); each cell is quarantined with its row, column and value" in report.notes
+    stored = {r.external_id: r for r in session.scalars(select(Response))}
+    assert sorted(stored) == ["CSS-00001", "CSS-00002", "CSS-00004"]
+    assert (stored["CSS-00002"].age_band, stored["CSS-00002"].sex) == ("25-34", "female")  # demographics kept
+    assert _count(session, Answer, Answer.response_id == stored["CSS-00002"].id) == 1  # the free text, not the bad scale
+    rows = {q.scope: [] for q in session.scalars(select(QuarantinedRow))}
+    for q in session.scalars(select(QuarantinedRow).order_by(QuarantinedRow.location)):
+        rows[q.scope].append(q)
+    fields, records = rows["field"], rows["record"]
+    assert [(q.external_id, q.field, q.rule, q.response_id) for q in fields] == [
+        ("CSS-00002", HEADER[5], "range", stored["CSS-00002"].id), ("CSS-00004", HEADER[6], "max_length", stored["CSS-00004"].id)]
+    assert fields[0].reason.startswith("e.csv row 3, field 'How safe do you feel in your neighbourhood during the day?': "
+                                       "value '7'; expected a number from 1 to 5")
+    assert fields[0].reason.endswith("the response is stored without it")
+    assert "free text of at most 20,000 characters (this one has 25,000)" in fields[1].reason
+    assert records[0].reason.startswith("e.csv row 4, field 'Date submitted': value '31/04/2023'; expected a date such as 21/04/2023")
+    assert records[1].reason == "e.csv row 6, field 'Respondent ID': value ''; every record needs its own id"
+    assert report.quarantine_reasons == [records[0].reason, records[1].reason]
 
 
-def test_20_mb_cell_is_quarantined_with_a_bounded_raw_copy(factory, sources, session):
+def test_20_mb_cell_is_quarantined_alone_with_a_bounded_raw_copy(factory, sources, session):
     _write(sources.source("css").path / "e.csv", [_row(1, text="y" * (20 * 1024 * 1024))])
-    assert run_ingest(factory, sources, "css")[0].n_quarantined == 1
-    raw = session.scalar(select(QuarantinedRow)).raw["What would make you feel safer?"]
-    assert len(raw) < 101_000 and raw.endswith("[cut: 20,971,520 characters in the source]")
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.n_new, report.n_quarantined, report.n_fields_quarantined) == (1, 0, 1)
+    row = session.scalar(select(QuarantinedRow))
+    assert (row.scope, row.rule) == ("field", "max_length")
+    for raw in (row.raw, session.scalar(select(Response.raw))):
+        text = raw["What would make you feel safer?"]
+        assert len(text) < 101_000 and text.endswith("[cut: 20,971,520 characters in the source]")
 
 
 def test_missing_column_fails_the_run_and_says_so(factory, sources, session):
@@ -202,3 +271,79 @@ def test_progress_reports_rate_and_time_left(factory, sources):
     assert seen[0].n_total == 2500 and seen[-1].seconds_left == 0.0
     assert Progress("css", "e.csv", 500, 1000, 2.0).rate == 250.0
     assert Progress("css", "e.csv", 500, 1000, 2.0).seconds_left == 2.0
+
+
+def test_repeated_short_texts_are_screened_once_per_run_and_each_copy_is_flagged(factory, sources, session, monkeypatch):
+    from service.pipeline import ingest_runs
+    from service.pipeline.screening import screen_text
+    from service.store.models import FreeText, SafeguardingFlag
+
+    screened = []
+
+    def counting(text):
+        screened.append(text)
+        return screen_text(text)
+
+    monkeypatch.setattr(ingest_runs, "screen_text", counting)
+    harm = "My stepdad hits me when he is drunk"
+    long = ("More lighting on the path by the station please, " * 5).strip()  # over ScreenMemo.LONGEST: screened each time
+    rows = [_row(1, text=harm), _row(2, text="Nothing"), _row(3, text=harm), _row(4, text="Nothing"),
+            _row(5, text=long), _row(6, text=long)]
+    _write(sources.source("css").path / "e.csv", rows)
+    assert run_ingest(factory, sources, "css")[0].n_new == 6
+    assert sorted(screened) == sorted([harm, "Nothing", long, long])
+    texts = list(session.scalars(select(FreeText).order_by(FreeText.id)))
+    assert [t.redacted == screen_text(t.original).redacted for t in texts] == [True] * 6
+    flagged = set(session.scalars(select(SafeguardingFlag.free_text_id)))
+    assert flagged == {t.id for t in texts if t.original == harm} and len(flagged) == 2
+
+
+def test_configured_column_missing_from_the_file_is_named_in_the_report(factory, sources, session):
+    header = [*HEADER[:4], "Sex?", *HEADER[5:]]  # "Sex" saved as "Sex?" by the survey tool
+    _write(sources.source("css").path / "e.csv", [_row(1)], header=header)
+    report = run_ingest(factory, sources, "css")[0]
+    assert ("e.csv: column 'Sex' (set by [sources.css] mapping.sex_column) is not in the file; the closest is 'Sex?'; "
+            "no response of this file has it") in report.notes
+    assert "mapping.sex_column" in " ".join(session.scalar(select(IngestRun.notes)))
+
+
+def _write_utf16_tab(path, rows):  # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated
+    path.with_suffix(".txt").write_text("\n".join("\t".join(row) for row in [HEADER, *rows]) + "\n", encoding="utf-16")
+
+
+def _write_xlsx(path, rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in [HEADER, *rows]:
+        sheet.append(row)
+    book.save(path.with_suffix(".xlsx"))
+
+
+def _write_sav(path, rows):
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame([[cell for cell in row] for row in rows], columns=[f"v{i}" for i in range(len(HEADER))])
+    pyreadstat.write_sav(frame, str(path.with_suffix(".sav")), column_labels=HEADER)
+
+
+@pytest.mark.parametrize("write", [_write_utf16_tab, _write_xlsx, _write_sav], ids=["utf-16 text", "xlsx", "spss"])
+def test_tick_mark_in_a_scale_cell_keeps_the_response_in_every_file_type(factory, sources, session, write):
+    source = sources.source("css")
+    if write is _write_sav:  # SPSS variables have no spaces: the mapping names the variables
+        names = {column: f"v{i}" for i, column in enumerate(HEADER)}
+        mapping = replace(source.mapping, id_column="v0", submitted_at="v1", wave_column="v2", age_band_column="v3",
+                          sex_column="v4", questions=tuple(replace(q, column=names.get(q.column, q.column))
+                                                           for q in source.mapping.questions))
+        source = replace(source, mapping=mapping)
+        sources = replace(sources, sources=tuple(source if s.key == "css" else s for s in sources.sources))
+    write(source.path / "export", [_row(1), _row(2, safe="✓")])
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.status, report.n_new, report.n_quarantined, report.n_fields_quarantined) == ("finished", 2, 0, 1)
+    kept = session.scalar(select(Response).where(Response.external_id == "CSS-00002"))
+    assert (kept.age_band, kept.sex) == ("25-34", "female")
+    row = session.scalar(select(QuarantinedRow))
+    assert (row.scope, row.value, row.response_id) == ("field", "✓", kept.id)
+    assert row.location.endswith("row 3") and "value '✓'; expected a number; the response is stored without it" in row.reason

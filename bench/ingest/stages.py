@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 STAGES = {
-    "service.pipeline.ingest_runs": {"map_checked": "mapping and validation (per row)"},
+    "service.pipeline.ingest_runs": {"map_checked": "mapping and validation (per row)",
+                                     "screen_text": "intake screen of each free text (redaction, safeguarding)"},
     "service.store.responses": {"_insert_converted": "INSERT responses (executemany, with JSON and time conversion)",
                       "_insert_plain": "INSERT answers and free texts (executemany or COPY)"},
 }

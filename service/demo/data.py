@@ -123,7 +123,8 @@ def write_css_2023(folder: Path, rng: random.Random) -> int:
     Published (Havering SNA): of those giving demographics 93% over 25, 94% White British,
     66% female; a majority think knife crime a problem, over a quarter that it got worse; 47%
     think street gangs and violence a problem, 20% that they got worse; 11% think the
-    response to violence good. Three further rows break rules and are quarantined.
+    response to violence good. Two further rows break rules and are quarantined; a third is an
+    older copy of row 3, kept in its history.
     """
     n = 418
     ages = exact(rng, {"16-24": 28, "25-34": 42, "35-44": 58, "45-54": 78, "55-64": 82, "65-74": 71,
@@ -155,8 +156,10 @@ def write_css_2023(folder: Path, rng: random.Random) -> int:
                      day, dark, *(a[i] for a in answers), text, NOTE])
     bad = [list(rows[0]), list(rows[1]), list(rows[2])]
     bad[0][0], bad[0][1] = "CSS23-0419", "31/04/2023 10:15"
-    bad[1][0], bad[1][10] = "CSS23-0420", 7
-    bad[2][14] = "No" if bad[2][14] != "No" else "Yes"  # the same id as row 3 with different content: a duplicate id
+    bad[1][0], bad[1][3] = "CSS23-0420", "Maybe"  # consent neither yes nor no: the whole record waits
+    # The same id as row 3 with other content, submitted a day before it: row 3 is kept, this copy goes to history.
+    bad[2][1] = (dates[2] - timedelta(days=1)).strftime("%d/%m/%Y %H:%M")
+    bad[2][14] = "No" if bad[2][14] != "No" else "Yes"
     _write(folder / "community_safety_survey_2023.csv", CSS_HEADER, rows + bad, encoding="utf-8-sig")
     return n
 

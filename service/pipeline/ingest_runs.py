@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
@@ -34,18 +35,22 @@ from ingest import (
     map_record,
     read_file_records,
 )
+from ingest.columns import closest_columns
 from ingest.files import SUFFIXES, count_lines
 from service.config import Config, SourceConfig
 from service.pipeline.screening import screen_text
 from service.pipeline.wards import read_ward_names
 from service.store import responses as store
 from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
-from service.store.models import IngestRun, Source, utcnow
+from service.store.models import IngestRun, utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-_COUNTS = ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined")
+_COUNTS = ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined")  # the run's stored columns
+_REPORT_COUNTS = (*_COUNTS, "n_superseded", "n_fields_quarantined", "n_choices")
+#: Sentences kept in a run's notes on which copy of a duplicated id was kept (the rest are counted).
+MAX_CHOICES = 20
 PULLED_KINDS = ("file", "rest")
 MAX_RAW_TEXT = 100_000
 
@@ -63,19 +68,39 @@ class RunReport:
     n_unchanged: int = 0
     n_duplicate: int = 0
     n_quarantined: int = 0
+    n_superseded: int = 0
+    n_fields_quarantined: int = 0
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     quarantine_reasons: list[str] = field(default_factory=list)
+    field_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    duplicate_choices: list[str] = field(default_factory=list)
+    n_choices: int = 0
     run_id: int | None = None
     seconds: float = 0.0
 
     def summary(self) -> str:
-        """One line for a person: what was read and what happened to it."""
+        """One line for a person: what was read and what happened to it.
+
+        Each row read is counted once: new, updated, unchanged, duplicate (a second copy of an id
+        in this input), superseded (older than the copy stored) or quarantined whole. Fields
+        quarantined are cells of stored responses, kept aside while the rest of the response is stored.
+        """
+        superseded = f"superseded {self.n_superseded}, " if self.n_superseded else ""
         return (f"{self.source} {self.input_name}: {self.status}; read {self.n_read}, new {self.n_new}, "
-                f"updated {self.n_updated}, unchanged {self.n_unchanged}, duplicate {self.n_duplicate}, "
-                f"quarantined {self.n_quarantined}; {self.seconds:.1f} s"
+                f"updated {self.n_updated}, unchanged {self.n_unchanged}, duplicate {self.n_duplicate}, {superseded}"
+                f"quarantined {self.n_quarantined}, fields quarantined {self.n_fields_quarantined}; {self.seconds:.1f} s"
                 + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
                 + (f"; notes: {'; '.join(self.notes)}" if self.notes else ""))
+
+    def outcome_lines(self) -> list[str]:
+        """Sentences for the run's notes: fields quarantined by field and rule, and which copy of each duplicated id was kept."""
+        lines = [f"{self.input_name}: {n} response(s) stored without {name} ({rule}); each cell is quarantined "
+                 "with its row, column and value" for (name, rule), n in sorted(self.field_counts.items())]
+        lines += self.duplicate_choices
+        if self.n_choices > len(self.duplicate_choices):
+            lines.append(f"{self.n_choices - len(self.duplicate_choices)} more id(s) had several copies; the later was kept each time")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -192,9 +217,27 @@ def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceCo
     except IngestError as error:
         return _fail_run(factory, report, error, started)
     _ingest_records(factory, config, source, records, report, options, total or notes.n_rows_estimate, started)
+    report.notes.extend(missing_column_notes(path.name, notes.columns, source))
     report.notes.extend(notes.lines(path.name))
     _finish_run(factory, report, started)
     return report
+
+
+def missing_column_notes(name: str, header: tuple[str, ...], source: SourceConfig) -> list[str]:
+    """A sentence for each configured column the file lacks, with its config key and the closest columns.
+
+    ``voice sources check`` and :func:`ingest.read_export` refuse such a file before anything is
+    stored; the scheduled run does not refuse it yet (its callers and tests write files with only
+    the columns they use), so each such column is at least named in the run's report.
+    """
+    lines = []
+    for key, column in source.mapping.column_keys():
+        if header and "." not in column and column not in header:
+            close = closest_columns(column, header)
+            hint = f"; the closest is {close[0]!r}" if close else ""
+            lines.append(f"{name}: column {column!r} (set by [sources.{source.key}] {key}) is not in the file{hint}; "
+                         "no response of this file has it")
+    return lines
 
 
 def pull_rest(factory: sessionmaker[Session], config: Config, source: SourceConfig,
@@ -283,7 +326,10 @@ def _store_delivery(factory: sessionmaker[Session], config: Config, source: Sour
         row = store.get_source(session, source.key)
         run = store.start_run(session, row, "webhook delivery", None)
         report.run_id = run.id
-        _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), set(), report)
+        # A delivery keeps the whole-record rule: a bad cell refuses the record (422 with its reason),
+        # so the sender hears of it at once rather than only staff on the quarantine page.
+        _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), set(), report,
+                    keep_issues=False)
         report.seconds = time.monotonic() - started
         _close_run(run, report)
     return report
@@ -301,14 +347,15 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
     wards = load_wards(config)
     now = options.now or datetime.now(timezone.utc)
     seen: set[int] = set()
+    screen = ScreenMemo()
     try:
         for batch in _batches(records, BATCH):
-            kept = ([getattr(report, name) for name in _COUNTS], len(report.quarantine_reasons))
+            kept = _snapshot(report)
             try:
                 with transaction(factory) as session:
-                    _save_batch(session, source, report.run_id, batch, wards, now, seen, report)
+                    _save_batch(session, source, report.run_id, batch, wards, now, seen, report, screen=screen)
             except BaseException:
-                _restore_counts(report, *kept)  # the batch was rolled back, so it is not counted
+                _restore(report, kept)  # the batch was rolled back, so it is not counted
                 raise
             if options.progress:
                 options.progress(Progress(source.key, report.input_name, report.n_read, total, time.monotonic() - started))
@@ -330,14 +377,58 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
         raise
 
 
-def _restore_counts(report: RunReport, counts: list[int], n_reasons: int) -> None:
-    for name, value in zip(_COUNTS, counts):
+class ScreenMemo:
+    """The intake screen for one run, remembering its result for short texts met before.
+
+    Survey exports repeat short answers ("No", "Nothing", "More police") many times; the screen
+    (redaction and the safeguarding check) is a function of the text alone and nearly half of
+    an ingest's time (bench/ingest/stages.py), so each distinct short text is screened once per run. Long texts, nearly
+    always distinct, are screened each time and not kept, so memory stays bounded.
+    """
+
+    LONGEST = 200
+    LIMIT = 20_000
+
+    def __init__(self, screen: Callable[[str], store.ScreenedText] | None = None) -> None:
+        self.screen = screen or screen_text
+        self.seen: dict[str, store.ScreenedText] = {}
+        self.n_reused = 0
+
+    def __call__(self, text: str) -> store.ScreenedText:
+        if len(text) > self.LONGEST:
+            return self.screen(text)
+        found = self.seen.get(text)
+        if found is not None:
+            self.n_reused += 1
+            return found
+        found = self.screen(text)
+        if len(self.seen) < self.LIMIT:
+            self.seen[text] = found
+        return found
+
+
+def _snapshot(report: RunReport) -> tuple[list[int], int, Counter[tuple[str, str]], int]:
+    return ([getattr(report, name) for name in _REPORT_COUNTS], len(report.quarantine_reasons),
+            Counter(report.field_counts), len(report.duplicate_choices))
+
+
+def _restore(report: RunReport, kept: tuple[list[int], int, Counter[tuple[str, str]], int]) -> None:
+    counts, n_reasons, field_counts, n_choices = kept
+    for name, value in zip(_REPORT_COUNTS, counts):
         setattr(report, name, value)
     del report.quarantine_reasons[n_reasons:]
+    del report.duplicate_choices[n_choices:]
+    report.field_counts = field_counts
 
 
 def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
-                wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport) -> None:
+                wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport, *,
+                keep_issues: bool = True, screen: Callable[[str], store.ScreenedText] | None = None) -> None:
+    """Map and store one batch: good fields kept, bad records quarantined, the later copy of an id kept.
+
+    ``seen`` holds 64-bit hashes of the ids stored earlier in this run, not the ids: a
+    million-row file then needs tens of megabytes, not hundreds.
+    """
     store.prepare_bulk_write(session)
     row = store.get_source(session, source.key)
     run = session.get(IngestRun, run_id)
@@ -346,13 +437,12 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     bad: list[QuarantineRecord] = []
     for raw in batch:
         try:
-            good.append(map_checked(raw, source, wards, now, sites))
+            good.append(map_checked(raw, source, wards, now, sites, keep_issues=keep_issues))
         except RecordError as error:
             bad.append(quarantine_record(source.key, raw, error))
-    unique, duplicates = _split_duplicates(good, seen)
-    counts = store.save_responses(session, row, unique, set(), screen=screen_text, run_id=run_id)
-    bad.extend(_duplicate_entries(session, row, source, unique, duplicates))
-    counts.n_duplicate += len(duplicates)
+    again = {r.external_id for r in good if hash(r.external_id) in seen}
+    seen.update(hash(r.external_id) for r in good)
+    counts = store.save_responses(session, row, good, again, screen=screen or screen_text, run_id=run_id)
     n_bad = store.save_quarantine(session, row, run, bad)
     report.quarantine_reasons.extend(q.reason for q in bad[:max(0, 50 - len(report.quarantine_reasons))])
     report.n_read += len(batch)
@@ -360,56 +450,29 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     report.n_updated += counts.n_updated
     report.n_unchanged += counts.n_unchanged
     report.n_duplicate += counts.n_duplicate
+    report.n_superseded += counts.n_superseded
     report.n_quarantined += n_bad
+    report.n_fields_quarantined += len(counts.field_issues)
+    report.field_counts.update((str(getattr(i, "field", "")), str(getattr(i, "rule", ""))) for i in counts.field_issues)
+    report.n_choices += len(counts.choices)
+    report.duplicate_choices.extend(counts.choices[:max(0, MAX_CHOICES - len(report.duplicate_choices))])
     _copy_counts(run, report)
 
 
-def _split_duplicates(records: list[ResponseRecord], seen: set[int]) -> tuple[list[ResponseRecord], list[ResponseRecord]]:
-    """Records whose id is new to this run, and those whose id was met before.
-
-    ``seen`` holds 64-bit hashes of the ids met so far, not the ids: a million-row file then
-    needs tens of megabytes, not hundreds.
-    """
-    unique, duplicates = [], []
-    for record in records:
-        key = hash(record.external_id)
-        if key in seen:
-            duplicates.append(record)
-        else:
-            seen.add(key)
-            unique.append(record)
-    return unique, duplicates
-
-
-def _duplicate_entries(session: Session, row: Source, source: SourceConfig, unique: list[ResponseRecord],
-                       duplicates: list[ResponseRecord]) -> list[QuarantineRecord]:
-    """Quarantine entries for duplicates whose content differs from the first record kept."""
-    if not duplicates:
-        return []
-    firsts = {r.external_id: r for r in unique}
-    stored = store.content_hashes(session, row, {d.external_id for d in duplicates} - set(firsts))
-    entries = []
-    for dup in duplicates:
-        first = firsts.get(dup.external_id)
-        first_hash = first.content_hash if first else stored.get(dup.external_id)
-        if first_hash == dup.content_hash:
-            continue  # the same record again (a repeated row, an overlapping page): counted, nothing lost
-        where = first.location if first else "earlier in this input"
-        error = RecordError(source.mapping.id_column, dup.external_id, "unique_id",
-                            f"an id used once only; it was first used at {where}, which was kept")
-        entries.append(quarantine_record(source.key, RawRecord(dup.external_id, dup.raw, dup.location), error))
-    return entries
-
-
 def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime,
-                sites: set[str]) -> ResponseRecord:
+                sites: set[str], *, keep_issues: bool = True) -> ResponseRecord:
     """Map one raw record with the checks that need the store (known sites) or the whole row.
+
+    With ``keep_issues`` (files, REST pulls, quarantine retries) a cell that cannot be used is
+    one :class:`ingest.FieldIssue` of a record that is kept; without it (webhook deliveries,
+    whose sender is answered 422) such a cell rejects the record. A raw cell over
+    ``MAX_RAW_TEXT`` characters is cut in the copy the response keeps.
 
     Raises
     ------
     RecordError
         The record breaks a rule: no id, cells beyond the header, an unknown site, or any rule
-        of :func:`ingest.map_record`.
+        of :func:`ingest.map_record` that rejects a whole record.
     """
     if not raw.external_id:
         raise RecordError(source.mapping.id_column, "", "required", "every record needs its own id")
@@ -418,10 +481,12 @@ def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], n
         raise RecordError("_extra_cells", extra, "column_count",
                           f"no more cells than the header has columns (found {len(extra)} more); "
                           "is there a delimiter inside an unquoted value?")
-    record = map_record(raw, source.key, source.mapping, wards, now)
+    record = map_record(raw, source.key, source.mapping, wards, now, keep_issues=keep_issues)
     if record.site and record.site not in sites:
         raise RecordError(source.mapping.site_column or "site", record.site, "known_site",
                           "a QR site code that exists on the Sites page")
+    if any(isinstance(v, str) and len(v) > MAX_RAW_TEXT for v in record.raw.values()):
+        record = replace(record, raw=_bounded(record.raw))  # the content hash stays that of the record as read
     return record
 
 
@@ -456,6 +521,7 @@ def _copy_counts(run: IngestRun, report: RunReport) -> None:
 
 
 def _close_run(run: IngestRun, report: RunReport) -> None:
+    report.notes.extend(report.outcome_lines())
     _copy_counts(run, report)
     run.status = report.status
     run.finished_at = utcnow()

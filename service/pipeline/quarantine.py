@@ -106,6 +106,9 @@ def retry_quarantined(factory: sessionmaker[Session], config: Config, source: st
         sites = store.known_site_codes(session)
         rows = [r for r in list_quarantine(session, source, limit=100_000) if not ids or r.id in ids]
         for row in sorted(rows, key=lambda r: r.id):
+            session.refresh(row)  # a retry before may have rewritten this row's response, resolving the row
+            if row.resolved_at is not None:
+                continue
             if row.rule == "unique_id" and row.id not in ids:
                 result.n_skipped += 1
                 continue
@@ -127,6 +130,15 @@ def _retry_one(session: Session, config: Config, row: QuarantinedRow, wards: tup
         result.n_still_quarantined += 1
         result.reasons.append(f"#{row.id} {entry.reason}")
         return
-    store.save_responses(session, source_row, [record], set(), screen=screen_text, run_id=row.run_id)
-    row.resolved_at = utcnow()
+    same_cell = [i for i in record.field_issues if row.scope == "field" and row.field in (i.column, i.field)]
+    if same_cell:  # the response is stored already; this cell still cannot be used
+        row.value, row.rule, row.reason = same_cell[0].value, same_cell[0].rule, same_cell[0].describe()
+        result.n_still_quarantined += 1
+        result.reasons.append(f"#{row.id} {row.reason}")
+        return
+    row.resolved_at = utcnow()  # before the save, which resolves the field rows of the response it rewrites
+    session.flush()
+    # A field row's response is stored: rewrite it even when its raw record is the same (the mapping was fixed).
+    store.save_responses(session, source_row, [record], set(), screen=screen_text, run_id=row.run_id,
+                         replace_unchanged=row.scope == "field")
     result.n_stored += 1

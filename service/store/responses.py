@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ingest import QuarantineRecord, ResponseRecord
+from ingest.exports import later_copy_wins
 from service.config import Config, SourceConfig
 from service.store.db import without_nul
 from service.store.models import (
@@ -62,13 +63,21 @@ Screen = Callable[[str], ScreenedText]
 
 @dataclass
 class SaveCounts:
-    """What one call of :func:`save_responses` did."""
+    """What one call of :func:`save_responses` did.
+
+    Every record given lands in one count: new, updated, unchanged, duplicate (its id was met
+    earlier in the run: it replaced that copy or went to history) or superseded (the stored copy
+    is later, so this one went to history). ``choices`` says, a sentence per id, which copy was
+    kept and why; ``field_issues`` are the cells quarantined one field each.
+    """
 
     n_new: int = 0
     n_updated: int = 0
     n_unchanged: int = 0
     n_duplicate: int = 0
-    duplicates: list[ResponseRecord] = field(default_factory=list)
+    n_superseded: int = 0
+    choices: list[str] = field(default_factory=list)
+    field_issues: list[Any] = field(default_factory=list)
 
 
 def sync_sources(session: Session, config: Config) -> dict[str, Source]:
@@ -104,60 +113,123 @@ def get_source(session: Session, key: str) -> Source:
 
 
 def save_responses(session: Session, source: Source, records: Sequence[ResponseRecord], seen: set[str], *,
-                   screen: Screen, run_id: int | None = None) -> SaveCounts:
-    """Upsert a batch of responses of one source; ``seen`` holds ids already met in this run.
+                   screen: Screen, run_id: int | None = None, replace_unchanged: bool = False) -> SaveCounts:
+    """Upsert a batch of responses of one source; ``seen`` holds ids met earlier in this run.
 
     Each new or changed free text is passed through ``screen`` and stored redacted, with its
-    safeguarding flag, in this same transaction. Answers a record carries as ``field_issues``
-    (one bad cell: the response is kept without it) are quarantined one field each, for run ``run_id``.
+    safeguarding flag, in this same transaction. Cells a record carries as ``field_issues`` (the
+    response is kept without them) are quarantined one field each, for run ``run_id``.
 
-    A record whose id was already met in this run is a duplicate: not saved again, but counted
-    and returned so the caller can quarantine it when its content differs. New responses, their
-    answers and free texts go in with a few bulk statements (INSERT ... RETURNING for the ids);
-    a changed response keeps its previous raw record in ``response_versions``.
+    One copy of each id is kept: of two in ``records`` the later (by submitted time, else the one
+    further down) and, against the stored copy, the record, unless the stored copy has a later
+    submitted time or the record is a version already in the response's history (a file read
+    again). Every copy not kept goes to ``response_versions`` once, and ``choices`` says which was
+    kept and why. With ``replace_unchanged`` a stored response with the same content is rewritten
+    too (a quarantined field retried after the mapping was fixed). New responses, their answers
+    and free texts go in with a few bulk statements.
     """
     counts = SaveCounts()
     fresh: dict[str, ResponseRecord] = {}
+    superseded: list[ResponseRecord] = []
     for record in records:
         if "\x00" in record.external_id:  # keyed as the store keeps it, so ids read back match (issue 19)
             record = replace(record, external_id=without_nul(record.external_id))
-        if record.external_id in seen or record.external_id in fresh:
-            counts.n_duplicate += 1
-            counts.duplicates.append(record)
-        else:
+        kept = fresh.get(record.external_id)
+        if kept is None:
             fresh[record.external_id] = record
-    seen.update(fresh)
+            continue
+        counts.n_duplicate += 1
+        wins, why = later_copy_wins(kept.submitted_at, record.submitted_at)
+        newer, earlier = (record, kept) if wins else (kept, record)
+        fresh[record.external_id] = newer
+        if earlier.content_hash != newer.content_hash:
+            superseded.append(earlier)
+            counts.choices.append(f"id {record.external_id!r}: {newer.location} is kept over {earlier.location} "
+                                  f"({why}); the other copy is kept in history")
     if not fresh:
         return counts
     table = Response.__table__
     _refresh_statistics(session)
-    existing = {ext: (rid, digest) for ext, rid, digest in session.execute(
-        select(table.c.external_id, table.c.id, table.c.content_hash)
-        .where(table.c.source_id == source.id, table.c.external_id.in_(list(fresh))))}
+    wanted = list(fresh.keys() | {r.external_id for r in superseded})
+    existing = {ext: (rid, digest, submitted) for ext, rid, digest, submitted in session.execute(
+        select(table.c.external_id, table.c.id, table.c.content_hash, Response.submitted_at)
+        .where(table.c.source_id == source.id, table.c.external_id.in_(wanted)))}
     new = [r for ext, r in fresh.items() if ext not in existing]
-    changed = {existing[ext][0]: r for ext, r in fresh.items() if ext in existing and existing[ext][1] != r.content_hash}
-    counts.n_unchanged = len(fresh) - len(new) - len(changed)
-    counts.n_new, counts.n_updated = len(new), len(changed)
-    if not new and not changed:
-        return counts
-    questions = {q.key: q.id for q in session.scalars(select(Question).where(Question.source_id == source.id))}
-    waves = _wave_ids(session, source, {r.wave for r in fresh.values() if r.wave})
-    sites = _site_ids(session, {r.site for r in fresh.values() if r.site})
+    differing = {ext: r for ext, r in fresh.items()
+                 if ext in existing and (replace_unchanged or existing[ext][1] != r.content_hash)}
+    history = _history_hashes(session, [existing[ext][0] for ext in {*differing, *(r.external_id for r in superseded)}
+                                        if ext in existing])
+    changed: dict[int, ResponseRecord] = {}
+    older: list[tuple[int, ResponseRecord]] = []
+    for ext, record in differing.items():
+        rid, _, stored_at = existing[ext]
+        wins, why = later_copy_wins(stored_at, record.submitted_at)
+        if replace_unchanged or (wins and record.content_hash not in history.get(rid, ())):
+            changed[rid] = record
+            if ext in seen:
+                counts.choices.append(f"id {ext!r}: {record.location} replaced the copy stored earlier in this input "
+                                      f"({why}); that copy is kept in history")
+            continue
+        counts.n_superseded += ext not in seen
+        if record.content_hash in history.get(rid, ()):
+            counts.choices.append(f"id {ext!r}: {record.location} is a version already replaced (it is in the "
+                                  "response's history); the stored copy is kept")
+        else:
+            older.append((rid, record))
+            counts.choices.append(f"id {ext!r}: {record.location} has an earlier submitted time than the stored "
+                                  "copy, which is kept; this one is kept in history")
+    n_again = sum(1 for ext in fresh if ext in seen)
+    counts.n_duplicate += n_again
+    counts.n_new = sum(1 for r in new if r.external_id not in seen)
+    counts.n_updated = sum(1 for r in changed.values() if r.external_id not in seen)
+    counts.n_unchanged = len(fresh) - n_again - counts.n_new - counts.n_updated - counts.n_superseded
     now = utcnow()
     ids: dict[int, ResponseRecord] = dict(changed)
-    if new:
-        values = [{"source_id": source.id, "external_id": r.external_id, "ingested_at": now,
-                   **response_values(r, waves, sites, now)} for r in new]
-        # One executemany, then one SELECT for the new ids: SQLite ran INSERT ... RETURNING row by row.
-        _insert_converted(session, table, values)
-        by_id = {r.external_id: r for r in new}
-        ids.update((rid, by_id[ext]) for rid, ext in session.execute(
-            select(table.c.id, table.c.external_id).where(table.c.source_id == source.id, table.c.external_id.in_(list(by_id)))))
-    if changed:
-        _replace_changed(session, changed, waves, sites, now)
-    _insert_answers(session, ids, questions, screen, now)
-    _quarantine_fields(session, source, run_id, ids)
+    if new or changed:
+        questions = {q.key: q.id for q in session.scalars(select(Question).where(Question.source_id == source.id))}
+        waves = _wave_ids(session, source, {r.wave for r in fresh.values() if r.wave})
+        sites = _site_ids(session, {r.site for r in fresh.values() if r.site})
+        if new:
+            values = [{"source_id": source.id, "external_id": r.external_id, "ingested_at": now,
+                       **response_values(r, waves, sites, now)} for r in new]
+            # One executemany, then one SELECT for the new ids: SQLite ran INSERT ... RETURNING row by row.
+            _insert_converted(session, table, values)
+            by_id = {r.external_id: r for r in new}
+            ids.update((rid, by_id[ext]) for rid, ext in session.execute(
+                select(table.c.id, table.c.external_id).where(table.c.source_id == source.id, table.c.external_id.in_(list(by_id)))))
+        if changed:
+            _replace_changed(session, changed, waves, sites, now)
+        _insert_answers(session, ids, questions, screen, now)
+        counts.field_issues = _quarantine_fields(session, source, run_id, ids)
+    response_of = {**{ext: rid for ext, (rid, _, _) in existing.items()}, **{r.external_id: rid for rid, r in ids.items()}}
+    current = {r.external_id: r.content_hash for r in ids.values()}
+    current.update((ext, digest) for ext, (rid, digest, _) in existing.items() if rid not in ids)
+    older += [(response_of[r.external_id], r) for r in superseded if r.external_id in response_of
+              and r.content_hash != current.get(r.external_id) and r.content_hash not in history.get(response_of[r.external_id], ())]
+    _add_history(session, older, now)
     return counts
+
+
+def _history_hashes(session: Session, response_ids: list[int]) -> dict[int, set[str]]:
+    """The content hashes of the earlier versions kept for each of these responses."""
+    found: dict[int, set[str]] = {}
+    if response_ids:
+        versions = ResponseVersion.__table__
+        for rid, digest in session.execute(select(versions.c.response_id, versions.c.content_hash)
+                                           .where(versions.c.response_id.in_(response_ids))):
+            found.setdefault(rid, set()).add(digest)
+    return found
+
+
+def _add_history(session: Session, versions: list[tuple[int, ResponseRecord]], now: datetime) -> None:
+    """Keep copies that were not kept (older duplicates) as earlier versions of their response, once each."""
+    rows, done = [], set()
+    for rid, record in versions:
+        if (rid, record.content_hash) not in done:
+            done.add((rid, record.content_hash))
+            rows.append({"response_id": rid, "content_hash": record.content_hash, "raw": record.raw, "replaced_at": now})
+    if rows:
+        session.execute(insert(ResponseVersion.__table__), rows)
 
 
 def prepare_bulk_write(session: Session) -> None:
@@ -225,6 +297,10 @@ def _replace_changed(session: Session, changed: dict[int, ResponseRecord], waves
                     [{"response_id": rid, "content_hash": digest, "raw": raw, "replaced_at": now} for rid, digest, raw in old])
     session.execute(delete(Answer.__table__).where(Answer.__table__.c.response_id.in_(list(changed))))
     session.execute(delete(FreeText.__table__).where(FreeText.__table__.c.response_id.in_(list(changed))))
+    # Cells quarantined from the replaced version no longer belong to the response; the new version's are added anew.
+    fields = QuarantinedRow.__table__
+    session.execute(update(fields).where(fields.c.response_id.in_(list(changed)), fields.c.scope == "field",
+                                         fields.c.resolved_at.is_(None)).values(resolved_at=now))
     session.execute(update(Response), [{"id": rid, **response_values(r, waves, sites, now)} for rid, r in changed.items()])
 
 
@@ -282,20 +358,35 @@ def _driver_time(session: Session, moment: datetime) -> Any:
     return naive.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _quarantine_fields(session: Session, source: Source, run_id: int | None, ids: dict[int, ResponseRecord]) -> None:
-    """One quarantined row per answer cell that broke a rule, tied to the response stored without it.
+def _quarantine_fields(session: Session, source: Source, run_id: int | None, ids: dict[int, ResponseRecord]) -> list[Any]:
+    """One quarantined row per cell that broke a rule, tied to the response stored without it; returns the issues.
 
-    Reads the records' optional ``field_issues`` (each with ``field``, ``value``, ``rule`` and
-    ``reason``); records without that attribute have none.
+    Reads the records' optional ``field_issues`` (each with ``field``, ``value``, ``rule``,
+    ``reason`` and, from ``ingest``, the file's ``column``, which is what ``voice quarantine fix``
+    edits); records without that attribute have none.
     """
+    issues = [(response_id, record, issue) for response_id, record in ids.items()
+              for issue in getattr(record, "field_issues", ())]
     rows = [{"source_id": source.id, "run_id": run_id, "external_id": record.external_id, "scope": "field",
              "response_id": response_id, "location": str(getattr(issue, "location", "") or record.location)[:500],
-             "field": str(getattr(issue, "field", ""))[:200], "value": str(getattr(issue, "value", ""))[:10_000],
-             "rule": str(getattr(issue, "rule", "field"))[:60], "reason": str(getattr(issue, "reason", issue)),
+             "field": str(getattr(issue, "column", "") or getattr(issue, "field", ""))[:200],
+             "value": str(getattr(issue, "value", ""))[:10_000],
+             "rule": str(getattr(issue, "rule", "field"))[:60], "reason": _field_reason(record, issue),
              "raw": record.raw, "created_at": utcnow()}
-            for response_id, record in ids.items() for issue in getattr(record, "field_issues", ())]
+            for response_id, record, issue in issues]
     if rows:
         session.execute(insert(QuarantinedRow.__table__), rows)
+    return [issue for _, _, issue in issues]
+
+
+def _field_reason(record: ResponseRecord, issue: Any) -> str:
+    """The reason as a person reads it: where, which column, the value and the rule (as a whole record's reason)."""
+    column = getattr(issue, "column", "")
+    reason = str(getattr(issue, "reason", issue))
+    if not column:
+        return reason
+    location = getattr(issue, "location", "") or record.location
+    return f"{location}, field {column!r}: value {str(getattr(issue, 'value', ''))[:200]!r}; {reason}; the response is stored without it"
 
 
 def _insert_plain(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
