@@ -92,6 +92,7 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
         _places(doc, frame, place_finder(session, config, wards), min_cell)
         _topics(doc, frame, names, config)
         _quotes(doc, frame, names, config)
+        _next_quarter(doc, session, {k: names.get(k, k) for k in sorted(set(frame["source"]))}, wards, config)
     agreement = measure_model_agreement(session, config.analysis.min_audit_reviews).sentence
     _methods(doc, min_cell)
     _appendix(doc, snap, names, min_cell, agreement)
@@ -248,6 +249,18 @@ def _quotes(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> 
     doc.add("bullets", items=tuple(f"\u201c{q}\u201d ({who.get(q, '')})" for q in chosen))
     doc.add("paragraph", "Quotes are redacted, never from answers flagged for safeguarding, and never from a ward with "
             f"fewer than {min_cell} respondents this quarter.")
+
+
+def _next_quarter(doc: Document, session: Session, sources: dict[str, str], wards: dict[str, str], config: Config) -> None:
+    """The "next quarter" box: the top places to go (:mod:`service.reports.where_next`), borough-wide."""
+    from service.reports.where_next import briefing_lines
+
+    lines = briefing_lines(session, sources, wards, config.reports.where_next_min_base)
+    text = ("Ranked on all periods: wards with no open QR site and nobody heard first, then places with too few "
+            "responses to tell, then places where the groups we are missing are least reached.")
+    items = tuple(lines) or ("Every ward has been heard from and no group is under-represented by the rule.",)
+    doc.blocks.append(Block("box", "Next quarter: where to go (borough-wide)",
+                            children=(Block("paragraph", text), Block("bullets", items=items))))
 
 
 def briefing_actions(session: Session, request: BriefingRequest) -> list[Action]:
