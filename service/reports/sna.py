@@ -48,6 +48,8 @@ class SnaReport:
     min_cell: int = 10
     is_synthetic: bool = False
     names: dict[str, str] = field(default_factory=dict)
+    #: Each closed question's answer options in the order the questionnaire lists them (exports keep it).
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def table(self, key: str) -> Table:
         """The table called ``key``."""
@@ -63,7 +65,7 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     from service.store.responses import has_synthetic
 
     report = SnaReport(year, config.app.council_name, snapshot=snapshot, min_cell=min_cell,
-                       is_synthetic=has_synthetic(session), names=names)
+                       is_synthetic=has_synthetic(session), names=names, options=questionnaire_options(wordings))
     wards = ward_names(config.app.borough)
     named = frame.assign(channel=frame["source"].map(lambda k: names.get(k, k)))
     report.tables.append(_question_table("perception", "T1 Perception", "Perception of serious violence and knife crime",
@@ -84,6 +86,15 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     report.tables.append(Table("gaps", "Gaps", "Who is under-represented, and by how much", gaps))
     report.facts = _facts(frame, named, safety, topics, profile, gaps, names)
     return report
+
+
+def questionnaire_options(wordings: dict) -> dict[str, tuple[str, ...]]:
+    """Question key to its answer options as the questionnaire lists them (the first source that lists any)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for (_source, key), (_wording, _kind, options) in sorted(wordings.items()):
+        if options and key not in out:
+            out[key] = tuple(str(o) for o in options)
+    return out
 
 
 def _question_table(key: str, title: str, heading: str, frame: pd.DataFrame, questions: tuple[str, ...],

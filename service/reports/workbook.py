@@ -266,7 +266,9 @@ def write_sav(report: SnaReport) -> bytes:
         data[column] = frame[column].fillna("").astype(str)
         labels[column] = label
     for key in sorted(c for c in frame.columns if c.startswith(("safe_", "knife_", "gangs_", "police_", "response_"))):
-        data[key] = frame[key].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        data[key], coded = _answer_codes(frame[key], report.options.get(key, ()))
+        if coded:
+            value_labels[key] = coded
         labels[key] = key.replace("_", " ")
     data["weight"] = frame["weight"].astype(float)
     labels["weight"] = "Weight to Census 2021 from the stored weighting run (missing: none for this period)"
@@ -278,6 +280,21 @@ def write_sav(report: SnaReport) -> bytes:
                              file_label=f"SNA T6 {report.year}: NOT FOR PUBLICATION, analysts only"
                              + (" SYNTHETIC" if report.is_synthetic else ""))
         return path.read_bytes()
+
+
+def _answer_codes(values: pd.Series, options: tuple[str, ...]) -> tuple[pd.Series, dict[float, str]]:
+    """Answers as numbers: a closed question's options coded 1, 2, ... in questionnaire order, with their
+    value labels; an answer the questionnaire does not list gets the next code (never dropped); a scale
+    answer stays its number."""
+    present = [str(v) for v in values if not (v is None or (isinstance(v, float) and np.isnan(v)))]
+    if not options:
+        numbers = pd.to_numeric(pd.Series(present, dtype=object), errors="coerce")
+        if numbers.notna().all():
+            return pd.to_numeric(values, errors="coerce").astype(float), {}
+    order = list(options) + sorted(set(present) - set(options))
+    codes = {answer: float(i + 1) for i, answer in enumerate(order)}
+    coded = values.map(lambda v: np.nan if v is None or (isinstance(v, float) and np.isnan(v)) else codes[str(v)])
+    return coded.astype(float), {code: answer for answer, code in codes.items()}
 
 
 def _label(column: str, code: str) -> str:
