@@ -20,6 +20,7 @@ from service.config import Config
 from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.reports import measures, queries
 from service.reports.agreement import measure_model_agreement
+from service.reports.claims import Claims, add_safety_changes, add_site_changes, change_words
 from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
@@ -79,16 +80,17 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
     doc.add("heading", "Key messages")
     if frame.empty:
         doc.add("paragraph", f"No responses were received for {request.quarter} with these choices.")
-    else:
+    claims = _claims(frame, before, names, wordings, min_cell)
+    if not frame.empty:
         from service.reports.key_messages import key_messages
         from service.reports.sna import _topic_labels
 
         doc.add("bullets", items=tuple(key_messages(session, frame, before, names, wordings, _topic_labels(), wards,
-                                                    min_cell, actions)))
+                                                    min_cell, actions, claims)))
     _actions(doc, request, actions)
     if not frame.empty:
         _who(doc, session, frame, names, wards, min_cell, bool(request.ward))
-        _safety(doc, session, frame, before, names, wordings, min_cell)
+        _safety(doc, session, frame, before, names, wordings, min_cell, claims)
         _places(doc, frame, place_finder(session, config, wards), min_cell)
         _topics(doc, frame, names, config)
         _quotes(doc, frame, names, config)
@@ -147,8 +149,22 @@ def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, ward
             header=("Group", "Channel", "Respondents", "Residents"), rows=rows[:24])
 
 
+def _claims(frame: pd.DataFrame, before: pd.DataFrame, names: dict, wordings: dict, min_cell: int) -> Claims:
+    """Every change and difference the briefing words, tested and screened together (Benjamini-Hochberg)."""
+    from service.reports.key_messages import add_key_claims
+
+    claims = Claims()
+    if not frame.empty:
+        add_key_claims(claims, frame, before, names, wordings, min_cell)
+        add_safety_changes(claims, frame, before, measures.safety_questions(frame, wordings))
+        if "site" in frame:
+            add_site_changes(claims, frame, before, sorted(frame["site"].dropna().unique()))
+    claims.screen()
+    return claims
+
+
 def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.DataFrame, names: dict, wordings: dict,
-            min_cell: int) -> None:
+            min_cell: int, claims: Claims) -> None:
     doc.add("heading", "How safe people feel, and where they do not")
     now = measures.safety_table(frame, wordings, names, min_cell)
     prev = measures.safety_table(before, wordings, names, min_cell) if not before.empty else now.iloc[0:0]
@@ -156,7 +172,8 @@ def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.Dat
     rows, bars = [], []
     for r in now.itertuples():
         old = prev_pct.get((r.source, r.question))
-        change = "no figure last quarter" if old is None or old != old or r.suppressed else f"{r.pct - old:+.0f} points (was {percent(old)})"
+        change = ("no figure last quarter" if old is None or old != old or r.suppressed
+                  else change_words(claims.get(f"unsafe:{r.source}:{r.question}")))
         rows.append((r.wording, r.group, share_text(r._asdict(), min_cell), weighted_text(r._asdict()) or "not weighted", change))
         bars.append(Bar(f"{r.group}: {r.question.replace('safe_', '').replace('_', ' ')}", "weighted" if r.weighted_pct == r.weighted_pct else "unweighted",
                         None if r.suppressed else (r.weighted_pct if r.weighted_pct == r.weighted_pct else r.pct),
@@ -170,8 +187,11 @@ def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.Dat
     if len(sites):
         before_sites = measures.site_table(before, {}, min_cell) if not before.empty else sites.iloc[0:0]
         old = {r.group: r.pct for r in before_sites.itertuples()}
-        doc.add("table", "Feeling unsafe at QR-code sites (unweighted)", header=("Site", "Unsafe here", "Last quarter"),
-                rows=tuple((r.site, share_text(r._asdict(), min_cell), percent(old.get(r.group))) for r in sites.head(8).itertuples()))
+        doc.add("table", "Feeling unsafe at QR-code sites (unweighted)", header=("Site", "Unsafe here", "Since last quarter"),
+                rows=tuple((r.site, share_text(r._asdict(), min_cell),
+                            "no figure last quarter" if r.suppressed or old.get(r.group) != old.get(r.group) or r.group not in old
+                            else change_words(claims.get(f"site:{r.group}"))) for r in sites.head(8).itertuples()))
+    doc.add("paragraph", claims.rule)
 
 
 def place_finder(session: Session, config: Config, wards: dict[str, str]) -> PlaceFinder:
