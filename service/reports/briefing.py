@@ -31,6 +31,7 @@ from service.reports.text import (
     VARIABLE_NAMES,
     number,
     percent,
+    ppi_text,
     share_text,
     weighted_text,
 )
@@ -92,7 +93,7 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
         _who(doc, session, frame, names, wards, min_cell, bool(request.ward))
         _safety(doc, session, frame, before, names, wordings, min_cell, claims)
         _places(doc, frame, place_finder(session, config, wards), min_cell)
-        _topics(doc, frame, names, config)
+        _topics(doc, frame, names, config, session)
         _quotes(doc, frame, names, config)
         _next_quarter(doc, session, {k: names.get(k, k) for k in sorted(set(frame["source"]))}, wards, config)
     agreement = measure_model_agreement(session, config.analysis.min_audit_reviews).sentence
@@ -216,19 +217,21 @@ def _places(doc: Document, frame: pd.DataFrame, finder: PlaceFinder, min_cell: i
             "borough's towns, stations and parks are recognised; streets are removed by redaction.")
 
 
-def _topics(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> None:
+def _topics(doc: Document, frame: pd.DataFrame, names: dict, config: Config, session: Session) -> None:
     from service.reports.sna import _topic_labels
 
     min_cell, labels = config.reports.min_cell, _topic_labels()
     doc.add("heading", "What would make people feel safer")
     named = frame.assign(channel=frame["source"].map(lambda k: names.get(k, k)))
-    table = measures.topic_table(named, "channel", labels, min_cell)
+    table = measures.topic_table(named, "channel", labels, min_cell, session=session,
+                                 min_reviews=config.analysis.min_audit_reviews)
     rows = []
     for channel, part in table.groupby("group"):
         for r in part.head(4).itertuples():
-            rows.append((r.label, channel, share_text(r._asdict(), min_cell), weighted_text(r._asdict()) or "not weighted"))
+            rows.append((r.label, channel, share_text(r._asdict(), min_cell), ppi_text(r._asdict()) or "-",
+                         weighted_text(r._asdict()) or "not weighted"))
     doc.add("table", "Top topics in free-text answers, by channel (share of those who wrote an answer)",
-            header=("Topic", "Channel", "Mentioned by", "Weighted"), rows=tuple(rows))
+            header=("Topic", "Channel", "Mentioned by", "Allowing for coding errors", "Weighted"), rows=tuple(rows))
     young = queries.is_young(named, config.reports.youth_max_age)
     ages = named.assign(age_group=young.map({True: "Young people (under 25)", False: "Adults (25 and over)"}))
     ages = ages[ages["age_group"].notna()]

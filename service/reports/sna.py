@@ -77,7 +77,8 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     report.tables.append(_victims_table(named, wordings, min_cell))
     report.tables.append(_surveys_table(named, min_cell))
     labels = _topic_labels()
-    topics = measures.topic_table(named, "channel", labels, min_cell)
+    topics = measures.topic_table(named, "channel", labels, min_cell, session=session,
+                                  min_reviews=config.analysis.min_audit_reviews)
     report.tables.append(Table("topics", "T6 Feel safer", "What would make people feel safer (coded free text)",
                                _tidy(topics, "label")))
     profile = measures.profile_table(session, frame, min_cell, wards, names)
@@ -141,7 +142,8 @@ def _surveys_table(frame: pd.DataFrame, min_cell: int) -> Table:
 def _tidy(table: pd.DataFrame, first: str) -> pd.DataFrame:
     """Readable column order: question/channel/answer first, figures after."""
     order = [c for c in (first, "question", "group", "category", "label", "n", "base_n", "pct", "ci_low", "ci_high",
-                         "weighted_pct", "weighted_ci_low", "weighted_ci_high", "effective_n", "suppressed", "suppression")
+                         "weighted_pct", "weighted_ci_low", "weighted_ci_high", "effective_n", "ppi_pct", "ppi_ci_low", "ppi_ci_high",
+                         "ppi_label", "suppressed", "suppression")
              if c in table.columns]
     out = table[list(dict.fromkeys(order))].rename(columns={"group": "channel", "category": "answer"})
     if first == "label":
