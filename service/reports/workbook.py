@@ -34,6 +34,10 @@ DICTIONARY = (
     ("weighted_pct", "Percentage weighted to Census 2021 (raking on age, sex and ethnic group)."),
     ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (logit interval, linearised standard error, weights held fixed)."),
     ("effective_n", "Kish effective sample size of the weighted base."),
+    ("ppi_pct / ppi_ci_low / ppi_ci_high", "Topic share allowing for the topic model's coding errors: prediction-powered inference "
+     "(Angelopoulos et al., Science 2023) on the model's codes of every comment and the reviewed random audit sample, "
+     "with its 95% interval (weighted where the channel is). Before enough audit reviews, the model-only share."),
+    ("ppi_label", "Whether ppi_pct is corrected (with the number of audit reviews) or the uncorrected model-only share."),
     ("suppressed", "True when the cell is hidden: fewer than the minimum cell size, or hidden so it cannot be worked out from a total."),
     ("census_pct", "Share of residents of the ages the channel speaks for, Census 2021."),
     ("index", "Representation index: respondents' share divided by residents' share (1 = in proportion; below 0.8 = under-represented)."),
@@ -126,7 +130,8 @@ def write_xlsx(report: SnaReport) -> bytes:
 
 #: Decimal places of the percentages on the table sheets; the "Data" sheet and the CSVs are unrounded.
 PCT_DIGITS = 1
-PCT_COLUMNS = ("pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low", "weighted_ci_high", "census_pct")
+PCT_COLUMNS = ("pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low", "weighted_ci_high", "census_pct", "ppi_pct",
+               "ppi_ci_low", "ppi_ci_high")
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
