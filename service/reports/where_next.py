@@ -193,8 +193,14 @@ def _counts(session: Session, source: str, unit: str) -> dict[str, dict[str, int
              .where(Source.key == source, Response.is_suspected_bot.is_(False), place.is_not(None)))
     if unit == "kind":
         query = query.join(Site, Response.site_id == Site.id)
+    return _tally(session.execute(query.group_by(place, *columns)))
+
+
+def _tally(rows: Any) -> dict[str, dict[str, int]]:
+    """Grouped rows ``(place, age_band, sex, ethnic_group, count)`` as counts per place: ``_all``,
+    ``_VAR`` (respondents who stated VAR) and ``VAR=LEVEL``."""
     out: dict[str, dict[str, int]] = {}
-    for key, *levels, n in session.execute(query.group_by(place, *columns)):
+    for key, *levels, n in rows:
         counts = out.setdefault(str(key), {})
         counts["_all"] = counts.get("_all", 0) + int(n)
         for variable, level in zip(GROUP_VARIABLES, levels, strict=True):
@@ -212,13 +218,7 @@ def _reached_by(session: Session, missing: Sequence[MissingGroup], min_base: int
     columns = [getattr(Response, v) for v in GROUP_VARIABLES]
     query = (select(Site.name, *columns, func.count()).join(Site, Response.site_id == Site.id)
              .where(Response.is_suspected_bot.is_(False), Site.is_retired.is_(False)).group_by(Site.name, *columns))
-    per_site: dict[str, dict[str, int]] = {}
-    for name, *levels, n in session.execute(query):
-        counts = per_site.setdefault(name, {})
-        for variable, level in zip(GROUP_VARIABLES, levels, strict=True):
-            if level is not None and level != "not_stated":
-                counts[f"_{variable}"] = counts.get(f"_{variable}", 0) + int(n)
-                counts[f"{variable}={level}"] = counts.get(f"{variable}={level}", 0) + int(n)
+    per_site = _tally(session.execute(query))
     out = {}
     for group in missing:
         ranked = sorted(((name, c.get(f"{group.variable}={group.level}", 0), c.get(f"_{group.variable}", 0))
