@@ -111,3 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.web.views import sources
 
     app.register_blueprint(sources.blueprint)
+    # Where the next poster or outreach should go (issue 20 item 11).
+    from service.web.views import where_next
+
+    app.register_blueprint(where_next.blueprint)

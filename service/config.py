@@ -117,6 +117,7 @@ class ReportsConfig:
     youth_max_age: int = 24
     scheduled_formats: tuple[str, ...] = ("pdf",)
     schedule: str = "0 7 1 1,4,7,10 *"
+    where_next_min_base: int = 10  # a place with fewer respondents is "too few responses to tell" (issue 20 item 11)
 
 
 @dataclass(frozen=True)
@@ -405,7 +406,8 @@ def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:
     table = raw.get("reports", {})
     if not isinstance(table, dict):
         reader.fail("reports", table, "a table")
-    reader.only(table, "reports", ("min_cell", "max_quotes", "youth_max_age", "scheduled_formats", "schedule"))
+    reader.only(table, "reports", ("min_cell", "max_quotes", "youth_max_age", "scheduled_formats", "schedule",
+                                        "where_next_min_base"))
     formats = tuple(reader.strings(table, "reports", "scheduled_formats")) if "scheduled_formats" in table else ("pdf",)
     if any(f not in ("pdf", "docx", "html") for f in formats):
         reader.fail("reports.scheduled_formats", list(formats), "a list drawn from pdf, docx, html")
@@ -415,6 +417,7 @@ def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:
         youth_max_age=reader.integer(table, "reports", "youth_max_age", low=11, high=30, default=24),
         scheduled_formats=formats,
         schedule=reader.text(table, "reports", "schedule", allow_empty=True, default=ReportsConfig.schedule),
+        where_next_min_base=reader.integer(table, "reports", "where_next_min_base", low=1, high=10_000, default=10),
     )
 
 

@@ -20,6 +20,7 @@ from service.config import Config
 from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.reports import measures, queries
 from service.reports.agreement import measure_model_agreement
+from service.reports.claims import Claims, add_safety_changes, add_site_changes, change_words
 from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
 from service.reports.figures import Bar, bar_chart
@@ -30,6 +31,7 @@ from service.reports.text import (
     VARIABLE_NAMES,
     number,
     percent,
+    ppi_text,
     share_text,
     weighted_text,
 )
@@ -79,19 +81,21 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
     doc.add("heading", "Key messages")
     if frame.empty:
         doc.add("paragraph", f"No responses were received for {request.quarter} with these choices.")
-    else:
+    claims = _claims(frame, before, names, wordings, min_cell)
+    if not frame.empty:
         from service.reports.key_messages import key_messages
         from service.reports.sna import _topic_labels
 
         doc.add("bullets", items=tuple(key_messages(session, frame, before, names, wordings, _topic_labels(), wards,
-                                                    min_cell, actions)))
+                                                    min_cell, actions, claims)))
     _actions(doc, request, actions)
     if not frame.empty:
         _who(doc, session, frame, names, wards, min_cell, bool(request.ward))
-        _safety(doc, session, frame, before, names, wordings, min_cell)
+        _safety(doc, session, frame, before, names, wordings, min_cell, claims)
         _places(doc, frame, place_finder(session, config, wards), min_cell)
-        _topics(doc, frame, names, config)
+        _topics(doc, frame, names, config, session)
         _quotes(doc, frame, names, config)
+        _next_quarter(doc, session, {k: names.get(k, k) for k in sorted(set(frame["source"]))}, wards, config)
     agreement = measure_model_agreement(session, config.analysis.min_audit_reviews).sentence
     _methods(doc, min_cell)
     _appendix(doc, snap, names, min_cell, agreement)
@@ -146,8 +150,22 @@ def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, ward
             header=("Group", "Channel", "Respondents", "Residents"), rows=rows[:24])
 
 
+def _claims(frame: pd.DataFrame, before: pd.DataFrame, names: dict, wordings: dict, min_cell: int) -> Claims:
+    """Every change and difference the briefing words, tested and screened together (Benjamini-Hochberg)."""
+    from service.reports.key_messages import add_key_claims
+
+    claims = Claims()
+    if not frame.empty:
+        add_key_claims(claims, frame, before, names, wordings, min_cell)
+        add_safety_changes(claims, frame, before, measures.safety_questions(frame, wordings))
+        if "site" in frame:
+            add_site_changes(claims, frame, before, sorted(frame["site"].dropna().unique()))
+    claims.screen()
+    return claims
+
+
 def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.DataFrame, names: dict, wordings: dict,
-            min_cell: int) -> None:
+            min_cell: int, claims: Claims) -> None:
     doc.add("heading", "How safe people feel, and where they do not")
     now = measures.safety_table(frame, wordings, names, min_cell)
     prev = measures.safety_table(before, wordings, names, min_cell) if not before.empty else now.iloc[0:0]
@@ -155,7 +173,8 @@ def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.Dat
     rows, bars = [], []
     for r in now.itertuples():
         old = prev_pct.get((r.source, r.question))
-        change = "no figure last quarter" if old is None or old != old or r.suppressed else f"{r.pct - old:+.0f} points (was {percent(old)})"
+        change = ("no figure last quarter" if old is None or old != old or r.suppressed
+                  else change_words(claims.get(f"unsafe:{r.source}:{r.question}")))
         rows.append((r.wording, r.group, share_text(r._asdict(), min_cell), weighted_text(r._asdict()) or "not weighted", change))
         bars.append(Bar(f"{r.group}: {r.question.replace('safe_', '').replace('_', ' ')}", "weighted" if r.weighted_pct == r.weighted_pct else "unweighted",
                         None if r.suppressed else (r.weighted_pct if r.weighted_pct == r.weighted_pct else r.pct),
@@ -169,8 +188,11 @@ def _safety(doc: Document, session: Session, frame: pd.DataFrame, before: pd.Dat
     if len(sites):
         before_sites = measures.site_table(before, {}, min_cell) if not before.empty else sites.iloc[0:0]
         old = {r.group: r.pct for r in before_sites.itertuples()}
-        doc.add("table", "Feeling unsafe at QR-code sites (unweighted)", header=("Site", "Unsafe here", "Last quarter"),
-                rows=tuple((r.site, share_text(r._asdict(), min_cell), percent(old.get(r.group))) for r in sites.head(8).itertuples()))
+        doc.add("table", "Feeling unsafe at QR-code sites (unweighted)", header=("Site", "Unsafe here", "Since last quarter"),
+                rows=tuple((r.site, share_text(r._asdict(), min_cell),
+                            "no figure last quarter" if r.suppressed or old.get(r.group) != old.get(r.group) or r.group not in old
+                            else change_words(claims.get(f"site:{r.group}"))) for r in sites.head(8).itertuples()))
+    doc.add("paragraph", claims.rule)
 
 
 def place_finder(session: Session, config: Config, wards: dict[str, str]) -> PlaceFinder:
@@ -195,19 +217,21 @@ def _places(doc: Document, frame: pd.DataFrame, finder: PlaceFinder, min_cell: i
             "borough's towns, stations and parks are recognised; streets are removed by redaction.")
 
 
-def _topics(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> None:
+def _topics(doc: Document, frame: pd.DataFrame, names: dict, config: Config, session: Session) -> None:
     from service.reports.sna import _topic_labels
 
     min_cell, labels = config.reports.min_cell, _topic_labels()
     doc.add("heading", "What would make people feel safer")
     named = frame.assign(channel=frame["source"].map(lambda k: names.get(k, k)))
-    table = measures.topic_table(named, "channel", labels, min_cell)
+    table = measures.topic_table(named, "channel", labels, min_cell, session=session,
+                                 min_reviews=config.analysis.min_audit_reviews)
     rows = []
     for channel, part in table.groupby("group"):
         for r in part.head(4).itertuples():
-            rows.append((r.label, channel, share_text(r._asdict(), min_cell), weighted_text(r._asdict()) or "not weighted"))
+            rows.append((r.label, channel, share_text(r._asdict(), min_cell), ppi_text(r._asdict()) or "-",
+                         weighted_text(r._asdict()) or "not weighted"))
     doc.add("table", "Top topics in free-text answers, by channel (share of those who wrote an answer)",
-            header=("Topic", "Channel", "Mentioned by", "Weighted"), rows=tuple(rows))
+            header=("Topic", "Channel", "Mentioned by", "Allowing for coding errors", "Weighted"), rows=tuple(rows))
     young = queries.is_young(named, config.reports.youth_max_age)
     ages = named.assign(age_group=young.map({True: "Young people (under 25)", False: "Adults (25 and over)"}))
     ages = ages[ages["age_group"].notna()]
@@ -248,6 +272,18 @@ def _quotes(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> 
     doc.add("bullets", items=tuple(f"\u201c{q}\u201d ({who.get(q, '')})" for q in chosen))
     doc.add("paragraph", "Quotes are redacted, never from answers flagged for safeguarding, and never from a ward with "
             f"fewer than {min_cell} respondents this quarter.")
+
+
+def _next_quarter(doc: Document, session: Session, sources: dict[str, str], wards: dict[str, str], config: Config) -> None:
+    """The "next quarter" box: the top places to go (:mod:`service.reports.where_next`), borough-wide."""
+    from service.reports.where_next import briefing_lines
+
+    lines = briefing_lines(session, sources, wards, config.reports.where_next_min_base)
+    text = ("Ranked on all periods: wards with no open QR site and nobody heard first, then places with too few "
+            "responses to tell, then places where the groups we are missing are least reached.")
+    items = tuple(lines) or ("Every ward has been heard from and no group is under-represented by the rule.",)
+    doc.blocks.append(Block("box", "Next quarter: where to go (borough-wide)",
+                            children=(Block("paragraph", text), Block("bullets", items=items))))
 
 
 def briefing_actions(session: Session, request: BriefingRequest) -> list[Action]:

@@ -60,3 +60,48 @@ def share(y: Sequence[float] | np.ndarray, weights_: Sequence[float] | np.ndarra
 
 def _pct(value: float) -> float:
     return math.nan if value is None or math.isnan(value) else 100 * value
+
+
+@dataclass(frozen=True)
+class TopicShare:
+    """A topic's share in percent corrected for the model's coding errors (prediction-powered inference),
+    or, before ``min_reviews`` reviews of the random audit sample exist, the model-only share marked uncorrected."""
+
+    pct: float
+    ci_low: float
+    ci_high: float
+    n_all: int
+    n_reviewed: int
+    is_corrected: bool
+    is_weighted: bool
+
+    @property
+    def label(self) -> str:
+        """``corrected (PPI, 34 reviews)`` or ``uncorrected (model only; 12 of 30 reviews)``."""
+        return ("corrected for coding errors (PPI" + (", weighted" if self.is_weighted else "") + f", {self.n_reviewed} reviews)"
+                if self.is_corrected else "uncorrected (model only" + (", weighted" if self.is_weighted else "")
+                + f"; {self.n_reviewed} audit reviews)")
+
+
+def topic_share(model_all: np.ndarray, model_reviewed: np.ndarray, human_reviewed: np.ndarray, min_reviews: int,
+                weights_all: np.ndarray | None = None, weights_reviewed: np.ndarray | None = None) -> TopicShare:
+    """The one estimator of a topic's share: :func:`weights.ppi_share` (Angelopoulos et al. 2023) on the
+    model's 0/1 codes of every comment and the reviewed random audit sample; model only below ``min_reviews``.
+
+    Weighted only when every comment (and every reviewed one) has a weight.
+    """
+    import weights
+
+    f_all = np.asarray(model_all, dtype=float)
+    weighted = (weights_all is not None and weights_reviewed is not None and not np.isnan(weights_all).any()
+                and not np.isnan(weights_reviewed).any())
+    w_all = weights_all if weighted else None
+    n_rev = len(human_reviewed)
+    if n_rev < max(min_reviews, 2) or len(f_all) < 2:
+        plain = share(f_all, w_all)
+        if weighted and plain.is_weighted:
+            return TopicShare(plain.weighted_pct, plain.weighted_ci_low, plain.weighted_ci_high, len(f_all), n_rev, False, True)
+        return TopicShare(plain.pct, plain.ci_low, plain.ci_high, len(f_all), n_rev, False, False)
+    est = weights.ppi_share(f_all, model_reviewed, human_reviewed, weights=w_all,
+                            weights_reviewed=weights_reviewed if weighted else None)
+    return TopicShare(100 * est.estimate, 100 * est.lower, 100 * est.upper, len(f_all), n_rev, True, est.is_weighted)

@@ -122,13 +122,43 @@ def site_table(frame: pd.DataFrame, site_names: Mapping[str, str], min_cell: int
     return table.sort_values(["pct", "site"], ascending=[False, True], na_position="last")
 
 
-def topic_table(frame: pd.DataFrame, group: str, labels: Mapping[str, str], min_cell: int, weighted: bool = True) -> pd.DataFrame:
-    """Share of coded free-text answers mentioning each topic, per ``group`` (multi-coded)."""
+def topic_table(frame: pd.DataFrame, group: str, labels: Mapping[str, str], min_cell: int, weighted: bool = True,
+                session: Session | None = None, min_reviews: int = 30) -> pd.DataFrame:
+    """Share of coded free-text answers mentioning each topic, per ``group`` (multi-coded).
+
+    With ``session``, each row also carries the share corrected for coding errors
+    (:func:`service.reports.topic_ppi.topic_shares`): ``ppi_pct``, ``ppi_ci_low``, ``ppi_ci_high``,
+    ``ppi_label``; hidden with the rest of a suppressed cell.
+    """
     coded = frame[frame["topics"].map(lambda t: isinstance(t, list) and len(t) > 0).astype(bool)]
     table = queries.shares(coded, "topics", group, weighted=weighted)
+    if session is not None:
+        table = _with_ppi(session, table, coded, group, weighted, min_reviews)
     table = suppress_shares(table, min_cell, multi_coded=True)
+    if session is not None:
+        table.loc[table["suppressed"].astype(bool), ["ppi_pct", "ppi_ci_low", "ppi_ci_high"]] = np.nan
     table["label"] = table["category"].map(lambda t: labels.get(t, t.replace("_", " ")))
     return table.sort_values(["group", "n"], ascending=[True, False], na_position="last")
+
+
+def _with_ppi(session: Session, table: pd.DataFrame, coded: pd.DataFrame, group: str, weighted: bool,
+              min_reviews: int) -> pd.DataFrame:
+    from service.reports.topic_ppi import coded_texts, topic_shares
+
+    found: dict[tuple[object, str], object] = {}
+    for name, part in coded.groupby(group, sort=True):
+        pairs = coded_texts(session, part["id"].tolist())
+        texts = [t for t, _r in pairs]
+        by_response = dict(zip(part["id"], part["weight"], strict=True))
+        w = np.array([by_response[r] for _t, r in pairs], dtype=float) if weighted and len(part) > 1 else None
+        for topic, est in topic_shares(session, texts, w, min_reviews).items():
+            found[(name, topic)] = est
+    keys = list(zip(table["group"], table["category"], strict=True))
+    table = table.copy()
+    for column, attr in (("ppi_pct", "pct"), ("ppi_ci_low", "ci_low"), ("ppi_ci_high", "ci_high")):
+        table[column] = [getattr(found[k], attr) if k in found else np.nan for k in keys]
+    table["ppi_label"] = [found[k].label if k in found else "" for k in keys]  # type: ignore[attr-defined]
+    return table
 
 
 def places_table(frame: pd.DataFrame, finder: PlaceFinder, labels: Mapping[str, str], min_cell: int) -> pd.DataFrame:

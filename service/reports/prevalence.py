@@ -160,7 +160,8 @@ def _add(left: tuple | None, right: tuple) -> tuple:
     return tuple(a if b is None else b if a is None else a + b for a, b in zip(left, right))
 
 
-def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str, str], by: str = "source") -> dict[str, Any]:
+def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str, str], by: str = "source",
+                     min_reviews: int = 30) -> dict[str, Any]:
     """Share of coded free texts per topic, unweighted with Wilson intervals, and weighted when one
     source is chosen and every period of the selection has a weighting run
     (:func:`respondent_weights`); both from :func:`service.reports.estimates.share`.
@@ -188,10 +189,30 @@ def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str
             row.update({"weighted_pct": round(est.weighted_pct, 1), "weighted_ci_low": round(est.weighted_ci_low, 1),
                         "weighted_ci_high": round(est.weighted_ci_high, 1), "effective_n": round(est.effective_n, 1)})
         rows.append(row)
+    _add_ppi(session, filt, rows, weighting_info if weighted else None, min_reviews)
     runs = weighting_info["runs"] if weighted else {}
     return {"base_n": base, "rows": rows, "weighted": weighted, "weighting_run": next(iter(runs.values())) if len(runs) == 1 else None,
             "weighting_runs": runs, "weighting_method": "rake" if runs else None, "weighting_note": _note(runs), "weighting_reason": weighting_info["reason"],
             "n_effective": _kish(weighting_info["weights"]) if weighted else None}
+
+
+def _add_ppi(session: Session, filt: ResponseFilter, rows: list[dict[str, Any]], weighting: dict[str, Any] | None,
+             min_reviews: int) -> None:
+    """Each row's share corrected for coding errors (:mod:`service.reports.topic_ppi`), one decimal place."""
+    from service.reports.topic_ppi import topic_shares
+
+    if weighting is not None:
+        texts, w = weighting["texts"], weighting["weights"]
+    else:
+        query = apply_filter(select(FreeText.id).select_from(Response).join(FreeText, FreeText.response_id == Response.id + 0)
+                             .where(_is_coded()), filt).order_by(FreeText.id)
+        texts, w = list(session.scalars(query)), None
+    found = topic_shares(session, texts, w, min_reviews)
+    for row in rows:
+        est = found.get(row["topic"])
+        if est is not None:
+            row.update({"ppi_pct": round(est.pct, 1), "ppi_ci_low": round(est.ci_low, 1), "ppi_ci_high": round(est.ci_high, 1),
+                        "ppi_corrected": est.is_corrected, "ppi_reviews": est.n_reviewed, "ppi_label": est.label})
 
 
 def _note(runs: Mapping[str, int]) -> str | None:

@@ -48,6 +48,8 @@ class SnaReport:
     min_cell: int = 10
     is_synthetic: bool = False
     names: dict[str, str] = field(default_factory=dict)
+    #: Each closed question's answer options in the order the questionnaire lists them (exports keep it).
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def table(self, key: str) -> Table:
         """The table called ``key``."""
@@ -63,7 +65,7 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     from service.store.responses import has_synthetic
 
     report = SnaReport(year, config.app.council_name, snapshot=snapshot, min_cell=min_cell,
-                       is_synthetic=has_synthetic(session), names=names)
+                       is_synthetic=has_synthetic(session), names=names, options=questionnaire_options(wordings))
     wards = ward_names(config.app.borough)
     named = frame.assign(channel=frame["source"].map(lambda k: names.get(k, k)))
     report.tables.append(_question_table("perception", "T1 Perception", "Perception of serious violence and knife crime",
@@ -75,7 +77,8 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     report.tables.append(_victims_table(named, wordings, min_cell))
     report.tables.append(_surveys_table(named, min_cell))
     labels = _topic_labels()
-    topics = measures.topic_table(named, "channel", labels, min_cell)
+    topics = measures.topic_table(named, "channel", labels, min_cell, session=session,
+                                  min_reviews=config.analysis.min_audit_reviews)
     report.tables.append(Table("topics", "T6 Feel safer", "What would make people feel safer (coded free text)",
                                _tidy(topics, "label")))
     profile = measures.profile_table(session, frame, min_cell, wards, names)
@@ -84,6 +87,15 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     report.tables.append(Table("gaps", "Gaps", "Who is under-represented, and by how much", gaps))
     report.facts = _facts(frame, named, safety, topics, profile, gaps, names)
     return report
+
+
+def questionnaire_options(wordings: dict) -> dict[str, tuple[str, ...]]:
+    """Question key to its answer options as the questionnaire lists them (the first source that lists any)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for (_source, key), (_wording, _kind, options) in sorted(wordings.items()):
+        if options and key not in out:
+            out[key] = tuple(str(o) for o in options)
+    return out
 
 
 def _question_table(key: str, title: str, heading: str, frame: pd.DataFrame, questions: tuple[str, ...],
@@ -130,7 +142,8 @@ def _surveys_table(frame: pd.DataFrame, min_cell: int) -> Table:
 def _tidy(table: pd.DataFrame, first: str) -> pd.DataFrame:
     """Readable column order: question/channel/answer first, figures after."""
     order = [c for c in (first, "question", "group", "category", "label", "n", "base_n", "pct", "ci_low", "ci_high",
-                         "weighted_pct", "weighted_ci_low", "weighted_ci_high", "effective_n", "suppressed", "suppression")
+                         "weighted_pct", "weighted_ci_low", "weighted_ci_high", "effective_n", "ppi_pct", "ppi_ci_low", "ppi_ci_high",
+                         "ppi_label", "suppressed", "suppression")
              if c in table.columns]
     out = table[list(dict.fromkeys(order))].rename(columns={"group": "channel", "category": "answer"})
     if first == "label":

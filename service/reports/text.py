@@ -68,3 +68,12 @@ def level_name(variable: str, level: str, wards: dict[str, str]) -> str:
 
 
 VARIABLE_NAMES = {"age_band": "Age", "sex": "Sex", "ethnic_group": "Ethnic group", "ward": "Ward", "ethnicity": "Ethnicity"}
+
+
+def ppi_text(row: Any) -> str:
+    """``41% (95% CI 35-47%), corrected for coding errors (PPI, 40 reviews)``; "" for a hidden or missing figure."""
+    pct = _get(row, "ppi_pct")
+    if bool(_get(row, "suppressed", False)) or is_missing(pct):
+        return ""
+    return (f"{percent(pct)} (95% CI {float(_get(row, 'ppi_ci_low')):.0f}-{float(_get(row, 'ppi_ci_high')):.0f}%), "
+            f"{_get(row, 'ppi_label', '')}")

@@ -34,6 +34,10 @@ DICTIONARY = (
     ("weighted_pct", "Percentage weighted to Census 2021 (raking on age, sex and ethnic group)."),
     ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (logit interval, linearised standard error, weights held fixed)."),
     ("effective_n", "Kish effective sample size of the weighted base."),
+    ("ppi_pct / ppi_ci_low / ppi_ci_high", "Topic share allowing for the topic model's coding errors: prediction-powered inference "
+     "(Angelopoulos et al., Science 2023) on the model's codes of every comment and the reviewed random audit sample, "
+     "with its 95% interval (weighted where the channel is). Before enough audit reviews, the model-only share."),
+    ("ppi_label", "Whether ppi_pct is corrected (with the number of audit reviews) or the uncorrected model-only share."),
     ("suppressed", "True when the cell is hidden: fewer than the minimum cell size, or hidden so it cannot be worked out from a total."),
     ("census_pct", "Share of residents of the ages the channel speaks for, Census 2021."),
     ("index", "Representation index: respondents' share divided by residents' share (1 = in proportion; below 0.8 = under-represented)."),
@@ -126,7 +130,8 @@ def write_xlsx(report: SnaReport) -> bytes:
 
 #: Decimal places of the percentages on the table sheets; the "Data" sheet and the CSVs are unrounded.
 PCT_DIGITS = 1
-PCT_COLUMNS = ("pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low", "weighted_ci_high", "census_pct")
+PCT_COLUMNS = ("pct", "ci_low", "ci_high", "weighted_pct", "weighted_ci_low", "weighted_ci_high", "census_pct", "ppi_pct",
+               "ppi_ci_low", "ppi_ci_high")
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
@@ -266,7 +271,9 @@ def write_sav(report: SnaReport) -> bytes:
         data[column] = frame[column].fillna("").astype(str)
         labels[column] = label
     for key in sorted(c for c in frame.columns if c.startswith(("safe_", "knife_", "gangs_", "police_", "response_"))):
-        data[key] = frame[key].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        data[key], coded = _answer_codes(frame[key], report.options.get(key, ()))
+        if coded:
+            value_labels[key] = coded
         labels[key] = key.replace("_", " ")
     data["weight"] = frame["weight"].astype(float)
     labels["weight"] = "Weight to Census 2021 from the stored weighting run (missing: none for this period)"
@@ -278,6 +285,21 @@ def write_sav(report: SnaReport) -> bytes:
                              file_label=f"SNA T6 {report.year}: NOT FOR PUBLICATION, analysts only"
                              + (" SYNTHETIC" if report.is_synthetic else ""))
         return path.read_bytes()
+
+
+def _answer_codes(values: pd.Series, options: tuple[str, ...]) -> tuple[pd.Series, dict[float, str]]:
+    """Answers as numbers: a closed question's options coded 1, 2, ... in questionnaire order, with their
+    value labels; an answer the questionnaire does not list gets the next code (never dropped); a scale
+    answer stays its number."""
+    present = [str(v) for v in values if not (v is None or (isinstance(v, float) and np.isnan(v)))]
+    if not options:
+        numbers = pd.to_numeric(pd.Series(present, dtype=object), errors="coerce")
+        if numbers.notna().all():
+            return pd.to_numeric(values, errors="coerce").astype(float), {}
+    order = list(options) + sorted(set(present) - set(options))
+    codes = {answer: float(i + 1) for i, answer in enumerate(order)}
+    coded = values.map(lambda v: np.nan if v is None or (isinstance(v, float) and np.isnan(v)) else codes[str(v)])
+    return coded.astype(float), {code: answer for answer, code in codes.items()}
 
 
 def _label(column: str, code: str) -> str:

@@ -110,7 +110,8 @@ def topics():
     """Topic prevalence for the filters: unweighted with Wilson 95% intervals, weighted when one source is given."""
     from service.reports.labels import topic_labels
 
-    data = prevalence.topic_prevalence(get_session(), _filter(), topic_labels())
+    data = prevalence.topic_prevalence(get_session(), _filter(), topic_labels(),
+                                       min_reviews=current_app.config["VOICE"].analysis.min_audit_reviews)
     return jsonify({"ok": True, **data})
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from service.reports import reach
 from service.reports.charts import BarChart, LineChart
+from service.reports.claims import Claims
 from service.web.access import STAFF, allow
 from service.web.pages import CHART_ROLES, csv_download, page_context
 from service.web.sessions import get_session
@@ -58,6 +59,7 @@ def index():
                    "trend": trend_chart(runs, chosen["source"], d["variable"]), "n_stated": d.get("n_stated"),
                    "n_not_stated": d.get("n_not_stated"), "p_value": d.get("p_value"), "dissimilarity": d.get("dissimilarity")}
                   for d in result.get("dimensions", [])]
+    claims = screen_dimensions(dimensions)
     missing = [{**m, "variable_name": VARIABLE_NAMES.get(m["variable"], m["variable"])}
                for m in reach.under_represented(result)]
     wards = context["wards"]
@@ -67,11 +69,25 @@ def index():
     by_site = (reach.reach(session, None, "site", missing, reach.site_names(session)) if sites_from_all
                else reach.reach(session, chosen["source"], "site", missing, reach.site_names(session), result.get("by_site")))
     return render_template("dashboard/representativeness.html", **context, runs=runs, run=run, chosen=chosen,
-                           result=result, dimensions=dimensions, missing=missing, by_site=by_site,
+                           result=result, dimensions=dimensions, missing=missing, by_site=by_site, claims=claims,
                            sites_from_all=sites_from_all,
                            by_ward=reach.reach(session, chosen["source"], "ward", missing, wards, result.get("by_ward")),
                            sources=sorted({r["source"] for r in runs}), source_names=_source_names(),
                            periods=[r["period"] for r in runs if r["source"] == chosen["source"]])
+
+
+def screen_dimensions(dimensions: list[dict[str, Any]]) -> Claims:
+    """The page's chi-square tests against the Census, screened together (Benjamini-Hochberg): each
+    dimension gets ``survives`` and ``adjusted``."""
+    claims = Claims()
+    tested = [d for d in dimensions if d.get("p_value") is not None]
+    for d in tested:
+        claims.add_p(d["variable"], d["p_value"], int(d.get("n_stated") or 0))
+    claims.screen()
+    for d in tested:
+        claim = claims.get(d["variable"])
+        d["survives"], d["adjusted"] = claim.survives, claim.adjusted
+    return claims
 
 
 def _source_names() -> dict[str, str]:

@@ -20,7 +20,8 @@ COMPARE = ("source", *GROUP_VARIABLES)
 
 def prevalence_chart(filt: ResponseFilter, compare: str = "source") -> tuple[BarChart, dict]:
     """Share of coded free texts per topic (unweighted, and weighted when one source is chosen)."""
-    data = prevalence.topic_prevalence(get_session(), filt, topic_labels(), by=compare)
+    data = prevalence.topic_prevalence(get_session(), filt, topic_labels(), by=compare,
+                                       min_reviews=current_app.config["VOICE"].analysis.min_audit_reviews)
     weighted = data["weighted"]
     series = ("Unweighted", "Weighted") if weighted else ("Unweighted",)
     rows = tuple((r["label"], (r["pct"], r.get("weighted_pct")) if weighted else (r["pct"],)) for r in data["rows"])
