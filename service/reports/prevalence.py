@@ -99,7 +99,7 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
     w = np.array([values.get((runs[k].id, rid), np.nan) if k is not None else np.nan for (_t, rid, _w, _a), k in zip(rows, keys)])
     reason = None
     if missing:
-        reason = f"no weighting run for {', '.join(missing)}"
+        reason = weight_runs.reasons_text(filt.source, missing, weight_runs.unweighted_reasons(session, filt.source))
     elif np.isnan(w).any():
         reason = f"{int(np.isnan(w).sum())} respondents were left out of their period's weighting run"
     elif not rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,8 @@ class Snapshot:
     topics_run: dict[str, Any] | None
     snapshot_at: datetime | None
     fingerprint: str
+    # Issue 20.8: "source|period" of each period read without weights, and why.
+    unweighted: dict[str, str] = field(default_factory=dict)
 
 
 def load_snapshot(session: Session, sources: Sequence[str] | None = None, start: datetime | None = None,
@@ -87,7 +89,7 @@ def load_snapshot(session: Session, sources: Sequence[str] | None = None, start:
     digest.update(repr(sorted((k, v["id"]) for k, v in runs.items())).encode())
     digest.update(repr(topics_run).encode())
     digest.update(frame[["id", "topics", "is_flagged"]].to_csv(index=False).encode())
-    return Snapshot(frame, runs, topics_run, snapshot_at, digest.hexdigest())
+    return Snapshot(frame, runs, topics_run, snapshot_at, digest.hexdigest(), _unweighted(session, frame, runs))
 
 
 def _hashes(session: Session, ids: list[int]) -> tuple[list[str], datetime | None]:
@@ -134,8 +136,20 @@ def _weighting_runs(session: Session, frame: pd.DataFrame) -> dict[str, dict[str
             "id": run.id, "source": run.source_key, "period": (run.parameters or {}).get("period"), "method": run.method,
             "variables": list((run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
             "design_effect": run.result.get("design_effect"), "effective_n": run.result.get("effective_n"),
-            "converged": run.result.get("converged"), "created_at": run.created_at}
+            "converged": run.result.get("converged"), "created_at": run.created_at,
+            "population_text": (run.parameters or {}).get("population_text")}
     return found
+
+
+def _unweighted(session: Session, frame: pd.DataFrame, runs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Each (source, period) of the frame no run weights, with the stored reason (or "no weighting run")."""
+    reasons = weight_runs.unweighted_reasons(session)
+    out: dict[str, str] = {}
+    for source, wave, quarter in set(zip(frame["source"], frame["wave"], frame["quarter"])):
+        if weight_runs.response_run(runs, source, wave, quarter) is None:
+            key = f"{source}|wave {wave}" if isinstance(wave, str) else f"{source}|{quarter}"
+            out[key] = reasons.get(key, "not weighted: no weighting run.")
+    return dict(sorted(out.items()))
 
 
 def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[str, Any]]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ the CSV bundle and the narrative are all written from one :class:`SnaReport`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -83,7 +83,26 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     gaps = measures.under_represented(profile, limit=12)
     report.tables.append(Table("gaps", "Gaps", "Who is under-represented, and by how much", gaps))
     report.facts = _facts(frame, named, safety, topics, profile, gaps, names)
+    populations = {names.get(run["source"], run["source"]): run.get("population_text") or "Census 2021"
+                   for run in snapshot.weighting_runs.values()}
+    report.tables = [replace(t, frame=with_evidence(t.frame, populations)) for t in report.tables]
     return report
+
+
+def with_evidence(frame: pd.DataFrame, populations: dict[str, str]) -> pd.DataFrame:
+    """Issue 20.8: beside each weighted figure its design effect and an evidence-strength line
+    (n, effective n, design effect, interval, channel, and the population it is weighted to)."""
+    if not {"weighted_pct", "effective_n", "base_n", "channel"} <= set(frame.columns):
+        return frame
+    out = frame.copy()
+    weighted = out["weighted_pct"].notna() & out["effective_n"].notna() & (out["effective_n"] > 0)
+    out["design_effect"] = (out["base_n"] / out["effective_n"]).where(weighted)
+    out["evidence"] = [
+        (f"n {int(r.base_n):,}, effective n {r.effective_n:,.0f}, design effect {r.design_effect:.2f}, "
+         f"95% CI {r.weighted_ci_low:.1f}-{r.weighted_ci_high:.1f}%, {r.channel}; weighted to "
+         f"{populations.get(r.channel, 'Census 2021')}") if ok else None
+        for ok, r in zip(weighted, out.itertuples(index=False))]
+    return out
 
 
 def _question_table(key: str, title: str, heading: str, frame: pd.DataFrame, questions: tuple[str, ...],
