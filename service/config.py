@@ -204,6 +204,11 @@ class SourceConfig:
         ages = f"{self.min_age} to {self.max_age}" if self.max_age else f"{self.min_age} and over"
         return f"{BOROUGH_NAMES.get(borough, borough)} residents aged {ages}, Census 2021"
 
+    def residence_reason(self, borough: str) -> str:
+        """Why a channel whose respondents may not live in the borough is not weighted to its residents."""
+        return (f"not weighted: {self.name} respondents may not live in {BOROUGH_NAMES.get(borough, borough)} "
+                "(the form does not ask), so they are not weighted to its residents.")
+
 
 @dataclass(frozen=True)
 class MailConfig:

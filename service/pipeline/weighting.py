@@ -267,13 +267,6 @@ class Limits:
         return cls(a.max_design_effect, a.max_weight, a.min_cell)
 
 
-def not_resident_reason(config: Config, source: SourceConfig) -> str:
-    """Why a channel whose respondents may not live in the borough is not weighted to its residents."""
-    borough = source.population_text(config.app.borough).split(" residents")[0]
-    return (f"not weighted: {source.name} respondents may not live in {borough} (the form does not ask), "
-            f"so they are not weighted to its residents.")
-
-
 def run_weighting(factory: sessionmaker[Session], config: Config, variables: tuple[str, ...], cap: float,
                   limits: Limits | None = None) -> list[int]:
     """Calibrate each source's waves (or quarters) to its target population and store the weights.
@@ -298,7 +291,7 @@ def run_weighting(factory: sessionmaker[Session], config: Config, variables: tup
                 rows = period.select(frame).set_index("id")
                 if not source.residents:
                     ids.append(_store_refused(session, source, period, rows, chosen, cap,
-                                              not_resident_reason(config, source)))
+                                              source.residence_reason(config.app.borough)))
                     continue
                 ids.append(_store_weighting(session, source, period, rows, chosen, cap, limits))
     return ids

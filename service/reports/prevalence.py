@@ -81,7 +81,8 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
     (period label to run id), ``reason`` (why unweighted, or None).
     """
 
-    empty = {"texts": [], "weights": np.array([]), "runs": {}, "reason": "weighted figures need one channel chosen"}
+    empty = {"texts": [], "weights": np.array([]), "runs": {}, "reason": "weighted figures need one channel chosen",
+             "population": None}
     if not filt.source:
         return empty
     runs = weight_runs.finished_runs(session, filt.source)
@@ -104,7 +105,10 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
         reason = f"{int(np.isnan(w).sum())} respondents were left out of their period's weighting run"
     elif not rows:
         reason = "no coded free text in this selection"
-    return {"texts": [t for t, _r, _w, _a in rows], "weights": w, "runs": used, "reason": reason}
+    populations = sorted({str(runs[k].parameters.get("population_text")) for k in set(keys)
+                          if k is not None and runs[k].parameters.get("population_text")})
+    return {"texts": [t for t, _r, _w, _a in rows], "weights": w, "runs": used, "reason": reason,
+            "population": "; ".join(populations) or None}
 
 
 def _counts(session: Session, filt: ResponseFilter, column: str, run_id: int | None) -> dict[str, Any]:
@@ -190,7 +194,8 @@ def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str
         rows.append(row)
     runs = weighting_info["runs"] if weighted else {}
     return {"base_n": base, "rows": rows, "weighted": weighted, "weighting_run": next(iter(runs.values())) if len(runs) == 1 else None,
-            "weighting_runs": runs, "weighting_method": "rake" if runs else None, "weighting_note": _note(runs), "weighting_reason": weighting_info["reason"],
+            "weighting_runs": runs, "weighting_method": "calibrate" if runs else None, "weighting_note": _note(runs), "weighting_reason": weighting_info["reason"],
+            "weighting_population": weighting_info.get("population") if weighted else None,
             "n_effective": _kish(weighting_info["weights"]) if weighted else None}
 
 

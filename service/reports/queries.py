@@ -262,6 +262,17 @@ def population_shares(session: Session, source: str) -> dict[str, dict[str, floa
     return out
 
 
+def population_texts(session: Session) -> dict[str, dict[str, Any]]:
+    """Each source's target population as its newest representativeness run stored it (issue 20.7):
+    ``text`` ("Havering residents aged 11 to 18, Census 2021"), ``target``, ``notes`` (margins for all ages)."""
+    out: dict[str, dict[str, Any]] = {}
+    for source, result in session.execute(select(AnalysisRun.source_key, AnalysisRun.result)
+                                          .where(AnalysisRun.kind == "representativeness").order_by(AnalysisRun.id)):
+        if source and (result or {}).get("population"):
+            out[source] = result["population"]
+    return out
+
+
 def question_wordings(session: Session) -> dict[tuple[str, str], tuple[str, str, list[Any]]]:
     """(source key, question key) to (wording, type, options)."""
     query = select(Source.key, Question.key, Question.wording, Question.type, Question.options).join(Source, Question.source_id == Source.id)

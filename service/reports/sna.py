@@ -79,7 +79,10 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     report.tables.append(Table("topics", "T6 Feel safer", "What would make people feel safer (coded free text)",
                                _tidy(topics, "label")))
     profile = measures.profile_table(session, frame, min_cell, wards, names)
-    report.tables.append(Table("profile", "Profile v Census", "Respondent profile against Census 2021", profile))
+    populations_of = queries.population_texts(session)
+    compared = tuple(f"{names.get(k, k)} is compared with {populations_of[k]['text']}." + "".join(
+        f" {note}" for note in populations_of[k].get("notes", [])) for k in sorted(set(frame["source"])) if k in populations_of)
+    report.tables.append(Table("profile", "Profile v Census", "Respondent profile against Census 2021", profile, compared))
     gaps = measures.under_represented(profile, limit=12)
     report.tables.append(Table("gaps", "Gaps", "Who is under-represented, and by how much", gaps))
     report.facts = _facts(frame, named, safety, topics, profile, gaps, names)
