@@ -56,7 +56,7 @@ def briefing_snapshot(session: Session, config: Config, request: BriefingRequest
     if request.youth:
         frame = frame[queries.is_young(frame, config.reports.youth_max_age) == True]  # noqa: E712
     return queries.Snapshot(frame.reset_index(drop=True), snap.weighting_runs, snap.topics_run, snap.snapshot_at,
-                            snap.fingerprint + ("|" + request.ward if request.ward else "") + ("|youth" if request.youth else ""))
+                            snap.fingerprint + ("|" + request.ward if request.ward else "") + ("|youth" if request.youth else ""), snap.unweighted)
 
 
 def build_briefing(session: Session, config: Config, request: BriefingRequest) -> tuple[Document, queries.Snapshot]:
