@@ -162,7 +162,7 @@ def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[st
         for run_id, rid, weight in session.execute(select(ResponseWeight.run_id, ResponseWeight.response_id, ResponseWeight.weight)
                                                    .where(ResponseWeight.run_id.in_(run_ids))):
             values[(run_id, rid)] = weight
-    frame["weight"] = [values.get((int(r), int(i)), np.nan) if r is not None else np.nan
+    frame["weight"] = [values.get((int(r), int(i)), np.nan) if r is not None and not pd.isna(r) else np.nan
                        for r, i in zip(frame["weight_run"], frame["id"])]
     return frame
 
