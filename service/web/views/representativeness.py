@@ -83,7 +83,7 @@ def _residence_note(key: str) -> str:
     if source is None or source.residents:
         return ""
     reason = source.residence_reason(config.app.borough).removeprefix("not weighted: ")
-    return f"Compared with residents, but {reason[0].lower()}{reason[1:]}"
+    return f"Compared with residents, but {reason}"
 
 
 def _source_names() -> dict[str, str]:
