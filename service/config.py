@@ -23,6 +23,7 @@ from ingest.presets import apply_preset
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_ROOT / "config.toml"
 BOROUGHS = ("havering", "barking_dagenham")
+BOROUGH_NAMES = {"havering": "Havering", "barking_dagenham": "Barking and Dagenham"}
 SOURCE_KINDS = ("file", "rest", "webhook", "form")
 _MISSING = object()
 
@@ -93,6 +94,11 @@ class AnalysisConfig:
     audit_share: float = 0.2
     audit_seed: int = 15
     min_audit_reviews: int = 30
+    # Issue 20.8, when not to weight: a weighting run past any of these is stored as not weighted
+    # and its figures are shown unweighted with the reason.
+    max_design_effect: float = 3.0  # Kish design effect of the final weights
+    max_weight: float = 10.0  # largest weight, as a multiple of the mean weight
+    min_cell: int = 10  # fewest respondents a margin level (e.g. aged 65+) may rest on
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,25 @@ class SourceConfig:
     mapping: SourceMapping
     file: FileOptions = field(default_factory=FileOptions)
     rest: RestOptions = field(default_factory=RestOptions)
+    # Issue 20.7: false when respondents may not live in the borough (QR posters at stations and
+    # bus stops, a form that does not ask): the channel is compared with residents but never
+    # weighted to them, and pages say why.
+    residents: bool = True
+
+    @property
+    def population(self) -> str:
+        """The target population's ages from ``min_age``/``max_age``: ``"16+"``, ``"11-18"``."""
+        return f"{self.min_age}-{self.max_age}" if self.max_age else f"{self.min_age}+"
+
+    def population_text(self, borough: str) -> str:
+        """``"Havering residents aged 11-18, Census 2021"``: what the channel is compared with."""
+        ages = f"{self.min_age} to {self.max_age}" if self.max_age else f"{self.min_age} and over"
+        return f"{BOROUGH_NAMES.get(borough, borough)} residents aged {ages}, Census 2021"
+
+    def residence_reason(self, borough: str) -> str:
+        """Why a channel whose respondents may not live in the borough is not weighted to its residents."""
+        return (f"not weighted: {self.name} respondents may not live in {BOROUGH_NAMES.get(borough, borough)} "
+                "(the form does not ask), so they are not weighted to its residents.")
 
 
 @dataclass(frozen=True)
@@ -348,7 +373,8 @@ VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
 
 def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig:
     reader.only(table, "analysis", ("compare_variables", "weight_variables", "weight_cap", "model_dir", "schedule",
-                                    "classify_schedule", "audit_share", "audit_seed", "min_audit_reviews"))
+                                    "classify_schedule", "audit_share", "audit_seed", "min_audit_reviews",
+                                    "max_design_effect", "max_weight", "min_cell"))
     lists = {}
     for key in ("compare_variables", "weight_variables"):
         values = reader.strings(table, "analysis", key)
@@ -361,7 +387,14 @@ def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig
     share = table.get("audit_share", 0.2)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
         reader.fail("analysis.audit_share", share, "a share from 0 (no audit sample) to 1")
-    return AnalysisConfig(**lists, weight_cap=float(cap), model_dir=_resolve(base, reader.text(table, "analysis", "model_dir")),
+    limits = {}
+    for key, low, default in (("max_design_effect", 1.0, 3.0), ("max_weight", 1.0, 10.0)):
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= 1000:
+            reader.fail(f"analysis.{key}", value, f"a number from {low:g} to 1000")
+        limits[key] = float(value)
+    return AnalysisConfig(**lists, **limits, min_cell=reader.integer(table, "analysis", "min_cell", 1, 100_000, default=10),
+                          weight_cap=float(cap), model_dir=_resolve(base, reader.text(table, "analysis", "model_dir")),
                           schedule=reader.text(table, "analysis", "schedule", allow_empty=True),
                           classify_schedule=reader.text(table, "analysis", "classify_schedule", allow_empty=True,
                                                         default="* * * * *"),
@@ -558,7 +591,7 @@ def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceC
     if not isinstance(table, dict):
         reader.fail(where, table, "a table of settings")
     keys = ("name", "kind", "description", "min_age", "max_age", "schedule", "path", "url",
-            "token_env", "secret_env", "mapping", "file", "rest", "preset")
+            "token_env", "secret_env", "mapping", "file", "rest", "preset", "residents")
     reader.only(table, where, keys)
     if "preset" in table:  # a survey tool's layout: defaults under the keys the section sets (ingest.presets)
         try:
@@ -571,6 +604,8 @@ def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceC
     if kind not in SOURCE_KINDS:
         reader.fail(f"{where}.kind", kind, "one of " + ", ".join(SOURCE_KINDS))
     max_age = reader.integer(table, where, "max_age", low=0, high=120, default=0)
+    if max_age and max_age < reader.integer(table, where, "min_age", low=0, high=120):
+        reader.fail(f"{where}.max_age", max_age, f"0 (no upper limit) or an age of at least min_age ({table['min_age']})")
     path = reader.text(table, where, "path", allow_empty=True, default="")
     return SourceConfig(
         key=key,
@@ -587,6 +622,7 @@ def _read_source(reader: "_Reader", key: str, table: Any, base: Path) -> SourceC
         mapping=_read_mapping(reader, where + ".mapping", table.get("mapping"), base),
         file=_read_options(reader, where + ".file", table.get("file", {}), FileOptions),
         rest=_read_options(reader, where + ".rest", table.get("rest", {}), RestOptions),
+        residents=reader.boolean(table, where, "residents", default=True),
     )
 
 

@@ -61,7 +61,8 @@ def test_weights_poststratify_reports_collapsed_cells(tmp_path: Path):
     cells = tmp_path / "cells.csv"
     cells.write_text("age,sex,population\nyoung,f,10\nyoung,m,10\nold,f,15\nold,m,5\n")
     out = tmp_path / "w.csv"
-    result = CliRunner().invoke(main, ["weights", "poststratify", str(path), "--cells", str(cells), "--out", str(out)])
+    result = CliRunner().invoke(main, ["weights", "poststratify", str(path), "--cells", str(cells), "--out", str(out),
+                                       "--min-cell", "1"])  # three respondents: below the default 10 it refuses
     assert result.exit_code == 0, result.output
     assert "Collapsed: age='old', sex='m' (n=0) merged with age='young', sex='m' along age" in result.output
     assert pd.read_csv(out)["weight"].sum() == pytest.approx(40)

@@ -5,7 +5,8 @@ not used when (any of):
 
 - it did not converge (the margins are not met);
 - a margin level rests on fewer than ``min_cell`` respondents, so a few people stand for a whole
-  group of residents;
+  group of residents (the "not stated" level of :func:`weights.calibrate` is not counted: its
+  total is the sample's own share, so it stands for no group of residents);
 - Kish's design effect is above ``max_design_effect`` (the weighted figures are as precise as a
   sample ``1 / deff`` the size);
 - a weight is more than ``max_weight`` times the mean weight.
@@ -15,10 +16,12 @@ Pages then show unweighted figures and print the reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from weights._cells import NOT_STATED
 from weights.diagnostics import describe_weights
 from weights.poststratify import PostStratResult
 from weights.rake import RakeResult
@@ -38,8 +41,12 @@ class WeightingAssessment:
 
     @property
     def message(self) -> str:
-        """``"weighted"`` or every reason joined, for a page to print."""
-        return "weighted" if self.is_ok else " ".join(self.reasons)
+        """``"weighted"``, or ``"not weighted: "`` and every reason joined, for a page to print."""
+        if self.is_ok:
+            return "weighted"
+        prefix = "not weighted: "
+        parts = [r[len(prefix):] if r.startswith(prefix) else r for r in self.reasons]
+        return prefix + "; ".join(p.rstrip(".") for p in parts) + "."
 
 
 def assess_weighting(
@@ -48,6 +55,7 @@ def assess_weighting(
     max_design_effect: float = 3.0,
     max_weight: float = 10.0,
     min_cell: int = 10,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WeightingAssessment:
     """Judge a weighting result: ok, or "not weighted: too few respondents in X to stand for Y" and similar.
 
@@ -61,13 +69,15 @@ def assess_weighting(
         Largest acceptable weight, as a multiple of the mean weight.
     min_cell : int
         Fewest respondents a margin level (post-stratification: a cell) may rest on.
+    labels : mapping, optional
+        Readable names per variable and level (``Margins.labels``), used in the reasons.
     """
     diag = describe_weights(result.weights)
     reasons = []
     converged = result.converged if isinstance(result, RakeResult) else result.max_gap < 1e-6
     if not converged:
         reasons.append(f"not weighted: the weights do not meet the margins (largest gap {result.max_gap:.1%}).")
-    smallest = _small_levels(result, min_cell, reasons)
+    smallest = _small_levels(result, min_cell, reasons, labels or {})
     if diag.design_effect > max_design_effect:
         reasons.append(f"not weighted: the weights' design effect is {diag.design_effect:.2f} (limit "
                        f"{max_design_effect:g}), so {diag.n} responses would count as only {diag.effective_n:.0f}.")
@@ -77,7 +87,8 @@ def assess_weighting(
     return WeightingAssessment(not reasons, tuple(reasons), diag.design_effect, diag.max_ratio, smallest)
 
 
-def _small_levels(result: RakeResult | PostStratResult, min_cell: int, reasons: list[str]) -> int:
+def _small_levels(result: RakeResult | PostStratResult, min_cell: int, reasons: list[str],
+                  labels: Mapping[str, Mapping[str, str]]) -> int:
     """Append a reason for each margin level (or cell) with fewer than ``min_cell`` respondents."""
     design = result.design
     if design is None:
@@ -93,11 +104,15 @@ def _small_levels(result: RakeResult | PostStratResult, min_cell: int, reasons: 
     for j, variable in enumerate(cells.variables):
         counts = np.bincount(cells.codes[:, j], weights=cells.counts, minlength=len(cells.levels[j]) + 1)
         for level, count in zip(cells.levels[j], counts, strict=False):
+            if level == NOT_STATED:  # those who did not say keep their own share: they stand for no residents
+                continue
             smallest = min(smallest, int(count))
             if count < min_cell:
                 row = None if achieved is None else achieved[(achieved["variable"] == variable)
                                                              & (achieved["level"] == level)]
                 people = float(row["target"].iloc[0]) if row is not None and len(row) else float("nan")
-                reasons.append(f"not weighted: too few respondents in {variable} {level} ({int(count)}) to stand "
+                label = labels.get(variable, {}).get(level)
+                name = label if label and label != level else f"{variable} {level}"
+                reasons.append(f"not weighted: too few respondents in {name} ({int(count)}) to stand "
                                f"for {people:,.0f} residents; at least {min_cell} needed.")
     return smallest

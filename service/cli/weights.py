@@ -61,6 +61,40 @@ def _write(result: RakeResult | PostStratResult, frame: pd.DataFrame, id_column:
         click.echo(f"Missing values per variable: {missing}")
 
 
+def _limits(command):  # type: ignore[no-untyped-def]
+    """The when-not-to-weight options (issue 20.8), shared by rake and poststratify."""
+    for option in reversed((
+        click.option("--max-design-effect", type=float, default=3.0, show_default=True,
+                     help="Warn when the weights' Kish design effect is above this."),
+        click.option("--max-weight", type=float, default=10.0, show_default=True,
+                     help="Warn when a weight is above this multiple of the mean weight."),
+        click.option("--min-cell", type=int, default=10, show_default=True,
+                     help="Warn where a margin level (post-stratification: a cell) has fewer respondents; refuse a "
+                          "sample with fewer respondents in all."),
+        click.option("--strict", is_flag=True, help="Refuse (write nothing) instead of warning when a limit is passed."),
+    )):
+        command = option(command)
+    return command
+
+
+def _check_limits(result: RakeResult | PostStratResult, max_design_effect: float, max_weight: float, min_cell: int,
+                  strict: bool) -> None:
+    """Refuse a sample too small to weight; warn about (with ``--strict`` refuse) weights past the limits."""
+    from weights import assess_weighting
+
+    n = int(result.weights.notna().sum())
+    if n < min_cell:
+        raise click.ClickException(f"not weighted: {n} respondent(s) are too few to weight (at least {min_cell}, "
+                                   "--min-cell). Nothing was written.")
+    verdict = assess_weighting(result, max_design_effect=max_design_effect, max_weight=max_weight, min_cell=min_cell)
+    if verdict.is_ok:
+        return
+    if strict:
+        raise click.ClickException(f"{verdict.message} Nothing was written (--strict).")
+    click.echo(f"Warning: {verdict.message} Figures from these weights lean on few respondents; pages of the service "
+               "would show them unweighted.", err=True)
+
+
 @click.group("weights")
 def weights() -> None:
     """Weight respondents to population margins or cells, and report representativeness."""
@@ -80,8 +114,10 @@ def weights() -> None:
 @click.option("--tol", type=float, default=1e-10, show_default=True, help="Largest relative margin gap accepted.")
 @click.option("--max-iter", type=int, default=1000, show_default=True, help="Most raking sweeps.")
 @click.option("--id-column", default="id", show_default=True, help="Respondent identifier column.")
+@_limits
 def rake_command(respondents: Path, margins_path: Path, out: Path, variables: str | None, missing: str,
-                 cap: float | None, tol: float, max_iter: int, id_column: str) -> None:
+                 cap: float | None, tol: float, max_iter: int, id_column: str, max_design_effect: float,
+                 max_weight: float, min_cell: int, strict: bool) -> None:
     """Rake RESPONDENTS to the margins in MARGINS and write WEIGHTS."""
     from weights import WeightingError, rake, rake_bounded, read_margins
 
@@ -102,6 +138,7 @@ def rake_command(respondents: Path, margins_path: Path, out: Path, variables: st
     except (WeightingError, KeyError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Raking converged after {result.n_iter} iteration(s); largest margin gap {result.max_gap:.2e}.")
+    _check_limits(result, max_design_effect, max_weight, min_cell, strict)
     _write(result, frame, id_column, out)
 
 
@@ -115,8 +152,10 @@ def rake_command(respondents: Path, margins_path: Path, out: Path, variables: st
 @click.option("--min-respondents", type=int, default=1, show_default=True,
               help="Cells with fewer respondents are merged into a neighbouring cell (0: never merge).")
 @click.option("--id-column", default="id", show_default=True, help="Respondent identifier column.")
+@_limits
 def poststratify_command(respondents: Path, cells_path: Path, out: Path, missing: str, min_respondents: int,
-                         id_column: str) -> None:
+                         id_column: str, max_design_effect: float, max_weight: float, min_cell: int,
+                         strict: bool) -> None:
     """Post-stratify RESPONDENTS to the joint cells in CELLS and write WEIGHTS."""
     import pandas as pd
 
@@ -130,6 +169,7 @@ def poststratify_command(respondents: Path, cells_path: Path, out: Path, missing
         raise click.ClickException(str(exc)) from exc
     for row in result.collapsed.itertuples(index=False):
         click.echo(f"Collapsed: {row.cell} (n={row.n}) merged with {row.merged_with} along {row.along}.")
+    _check_limits(result, max_design_effect, max_weight, min_cell, strict)
     _write(result, frame, id_column, out)
 
 

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -57,12 +57,68 @@ def _census(borough: str) -> weights.CensusTables:
     return weights.load_census(borough)
 
 
+@dataclass(frozen=True)
+class Population:
+    """The residents a source speaks for (issue 20.7): their census margins and what pages print.
+
+    ``bands`` are the source's age bands inside the target ages; ``notes`` say which margins are
+    for residents of all ages (the census has no ethnic group or ward table by age).
+    """
+
+    margins: weights.Margins
+    target: str
+    text: str
+    bands: tuple[str, ...]
+    coverage: dict[str, str]
+    notes: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """What a stored run keeps of it, for pages, the API and documents."""
+        return {"target": self.target, "text": self.text, "bands": list(self.bands), "coverage": dict(self.coverage),
+                "notes": list(self.notes)}
+
+
+def target_bands(source: SourceConfig) -> tuple[str, ...]:
+    """The source's age bands inside its target ages; a band that straddles the edge is an error."""
+    low, high = source.min_age, source.max_age
+    inside = []
+    for band in source.mapping.age_bands:
+        start, end = weights.parse_age_band(band)
+        if start >= low and (high is None or (end is not None and end <= high)):
+            inside.append(band)
+        elif (high is None or start <= high) and (end is None or end >= low):
+            raise ValueError(f"[sources.{source.key}] age band {band!r} lies partly outside the target population "
+                             f"(ages {source.population}): set min_age/max_age on a band edge")
+    return tuple(inside)
+
+
+def source_population(config: Config, source: SourceConfig, variables: tuple[str, ...]) -> Population:
+    """Census margins for residents of the source's target ages, from the shipped single-year tables."""
+    bands = target_bands(source)
+    wanted = [v for v in variables if v != "age_band" or bands]
+    built = weights.build_target_margins(_census(config.app.borough), source.population, wanted,
+                                         age_bands=bands or None)
+    return Population(built.margins, source.population, source.population_text(config.app.borough), bands,
+                      dict(built.coverage), built.notes)
+
+
 def source_margins(config: Config, source: SourceConfig, variables: tuple[str, ...]) -> weights.Margins:
-    """Census margins for the population a source speaks for (its ages and age bands)."""
-    wanted = [v for v in variables if v != "age_band" or source.mapping.age_bands]
-    return weights.build_margins(_census(config.app.borough), variables=wanted,
-                                 age_bands=source.mapping.age_bands or None,
-                                 min_age=source.min_age, max_age=source.max_age)
+    """Census margins for the population a source speaks for (its target ages and age bands)."""
+    return source_population(config, source, variables).margins
+
+
+def in_population(frame: pd.DataFrame, population: Population) -> pd.Series:
+    """True for respondents inside the target ages, or who did not say their age (they may be)."""
+    bands = set(population.bands)
+    low, high = weights.parse_age_band(population.target)
+
+    def inside(band: Any, age: Any) -> bool:
+        if isinstance(band, str) and band != NOT_STATED:
+            return band in bands if bands else True
+        if age is not None and not pd.isna(age):
+            return int(age) >= low and (high is None or int(age) <= high)
+        return True
+    return pd.Series([inside(b, a) for b, a in zip(frame["age_band"], frame["age"])], index=frame.index, dtype=bool)
 
 
 def periods_of(frame: pd.DataFrame) -> Iterator[Period]:
@@ -142,34 +198,47 @@ def reach_by_group(frame: pd.DataFrame, result: dict[str, Any], by: str, min_n: 
 
 
 def _sources_with_responses(session: Session, config: Config,
-                            variables: tuple[str, ...]) -> Iterator[tuple[SourceConfig, pd.DataFrame, weights.Margins]]:
-    """Each source that has responses (suspected bots left out), with its census margins."""
+                            variables: tuple[str, ...]) -> Iterator[tuple[SourceConfig, pd.DataFrame, Population]]:
+    """Each source that has responses (suspected bots left out), with its target population."""
     for source in config.sources:
         frame = store.responses_frame(session, [source.key])
         frame = frame[~frame["is_suspected_bot"]]
         if not frame.empty:
-            yield source, frame, source_margins(config, source, variables)
+            yield source, frame, source_population(config, source, variables)
 
 
 def run_representativeness(factory: sessionmaker[Session], config: Config, variables: tuple[str, ...]) -> list[int]:
     """Store one representativeness run per source and period; return the run ids."""
     ids: list[int] = []
     with transaction(factory) as session:
-        for source, frame, margins in _sources_with_responses(session, config, variables):
+        for source, frame, population in _sources_with_responses(session, config, variables):
             for period in periods_of(frame):
-                ids.append(_store_representativeness(session, source, period, period.select(frame), margins))
+                ids.append(_store_representativeness(session, source, period, period.select(frame), population))
     return ids
 
 
+def _outside(rows: pd.DataFrame, inside: pd.Series, population: Population) -> dict[str, Any]:
+    """How many respondents are outside the target ages, with the sentence pages print."""
+    n = int((~inside).sum())
+    note = (f"{n:,} of {len(rows):,} respondents are outside the target population ({population.text}) and are "
+            "left out of this comparison and of the weights." if n else "")
+    return {"n_outside": n, "outside_note": note}
+
+
 def _store_representativeness(session: Session, source: SourceConfig, period: Period, rows: pd.DataFrame,
-                              margins: weights.Margins) -> int:
-    result = representativeness_result(rows, margins)
-    if rows["site"].notna().any():
-        result["by_site"] = reach_by_group(rows, result, "site")
-    result["by_ward"] = reach_by_group(rows, result, "ward")
+                              population: Population) -> int:
+    inside = in_population(rows, population)
+    kept = rows[inside]
+    result = representativeness_result(kept, population.margins)
+    result["population"] = {**population.as_json(), **_outside(rows, inside, population),
+                            "residents": source.residents}
+    if kept["site"].notna().any():
+        result["by_site"] = reach_by_group(kept, result, "site")
+    result["by_ward"] = reach_by_group(kept, result, "ward")
     run = AnalysisRun(kind="representativeness", source_key=source.key, period_start=period.start, period_end=period.end,
                       method="compare_to_census", parameters={"period": period.label, "wave": period.wave,
-                                                              "variables": list(margins.variables)},
+                                                              "variables": list(population.margins.variables),
+                                                              "population": population.target},
                       result=result, fingerprint=fingerprint(rows))
     session.add(run)
     session.flush()
@@ -183,56 +252,112 @@ def weighting_periods(source: SourceConfig, frame: pd.DataFrame) -> list[Period]
     return waves or [p for p in found if p.wave is None]
 
 
-def run_weighting(factory: sessionmaker[Session], config: Config, variables: tuple[str, ...], cap: float) -> list[int]:
-    """Rake each source's waves (or quarters) to its census margins and store the weights.
+@dataclass(frozen=True)
+class Limits:
+    """When not to weight (issue 20.8): ``[analysis] max_design_effect``, ``max_weight``, ``min_cell``."""
 
-    Respondents missing a variable keep a weight from the margins they have
-    (``missing="margin"``). With ``cap`` > 0 weights above ``cap`` times the mean are trimmed
-    and the excess shared among the others (R's ``trimWeights``); the count is reported. A
-    period that cannot be raked (a group with residents but no respondents) is stored as a
-    failed run whose ``result["error"]`` names the group, so pages can say why.
+    max_design_effect: float = 3.0
+    max_weight: float = 10.0
+    min_cell: int = 10
+
+    @classmethod
+    def of(cls, config: Config) -> Limits:
+        """The limits configured in ``[analysis]``."""
+        a = config.analysis
+        return cls(a.max_design_effect, a.max_weight, a.min_cell)
+
+
+def run_weighting(factory: sessionmaker[Session], config: Config, variables: tuple[str, ...], cap: float,
+                  limits: Limits | None = None) -> list[int]:
+    """Calibrate each source's waves (or quarters) to its target population and store the weights.
+
+    Respondents outside the target ages get no weight. The weights come from
+    :func:`weights.calibrate`: raking with respondents missing a variable in a "not stated"
+    category, and with ``cap`` > 0 every weight kept at most ``cap`` times the mean weight by
+    bounded raking, so the final weights still meet every margin. Diagnostics are measured on
+    the final weights. A run past ``limits`` (:func:`weights.assess_weighting`), or of a channel
+    whose respondents may not be residents, is stored with status ``"not_weighted"`` and
+    ``result["reason"]``, and no weights; a period that cannot be raked (a group with residents
+    but no respondents) is a ``"failed"`` run whose ``result["error"]`` names the group. Pages
+    show both unweighted, with the reason.
     """
+    limits = limits or Limits.of(config)
     ids: list[int] = []
     with transaction(factory) as session:
-        for source, frame, margins in _sources_with_responses(session, config, variables):
-            usable = tuple(v for v in margins.variables if frame[v].notna().any())
+        for source, frame, population in _sources_with_responses(session, config, variables):
+            usable = tuple(v for v in population.margins.variables if frame[v].notna().any())
+            chosen = replace(population, margins=population.margins.select(usable))
             for period in weighting_periods(source, frame):
                 rows = period.select(frame).set_index("id")
-                ids.append(_store_weighting(session, source, period, rows, margins.select(usable), cap))
+                if not source.residents:
+                    ids.append(_store_refused(session, source, period, rows, chosen, cap,
+                                              source.residence_reason(config.app.borough)))
+                    continue
+                ids.append(_store_weighting(session, source, period, rows, chosen, cap, limits))
     return ids
 
 
+def _run(source: SourceConfig, period: Period, rows: pd.DataFrame, population: Population, cap: float,
+         limits: Limits | None = None) -> AnalysisRun:
+    parameters = {"period": period.label, "wave": period.wave, "variables": list(population.margins.variables),
+                  "missing": "category", "cap": cap, "bounds": [0.0, cap] if cap > 0 else None,
+                  "population": population.target, "population_text": population.text,
+                  "limits": None if limits is None else {"max_design_effect": limits.max_design_effect,
+                                                         "max_weight": limits.max_weight,
+                                                         "min_cell": limits.min_cell}}
+    return AnalysisRun(kind="weighting", source_key=source.key, period_start=period.start, period_end=period.end,
+                       method="calibrate", parameters=parameters, fingerprint=fingerprint(rows.reset_index()))
+
+
+def _store_refused(session: Session, source: SourceConfig, period: Period, rows: pd.DataFrame,
+                   population: Population, cap: float, reason: str) -> int:
+    run = _run(source, period, rows, population, cap)
+    run.status, run.result = "not_weighted", {"reason": reason, "n_respondents": len(rows),
+                                              "population": population.as_json()}
+    session.add(run)
+    session.flush()
+    logger.info("weighting %s %s: %s", source.key, period.label, reason)
+    return run.id
+
+
 def _store_weighting(session: Session, source: SourceConfig, period: Period, rows: pd.DataFrame,
-                     margins: weights.Margins, cap: float) -> int:
-    parameters = {"period": period.label, "wave": period.wave, "variables": list(margins.variables),
-                  "missing": "margin", "cap": cap}
-    run = AnalysisRun(kind="weighting", source_key=source.key, period_start=period.start, period_end=period.end,
-                      method="rake", parameters=parameters, fingerprint=fingerprint(rows.reset_index()))
+                     population: Population, cap: float, limits: Limits) -> int:
+    run = _run(source, period, rows, population, cap, limits)
+    inside = in_population(rows, population)
+    kept = rows[inside]
     try:
-        raked = weights.rake(rows, margins, missing="margin")
+        fit = weights.calibrate(kept, population.margins, bounds=(0.0, cap) if cap > 0 else None)
     except weights.WeightingError as error:
-        run.status, run.result = "failed", {"error": str(error), "n_respondents": len(rows)}
+        run.status, run.result = "failed", {"error": str(error), "n_respondents": len(rows),
+                                            "population": population.as_json()}
         session.add(run)
         session.flush()
         logger.warning("weighting %s %s failed: %s", source.key, period.label, error)
         return run.id
-    final, n_trimmed = raked.weights, 0
-    if cap > 0:
-        trimmed = weights.trim_weights(raked.weights, upper=cap * float(raked.weights.mean()))
-        final, n_trimmed = trimmed.weights, trimmed.n_trimmed
-    diagnostics = weights.describe_weights(final)
+    verdict = weights.assess_weighting(fit, max_design_effect=limits.max_design_effect,
+                                       max_weight=limits.max_weight, min_cell=limits.min_cell,
+                                       labels={v: population.margins.labels(v) for v in population.margins.variables})
+    diagnostics = weights.describe_weights(fit.weights.dropna())
     run.result = _plain({
-        "converged": raked.converged, "n_iter": raked.n_iter, "max_gap": raked.max_gap,
-        "n_respondents": raked.n_respondents, "n_used": raked.n_used, "n_missing": raked.n_missing,
-        "n_trimmed": n_trimmed, "design_effect": diagnostics.design_effect, "effective_n": diagnostics.effective_n,
-        "min": diagnostics.min, "max": diagnostics.max, "cv": diagnostics.cv, "max_ratio": diagnostics.max_ratio,
-        "margins_achieved": raked.margins_achieved.to_dict(orient="records"), "notes": list(raked.notes),
+        "converged": fit.converged, "n_iter": fit.n_iter, "max_gap": fit.max_gap,
+        "n_respondents": len(rows), "n_used": fit.n_used, "n_missing": fit.n_missing,
+        "n_at_bounds": fit.n_at_bounds, "design_effect": diagnostics.design_effect,
+        "effective_n": diagnostics.effective_n, "min": diagnostics.min, "max": diagnostics.max, "cv": diagnostics.cv,
+        "max_ratio": diagnostics.max_ratio, "smallest_cell": verdict.smallest_cell,
+        "margins_achieved": fit.margins_achieved.to_dict(orient="records"), "notes": list(fit.notes),
+        "population": {**population.as_json(), **_outside(rows, inside, population)},
     })
+    if not verdict.is_ok:
+        run.status = "not_weighted"
+        run.result = {**run.result, "reason": verdict.message, "reasons": list(verdict.reasons)}
+        logger.warning("weighting %s %s not used: %s", source.key, period.label, verdict.message)
     session.add(run)
     session.flush()
-    values = [{"run_id": run.id, "response_id": int(i), "weight": float(w)} for i, w in final.items() if not math.isnan(w)]
-    if values:
-        session.execute(insert(ResponseWeight), values)
+    if verdict.is_ok:
+        values = [{"run_id": run.id, "response_id": int(i), "weight": float(w)}
+                  for i, w in fit.weights.items() if not math.isnan(w)]
+        if values:
+            session.execute(insert(ResponseWeight), values)
     return run.id
 
 

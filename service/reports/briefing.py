@@ -58,7 +58,7 @@ def briefing_snapshot(session: Session, config: Config, request: BriefingRequest
     if request.youth:
         frame = frame[queries.is_young(frame, config.reports.youth_max_age) == True]  # noqa: E712
     return queries.Snapshot(frame.reset_index(drop=True), snap.weighting_runs, snap.topics_run, snap.snapshot_at,
-                            snap.fingerprint + ("|" + request.ward if request.ward else "") + ("|youth" if request.youth else ""))
+                            snap.fingerprint + ("|" + request.ward if request.ward else "") + ("|youth" if request.youth else ""), snap.unweighted)
 
 
 def build_briefing(session: Session, config: Config, request: BriefingRequest) -> tuple[Document, queries.Snapshot]:
@@ -146,6 +146,13 @@ def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, ward
             + (" Census shares are for the whole borough, not this ward." if is_ward else ""))
     if caveat:
         doc.add("bullets", items=tuple(caveat))
+    populations = queries.population_texts(session)
+    compared = [f"{names.get(k, k)} with {populations[k]['text']}" for k in counts.index if k in populations]
+    if compared:
+        doc.add("paragraph", "Each channel is compared with the residents it speaks for: " + "; ".join(compared) + "."
+                + (" Ethnic group shares are for residents of all ages: the census has no ethnic group table by age."
+                   if any("ethnic_group" in (populations[k].get("coverage") or {}) for k in counts.index if k in populations)
+                   else ""))
     doc.add("table", "Respondents against Census 2021 (among those who stated it)",
             header=("Group", "Channel", "Respondents", "Residents"), rows=rows[:24])
 
@@ -311,8 +318,10 @@ def _methods(doc: Document, min_cell: int) -> None:
         "These are the views of residents who chose to answer our surveys and QR-code posters. They are not a random "
         "sample, so they show what those people said, not what everyone in the borough thinks.",
         "Where a figure says “weighted”, we adjusted the answers so that age, sex and ethnic group match the "
-        "borough's population in the 2021 Census. The range after it (95% interval) shows how far the true figure "
-        "could reasonably be from ours.",
+        "residents the channel speaks for (for example residents aged 11 to 18 for the youth survey) in the 2021 Census. "
+        "The range after it (95% interval) shows how far the true figure could reasonably be from ours. Where too few "
+        "people answered to stand for a group, or a channel's respondents may not live in the borough, figures are not "
+        "weighted and the appendix says why.",
         "Every percentage says how many people it is out of. Groups smaller than "
         f"{min_cell} are hidden so that nobody can be recognised.",
         "Quotes are edited to remove names, phone numbers and addresses, and never come from comments that may "
@@ -327,12 +336,17 @@ def _appendix(doc: Document, snap: queries.Snapshot, names: dict, min_cell: int,
     sources = [f"{names.get(k, k)}: {_count(len(p), min_cell)} responses, {p['submitted_at'].min():%d %b %Y} to {p['submitted_at'].max():%d %b %Y}"
                for k, p in frame.groupby("source")] if len(frame) else ["none"]
     runs = [f"run {r['id']} ({names.get(r['source'], r['source'])} {r['period']}: {r['method']} on "
-            f"{', '.join(VARIABLE_NAMES.get(v, v).lower() for v in r['variables'])}, design effect {r['design_effect']:.2f})"
+            f"{', '.join(VARIABLE_NAMES.get(v, v).lower() for v in r['variables'])} to {r.get('population_text') or 'Census 2021'}, "
+            f"design effect {r['design_effect']:.2f}, effective n {r.get('effective_n') or 0:,.0f})"
             for r in snap.weighting_runs.values() if r["source"] in set(frame["source"]) and r.get("design_effect")]
     topics = snap.topics_run
+    unweighted = [f"{names.get(k.split('|')[0], k.split('|')[0])} {k.split('|')[1]}: {reason.removeprefix('not weighted: ')}"
+                  for k, reason in snap.unweighted.items()]
     items = (
         "Sources: " + "; ".join(sources) + ".",
-        "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weighted shares use the stored weights of each respondent's own period; 95% intervals "
+        ("Not weighted: " + " ".join(unweighted)) if unweighted else "",
+        "Weighting: " + ("; ".join(runs) if runs else "none") + ". Weights come from bounded raking to each channel's "
+        "target population (every weight at most the configured multiple of the mean, the margins still met). Weighted shares use the stored weights of each respondent's own period; 95% intervals "
         "are logit intervals on the linearised standard error (weights.estimate_share), as on the dashboard and in the SNA export.",
         f"Topics: codeframe version {topics['codeframe_version']}, model {topics['model_version']} (run {topics['id']}); "
         "reviewers' corrections replace the model's codes." if topics else "Topics: no topics run yet.",

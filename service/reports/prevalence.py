@@ -81,7 +81,8 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
     (period label to run id), ``reason`` (why unweighted, or None).
     """
 
-    empty = {"texts": [], "weights": np.array([]), "runs": {}, "reason": "weighted figures need one channel chosen"}
+    empty = {"texts": [], "weights": np.array([]), "runs": {}, "reason": "weighted figures need one channel chosen",
+             "population": None}
     if not filt.source:
         return empty
     runs = weight_runs.finished_runs(session, filt.source)
@@ -99,12 +100,15 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
     w = np.array([values.get((runs[k].id, rid), np.nan) if k is not None else np.nan for (_t, rid, _w, _a), k in zip(rows, keys)])
     reason = None
     if missing:
-        reason = f"no weighting run for {', '.join(missing)}"
+        reason = weight_runs.reasons_text(filt.source, missing, weight_runs.unweighted_reasons(session, filt.source))
     elif np.isnan(w).any():
         reason = f"{int(np.isnan(w).sum())} respondents were left out of their period's weighting run"
     elif not rows:
         reason = "no coded free text in this selection"
-    return {"texts": [t for t, _r, _w, _a in rows], "weights": w, "runs": used, "reason": reason}
+    populations = sorted({str(runs[k].parameters.get("population_text")) for k in set(keys)
+                          if k is not None and runs[k].parameters.get("population_text")})
+    return {"texts": [t for t, _r, _w, _a in rows], "weights": w, "runs": used, "reason": reason,
+            "population": "; ".join(populations) or None}
 
 
 def _counts(session: Session, filt: ResponseFilter, column: str, run_id: int | None) -> dict[str, Any]:
@@ -192,7 +196,8 @@ def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str
     _add_ppi(session, filt, rows, weighting_info if weighted else None, min_reviews)
     runs = weighting_info["runs"] if weighted else {}
     return {"base_n": base, "rows": rows, "weighted": weighted, "weighting_run": next(iter(runs.values())) if len(runs) == 1 else None,
-            "weighting_runs": runs, "weighting_method": "rake" if runs else None, "weighting_note": _note(runs), "weighting_reason": weighting_info["reason"],
+            "weighting_runs": runs, "weighting_method": "calibrate" if runs else None, "weighting_note": _note(runs), "weighting_reason": weighting_info["reason"],
+            "weighting_population": weighting_info.get("population") if weighted else None,
             "n_effective": _kish(weighting_info["weights"]) if weighted else None}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,8 @@ class Snapshot:
     topics_run: dict[str, Any] | None
     snapshot_at: datetime | None
     fingerprint: str
+    # Issue 20.8: "source|period" of each period read without weights, and why.
+    unweighted: dict[str, str] = field(default_factory=dict)
 
 
 def load_snapshot(session: Session, sources: Sequence[str] | None = None, start: datetime | None = None,
@@ -87,7 +89,7 @@ def load_snapshot(session: Session, sources: Sequence[str] | None = None, start:
     digest.update(repr(sorted((k, v["id"]) for k, v in runs.items())).encode())
     digest.update(repr(topics_run).encode())
     digest.update(frame[["id", "topics", "is_flagged"]].to_csv(index=False).encode())
-    return Snapshot(frame, runs, topics_run, snapshot_at, digest.hexdigest())
+    return Snapshot(frame, runs, topics_run, snapshot_at, digest.hexdigest(), _unweighted(session, frame, runs))
 
 
 def _hashes(session: Session, ids: list[int]) -> tuple[list[str], datetime | None]:
@@ -134,8 +136,20 @@ def _weighting_runs(session: Session, frame: pd.DataFrame) -> dict[str, dict[str
             "id": run.id, "source": run.source_key, "period": (run.parameters or {}).get("period"), "method": run.method,
             "variables": list((run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
             "design_effect": run.result.get("design_effect"), "effective_n": run.result.get("effective_n"),
-            "converged": run.result.get("converged"), "created_at": run.created_at}
+            "converged": run.result.get("converged"), "created_at": run.created_at,
+            "population_text": (run.parameters or {}).get("population_text")}
     return found
+
+
+def _unweighted(session: Session, frame: pd.DataFrame, runs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Each (source, period) of the frame no run weights, with the stored reason (or "no weighting run")."""
+    reasons = weight_runs.unweighted_reasons(session)
+    out: dict[str, str] = {}
+    for source, wave, quarter in set(zip(frame["source"], frame["wave"], frame["quarter"])):
+        if weight_runs.response_run(runs, source, wave, quarter) is None:
+            key = f"{source}|wave {wave}" if isinstance(wave, str) else f"{source}|{quarter}"
+            out[key] = reasons.get(key, "not weighted: no weighting run.")
+    return dict(sorted(out.items()))
 
 
 def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -148,7 +162,7 @@ def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[st
         for run_id, rid, weight in session.execute(select(ResponseWeight.run_id, ResponseWeight.response_id, ResponseWeight.weight)
                                                    .where(ResponseWeight.run_id.in_(run_ids))):
             values[(run_id, rid)] = weight
-    frame["weight"] = [values.get((int(r), int(i)), np.nan) if r is not None else np.nan
+    frame["weight"] = [values.get((int(r), int(i)), np.nan) if r is not None and not pd.isna(r) else np.nan
                        for r, i in zip(frame["weight_run"], frame["id"])]
     return frame
 
@@ -245,6 +259,17 @@ def population_shares(session: Session, source: str) -> dict[str, dict[str, floa
     out: dict[str, dict[str, float]] = {}
     for dimension in (run.result.get("dimensions", []) if run else []):
         out[dimension["variable"]] = {r["level"]: r["population_pct"] for r in dimension["table"] if r["population_pct"] is not None}
+    return out
+
+
+def population_texts(session: Session) -> dict[str, dict[str, Any]]:
+    """Each source's target population as its newest representativeness run stored it (issue 20.7):
+    ``text`` ("Havering residents aged 11 to 18, Census 2021"), ``target``, ``notes`` (margins for all ages)."""
+    out: dict[str, dict[str, Any]] = {}
+    for source, result in session.execute(select(AnalysisRun.source_key, AnalysisRun.result)
+                                          .where(AnalysisRun.kind == "representativeness").order_by(AnalysisRun.id)):
+        if source and (result or {}).get("population"):
+            out[source] = result["population"]
     return out
 
 

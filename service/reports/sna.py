@@ -8,7 +8,7 @@ the CSV bundle and the narrative are all written from one :class:`SnaReport`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -82,10 +82,16 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     report.tables.append(Table("topics", "T6 Feel safer", "What would make people feel safer (coded free text)",
                                _tidy(topics, "label")))
     profile = measures.profile_table(session, frame, min_cell, wards, names)
-    report.tables.append(Table("profile", "Profile v Census", "Respondent profile against Census 2021", profile))
+    populations_of = queries.population_texts(session)
+    compared = tuple(f"{names.get(k, k)} is compared with {populations_of[k]['text']}." + "".join(
+        f" {note}" for note in populations_of[k].get("notes", [])) for k in sorted(set(frame["source"])) if k in populations_of)
+    report.tables.append(Table("profile", "Profile v Census", "Respondent profile against Census 2021", profile, compared))
     gaps = measures.under_represented(profile, limit=12)
     report.tables.append(Table("gaps", "Gaps", "Who is under-represented, and by how much", gaps))
     report.facts = _facts(frame, named, safety, topics, profile, gaps, names)
+    populations = {names.get(run["source"], run["source"]): run.get("population_text") or "Census 2021"
+                   for run in snapshot.weighting_runs.values()}
+    report.tables = [replace(t, frame=with_evidence(t.frame, populations)) for t in report.tables]
     return report
 
 
@@ -95,6 +101,22 @@ def questionnaire_options(wordings: dict) -> dict[str, tuple[str, ...]]:
     for (_source, key), (_wording, _kind, options) in sorted(wordings.items()):
         if options and key not in out:
             out[key] = tuple(str(o) for o in options)
+    return out
+
+
+def with_evidence(frame: pd.DataFrame, populations: dict[str, str]) -> pd.DataFrame:
+    """Issue 20.8: beside each weighted figure its design effect and an evidence-strength line
+    (n, effective n, design effect, interval, channel, and the population it is weighted to)."""
+    if not {"weighted_pct", "effective_n", "base_n", "channel"} <= set(frame.columns):
+        return frame
+    out = frame.copy()
+    weighted = out["weighted_pct"].notna() & out["effective_n"].notna() & (out["effective_n"] > 0)
+    out["design_effect"] = (out["base_n"] / out["effective_n"]).where(weighted)
+    out["evidence"] = [
+        (f"n {int(r.base_n):,}, effective n {r.effective_n:,.0f}, design effect {r.design_effect:.2f}, "
+         f"95% CI {r.weighted_ci_low:.1f}-{r.weighted_ci_high:.1f}%, {r.channel}; weighted to "
+         f"{populations.get(r.channel, 'Census 2021')}") if ok else None
+        for ok, r in zip(weighted, out.itertuples(index=False))]
     return out
 
 

@@ -31,13 +31,16 @@ DICTIONARY = (
     ("base_n", "Respondents who answered the question: the base of the percentage (blank when the whole group is suppressed)."),
     ("pct", "Unweighted percentage of base_n."),
     ("ci_low / ci_high", "95% Wilson interval of the unweighted percentage."),
-    ("weighted_pct", "Percentage weighted to Census 2021 (raking on age, sex and ethnic group)."),
+    ("weighted_pct", "Percentage weighted to the channel's target population in Census 2021 (bounded raking on age, sex "
+                     "and ethnic group; the Methodology sheet names each run's population, and why a period is not weighted)."),
     ("weighted_ci_low / weighted_ci_high", "95% confidence interval of the weighted percentage (logit interval, linearised standard error, weights held fixed)."),
     ("effective_n", "Kish effective sample size of the weighted base."),
     ("ppi_pct / ppi_ci_low / ppi_ci_high", "Topic share allowing for the topic model's coding errors: prediction-powered inference "
      "(Angelopoulos et al., Science 2023) on the model's codes of every comment and the reviewed random audit sample, "
      "with its 95% interval (weighted where the channel is). Before enough audit reviews, the model-only share."),
     ("ppi_label", "Whether ppi_pct is corrected (with the number of audit reviews) or the uncorrected model-only share."),
+    ("design_effect", "base_n / effective_n: how much the weights widen the interval (1 = not at all)."),
+    ("evidence", "How strong a weighted figure is: n, effective n, design effect, interval, channel and the population weighted to."),
     ("suppressed", "True when the cell is hidden: fewer than the minimum cell size, or hidden so it cannot be worked out from a total."),
     ("census_pct", "Share of residents of the ages the channel speaks for, Census 2021."),
     ("index", "Representation index: respondents' share divided by residents' share (1 = in proportion; below 0.8 = under-represented)."),
@@ -59,10 +62,14 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
              ("Data snapshot", snap.snapshot_at.isoformat(timespec="seconds") if snap and snap.snapshot_at else "-"),
              ("Input fingerprint", snap.fingerprint if snap else "-")]
     for _key, run in sorted((snap.weighting_runs if snap else {}).items()):
-        deff = run.get("design_effect")
+        deff, eff = run.get("design_effect"), run.get("effective_n")
+        population = run.get("population_text") or "Census 2021"
         rows.append((f"Weighting run {run['id']}", f"{run['source']} {run['period']}: {run['method']} on "
-                     f"{', '.join(run['variables'])} to Census 2021, weights capped at {run.get('cap')} x mean; "
-                     f"design effect {deff:.2f}" if deff else f"{run['source']} {run['period']}: {run['method']}"))
+                     f"{', '.join(run['variables'])} to {population}, every weight kept at most {run.get('cap')} x the mean "
+                     f"by bounded raking (the margins still hold); design effect {deff:.2f}, effective n {eff:,.0f}"
+                     if deff and eff else f"{run['source']} {run['period']}: {run['method']} to {population}"))
+    for key, reason in (snap.unweighted if snap else {}).items():
+        rows.append((f"Not weighted: {key.replace('|', ' ')}", f"{reason} Its figures are unweighted."))
     if snap and snap.topics_run:
         rows.append(("Topics", f"topics run {snap.topics_run['id']}, codeframe version {snap.topics_run['codeframe_version']}, "
                                f"model {snap.topics_run['model_version']}; a reviewer's codes replace the model's"))

@@ -59,6 +59,7 @@ _TOPICS = {"type": "object", "required": ["ok", "base_n", "rows"],
                           "weighting_run": {"type": "integer", "nullable": True},
                           "weighted": {"type": "boolean"}, "weighting_runs": {"type": "object"},
                           "weighting_note": _NULLABLE_TEXT, "weighting_reason": _NULLABLE_TEXT,
+                          "weighting_population": _NULLABLE_TEXT,
                           "weighting_method": _NULLABLE_TEXT, "n_effective": {"type": "number", "nullable": True}}}
 _FINDINGS = {"type": "object", "required": ["ok", "themes"],
              "properties": {"ok": {"type": "boolean"}, "run": {"type": "object", "nullable": True},

@@ -68,8 +68,11 @@ def index():
     sites_from_all = not reach.source_has_sites(session, chosen["source"])
     by_site = (reach.reach(session, None, "site", missing, reach.site_names(session)) if sites_from_all
                else reach.reach(session, chosen["source"], "site", missing, reach.site_names(session), result.get("by_site")))
+    population = result.get("population") or {}
     return render_template("dashboard/representativeness.html", **context, runs=runs, run=run, chosen=chosen,
-                           result=result, dimensions=dimensions, missing=missing, by_site=by_site, claims=claims,
+                           result=result, population=population, residence_note=_residence_note(chosen["source"]),
+                           all_ages=[v for v, c in (population.get("coverage") or {}).items() if c == "all ages"],
+                           dimensions=dimensions, missing=missing, by_site=by_site, claims=claims,
                            sites_from_all=sites_from_all,
                            by_ward=reach.reach(session, chosen["source"], "ward", missing, wards, result.get("by_ward")),
                            sources=sorted({r["source"] for r in runs}), source_names=_source_names(),
@@ -88,6 +91,16 @@ def screen_dimensions(dimensions: list[dict[str, Any]]) -> Claims:
         claim = claims.get(d["variable"])
         d["survives"], d["adjusted"] = claim.survives, claim.adjusted
     return claims
+
+
+def _residence_note(key: str) -> str:
+    """Why a channel whose respondents may not live in the borough is compared but not weighted."""
+    config = current_app.config["VOICE"]
+    source = next((s for s in config.sources if s.key == key), None)
+    if source is None or source.residents:
+        return ""
+    reason = source.residence_reason(config.app.borough).removeprefix("not weighted: ")
+    return f"Compared with residents, but {reason}"
 
 
 def _source_names() -> dict[str, str]:

@@ -48,6 +48,8 @@ def index():
                            comparison=comparison, compare=compare, compare_choices=COMPARE, topic=topic,
                            topics=topic_labels(), quotes=prevalence.quotes(session, filt, topic),
                            themes=prevalence.themes(session, filt.source), csv_args=filt.as_args(),
+                           channel_name=next((s.name for s in current_app.config["VOICE"].sources if s.key == filt.source),
+                                             filt.source),
                            agreement=measure_model_agreement(session, current_app.config["VOICE"].analysis.min_audit_reviews))
 
 
