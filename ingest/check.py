@@ -35,6 +35,7 @@ class ColumnCheck:
     column: str
     is_found: bool
     closest: tuple[str, ...] = ()
+    is_optional: bool = False
 
 
 @dataclass
@@ -53,7 +54,7 @@ class CheckReport:
     @property
     def missing(self) -> list[ColumnCheck]:
         """Configured columns the file does not have (an ingest would stop on the first)."""
-        return [c for c in self.columns if not c.is_found]
+        return [c for c in self.columns if not c.is_found and not c.is_optional]
 
     def to_text(self) -> str:
         """A plain-text report for a terminal."""
@@ -62,7 +63,8 @@ class CheckReport:
                  f"{self.name}: {self.n_checked} row(s) checked", "", "Columns:"]
         for c in self.columns:
             hint = f"   closest: {', '.join(repr(x) for x in c.closest)}" if c.closest else ""
-            lines.append(f"  {'ok     ' if c.is_found else 'MISSING'} {c.config_key} = {c.column!r}{'' if c.is_found else hint}")
+            state = "ok     " if c.is_found else "absent " if c.is_optional else "MISSING"
+            lines.append(f"  {state} {c.config_key} = {c.column!r}{'' if c.is_found else hint}")
         if self.unmapped:
             lines.append("  not in the mapping (kept raw only): " + ", ".join(repr(c) for c in self.unmapped))
         lines += ["", "First values after mapping:"]
@@ -94,7 +96,7 @@ def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None
     records = read_file_records(path, "", (), mapping.columns, options or FileOptions(), report.notes)
     header = report.notes.columns
     report.columns = [ColumnCheck(f"[sources.{source}] {key}", column, column in header,
-                                  () if column in header else closest_columns(column, header))
+                                  () if column in header else closest_columns(column, header), column in mapping.optional)
                       for key, column in mapping.column_keys()]
     report.unmapped = report.notes.extra_columns
     try:

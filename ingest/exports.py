@@ -69,10 +69,10 @@ def check_mapped_columns(name: str, header: tuple[str, ...], mapping: SourceMapp
     """
     options = options or FileOptions()
     keys = mapping.column_keys()
-    missing = [(key, column) for key, column in keys if column not in header]
+    missing = [(key, column) for key, column in keys if column not in header and column not in mapping.optional]
     if not missing:
         return
-    if len(missing) == len(keys):
+    if not any(column in header for _, column in keys):
         shown = ", ".join(repr(c) for c in header[:12]) + (", ..." if len(header) > 12 else "")
         sheet = f" of sheet {options.sheet!r}" if options.sheet else ""
         raise HeaderMismatchError(

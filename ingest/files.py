@@ -137,9 +137,9 @@ def read_csv_records(path: Path, id_column: str, required: tuple[str, ...] = (),
     handle = path.open("r", encoding=notes.encoding, newline="")
     try:
         header = _read_header(path, handle, options, notes)
-        check_columns(path.name, header, (id_column, *required))
         if check is not None:
             check(tuple(header))
+        check_columns(path.name, header, (id_column, *required))
     except BaseException:
         handle.close()
         raise

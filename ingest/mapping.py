@@ -74,6 +74,8 @@ class SourceMapping:
     unknown_labels: str = "not_stated"
     recodes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     questions: tuple[QuestionSpec, ...] = ()
+    #: Configured columns a file may lack (their fields are then not stated); any other missing column stops a run.
+    optional: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.unknown_labels not in ("not_stated", "quarantine"):
@@ -86,6 +88,10 @@ class SourceMapping:
             raise ValueError("ward_from_postcode needs postcode_column")
         for band in self.age_bands:
             vocab.parse_band(band)
+        unknown = [c for c in self.optional if c not in self.columns]
+        if unknown:
+            raise ValueError(f"optional names {', '.join(repr(c) for c in unknown)}, which no key of the mapping reads; "
+                             "expected column names the mapping sets (e.g. the value of sex_column)")
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -85,9 +85,9 @@ def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], know
             raise SourceUnavailable(f"{path.name}: not a readable SPSS .sav file ({message[2]}); export it again")
         _, column_names, n_rows = message
         header = unique_header(list(column_names))  # a damaged file can hold unnamed variables (None)
-        check_columns(path.name, header, (id_column, *required))
         if check is not None:
             check(tuple(header))
+        check_columns(path.name, header, (id_column, *required))
     except BaseException:
         _stop_reader(process, receiver, is_done=False)
         raise

@@ -67,9 +67,9 @@ def read_xlsx_records(path: Path, id_column: str, required: tuple[str, ...], kno
         sheet = _sheet(workbook, path, options.sheet)
         rows = sheet.iter_rows(min_row=options.header_row, values_only=True)
         header = _read_header(path, rows, options)
-        check_columns(f"{path.name} sheet {sheet.title!r}", header, (id_column, *required))
         if check is not None:
             check(tuple(header))
+        check_columns(f"{path.name} sheet {sheet.title!r}", header, (id_column, *required))
         notes.columns = tuple(header)
         notes.extra_columns = find_extra_columns(header, known) if known else ()
         notes.n_rows_estimate = max(0, (sheet.max_row or 0) - options.header_row - options.header_rows + 1) or None

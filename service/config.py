@@ -656,7 +656,7 @@ _MAPPING_TEXT = ("id_column", "submitted_at", "date_format", "wave", "wave_colum
                  "consent_column", "age_column", "age_band_column", "sex_column",
                  "gender_identity_column", "ethnicity_column", "ward_column", "postcode_column",
                  "unknown_labels", "ethnicity_other_column")
-_MAPPING_LISTS = ("id_columns", "date_formats")  # issue 16: lists of text
+_MAPPING_LISTS = ("id_columns", "date_formats", "optional")  # issue 16: lists of text
 _MAPPING_FLAGS = ("row_id", "ward_from_postcode")  # issue 16: true or false
 
 

@@ -31,6 +31,17 @@ def test_check_names_missing_columns_with_the_closest_and_shows_values_after_map
     assert "An ingest would stop before storing anything: 1 configured column(s) missing." in text
 
 
+def test_check_shows_an_optional_column_as_absent_and_not_as_a_stop(tmp_path):
+    path, source, _ = citizen_space_csv(tmp_path)
+    mapping = SourceMapping(id_column="Response ID", sex_column="Sex", postcode_column="Home postcode",
+                            optional=("Home postcode",))
+    report = check_export(path, mapping, source.file, n=5, source="cs", now=NOW)
+    assert report.missing == [] and [c.is_optional for c in report.columns if not c.is_found] == [True]
+    text = report.to_text()
+    assert "absent  [sources.cs] mapping.postcode_column = 'Home postcode'" in text
+    assert "An ingest would stop" not in text
+
+
 def test_check_lists_the_field_issues_and_summary_rows(tmp_path):
     path, source, _ = school_xlsx(tmp_path)
     report = check_export(path, source.mapping, source.file, source="school", now=NOW)

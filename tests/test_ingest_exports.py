@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from ingest import NOT_STATED as NS
 from ingest import ColumnNotFoundError, HeaderMismatchError
 from ingest.exports import read_export
-from service.config import load_config
+from service.config import ConfigError, load_config
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 SHIPPED = Path(__file__).resolve().parent.parent / "config.toml"
@@ -338,6 +338,19 @@ def test_a_column_named_slightly_wrong_stops_the_run_naming_column_closest_and_k
                        r"'Ethnic group - other'\. Nothing was stored") as caught:
         read_export(path, source.key, source.mapping, source.file, now=NOW)
     assert caught.value.config_key == "[sources.cs] mapping.ethnicity_column"
+
+
+def test_optional_key_lets_a_file_lack_that_column_and_is_checked_against_the_mapping(tmp_path):
+    path, _, _ = citizen_space_csv(tmp_path)
+    text = (tmp_path / "cs.toml").read_text(encoding="utf-8").replace(
+        "[sources.cs.mapping]\n", '[sources.cs.mapping]\npostcode_column = "Postcode"\noptional = ["Postcode"]\n')
+    (tmp_path / "cs.toml").write_text(text, encoding="utf-8")
+    source = load_config(tmp_path / "cs.toml", environ={}).source("cs")
+    result = read_export(path, source.key, source.mapping, source.file, now=NOW)
+    assert result.responses and {r.demographics.postcode_district for r in result.responses} == {None}
+    (tmp_path / "cs.toml").write_text(text.replace('optional = ["Postcode"]', 'optional = ["Post code"]'), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"optional names 'Post code', which no key of the mapping reads"):
+        load_config(tmp_path / "cs.toml", environ={})
 
 
 def test_a_header_row_that_yields_none_of_the_mapped_columns_stops_the_run(tmp_path):

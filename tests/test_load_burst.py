@@ -10,7 +10,6 @@ address, as behind the reverse proxy).
 
 from __future__ import annotations
 
-import csv
 import re
 import threading
 import time
@@ -27,6 +26,7 @@ from service.pipeline.ingest_runs import register_sources, run_ingest
 from service.store import responses as store
 from service.store.db import make_engine, make_session_factory, transaction
 from service.store.models import Answer, FreeText, Response, Source
+from tests.exports import write_csv
 
 N_CLIENTS, N_EACH, N_ROWS = 20, 10, 4000
 ANSWER = {"safe_here": "3", "feel_safer": "Brighter lighting by the bus stop", "happened": ["Harassment"],
@@ -53,12 +53,9 @@ def served(config):
 
 def _write_import(path, n_rows):
     """A CSV for the `css` source; every 500th row repeats the id before it (a duplicate)."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for i in range(n_rows):
-            ident = i - 1 if i % 500 == 499 else i
-            writer.writerow([f"LOAD-{ident:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", str(1 + i % 5), "More patrols"])
+    rows = ([f"LOAD-{i - 1 if i % 500 == 499 else i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", str(1 + i % 5),
+             "More patrols"] for i in range(n_rows))
+    write_csv(path, HEADER, rows)
 
 
 def _open_forms(base, code, address, n=N_EACH):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
+from sqlalchemy import func, select
 
 from service.cli import main
+from service.store.db import make_engine
+from service.store.models import IngestRun, QuarantinedRow, Response
+from tests.exports import write_csv
 
 HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neighbourhood during the day?"]
 
@@ -15,8 +17,7 @@ HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neigh
 def env(database_url, tmp_path):
     folder = tmp_path / "css_drop"
     folder.mkdir()
-    with (folder / "e.csv").open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADER, ["A", "21/04/2023", "4"], ["B", "21/04/2023", "9"]])
+    write_csv(folder / "e.csv", HEADER, [["A", "21/04/2023", "4"], ["B", "21/04/2023", "9"]])
     return {"VOICE_DATABASE_URL": database_url, "VOICE_SOURCES_CSS_PATH": str(folder),
             "VOICE_INSTANCE_PATH": str(tmp_path / "instance")}
 
@@ -28,6 +29,24 @@ def test_ingest_prints_a_run_report_and_a_second_run_is_a_no_op(runner, env):
     assert "css e.csv: finished; read 2, new 2, updated 0, unchanged 0, duplicate 0, quarantined 0, fields quarantined 1;" in first.output
     again = runner.invoke(main, ["ingest", "css"], env=env)
     assert "css e.csv: skipped;" in again.output and "this file was already ingested (same content)" in again.output
+
+
+def test_ingest_of_a_file_missing_a_configured_column_exits_non_zero_with_one_line_and_stores_nothing(runner, env, tmp_path):
+    folder = tmp_path / "misnamed"
+    folder.mkdir()
+    write_csv(folder / "e.csv", HEADER, [["A", "21/04/2023", "4"]], rename={"Sex": "Sex?"})
+    result = runner.invoke(main, ["ingest", "css"], env={**env, "VOICE_SOURCES_CSS_PATH": str(folder)})
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert line.startswith("css e.csv: failed; read 0, new 0,") and "Traceback" not in result.output
+    assert ("errors: e.csv: column 'Sex' (set by [sources.css] mapping.sex_column) is not in the file; "
+            "the closest are 'Sex?'. Nothing was stored.") in line
+    engine = make_engine(env["VOICE_DATABASE_URL"])
+    with engine.connect() as connection:
+        counts = [connection.scalar(select(func.count()).select_from(t)) for t in (Response, QuarantinedRow)]
+        run = connection.execute(select(IngestRun.status, IngestRun.errors)).one()
+    engine.dispose()
+    assert counts == [0, 0] and run.status == "failed" and run.errors[0] in line
 
 
 def test_ingest_without_source_or_all_says_what_to_name(runner, env):

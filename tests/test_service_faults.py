@@ -8,7 +8,6 @@ connects directly and sees what was really committed.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import subprocess
@@ -26,6 +25,7 @@ from service.store import responses as store
 from service.store.db import DatabaseError, make_engine, make_session_factory, transaction
 from service.store.models import Answer, AuditEvent, FreeText, IngestRun, ReportFile, Response
 from tests.dashboard_data import PASSWORD, seed
+from tests.exports import write_csv
 from tests.tcp_proxy import TcpProxy
 
 ANSWER = {"safe_here": "2", "feel_safer": "Better lighting", "happened": ["Harassment"], "age_band": "13-15",
@@ -86,11 +86,8 @@ def test_form_submission_cut_mid_transaction_shows_retry_page_and_stores_once_af
 
 
 def _write_export(path, n):
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows([f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", "4", f"More lighting {i}"]
-                         for i in range(n))
+    write_csv(path, HEADER, ([f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", "4", f"More lighting {i}"]
+                             for i in range(n)))
 
 
 @pytest.mark.parametrize("cut", [b"COPY free_texts", b"COMMIT"], ids=["mid-batch", "at-commit"])

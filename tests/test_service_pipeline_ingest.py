@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import replace
 
 import pytest
@@ -24,6 +23,7 @@ from service.store.models import (
     ResponseVersion,
     Source,
 )
+from tests.exports import variables_mapping, write_csv, write_sav, write_xlsx
 
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
           "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]
@@ -33,10 +33,8 @@ def _row(i, safe="4", text="More lighting"):
     return [f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", safe, text]
 
 
-def _write(path, rows, header=HEADER):
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([header, *rows])
-    return path
+def _write(path, rows, header=HEADER, **changes):  # every configured column of css, the others blank
+    return write_csv(path, header, rows, **changes)
 
 
 def _count(session, model, *where):
@@ -170,11 +168,117 @@ def test_20_mb_cell_is_quarantined_alone_with_a_bounded_raw_copy(factory, source
 
 
 def test_missing_column_fails_the_run_and_says_so(factory, sources, session):
-    _write(sources.source("css").path / "e.csv", [["X", *_row(1)[1:]]], header=["Respondent", *HEADER[1:]])
+    _write(sources.source("css").path / "e.csv", [["X", *_row(1)[1:]]], rename={"Respondent ID": "Respondent"})
     report = run_ingest(factory, sources, "css")[0]
     assert report.status == "failed"
-    assert "required column 'Respondent ID' is missing; the closest is 'Respondent'" in report.errors[0]
+    assert ("e.csv: column 'Respondent ID' (set by [sources.css] mapping.id_column) is not in the file; "
+            "the closest are 'Respondent'") in report.errors[0]
     assert session.scalar(select(IngestRun.status)) == "failed"
+    assert _count(session, Response) == 0 and _count(session, QuarantinedRow) == 0
+
+
+def _with_css(config, mapping=None, file=None):
+    css = config.source("css")
+    css = replace(css, mapping=mapping or css.mapping, file=file or css.file)
+    return replace(config, sources=tuple(css if s.key == "css" else s for s in config.sources))
+
+
+def _nothing_stored(session):
+    return [_count(session, model) for model in (Response, Answer, QuarantinedRow, ResponseVersion)] == [0, 0, 0, 0]
+
+
+GENDER = "Is your gender the same as the sex you were registered at birth?"
+
+
+def test_demographic_column_named_without_its_question_mark_stops_the_run_and_stores_nothing(factory, sources, session):
+    # issue 16: a config naming the column without its "?" stored 320 rows, every one "not stated"
+    css = sources.source("css")
+    config = _with_css(sources, mapping=replace(css.mapping, gender_identity_column=GENDER.rstrip("?")))
+    _write(css.path / "e.csv", [_row(i) for i in range(3)])
+    report = run_ingest(factory, config, "css")[0]
+    message = (f"e.csv: column {GENDER.rstrip('?')!r} (set by [sources.css] mapping.gender_identity_column) is not in "
+               f"the file; the closest are {GENDER!r}")
+    assert report.status == "failed" and report.n_read == 0
+    assert len(report.errors) == 1 and report.errors[0].startswith(message), report.errors
+    assert "Nothing was stored" in report.errors[0] and "\n" not in report.errors[0]
+    assert _nothing_stored(session)
+    run = session.scalar(select(IngestRun))
+    assert (run.status, run.errors, run.n_read) == ("failed", report.errors, 0)
+
+
+def test_file_column_saved_with_a_question_mark_stops_the_run_naming_the_closest_and_the_key(factory, sources, session):
+    _write(sources.source("css").path / "e.csv", [_row(1), _row(2)], rename={"Sex": "Sex?"})
+    report = run_ingest(factory, sources, "css")[0]
+    assert report.status == "failed"
+    assert report.errors[0].startswith("e.csv: column 'Sex' (set by [sources.css] mapping.sex_column) is not in the file; "
+                                       "the closest are 'Sex?'. Nothing was stored.")
+    assert _nothing_stored(session)
+
+
+def test_every_missing_column_is_counted_in_the_one_message(factory, sources, session):
+    _write(sources.source("css").path / "e.csv", [_row(1)], drop=["Sex", "Ward", "Postcode"])
+    report = run_ingest(factory, sources, "css")[0]
+    assert report.status == "failed" and "(set by [sources.css] mapping.sex_column)" in report.errors[0]
+    assert "(2 more configured column(s) missing: 'Ward', 'Postcode')" in report.errors[0]
+    assert _nothing_stored(session)
+
+
+def test_optional_column_may_be_absent_and_its_field_is_not_stated(factory, sources, session):
+    css = sources.source("css")
+    _write(css.path / "e.csv", [_row(1)], drop=["Postcode"])
+    refused = run_ingest(factory, sources, "css")[0]
+    assert refused.status == "failed" and "column 'Postcode' (set by [sources.css] mapping.postcode_column)" in refused.errors[0]
+    config = _with_css(sources, mapping=replace(css.mapping, optional=("Postcode",)))
+    report = run_ingest(factory, config, "css")[0]
+    assert (report.status, report.n_new) == ("finished", 1)
+    stored = session.scalar(select(Response))
+    assert (stored.sex, stored.postcode_district) == ("female", None)
+
+
+def test_optional_column_that_the_mapping_does_not_read_is_refused():
+    from ingest import SourceMapping
+
+    with pytest.raises(ValueError, match=r"optional names 'Postcode\?', which no key of the mapping reads"):
+        SourceMapping(id_column="Respondent ID", postcode_column="Postcode", optional=("Postcode?",))
+
+
+def test_wrong_sheet_stops_the_run_and_the_right_one_is_then_stored(factory, sources, session):
+    from openpyxl import load_workbook
+
+    css = sources.source("css")
+    path = write_xlsx(css.path / "export.xlsx", HEADER, [_row(1), _row(2)])
+    book = load_workbook(path)
+    book.active.title = "Responses"
+    cover = book.create_sheet("Summary", 0)  # the first sheet, as survey tools put a summary before the responses
+    for line in (["Question", "Responses"], ["How safe do you feel?", 212]):
+        cover.append(line)
+    book.save(path)
+    report = run_ingest(factory, sources, "css")[0]
+    assert report.status == "failed"
+    assert report.errors[0].startswith("export.xlsx: the header read from row 1 (1 row(s)) holds none of the ")
+    assert "found: 'Question', 'Responses'" in report.errors[0] and "Fix [sources.css.file] header_row, header_rows or sheet" in report.errors[0]
+    assert _nothing_stored(session)
+    named = _with_css(sources, file=replace(css.file, sheet="Summary"))
+    again = run_ingest(factory, named, "css")[0]
+    assert again.status == "failed" and "of sheet 'Summary'" in again.errors[0] and _nothing_stored(session)
+    fixed = run_ingest(factory, _with_css(sources, file=replace(css.file, sheet="Responses")), "css")
+    assert [(r.status, r.n_new) for r in fixed] == [("finished", 2)]
+
+
+def test_wrong_header_row_stops_the_run_and_the_right_one_is_then_stored(factory, sources, session):
+    css = sources.source("css")
+    body = (css.path / "body.csv")
+    _write(body, [_row(1), _row(2)])
+    (css.path / "export.csv").write_text("Community Safety Survey 2023\nExported 01/05/2023\n"
+                                         + body.read_text(encoding="utf-8"), encoding="utf-8")
+    body.unlink()
+    report = run_ingest(factory, sources, "css")[0]
+    assert report.status == "failed"
+    assert report.errors[0].startswith("export.csv: the header read from row 1 (1 row(s)) holds none of the ")
+    assert "found: 'Community Safety Survey 2023'" in report.errors[0]
+    assert _nothing_stored(session)
+    fixed = run_ingest(factory, _with_css(sources, file=replace(css.file, header_row=3)), "css")
+    assert [(r.status, r.n_new) for r in fixed] == [("finished", 2)]
 
 
 def test_interrupted_run_keeps_whole_batches_and_the_next_run_resumes(factory, sources, session):
@@ -247,14 +351,10 @@ def test_missing_token_variable_fails_the_run_naming_it(factory, sources, http_s
 
 
 def test_spss_file_in_the_drop_folder_is_ingested_with_value_labels(factory, sources, session):
-    import pandas as pd
-    import pyreadstat
-
-    frame = pd.DataFrame({"RespID": ["S1", "S2"], "Submitted": ["21/04/2023", "22/04/2023"], "Sex": [1.0, 2.0]})
-    pyreadstat.write_sav(frame, str(sources.source("css").path / "export.sav"),
-                         variable_value_labels={"Sex": {1.0: "Female", 2.0: "Male"}})
     css = sources.source("css")  # SPSS variable names have no spaces: the mapping names variables
-    css = replace(css, mapping=replace(css.mapping, id_column="RespID", submitted_at="Submitted", sex_column="Sex"))
+    names = write_sav(css.path / "export.sav", ["Respondent ID", "Date submitted", "Sex"],
+                      [["S1", "21/04/2023", 1.0], ["S2", "22/04/2023", 2.0]], value_labels={"Sex": {1.0: "Female", 2.0: "Male"}})
+    css = replace(css, mapping=variables_mapping(css.mapping, names))
     config = replace(sources, sources=tuple(css if s.key == "css" else s for s in sources.sources))
     report = run_ingest(factory, config, "css")[0]
     assert (report.status, report.n_new) == ("finished", 2)
@@ -298,48 +398,25 @@ def test_repeated_short_texts_are_screened_once_per_run_and_each_copy_is_flagged
     assert flagged == {t.id for t in texts if t.original == harm} and len(flagged) == 2
 
 
-def test_configured_column_missing_from_the_file_is_named_in_the_report(factory, sources, session):
-    header = [*HEADER[:4], "Sex?", *HEADER[5:]]  # "Sex" saved as "Sex?" by the survey tool
-    _write(sources.source("css").path / "e.csv", [_row(1)], header=header)
-    report = run_ingest(factory, sources, "css")[0]
-    assert ("e.csv: column 'Sex' (set by [sources.css] mapping.sex_column) is not in the file; the closest is 'Sex?'; "
-            "no response of this file has it") in report.notes
-    assert "mapping.sex_column" in " ".join(session.scalar(select(IngestRun.notes)))
-
-
 def _write_utf16_tab(path, rows):  # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated
-    path.with_suffix(".txt").write_text("\n".join("\t".join(row) for row in [HEADER, *rows]) + "\n", encoding="utf-16")
+    write_csv(path.with_suffix(".txt"), HEADER, rows, encoding="utf-16", delimiter="\t")
 
 
 def _write_xlsx(path, rows):
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    for row in [HEADER, *rows]:
-        sheet.append(row)
-    book.save(path.with_suffix(".xlsx"))
+    write_xlsx(path.with_suffix(".xlsx"), HEADER, rows)
 
 
 def _write_sav(path, rows):
-    import pandas as pd
-    import pyreadstat
-
-    frame = pd.DataFrame([[cell for cell in row] for row in rows], columns=[f"v{i}" for i in range(len(HEADER))])
-    pyreadstat.write_sav(frame, str(path.with_suffix(".sav")), column_labels=HEADER)
+    return write_sav(path.with_suffix(".sav"), HEADER, rows)
 
 
 @pytest.mark.parametrize("write", [_write_utf16_tab, _write_xlsx, _write_sav], ids=["utf-16 text", "xlsx", "spss"])
 def test_tick_mark_in_a_scale_cell_keeps_the_response_in_every_file_type(factory, sources, session, write):
     source = sources.source("css")
+    names = write(source.path / "export", [_row(1), _row(2, safe="✓")])
     if write is _write_sav:  # SPSS variables have no spaces: the mapping names the variables
-        names = {column: f"v{i}" for i, column in enumerate(HEADER)}
-        mapping = replace(source.mapping, id_column="v0", submitted_at="v1", wave_column="v2", age_band_column="v3",
-                          sex_column="v4", questions=tuple(replace(q, column=names.get(q.column, q.column))
-                                                           for q in source.mapping.questions))
-        source = replace(source, mapping=mapping)
+        source = replace(source, mapping=variables_mapping(source.mapping, names))
         sources = replace(sources, sources=tuple(source if s.key == "css" else s for s in sources.sources))
-    write(source.path / "export", [_row(1), _row(2, safe="✓")])
     report = run_ingest(factory, sources, "css")[0]
     assert (report.status, report.n_new, report.n_quarantined, report.n_fields_quarantined) == ("finished", 2, 0, 1)
     kept = session.scalar(select(Response).where(Response.external_id == "CSS-00002"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +14,7 @@ from service.pipeline.quarantine import (
 )
 from service.store.db import transaction
 from service.store.models import Answer, QuarantinedRow, Response, Source
+from tests.exports import write_csv
 
 HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neighbourhood during the day?"]
 
@@ -23,9 +22,8 @@ HEADER = ["Respondent ID", "Date submitted", "How safe do you feel in your neigh
 @pytest.fixture
 def quarantined(factory, config):
     register_sources(factory, config)
-    with (config.source("css").path / "e.csv").open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADER, ["A", "21/04/2023", "9"], ["B", "31/04/2023", "3"], ["C", "21/04/2023", "2"],
-                                      ["C", "22/04/2023", "5"]])
+    write_csv(config.source("css").path / "e.csv", HEADER, [["A", "21/04/2023", "9"], ["B", "31/04/2023", "3"],
+                                                            ["C", "21/04/2023", "2"], ["C", "22/04/2023", "5"]])
     run_ingest(factory, config, "css")
     with factory() as session:
         return {row.external_id: row.id for row in list_quarantine(session)}
@@ -122,8 +120,7 @@ def test_engagement_officer_sees_the_queue_but_cannot_fix_or_retry(app, client, 
 def test_retrying_one_of_two_bad_cells_of_a_response_keeps_the_fix_and_the_other_cell_quarantined(factory, config):
     register_sources(factory, config)
     header = [*HEADER, "How safe do you feel in your neighbourhood after dark?"]
-    with (config.source("css").path / "two.csv").open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([header, ["D", "21/04/2023", "9", "8"]])
+    write_csv(config.source("css").path / "two.csv", header, [["D", "21/04/2023", "9", "8"]])
     run_ingest(factory, config, "css")
     with factory() as session:
         first, second = sorted(list_quarantine(session, "css"), key=lambda r: r.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -13,11 +12,11 @@ from service.config import ConfigError
 from service.ops.scheduler import build_scheduler, job_lock, run_source_job, sync_jobs
 from service.store.db import transaction
 from service.store.models import IngestRun, JobLock
+from tests.exports import write_csv
 
 
 def _drop_file(config):
-    with (config.source("css").path / "e.csv").open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([["Respondent ID", "Date submitted"], ["A", "21/04/2023"]])
+    write_csv(config.source("css").path / "e.csv", ["Respondent ID", "Date submitted"], [["A", "21/04/2023"]])
 
 
 def test_lock_is_held_by_one_holder_at_a_time(engine):

@@ -7,7 +7,6 @@ run twice, and no response half-written or stored twice.
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from service.config import load_config
 from service.ops.scheduler import build_scheduler, holder_of, job_lock, lock_number, sync_jobs
 from service.store.db import transaction
 from service.store.models import Answer, FreeText, IngestRun, JobLock, Response
+from tests.exports import write_csv
 
 PROJECT = Path(__file__).resolve().parent.parent
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
@@ -73,11 +73,8 @@ def test_scheduler_killed_mid_ingest_resumes_the_job_once_when_restarted(databas
     env = _environment(database_url, tmp_path)
     config = load_config(PROJECT / "config.toml", environ=env)
     (tmp_path / "drop").mkdir()
-    with (tmp_path / "drop" / "export.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows([f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", "4", f"More lighting {i}"]
-                         for i in range(N_ROWS))
+    write_csv(tmp_path / "drop" / "export.csv", HEADER,
+              ([f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", "4", f"More lighting {i}"] for i in range(N_ROWS)))
     # Store the job as due two hours ago, as if the scheduler had been down at 06:00: it starts at once.
     seeded = build_scheduler(config, engine)
     seeded.start(paused=True)

@@ -24,6 +24,7 @@ from service.store import responses as store
 from service.store.accounts import add_api_client, add_user
 from service.store.db import transaction
 from service.store.models import AuditEvent, FreeText, SafeguardingFlag, Site, TopicCode
+from tests.exports import write_csv
 
 JADE = ("my mums boyfriend hits me... a man in the park keeps asking me to go to his flat... "
         "call me on 07700 900123 - Jade")
@@ -158,8 +159,7 @@ def test_ingested_rows_are_redacted_and_flagged_when_stored_and_coded_by_the_nex
               "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]
     rows = [["CSS-00001", "21/04/2023 10:15", "2023", "25-34", "Female", "2", JADE],
             ["CSS-00002", "21/04/2023 10:20", "2023", "25-34", "Male", "4", "More police on the high street"]]
-    (folder / "export.csv").write_text("\n".join(",".join(f'"{v}"' for v in row) for row in [header, *rows]) + "\n",
-                                       encoding="utf-8")
+    write_csv(folder / "export.csv", header, rows)
     [report] = run_ingest(factory, config, "css")
     assert report.n_new == 2
     with factory() as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import threading
 import time
 
@@ -13,6 +12,7 @@ from ingest import IngestError
 from service.pipeline.ingest_runs import register_sources
 from service.pipeline.watch import settled_files, watch_folder
 from service.store.models import IngestRun, Response
+from tests.exports import csv_text
 
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
           "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]
@@ -23,12 +23,7 @@ def _lines(start, stop):
 
 
 def _csv_text(rows, header=True):
-    out = []
-    writer = csv.writer(type("W", (), {"write": lambda self, s: out.append(s)})())
-    if header:
-        writer.writerow(HEADER)
-    writer.writerows(rows)
-    return "".join(out)
+    return csv_text(HEADER, rows, with_header=header)
 
 
 def _wait_for(predicate, seconds=20.0):

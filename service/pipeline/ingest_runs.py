@@ -35,7 +35,7 @@ from ingest import (
     map_record,
     read_file_records,
 )
-from ingest.columns import closest_columns
+from ingest.exports import check_mapped_columns
 from ingest.files import SUFFIXES, count_lines
 from service.config import Config, SourceConfig
 from service.pipeline.screening import screen_text
@@ -212,32 +212,18 @@ def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceCo
     mapping = source.mapping
     try:
         required = tuple(q.column for q in mapping.questions if q.required)
-        records = read_file_records(path, mapping.id_column, required, mapping.columns, source.file, notes)
+        # The mapping is checked against the header before any row is read: a configured column
+        # the file lacks (or a sheet or header row holding none of them) fails the run, storing nothing.
+        records = read_file_records(path, mapping.id_column, required, mapping.columns, source.file, notes,
+                                    check=lambda header: check_mapped_columns(path.name, header, mapping, source.key,
+                                                                              source.file))
         total = count_lines(path) - 1 if options.progress and path.suffix.lower() in (".csv", ".txt") else None
     except IngestError as error:
         return _fail_run(factory, report, error, started)
     _ingest_records(factory, config, source, records, report, options, total or notes.n_rows_estimate, started)
-    report.notes.extend(missing_column_notes(path.name, notes.columns, source))
     report.notes.extend(notes.lines(path.name))
     _finish_run(factory, report, started)
     return report
-
-
-def missing_column_notes(name: str, header: tuple[str, ...], source: SourceConfig) -> list[str]:
-    """A sentence for each configured column the file lacks, with its config key and the closest columns.
-
-    ``voice sources check`` and :func:`ingest.read_export` refuse such a file before anything is
-    stored; the scheduled run does not refuse it yet (its callers and tests write files with only
-    the columns they use), so each such column is at least named in the run's report.
-    """
-    lines = []
-    for key, column in source.mapping.column_keys():
-        if header and "." not in column and column not in header:
-            close = closest_columns(column, header)
-            hint = f"; the closest is {close[0]!r}" if close else ""
-            lines.append(f"{name}: column {column!r} (set by [sources.{source.key}] {key}) is not in the file{hint}; "
-                         "no response of this file has it")
-    return lines
 
 
 def pull_rest(factory: sessionmaker[Session], config: Config, source: SourceConfig,
