@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import nlp
@@ -116,6 +116,9 @@ def _allowed(config: Config) -> list[str] | str | None:
 def _code_batch(session: Session, batch: list[FreeText], coders: _Coders, run_id: int, config: Config,
                 counts: dict[str, int]) -> None:
     now = utcnow()
+    # A text coded again (its classified_at cleared) gets this run's codes in place of the old ones.
+    session.execute(delete(TopicCode).where(TopicCode.free_text_id.in_([text.id for text in batch]),
+                                            TopicCode.origin == "model"))
     for text in batch:
         if text.redacted_at is None:  # stored before the intake screen: screen it now
             screened = screen_text(text.original or "")
