@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from service.store.db import transaction
 from service.store.models import FreeText, SafeguardingFlag, TextCoding, TextReview, TopicCode
+from tests.browser import chromium_page, needs_chromium, serious_violations, serve
 from tests.dashboard_data import PASSWORD, seed
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -113,3 +114,24 @@ def test_briefing_never_quotes_a_flagged_or_uncertainly_redacted_text(factory, c
     assert "In their words" in text
     assert "Redacted words 3" in text and "Redacted words 9" in text  # the one safe text of each topic
     assert "Planted" not in text and "[name]" not in text
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_browser_coder_page_fits_a_360_px_screen(app, seeded, factory, tmp_path):
+    app.config["VOICE"] = replace(app.config["VOICE"], analysis=replace(app.config["VOICE"].analysis, min_audit_reviews=5))
+    app.config["WTF_CSRF_ENABLED"] = False
+    _review_sample(factory, chat_wrong=2, builtin_wrong=3)
+    with serve(app) as base, chromium_page(viewport={"width": 360, "height": 740}) as page:
+        page.goto(f"{base}/sign-in")
+        page.fill("input[name=email]", "analyst@example.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button")
+        page.wait_for_load_state()
+        page.goto(f"{base}/review/coders")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(tmp_path / "coders-360.png"), full_page=True)
+        assert page.locator("table.govuk-table tbody tr").count() == 2  # drugs and police presence
+        assert page.evaluate("[...document.styleSheets].some(s => (s.href || '').includes('govuk-frontend'))")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert serious_violations(page) == []

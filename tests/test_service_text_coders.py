@@ -202,3 +202,34 @@ def test_allowed_sources_must_name_configured_sources(tmp_path):
     llm = load_config(tmp_path / "config.toml", environ={}).llm
     assert llm.allowed_sources == ("css",) and not llm.may_send("css")  # still off until enabled
     assert replace(llm, enabled=True).may_send("css") and not replace(llm, enabled=True).may_send("shout")
+
+
+def test_the_shipped_demo_codes_are_the_models_own_and_spare_the_demo_an_encoder_pass(demo):
+    import random
+
+    from nlp import BuiltinCoder, load_codeframe, prepare_text
+    from nlp.coders import cache_key
+    from nlp.training import load_shipped_sentence_model
+    from service.demo.codes import SHIPPED_CODES
+    from service.store.db import make_engine, make_session_factory
+
+    config, _ = demo
+    engine = make_engine(config.database.url)
+    try:
+        with make_session_factory(engine)() as session:
+            texts = sorted({prepare_text(t).text for t in session.scalars(select(FreeText.original))})
+            run = session.scalars(select(AnalysisRun).where(AnalysisRun.kind == "topics").order_by(AnalysisRun.id)).first()
+            result = dict(run.result)
+    finally:
+        engine.dispose()
+    model = load_shipped_sentence_model()
+    shipped = json.loads(SHIPPED_CODES.read_text(encoding="utf-8"))
+    missing = [t for t in texts if cache_key(t, "", model.version_) not in shipped]
+    assert len(missing) <= len(texts) // 50, (f"{len(missing)} demo texts have no shipped code for model "
+                                              f"{model.version_}: run python -m service.demo.codes")
+    assert result["n_encoded"] == len(missing)  # the demo's text run coded only what was not shipped
+    sample = random.Random(3).sample([t for t in texts if t not in missing], 8)
+    live = BuiltinCoder(model, load_codeframe()).code(sample)
+    for text, coded in zip(sample, live):
+        topics, confidence = json.loads(shipped[cache_key(text, "", model.version_)])
+        assert list(coded.topics) == topics and coded.confidence == pytest.approx(confidence, abs=1e-4)

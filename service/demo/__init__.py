@@ -14,6 +14,7 @@ from pathlib import Path
 
 from service.config import Config
 from service.demo import data as demo_data
+from service.demo.codes import seed_code_cache
 from service.demo.feed import serve_feed
 from service.pipeline.ingest_runs import PullOptions, register_sources, run_all_ingests
 from service.pipeline.weighting import run_analyses
@@ -66,6 +67,7 @@ def build_demo(config: Config, seed: int = 2023, echo: Callable[[str], None] = p
         for report in run_all_ingests(factory, pull_config, options=options):
             echo("  " + report.summary())
             result.n_stored[report.source] = result.n_stored.get(report.source, 0) + report.n_new
+    seed_code_cache(config)  # the shipped model's codes of these texts: no encoder pass needed
     run_analyses(factory, config, evaluate=True, echo=echo)
     result.sign_in_lines = _demo_users(factory)
     engine.dispose()
