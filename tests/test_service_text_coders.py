@@ -220,6 +220,8 @@ def test_the_shipped_demo_codes_are_the_models_own_and_spare_the_demo_an_encoder
             texts = sorted({prepare_text(t).text for t in session.scalars(select(FreeText.original))})
             run = session.scalars(select(AnalysisRun).where(AnalysisRun.kind == "topics").order_by(AnalysisRun.id)).first()
             result = dict(run.result)
+            evaluation = session.scalars(select(AnalysisRun).where(AnalysisRun.kind == "evaluation")).one()
+            scores = dict(evaluation.result)
     finally:
         engine.dispose()
     model = load_shipped_sentence_model()
@@ -228,6 +230,8 @@ def test_the_shipped_demo_codes_are_the_models_own_and_spare_the_demo_an_encoder
     assert len(missing) <= len(texts) // 50, (f"{len(missing)} demo texts have no shipped code for model "
                                               f"{model.version_}: run python -m service.demo.codes")
     assert result["n_encoded"] == len(missing)  # the demo's text run coded only what was not shipped
+    assert evaluation.model_version == model.version_ and scores["n_texts"] >= 100  # the held-out synthetic test set
+    assert scores["macro_f1"] > scores["baseline_macro_f1"]
     sample = random.Random(3).sample([t for t in texts if t not in missing], 8)
     live = BuiltinCoder(model, load_codeframe()).code(sample)
     for text, coded in zip(sample, live):

@@ -1,8 +1,9 @@
 """The demo's built-in topic codes, shipped so that the first ``voice demo`` needs no encoder pass.
 
 The MiniLM model codes about 50 comments a second on one core, so coding the demo's 1,300
-distinct synthetic comments would add half a minute or more to a first ``voice demo`` (later
-builds reuse the cache in ``[analysis] model_dir``). This file holds the codes the shipped model
+distinct synthetic comments (and the 105 of the held-out test set the analyses score it on) would
+add half a minute or more to a first ``voice demo`` (later builds reuse the cache in
+``[analysis] model_dir``). This file holds the codes the shipped model
 gave those comments, under the same keys as that cache (SHA-256 of the text and the model
 version), and :func:`seed_code_cache` copies them into the cache before the demo's text run. A
 retrained model has another version, so its codes miss and the texts are coded afresh; then
