@@ -210,7 +210,7 @@ def test_the_shipped_demo_codes_are_the_models_own_and_spare_the_demo_an_encoder
     from nlp import BuiltinCoder, load_codeframe, prepare_text
     from nlp.coders import cache_key
     from nlp.training import load_shipped_sentence_model
-    from service.demo.codes import SHIPPED_CODES
+    from service.demo import DEMO_CODES
     from service.store.db import make_engine, make_session_factory
 
     config, _ = demo
@@ -225,7 +225,7 @@ def test_the_shipped_demo_codes_are_the_models_own_and_spare_the_demo_an_encoder
     finally:
         engine.dispose()
     model = load_shipped_sentence_model()
-    shipped = json.loads(SHIPPED_CODES.read_text(encoding="utf-8"))
+    shipped = json.loads(DEMO_CODES.read_text(encoding="utf-8"))
     missing = [t for t in texts if cache_key(t, "", model.version_) not in shipped]
     assert len(missing) <= len(texts) // 50, (f"{len(missing)} demo texts have no shipped code for model "
                                               f"{model.version_}: run python -m service.demo.codes")

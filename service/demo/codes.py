@@ -5,7 +5,8 @@ distinct synthetic comments (and the 105 of the held-out test set the analyses s
 add half a minute or more to a first ``voice demo`` (later builds reuse the cache in
 ``[analysis] model_dir``). This file holds the codes the shipped model
 gave those comments, under the same keys as that cache (SHA-256 of the text and the model
-version), and :func:`seed_code_cache` copies them into the cache before the demo's text run. A
+version), and ``build_demo`` copies them into the cache before the demo's text run
+(:func:`service.pipeline.coders.seed_builtin_cache`). A
 retrained model has another version, so its codes miss and the texts are coded afresh; then
 regenerate the file with ``python -m service.demo.codes``.
 """
@@ -18,33 +19,16 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from service.config import Config
 from service.pipeline.coders import BUILTIN_CACHE
 
 logger = logging.getLogger(__name__)
-
-SHIPPED_CODES = Path(__file__).parent / "builtin-codes.json"
-
-
-def seed_code_cache(config: Config, shipped: Path = SHIPPED_CODES) -> int:
-    """Add the shipped demo codes missing from ``model_dir``'s cache; return how many were added."""
-    from nlp import JsonFileCache
-
-    if not shipped.is_file():
-        return 0
-    codes = json.loads(shipped.read_text(encoding="utf-8"))
-    cache = JsonFileCache(Path(config.analysis.model_dir) / BUILTIN_CACHE)
-    missing = {key: value for key, value in codes.items() if key not in cache}
-    if missing:
-        cache.update(missing)
-    return len(missing)
 
 
 def main() -> None:
     """Build the demo in a temporary folder and write the current model's codes of its texts."""
     from nlp.training import load_shipped_sentence_model
     from service.config import load_config
-    from service.demo import build_demo
+    from service.demo import DEMO_CODES, build_demo
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     version = load_shipped_sentence_model().version_
@@ -57,8 +41,8 @@ def main() -> None:
         build_demo(config, echo=logger.info)
         cache = json.loads((instance / "models" / BUILTIN_CACHE).read_text(encoding="utf-8"))
     current = {key: value for key, value in sorted(cache.items()) if key.endswith(f"||{version}")}
-    SHIPPED_CODES.write_text(json.dumps(current, indent=0, sort_keys=True) + "\n", encoding="utf-8")
-    logger.info("wrote %d codes of model %s to %s", len(current), version, SHIPPED_CODES)
+    DEMO_CODES.write_text(json.dumps(current, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    logger.info("wrote %d codes of model %s to %s", len(current), version, DEMO_CODES)
 
 
 if __name__ == "__main__":

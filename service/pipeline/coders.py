@@ -57,6 +57,22 @@ def builtin_coder(config: Config):  # -> nlp.BuiltinCoder
                         cache=JsonFileCache(Path(config.analysis.model_dir) / BUILTIN_CACHE))
 
 
+def seed_builtin_cache(config: Config, codes_file: Path) -> int:
+    """Add the codes in ``codes_file`` (same keys as the cache) missing from ``model_dir``'s cache; return how many."""
+    import json
+
+    from nlp import JsonFileCache
+
+    if not codes_file.is_file():
+        return 0
+    codes = json.loads(codes_file.read_text(encoding="utf-8"))
+    cache = JsonFileCache(Path(config.analysis.model_dir) / BUILTIN_CACHE)
+    missing = {key: value for key, value in codes.items() if key not in cache}
+    if missing:
+        cache.update(missing)
+    return len(missing)
+
+
 class DeferredCoder:
     """A chat coder's fallback that codes nothing: the topics run puts in the built-in model's codes.
 
