@@ -66,6 +66,7 @@ def test_coder_page_compares_both_coders_per_topic_for_analysts_only(app, client
     assert "Drugs" in html and "n = 4" in html  # four sampled comments about drugs
     assert "govuk-table" in html and "Not yet measured" not in html
     assert "Coder comparison" in client.get("/review/").get_data(as_text=True)
+    assert 'href="/review/coders"' in client.get("/dashboard/voices/").get_data(as_text=True)
 
 
 def test_coder_page_says_not_yet_measured_below_the_sample_threshold(app, client, seeded, factory):
