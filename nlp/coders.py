@@ -32,7 +32,10 @@ MAX_REASON_CHARS = 300
 
 @dataclass(frozen=True)
 class CodedComment:
-    """The topics one coder gave one comment, with where they came from."""
+    """The topics one coder gave one comment, with where they came from.
+
+    ``confidence`` is the built-in model's highest topic probability (None for the chat coder).
+    """
 
     topics: tuple[str, ...]
     reason: str
@@ -41,6 +44,7 @@ class CodedComment:
     prompt_version: str
     codeframe_version: str
     note: str = ""
+    confidence: float | None = None
 
 
 class Coder(Protocol):
@@ -57,24 +61,54 @@ class _Predictor(Protocol):
 
 
 class BuiltinCoder:
-    """The shipped topic model behind the :class:`Coder` interface."""
+    """The shipped topic model behind the :class:`Coder` interface.
+
+    Identical texts are coded once per call. With a ``cache`` (any string mapping, e.g. a
+    :class:`JsonFileCache`), each distinct text's topics and confidence are kept under
+    (text hash, model version), so coding the same text again, in this run or a later one,
+    costs no encoder pass; a retrained model has another version and so misses the cache.
+    """
 
     name = "builtin"
 
-    def __init__(self, model: _Predictor, codeframe: Codeframe) -> None:
+    def __init__(self, model: _Predictor, codeframe: Codeframe, *,
+                 cache: MutableMapping[str, str] | None = None) -> None:
         self.model = model
         self.codeframe = codeframe
+        self.cache = cache
+        self.version = str(getattr(model, "version_", type(model).__name__))
+        self.n_encoded = 0  # distinct texts the model had to code (not found in the cache)
 
     def code(self, texts: Sequence[str]) -> list[CodedComment]:
         """Code ``texts`` with the shipped model."""
         if not texts:
             return []
-        predicted = self.model.predict(list(texts))
-        version = str(getattr(self.model, "version_", type(self.model).__name__))
-        return [
-            CodedComment(tuple(topics), "", self.name, version, "", self.codeframe.version)
-            for topics in predicted
-        ]
+        keys = [cache_key(text, "", self.version) for text in texts]
+        known: dict[str, tuple[tuple[str, ...], float | None]] = {}
+        if self.cache is not None:
+            for key in dict.fromkeys(keys):
+                cached = self.cache.get(key)
+                if cached is not None:
+                    topics, confidence = json.loads(cached)
+                    known[key] = (tuple(topics), confidence)
+        todo = {key: text for key, text in zip(keys, texts) if key not in known}
+        fresh = dict(zip(todo, self._predict(list(todo.values())), strict=True))
+        self.n_encoded += len(fresh)
+        if self.cache is not None and fresh:
+            self.cache.update({key: json.dumps([list(topics), confidence]) for key, (topics, confidence) in fresh.items()})
+        known.update(fresh)
+        return [CodedComment(known[key][0], "", self.name, self.version, "", self.codeframe.version,
+                             confidence=known[key][1]) for key in keys]
+
+    def _predict(self, texts: list[str]) -> list[tuple[tuple[str, ...], float | None]]:
+        if not texts:
+            return []
+        if hasattr(self.model, "predict_proba") and hasattr(self.model, "labels_from_proba"):
+            probabilities = self.model.predict_proba(texts)
+            maxima = probabilities.max(axis=1).tolist() if probabilities.size else [0.0] * len(texts)
+            labels = self.model.labels_from_proba(probabilities)
+            return [(tuple(topics), float(best)) for topics, best in zip(labels, maxima, strict=True)]
+        return [(tuple(topics), None) for topics in self.model.predict(texts)]
 
 
 @dataclass(frozen=True)

@@ -256,6 +256,22 @@ class LlmConfig:
     max_batch: int = 20
     max_requests_per_minute: int = 60
     cost_per_1k_tokens: float = 0.0
+    # Source keys whose comments may be sent; None (the key left out) = every source, () = none.
+    allowed_sources: tuple[str, ...] | None = None
+
+    def may_send(self, source_key: str | None) -> bool:
+        """True when comments of ``source_key`` may go to the endpoint (it must be enabled too)."""
+        return self.enabled and (self.allowed_sources is None or source_key in self.allowed_sources)
+
+
+FINDINGS_CODERS = ("builtin", "chat")
+
+
+@dataclass(frozen=True)
+class NlpConfig:
+    """The ``[nlp]`` section: which coder's topics feed findings, dashboards and briefings."""
+
+    findings_coder: str = "builtin"
 
 
 @dataclass(frozen=True)
@@ -276,6 +292,7 @@ class Config:
     safeguarding: SafeguardingConfig = field(default_factory=SafeguardingConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
+    nlp: NlpConfig = field(default_factory=NlpConfig)
     # Where the database URL came from: "config" ([database] url or VOICE_DATABASE_URL), "demo"
     # (recorded by `voice demo` in the instance folder, DEMO_DATABASE_FILE) or "default" (voice.db).
     database_from: str = "config"
@@ -316,11 +333,13 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     if not database.url:
         database, database_from = _default_database(app.instance_path)
     sources = tuple(_read_source(reader, key, table, file.parent) for key, table in sections["sources"].items())
+    llm = _read_llm(reader, raw, sources)
     return Config(source_file=file, app=app, database=database, limits=_read_limits(reader, sections["limits"]),
                   analysis=_read_analysis(reader, sections["analysis"], file.parent), sources=sources,
                   form=_read_form(reader, raw, sources), reports=_read_reports(reader, raw),
                   retention=_read_retention(reader, raw, sources), mail=_read_mail(reader, raw),
-                  oidc=_read_oidc(reader, raw, environ), llm=_read_llm(reader, raw),
+                  oidc=_read_oidc(reader, raw, environ), llm=llm,
+                  nlp=_read_nlp(reader, raw, llm),
                   safeguarding=_read_plain(reader, raw, "safeguarding", SafeguardingConfig),
                   privacy=_check_privacy(reader, _read_plain(reader, raw, "privacy", PrivacyConfig)),
                   database_from=database_from)
@@ -402,12 +421,24 @@ def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig
                           min_audit_reviews=reader.integer(table, "analysis", "min_audit_reviews", 1, 100_000, default=30))
 
 
-def _read_llm(reader: "_Reader", raw: dict) -> LlmConfig:
+def _read_nlp(reader: "_Reader", raw: dict, llm: LlmConfig) -> NlpConfig:
+    """Read ``[nlp]`` (optional): ``findings_coder = "chat"`` needs ``[nlp.llm] enabled = true``."""
+    table = raw.get("nlp", {})
+    coder = reader.text(table, "nlp", "findings_coder", default="builtin")
+    if coder not in FINDINGS_CODERS:
+        reader.fail("nlp.findings_coder", coder, '"builtin" (the shipped model) or "chat" (the [nlp.llm] endpoint)')
+    if coder == "chat" and not llm.enabled:
+        reader.fail("nlp.findings_coder", coder, '"builtin" while [nlp.llm] enabled = false (set enabled = true, '
+                    "base_url and model to let the chat coder feed findings)")
+    return NlpConfig(findings_coder=coder)
+
+
+def _read_llm(reader: "_Reader", raw: dict, sources: tuple[SourceConfig, ...] = ()) -> LlmConfig:
     """Read ``[nlp.llm]`` (optional; without it nothing is ever sent anywhere)."""
     nlp_table = raw.get("nlp", {})
     if not isinstance(nlp_table, dict):
         reader.fail("nlp", nlp_table, "a table")
-    reader.only(nlp_table, "nlp", ("llm",))
+    reader.only(nlp_table, "nlp", ("llm", "findings_coder"))
     table = nlp_table.get("llm", {})
     if not isinstance(table, dict):
         reader.fail("nlp.llm", table, "a table")
@@ -427,11 +458,26 @@ def _read_llm(reader: "_Reader", raw: dict) -> LlmConfig:
         max_batch=reader.integer(table, where, "max_batch", low=1, high=200, default=20),
         max_requests_per_minute=reader.integer(table, where, "max_requests_per_minute", low=1, high=10000,
                                                default=60),
+        allowed_sources=_allowed_sources(reader, table, where, sources),
         **numbers)
     if config.enabled and not (config.base_url.startswith(("http://", "https://")) and config.model):
         reader.fail(f"{where}.base_url", config.base_url,
                     "an http(s) URL of an OpenAI-compatible API and a model name when enabled = true")
     return config
+
+
+def _allowed_sources(reader: "_Reader", table: dict, where: str,
+                     sources: tuple[SourceConfig, ...]) -> tuple[str, ...] | None:
+    """``allowed_sources``: configured source keys only (left out: every source may be sent)."""
+    if "allowed_sources" not in table:
+        return None
+    keys = reader.strings(table, where, "allowed_sources")
+    known = {source.key for source in sources}
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        reader.fail(f"{where}.allowed_sources", unknown, "source keys configured under [sources] ("
+                    + ", ".join(sorted(known)) + ")")
+    return tuple(keys)
 
 
 def _read_reports(reader: "_Reader", raw: dict) -> ReportsConfig:

@@ -346,5 +346,8 @@ def test_briefing_pdf_page_one_opens_with_key_messages_then_you_said_we_did(seed
     assert "Too dark by the station" in flat and "1 of 1 actions from earlier quarters are done" in flat
     body = everything[:everything.index("Appendix: technical detail")]
     assert "How to read this briefing" in body
-    for jargon in ("nlp.", "rake on", "age_band", "ethnic_group", "model "):
+    for jargon in ("nlp.", "rake on", "age_band", "ethnic_group"):
         assert jargon not in body, jargon
+    # The methods box names the coder in plain words ("the built-in model"), never a version or hash.
+    assert "Topics were coded by the built-in model." in " ".join(body.split())
+    assert not re.search(r"model [\w.-]*\+|model v\d|codeframe", body)

@@ -18,12 +18,14 @@ from service.store.models import (
     ResponseVersion,
     ResponseWeight,
     SafeguardingFlag,
+    TextCoding,
     TextReview,
     TopicCode,
 )
 from tests.trust_data import OLD, RECENT, SECRET_TEXT, add_quarantined, add_response
 
-DERIVED = (Answer, FreeText, ResponseVersion, ResponseWeight, TopicCode, TextReview, SafeguardingFlag, QuarantinedRow)
+DERIVED = (Answer, FreeText, ResponseVersion, ResponseWeight, TopicCode, TextCoding, TextReview, SafeguardingFlag,
+           QuarantinedRow)
 
 
 def _counts(session) -> dict[str, int]:
@@ -44,7 +46,7 @@ def test_erase_response_removes_it_and_everything_derived_from_it(factory, confi
         before = _counts(session)
     with transaction(factory) as session:
         result = erase_response(session, ids["CSS-1"], actor="user:1 dpo@council.example", reason="SAR-2025-014")
-    assert result.removed == {"topic_codes": 1, "text_reviews": 1, "safeguarding_flags": 1, "free_texts": 1, "answers": 2,
+    assert result.removed == {"topic_codes": 1, "text_codings": 1, "text_reviews": 1, "safeguarding_flags": 1, "free_texts": 1, "answers": 2,
                               "response_weights": 1, "response_versions": 1, "quarantined_rows": 1, "responses": 1}
     with factory() as session:
         after = _counts(session)

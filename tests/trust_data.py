@@ -18,6 +18,7 @@ from service.store.models import (
     ResponseWeight,
     SafeguardingFlag,
     Source,
+    TextCoding,
     TextReview,
     TopicCode,
 )
@@ -60,6 +61,8 @@ def add_response(session: Session, source_key: str, external_id: str, submitted_
     session.add(run)
     session.flush()
     session.add_all([TopicCode(free_text_id=text.id, topic="street_lighting", origin="model", probability=0.8),
+                     TextCoding(free_text_id=text.id, coder="builtin", model="test", topics=["street_lighting"],
+                                feeds_findings=True),
                      TextReview(free_text_id=text.id, model_topics=["street_lighting"], confirmed_topics=["street_lighting"]),
                      SafeguardingFlag(free_text_id=text.id, reason="followed"),
                      ResponseWeight(run_id=run.id, response_id=response.id, weight=1.3)])

@@ -15,6 +15,7 @@ from pathlib import Path
 from service.config import Config
 from service.demo import data as demo_data
 from service.demo.feed import serve_feed
+from service.pipeline.coders import seed_builtin_cache
 from service.pipeline.ingest_runs import PullOptions, register_sources, run_all_ingests
 from service.pipeline.weighting import run_analyses
 from service.store.accounts import add_user
@@ -22,6 +23,9 @@ from service.store.db import make_engine, make_session_factory, transaction, upg
 from service.store.models import Site
 
 logger = logging.getLogger(__name__)
+
+#: The shipped model's codes of the demo's texts (regenerate: python -m service.demo.codes).
+DEMO_CODES = Path(__file__).parent / "builtin-codes.json"
 
 DEMO_USERS = (("admin", "Demo Admin"), ("analyst", "Demo Analyst"), ("engagement", "Demo Engagement Officer"),
               ("viewer", "Demo Viewer"))
@@ -66,6 +70,7 @@ def build_demo(config: Config, seed: int = 2023, echo: Callable[[str], None] = p
         for report in run_all_ingests(factory, pull_config, options=options):
             echo("  " + report.summary())
             result.n_stored[report.source] = result.n_stored.get(report.source, 0) + report.n_new
+    seed_builtin_cache(config, DEMO_CODES)  # the shipped model's codes of these texts: no encoder pass
     run_analyses(factory, config, evaluate=True, echo=echo)
     result.sign_in_lines = _demo_users(factory)
     engine.dispose()

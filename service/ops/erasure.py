@@ -25,6 +25,7 @@ from service.store.models import (
     ResponseWeight,
     SafeguardingFlag,
     Source,
+    TextCoding,
     TextReview,
     TopicCode,
 )
@@ -85,6 +86,7 @@ def erase_response(session: Session, response_id: int, *, actor: str, address: s
     texts = select(FreeText.id).where(FreeText.response_id == response_id).scalar_subquery()
     statements = {
         "topic_codes": delete(TopicCode).where(TopicCode.free_text_id.in_(texts)),
+        "text_codings": delete(TextCoding).where(TextCoding.free_text_id.in_(texts)),
         "text_reviews": delete(TextReview).where(TextReview.free_text_id.in_(texts)),
         "safeguarding_flags": delete(SafeguardingFlag).where(SafeguardingFlag.free_text_id.in_(texts)),
         "free_texts": delete(FreeText).where(FreeText.response_id == response_id),

@@ -1,26 +1,40 @@
 """Topics, redaction, safeguarding flags and emerging themes for stored free text.
 
 Run by the pipeline, never by a request. Every free text is redacted before anything shows it;
-possible disclosures of harm go to the safeguarding queue for a person; topics carry the model
-and codeframe version of the run that gave them.
+possible disclosures of harm go to the safeguarding queue for a person; every coded text has a
+``TextCoding`` per coder (coder, model, prompt and codeframe versions) and the findings coder's
+topics as ``TopicCode`` rows.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import nlp
 from service.config import Config
+from service.pipeline.coders import (
+    CHAT_CACHE,
+    DeferredCoder,
+    audit_batch,
+    builtin_coder,
+    make_chat_coder,
+)
+from service.pipeline.screening import screen_text
 from service.store.db import transaction
 from service.store.models import (
     AnalysisRun,
     FreeText,
+    Response,
     SafeguardingFlag,
-    TextReview,
+    Source,
+    TextCoding,
     TopicCode,
     utcnow,
 )
@@ -31,42 +45,61 @@ BATCH = 2000
 POOR_FIT = 0.5
 
 
-def load_topic_model(session: Session, config: Config) -> nlp.TopicClassifier:
-    """The topic model trained on the bundled set plus every code a reviewer has confirmed (once per decision, not per copy)."""
-    reviews = session.execute(select(FreeText.original, TextReview.confirmed_topics)
-                              .join(TextReview, TextReview.free_text_id == FreeText.id)
-                              .where(FreeText.original.is_not(None), TextReview.n_copies > 0)).all()
-    return nlp.load_or_train_model(config.analysis.model_dir,
-                                   confirmed_texts=[text for text, _ in reviews],
-                                   confirmed_topics=[list(topics) for _, topics in reviews])
-
-
 def has_pending_texts(factory: sessionmaker[Session]) -> bool:
     """True when some stored free text waits for the topic model (``classified_at`` unset)."""
     with factory() as session:
         return session.scalar(select(FreeText.id).where(FreeText.classified_at.is_(None)).limit(1)) is not None
 
 
+@dataclass
+class _Coders:
+    """The coders of one topics run and whose codes feed findings."""
+
+    builtin: Any  # nlp.BuiltinCoder
+    chat: Any | None  # nlp.ChatCoder, when [nlp.llm] is enabled
+    findings: str  # "builtin" or "chat"
+    sent: list = field(default_factory=list)  # nlp.BatchSent, audited after each batch
+
+
 def run_topics(factory: sessionmaker[Session], config: Config) -> int:
     """Code every free text the topic model has not coded yet; return the run id.
 
+    The built-in MiniLM model codes every text (its codes cached by text hash, so identical texts
+    and re-runs cost no encoder pass). With ``[nlp.llm] enabled`` the chat coder also codes the
+    redacted texts of the sources it may see; ``[nlp] findings_coder`` decides whose codes become
+    the ``TopicCode`` rows that findings read. Each coder's result is a ``TextCoding`` row.
     Texts stored since the intake screen (revision 0010_intake) arrive redacted and flagged; older
     texts never redacted are redacted and flagged here too, so nothing is left unscreened.
     """
+    coders = _Coders(builtin_coder(config), None, config.nlp.findings_coder)
+    if config.llm.enabled:
+        coders.chat = make_chat_coder(config, DeferredCoder(coders.builtin.version, coders.builtin.codeframe.version),
+                                      cache_path=Path(config.analysis.model_dir) / CHAT_CACHE,
+                                      on_batch=coders.sent.append)
+    chat_model = coders.chat.settings.model if coders.chat is not None else None
     with transaction(factory) as session:
-        model = load_topic_model(session, config)
-        run = AnalysisRun(kind="topics", method="TopicClassifier", model_version=model.version_,
-                          codeframe_version=model.codeframe_version, parameters={"batch": BATCH})
+        run = AnalysisRun(kind="topics", method="ChatCoder" if coders.findings == "chat" else "SentenceTopicClassifier",
+                          model_version=chat_model if coders.findings == "chat" else coders.builtin.version,
+                          codeframe_version=coders.builtin.codeframe.version,
+                          parameters={"batch": BATCH, "findings_coder": coders.findings,
+                                      "builtin_model": coders.builtin.version, "chat_model": chat_model,
+                                      "prompt_version": coders.chat.prompt.version if coders.chat is not None else None,
+                                      "allowed_sources": _allowed(config)})
         session.add(run)
         session.flush()
         run_id = run.id
-    counts = {"n_texts": 0, "n_flagged": 0, "n_coded": 0, "n_not_english": 0}
+    counts = dict.fromkeys(("n_texts", "n_flagged", "n_coded", "n_not_english", "n_sent", "n_chat", "n_fallback",
+                            "n_encoded"), 0)
     while True:
         with transaction(factory) as session:
             batch = list(session.scalars(select(FreeText).where(FreeText.classified_at.is_(None)).order_by(FreeText.id).limit(BATCH)))
             if not batch:
                 break
-            _code_batch(session, batch, model, run_id, counts)
+            _code_batch(session, batch, coders, run_id, config, counts)
+        for sent in coders.sent:
+            audit_batch(factory, sent)
+        coders.sent.clear()
+    counts["n_encoded"] = coders.builtin.n_encoded
     with transaction(factory) as session:
         run = session.get(AnalysisRun, run_id)
         run.result = counts
@@ -74,25 +107,65 @@ def run_topics(factory: sessionmaker[Session], config: Config) -> int:
     return run_id
 
 
-def _code_batch(session: Session, batch: list[FreeText], model: nlp.TopicClassifier, run_id: int, counts: dict[str, int]) -> None:
-    analyses = nlp.analyse_texts([text.original for text in batch], model)
+def _allowed(config: Config) -> list[str] | str | None:
+    if not config.llm.enabled:
+        return None
+    return "all" if config.llm.allowed_sources is None else list(config.llm.allowed_sources)
+
+
+def _code_batch(session: Session, batch: list[FreeText], coders: _Coders, run_id: int, config: Config,
+                counts: dict[str, int]) -> None:
     now = utcnow()
-    for text, analysis in zip(batch, analyses):
+    # A text coded again (its classified_at cleared) gets this run's codes in place of the old ones.
+    session.execute(delete(TopicCode).where(TopicCode.free_text_id.in_([text.id for text in batch]),
+                                            TopicCode.origin == "model"))
+    for text in batch:
+        if text.redacted_at is None:  # stored before the intake screen: screen it now
+            screened = screen_text(text.original or "")
+            text.redacted, text.redacted_at = screened.redacted, now
+            text.is_redaction_uncertain = screened.is_redaction_uncertain
+            if screened.flag_reason:
+                session.add(SafeguardingFlag(free_text_id=text.id, reason=screened.flag_reason))
+                counts["n_flagged"] += 1
+    prepared = [nlp.prepare_text(text.original if text.original is not None else text.redacted) for text in batch]
+    codable = [i for i, item in enumerate(prepared) if not item.is_empty and item.is_english]
+    builtin = dict(zip(codable, coders.builtin.code([prepared[i].text for i in codable]), strict=True))
+    chat: dict[int, Any] = {}
+    if coders.chat is not None:
+        sources = dict(session.execute(select(FreeText.id, Source.key).join(Response, Response.id == FreeText.response_id)
+                                       .join(Source, Source.id == Response.source_id)
+                                       .where(FreeText.id.in_([batch[i].id for i in codable]))).all())
+        may_send = [i for i in codable if config.llm.may_send(sources.get(batch[i].id)) and batch[i].redacted]
+        chat = dict(zip(may_send, coders.chat.code([batch[i].redacted for i in may_send]), strict=True))
+        counts["n_sent"] += len(may_send)
+    for i, (text, item) in enumerate(zip(batch, prepared)):
         text.classified_at = now
-        text.confidence = analysis.max_probability
-        text.is_english = analysis.prepared.is_english
+        text.is_english = item.is_english
         counts["n_texts"] += 1
-        counts["n_not_english"] += int(not analysis.prepared.is_english)
-        for topic in analysis.topics:
+        counts["n_not_english"] += int(not item.is_english)
+        if i not in builtin:
+            text.confidence = 0.0
+            continue
+        text.confidence = builtin[i].confidence
+        by_chat = chat.get(i)
+        chat_coded = by_chat is not None and by_chat.coder == "chat"
+        counts["n_chat"] += int(chat_coded)
+        counts["n_fallback"] += int(by_chat is not None and not chat_coded)
+        chat_feeds = chat_coded and coders.findings == "chat"
+        findings = by_chat if chat_feeds else builtin[i]
+        fallback_note = by_chat.note if by_chat is not None and not chat_coded else ""
+        session.add(_coding(text.id, run_id, builtin[i], feeds=not chat_feeds, note=fallback_note))
+        if chat_coded:
+            session.add(_coding(text.id, run_id, by_chat, feeds=chat_feeds, note=by_chat.note))
+        for topic in findings.topics:
             session.add(TopicCode(free_text_id=text.id, topic=topic, origin="model", run_id=run_id))
-        counts["n_coded"] += int(bool(analysis.topics))
-        if text.redacted_at is not None:
-            continue  # screened when stored: redacted, and flagged then if it needed it
-        text.redacted = analysis.redaction.text
-        text.redacted_at = now
-        if analysis.safeguarding.is_flagged:
-            session.add(SafeguardingFlag(free_text_id=text.id, reason="; ".join(analysis.safeguarding.reasons)))
-            counts["n_flagged"] += 1
+        counts["n_coded"] += int(bool(findings.topics))
+
+
+def _coding(free_text_id: int, run_id: int, coded: Any, *, feeds: bool, note: str) -> TextCoding:
+    return TextCoding(free_text_id=free_text_id, run_id=run_id, coder=coded.coder, model=coded.model[:120],
+                      prompt_version=coded.prompt_version, codeframe_version=coded.codeframe_version,
+                      topics=list(coded.topics), feeds_findings=feeds, note=note)
 
 
 def run_themes(factory: sessionmaker[Session], config: Config, n_themes: int = 6) -> int:
@@ -124,20 +197,30 @@ def _poor_fits(session: Session) -> Iterator[tuple[int, str]]:
         yield free_text_id, text
 
 
-def run_evaluation(factory: sessionmaker[Session], config: Config, n_splits: int = 5) -> int:
-    """Cross-validate the topic model on the labelled set, against the keyword baseline; store the report."""
-    labelled = nlp.load_labelled()
-    model = nlp.TopicClassifier(codeframe_version=nlp.load_codeframe().version, random_state=0)
-    report = nlp.evaluate_classifier(model, labelled.texts, labelled.topics, n_splits=n_splits, name="topic model")
-    baseline = nlp.evaluate_classifier(nlp.KeywordClassifier(), labelled.texts, labelled.topics, n_splits=n_splits,
-                                       name="keyword baseline")
+def run_evaluation(factory: sessionmaker[Session], config: Config) -> int:
+    """Score the built-in coder on the held-out synthetic test set, beside the keyword baseline; store the report.
+
+    The test set (``nlp/data/test.csv``, team-written) is never trained on. The figure on real
+    comments nobody here wrote comes from ``python -m nlp.evaluate --realtext DIR``; agreement with
+    this council's reviewers is on /review/coders.
+    """
+    from nlp.evaluate import score_predictions
+
+    codeframe = nlp.load_codeframe()
+    labelled = nlp.load_labelled(nlp.TEST_PATH, codeframe=codeframe)
+    coder = builtin_coder(config)
+    predicted = [list(coded.topics) for coded in coder.code(list(labelled.texts))]
+    report = score_predictions(predicted, labelled.topics, topics=codeframe.ids, name="built-in model")
+    baseline = score_predictions(nlp.KeywordClassifier().fit().predict(list(labelled.texts)), labelled.topics,
+                                 topics=codeframe.ids, name="keyword baseline")
     result = {"macro_f1": report.macro_f1, "baseline_macro_f1": baseline.macro_f1, "n_texts": report.n_texts,
-              "n_splits": n_splits, "markdown": report.to_markdown(), "baseline_markdown": baseline.to_markdown(),
+              "data": "synthetic test set (team-written), held out", "model": coder.version,
+              "markdown": report.to_markdown(), "baseline_markdown": baseline.to_markdown(),
               "topics": [{"topic": s.topic, "precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support}
                          for s in report.per_topic]}
     with transaction(factory) as session:
-        run = AnalysisRun(kind="evaluation", method="cross-validation", parameters={"n_splits": n_splits},
-                          codeframe_version=nlp.load_codeframe().version, result=result)
+        run = AnalysisRun(kind="evaluation", method="held-out test set", parameters={"test_set": nlp.TEST_PATH.name},
+                          model_version=coder.version, codeframe_version=codeframe.version, result=result)
         session.add(run)
         session.flush()
         return run.id

@@ -373,7 +373,7 @@ def run_analyses(factory: sessionmaker[Session], config: Config, *, evaluate: bo
     runs["topics"] = text_analysis.run_topics(factory, config)
     runs["themes"] = text_analysis.run_themes(factory, config)
     if evaluate:
-        say("Cross-validating the topic model ...")
+        say("Scoring the topic model on the held-out test set ...")
         runs["evaluation"] = text_analysis.run_evaluation(factory, config)
     say("Comparing respondents with Census 2021 ...")
     runs["representativeness"] = run_representativeness(factory, config, config.analysis.compare_variables)

@@ -12,11 +12,12 @@ Wilson interval. Until ``min_reviews`` sampled reviews exist the figure is "not 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.store.models import TextReview
+from service.store.models import TextCoding, TextReview
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,89 @@ def measure_model_agreement(session: Session, min_reviews: int) -> AgreementSumm
         return AgreementSummary(0, min_reviews, 0, None, None, None, ())
     low, high = _wilson_pct(n_agree, len(pairs))
     return AgreementSummary(len(pairs), min_reviews, n_agree, round(100 * n_agree / len(pairs), 1), low, high, tuple(rows))
+
+
+CODER_NAMES = {"builtin": "the built-in model", "chat": "the council's language-model coder"}
+
+
+@dataclass(frozen=True)
+class CoderAgreement:
+    """One coder against reviewers on the audit-sample comments it coded.
+
+    ``pct`` is the share of those comments where the reviewer kept exactly the coder's topics
+    (Wilson 95% interval); ``comparison`` holds per-topic F1 with n and a bootstrap interval
+    (``nlp.compare_coders``). Both are ``None`` until ``min_reviews`` such comments exist.
+    """
+
+    coder: str
+    models: tuple[str, ...]
+    n_reviews: int
+    min_reviews: int
+    n_agree: int
+    pct: float | None
+    ci_low: float | None
+    ci_high: float | None
+    comparison: Any | None  # nlp.CoderComparison
+
+    @property
+    def name(self) -> str:
+        """The coder in plain words."""
+        return CODER_NAMES.get(self.coder, self.coder)
+
+    @property
+    def is_measured(self) -> bool:
+        """True once enough reviewed audit-sample comments were coded by this coder."""
+        return self.n_reviews >= self.min_reviews
+
+    @property
+    def sentence(self) -> str:
+        """How well the coder agreed, or that it is not yet measured, in one plain sentence."""
+        if not self.is_measured:
+            return (f"How well {self.name} agrees with reviewers is not yet measured: {self.n_reviews} of "
+                    f"{self.min_reviews} reviews of the random audit sample needed.")
+        return (f"It agreed with reviewers on {self.pct:.0f}% of comments (95% CI {self.ci_low:.0f}-{self.ci_high:.0f}%, "
+                f"n = {self.n_reviews} reviews of a random audit sample).")
+
+
+def measure_coder_agreement(session: Session, min_reviews: int) -> dict[str, CoderAgreement]:
+    """Each coder's agreement with reviewers on the random audit sample, keyed ``builtin`` and ``chat``.
+
+    A coder is scored on the sampled comments it coded (its newest coding of each), against the
+    topics the reviewer confirmed. The chat coder only codes comments of the sources it may see,
+    so its n can be smaller than the built-in model's.
+    """
+    from nlp import compare_coders, load_codeframe
+
+    reviews = dict(session.execute(select(TextReview.free_text_id, TextReview.confirmed_topics)
+                                   .where(TextReview.is_audit_sample.is_(True))).all())
+    newest: dict[tuple[str, int], tuple[list[str], str]] = {}
+    if reviews:
+        query = (select(TextCoding.coder, TextCoding.free_text_id, TextCoding.topics, TextCoding.model)
+                 .where(TextCoding.free_text_id.in_(list(reviews))).order_by(TextCoding.id))
+        for coder, text_id, topics, model in session.execute(query):
+            newest[(coder, text_id)] = (list(topics or ()), model)
+    topics = load_codeframe().ids
+    out = {}
+    for coder in CODER_NAMES:
+        ids = sorted(text_id for c, text_id in newest if c == coder)
+        gold = [sorted(set(reviews[i] or ())) for i in ids]
+        guess = [sorted(set(newest[(coder, i)][0])) for i in ids]
+        models = tuple(sorted({newest[(coder, i)][1] for i in ids}))
+        n_agree = sum(g == p for g, p in zip(gold, guess))
+        if len(ids) < min_reviews:
+            out[coder] = CoderAgreement(coder, models, len(ids), min_reviews, n_agree, None, None, None, None)
+            continue
+        low, high = _wilson_pct(n_agree, len(ids))
+        [comparison] = compare_coders(gold, {CODER_NAMES[coder]: guess}, topics)
+        out[coder] = CoderAgreement(coder, models, len(ids), min_reviews, n_agree, round(100 * n_agree / len(ids), 1),
+                                    low, high, comparison)
+    return out
+
+
+def findings_coder_sentence(session: Session, findings_coder: str, min_reviews: int) -> str:
+    """The briefing's plain sentence: which coder fed the findings and how well it agreed with reviewers."""
+    agreement = measure_coder_agreement(session, min_reviews)[findings_coder]
+    who = agreement.name if findings_coder == "builtin" else f"{agreement.name} ({', '.join(agreement.models) or 'a language model'})"
+    if findings_coder == "chat":
+        who += ", with the built-in model for comments it could not code or may not see"
+    return f"Topics were coded by {who}. {agreement.sentence}"

@@ -19,7 +19,7 @@ from nlp.places import PlaceFinder, borough_places
 from service.config import Config
 from service.pipeline.periods import previous_quarter, quarter_bounds
 from service.reports import measures, queries
-from service.reports.agreement import measure_model_agreement
+from service.reports.agreement import findings_coder_sentence, measure_model_agreement
 from service.reports.claims import Claims, add_safety_changes, add_site_changes, change_words
 from service.reports.dashboard import ward_names
 from service.reports.document import Block, Document
@@ -97,7 +97,7 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
         _quotes(doc, frame, names, config)
         _next_quarter(doc, session, {k: names.get(k, k) for k in sorted(set(frame["source"]))}, wards, config)
     agreement = measure_model_agreement(session, config.analysis.min_audit_reviews).sentence
-    _methods(doc, min_cell)
+    _methods(doc, min_cell, findings_coder_sentence(session, config.nlp.findings_coder, config.analysis.min_audit_reviews))
     _appendix(doc, snap, names, min_cell, agreement)
     return doc, snap
 
@@ -260,8 +260,11 @@ def _quotes(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> 
 
     min_cell = config.reports.min_cell
     ward_sizes = frame["ward"].value_counts()
-    # A redaction mark ("[name]", "[phone]") means the answer held personal details: never quote it.
-    safe = frame[frame["text"].notna() & ~frame["is_flagged"].astype(bool) & ~frame["text"].fillna("").str.contains("[", regex=False)
+    # A redaction mark ("[name]", "[phone]") means the answer held personal details, and a text the
+    # redactor was unsure about may still hold one: never quote either, nor a flagged text.
+    uncertain = frame["is_uncertain"].astype(bool) if "is_uncertain" in frame else pd.Series(False, index=frame.index)
+    safe = frame[frame["text"].notna() & ~frame["is_flagged"].astype(bool) & ~uncertain
+                 & ~frame["text"].fillna("").str.contains("[", regex=False)
                  & frame["ward"].map(lambda w: w in (None, queries.NOT_STATED) or ward_sizes.get(w, 0) >= min_cell)]
     safe = safe.assign(redacted_text=safe["text"])
     chosen: list[str] = []
@@ -277,8 +280,8 @@ def _quotes(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> 
            for text, s, y in zip(safe["text"], safe["source"], young)}
     doc.add("heading", "In their words")
     doc.add("bullets", items=tuple(f"\u201c{q}\u201d ({who.get(q, '')})" for q in chosen))
-    doc.add("paragraph", "Quotes are redacted, never from answers flagged for safeguarding, and never from a ward with "
-            f"fewer than {min_cell} respondents this quarter.")
+    doc.add("paragraph", "Quotes are redacted, never from answers flagged for safeguarding or whose redaction is "
+            f"uncertain, and never from a ward with fewer than {min_cell} respondents this quarter.")
 
 
 def _next_quarter(doc: Document, session: Session, sources: dict[str, str], wards: dict[str, str], config: Config) -> None:
@@ -312,8 +315,11 @@ def _actions(doc: Document, request: BriefingRequest, actions: list[Action]) -> 
             rows=tuple((a.quarter, a.you_said, a.we_did or "-", ACTION_STATUSES.get(a.status, a.status)) for a in actions))
 
 
-def _methods(doc: Document, min_cell: int) -> None:
-    """How to read the figures, in plain English (the technical detail is in the appendix)."""
+def _methods(doc: Document, min_cell: int, coder: str) -> None:
+    """How to read the figures, in plain English (the technical detail is in the appendix).
+
+    ``coder`` says which coder's topics fed the findings and how well it agreed with reviewers.
+    """
     items = (
         "These are the views of residents who chose to answer our surveys and QR-code posters. They are not a random "
         "sample, so they show what those people said, not what everyone in the borough thinks.",
@@ -325,7 +331,8 @@ def _methods(doc: Document, min_cell: int) -> None:
         "Every percentage says how many people it is out of. Groups smaller than "
         f"{min_cell} are hidden so that nobody can be recognised.",
         "Quotes are edited to remove names, phone numbers and addresses, and never come from comments that may "
-        "disclose harm.",
+        "disclose harm or where the editing may have missed a personal detail.",
+        coder,
     )
     doc.blocks.append(Block("box", "How to read this briefing", children=(Block("bullets", items=items),)))
 

@@ -57,7 +57,7 @@ def load_snapshot(session: Session, sources: Sequence[str] | None = None, start:
     ``waves`` maps a source key to the wave to keep for it (``{"css": "2023"}``); responses of
     other sources are kept by ``start``/``end``. Columns: those of
     :func:`service.store.responses.responses_frame`, one per question key, ``weight``, ``weight_run``,
-    ``text`` (redacted), ``topics`` (list), ``is_flagged``, ``quarter``.
+    ``text`` (redacted), ``topics`` (list), ``is_flagged``, ``is_uncertain`` (the redactor was unsure), ``quarter``.
     """
     frame = store.responses_frame(session, sources)
     frame = frame[~frame["is_suspected_bot"].astype(bool)]
@@ -169,20 +169,22 @@ def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[st
 
 def _with_texts(session: Session, frame: pd.DataFrame, ids: list[int]) -> pd.DataFrame:
     codes = effective_codes()
-    texts: dict[int, tuple[int, str | None, bool]] = {}
+    texts: dict[int, tuple[int, str | None, bool, bool]] = {}
     topics: dict[int, list[str]] = {}
     for chunk in _chunks(ids):
         flagged = exists().where(SafeguardingFlag.free_text_id == FreeText.id)
-        query = select(FreeText.id, FreeText.response_id, FreeText.redacted, flagged).where(FreeText.response_id.in_(chunk))
-        for text_id, rid, redacted, is_flagged in session.execute(query.order_by(FreeText.id)):
-            texts.setdefault(rid, (text_id, redacted, bool(is_flagged)))
+        query = select(FreeText.id, FreeText.response_id, FreeText.redacted, flagged,
+                       FreeText.is_redaction_uncertain).where(FreeText.response_id.in_(chunk))
+        for text_id, rid, redacted, is_flagged, uncertain in session.execute(query.order_by(FreeText.id)):
+            texts.setdefault(rid, (text_id, redacted, bool(is_flagged), bool(uncertain)))
         query = (select(FreeText.response_id, codes.c.topic).join(codes, codes.c.free_text_id == FreeText.id)
                  .where(FreeText.response_id.in_(chunk)).order_by(codes.c.topic))
         for rid, topic in session.execute(query):
             topics.setdefault(rid, []).append(topic)
     frame = frame.copy()
-    frame["text"] = [texts.get(i, (None, None, False))[1] for i in frame["id"]]
-    frame["is_flagged"] = [texts.get(i, (None, None, False))[2] for i in frame["id"]]
+    frame["text"] = [texts.get(i, (None, None, False, False))[1] for i in frame["id"]]
+    frame["is_flagged"] = [texts.get(i, (None, None, False, False))[2] for i in frame["id"]]
+    frame["is_uncertain"] = [texts.get(i, (None, None, False, False))[3] for i in frame["id"]]
     frame["topics"] = [topics.get(i) for i in frame["id"]]
     return frame
 

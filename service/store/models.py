@@ -336,6 +336,30 @@ class TopicCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TextCoding(Base):
+    """Who coded one free text in one topics run: coder, model, prompt and codeframe versions, topics.
+
+    Revision 0013. The built-in model codes every text; the chat coder codes the texts its sources
+    may send when ``[nlp.llm]`` is enabled. ``feeds_findings`` marks the coding whose topics became
+    the text's ``TopicCode`` rows (``[nlp] findings_coder``); ``note`` says why a text meant for the
+    chat coder was coded by the built-in model instead (endpoint failed, answer unusable).
+    """
+
+    __tablename__ = "text_codings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    free_text_id: Mapped[int] = mapped_column(ForeignKey("free_texts.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"), index=True)
+    coder: Mapped[str] = mapped_column(String(20))  # "builtin" or "chat"
+    model: Mapped[str] = mapped_column(String(120))
+    prompt_version: Mapped[str] = mapped_column(String(60), default="")
+    codeframe_version: Mapped[str] = mapped_column(String(40), default="")
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    feeds_findings: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TextReview(Base):
     """A reviewer's decision on one free text's topics (accepted or corrected)."""
 

@@ -18,6 +18,7 @@ from flask import (
 )
 
 from service.pipeline import quarantine as quarantine_rows
+from service.reports.agreement import measure_coder_agreement
 from service.reports.labels import QUARANTINE_SCOPES, topic_labels
 from service.store import reviews
 from service.store import safeguarding as safeguarding_flags
@@ -37,6 +38,21 @@ def topics():
     analysis = current_app.config["VOICE"].analysis
     queue = reviews.topic_queue(get_session(), audit_share=analysis.audit_share, audit_seed=analysis.audit_seed)
     return render_template("review/topics.html", **page_context("review"), queue=queue, labels=topic_labels())
+
+
+@blueprint.get("/coders")
+@allow("admin", "analyst")
+def coders():
+    """The built-in model and the chat coder against reviewers on the random audit sample."""
+    config = current_app.config["VOICE"]
+    results = measure_coder_agreement(get_session(), config.analysis.min_audit_reviews)
+    topics = sorted({score.topic for result in results.values() if result.comparison
+                     for score in result.comparison.per_topic})
+    per_topic = {coder: {score.topic: score for score in result.comparison.per_topic}
+                 for coder, result in results.items() if result.comparison}
+    return render_template("review/coders.html", **page_context("review"), results=results, topics=topics,
+                           per_topic=per_topic, labels=topic_labels(), findings_coder=config.nlp.findings_coder,
+                           llm=config.llm)
 
 
 @blueprint.post("/topics/<int:text_id>")
