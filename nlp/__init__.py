@@ -18,7 +18,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "nlp.baseline": ("KeywordClassifier",),
     "nlp.chat_coder": ("BatchSent", "ChatCoder", "ChatSettings", "EndpointError", "Progress"),
     "nlp.coder_agreement": ("CoderComparison", "TopicAgreementScore", "compare_coders"),
-    "nlp.coders": ("BuiltinCoder", "CodedComment", "Coder", "JsonFileCache", "Prompt", "parse_answer"),
+    "nlp.coders": ("BuiltinCoder", "CodedComment", "Coder", "JsonFileCache", "Prompt", "forget_texts", "parse_answer"),
     "nlp.codeframe": ("CODEFRAME_PATH", "Codeframe", "Topic", "load_codeframe"),
     "nlp.errors": ("CodeframeError", "ModelError", "NotFittedError", "TopicError", "TrainingDataError"),
     "nlp.evaluate": (

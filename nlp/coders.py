@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -197,6 +197,20 @@ def cache_key(text: str, prompt_version: str, model: str) -> str:
     return f"{digest}|{prompt_version}|{model}"
 
 
+def forget_texts(paths: Iterable[Path], texts: Iterable[str]) -> int:
+    """Remove every cached answer of ``texts`` (any prompt version or model) from the cache files
+    at ``paths`` that exist; return how many entries went. Erasing a response calls this, so no
+    hash of an erased comment stays behind."""
+    prefixes = tuple(hashlib.sha256(text.encode("utf-8")).hexdigest() + "|" for text in texts if text)
+    removed = 0
+    for path in paths:
+        if not prefixes or not Path(path).is_file():
+            continue
+        cache = JsonFileCache(path)
+        removed += cache.discard([key for key in cache if key.startswith(prefixes)])
+    return removed
+
+
 class JsonFileCache(MutableMapping[str, str]):
     """Answers kept in one JSON file, written whole after each change (a re-run costs nothing)."""
 
@@ -224,6 +238,13 @@ class JsonFileCache(MutableMapping[str, str]):
     def __delitem__(self, key: str) -> None:
         del self._data[key]
         self._write()
+
+    def discard(self, keys: Iterable[str]) -> int:
+        """Remove ``keys`` that are present, writing the file once; return how many were."""
+        gone = [key for key in dict.fromkeys(keys) if self._data.pop(key, None) is not None]
+        if gone:
+            self._write()
+        return len(gone)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)

@@ -93,3 +93,28 @@ def test_erase_command_erases_by_source_and_external_id(runner, database_url, fa
     assert f"Erased response {ids['CSS-1']} of css" in result.output
     again = runner.invoke(main, ["erase", "css", "CSS-1", "--yes"], env=env)
     assert again.exit_code == 1 and "no response 'CSS-1' from source 'css'" in again.output
+
+
+def test_erasure_removes_the_erased_texts_from_the_coders_caches(factory, config, tmp_path):
+    from nlp.coders import JsonFileCache, cache_key
+
+    ids = _stored(factory, config)
+    with transaction(factory) as session:  # the other response says something else
+        for text in session.scalars(select(FreeText).where(FreeText.response_id == ids["CSS-2"])):
+            text.original, text.redacted = "The lighting on the high street is poor", "The lighting on the high street is poor"
+    with factory() as session:
+        erased = [w for row in session.execute(select(FreeText.original, FreeText.redacted)
+                                               .where(FreeText.response_id == ids["CSS-1"])) for w in row if w]
+        kept = [w for row in session.execute(select(FreeText.original, FreeText.redacted)
+                                             .where(FreeText.response_id == ids["CSS-2"])) for w in row if w]
+    assert erased and kept and not set(erased) & set(kept)
+    builtin, chat = tmp_path / "builtin-codes.json", tmp_path / "chat-answers.json"
+    JsonFileCache(builtin).update({cache_key(t, "", "m1"): "[[], null]" for t in erased + kept})
+    JsonFileCache(chat).update({cache_key(t, "p2", "gpt"): "x" for t in erased + kept})
+    with transaction(factory) as session:
+        result = erase_response(session, ids["CSS-1"], actor="system", caches=(builtin, chat, tmp_path / "absent.json"))
+    assert result.removed["coder_cache_entries"] == 2 * len(set(erased))
+    for path, prompt, model in ((builtin, "", "m1"), (chat, "p2", "gpt")):
+        left = set(JsonFileCache(path))
+        assert not {cache_key(t, prompt, model) for t in erased} & left
+        assert {cache_key(t, prompt, model) for t in kept} <= left

@@ -49,6 +49,7 @@ def retention_apply(ctx, dry_run: bool) -> None:
 def erase(ctx, source: str, external_id: str, reason: str, yes: bool) -> None:
     """Erase the response EXTERNAL_ID of SOURCE and everything derived from it (cannot be undone)."""
     from service.ops.erasure import ErasureError, erase_response, find_response
+    from service.pipeline.coders import BUILTIN_CACHE, CHAT_CACHE
 
     engine = make_engine(ctx.config.database.url)
     try:
@@ -57,7 +58,9 @@ def erase(ctx, source: str, external_id: str, reason: str, yes: bool) -> None:
             if not yes:
                 click.confirm(f"Erase response {external_id!r} of {source} (store id {response.id}) and all its answers? "
                               "This cannot be undone", abort=True)
-            result = erase_response(session, response.id, actor=audit.SYSTEM, reason=reason)
+            model_dir = Path(ctx.config.analysis.model_dir)
+            result = erase_response(session, response.id, actor=audit.SYSTEM, reason=reason,
+                                    caches=(model_dir / BUILTIN_CACHE, model_dir / CHAT_CACHE))
     except ErasureError as error:
         raise click.ClickException(str(error)) from None
     finally:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -62,7 +64,7 @@ def find_response(session: Session, source_key: str, external_id: str) -> Respon
 
 
 def erase_response(session: Session, response_id: int, *, actor: str, address: str | None = None,
-                   reason: str = "") -> ErasureResult:
+                   reason: str = "", caches: Sequence[Path] = ()) -> ErasureResult:
     """Delete response ``response_id`` with its answers, free texts, topic codes, reviews, flags,
     weights, earlier versions and quarantined copies, and log it; the caller commits.
 
@@ -72,6 +74,9 @@ def erase_response(session: Session, response_id: int, *, actor: str, address: s
         Who asked, for the audit log: :func:`service.store.audit.actor_of` of the user, or ``"system"``.
     reason
         A short reference for the log, e.g. the request's case number (no personal data).
+    caches
+        The topic coders' cache files (:data:`service.pipeline.coders.BUILTIN_CACHE` and
+        ``CHAT_CACHE`` in ``model_dir``): the entries keyed by the hash of this response's texts go too.
 
     Raises
     ------
@@ -83,6 +88,8 @@ def erase_response(session: Session, response_id: int, *, actor: str, address: s
         raise ErasureError(f"response {response_id} does not exist (already erased?)")
     source_key = session.scalar(select(Source.key).where(Source.id == response.source_id)) or ""
     digest = hashlib.sha256(f"{source_key}:{response.external_id}".encode()).hexdigest()
+    wordings = [w for row in session.execute(select(FreeText.original, FreeText.redacted)
+                                             .where(FreeText.response_id == response_id)) for w in row if w]
     texts = select(FreeText.id).where(FreeText.response_id == response_id).scalar_subquery()
     statements = {
         "topic_codes": delete(TopicCode).where(TopicCode.free_text_id.in_(texts)),
@@ -102,6 +109,10 @@ def erase_response(session: Session, response_id: int, *, actor: str, address: s
     for table, statement in statements.items():
         result = session.execute(statement, execution_options={"synchronize_session": False})
         removed[table] = result.rowcount  # type: ignore[attr-defined]  # a CursorResult for DELETE
+    if caches:
+        from nlp.coders import forget_texts
+
+        removed["coder_cache_entries"] = forget_texts(caches, wordings)
     audit.record(session, "erasure", actor=actor, target=f"response:{response_id}", address=address,
                  detail={"source": source_key, "external_id_sha256": digest, "removed": removed, "reason": reason[:200]})
     logger.info("erased response %s of source %s (%d rows)", response_id, source_key, sum(removed.values()))
