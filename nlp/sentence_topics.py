@@ -42,7 +42,7 @@ _ENCODERS: dict[str, SentenceEncoder] = {}  # one loaded encoder per weights fol
 
 
 def shared_encoder(model_dir: Path | str | None = None) -> SentenceEncoder:
-    """The process's encoder for ``model_dir`` (loaded on first use; the weights take about 90 MB)."""
+    """The process's encoder for ``model_dir`` (loaded on first use: about 160 MB with ONNX Runtime, 230 MB with numpy)."""
     key = str(model_dir)
     if key not in _ENCODERS:
         _ENCODERS[key] = SentenceEncoder(model_dir)

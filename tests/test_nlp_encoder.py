@@ -1,4 +1,4 @@
-"""The numpy all-MiniLM-L6-v2 encoder against a second, independently written reference.
+"""The numpy all-MiniLM-L6-v2 encoder (the reference path; ONNX Runtime's is in test_nlp_encoder_onnx.py) against a second, independently written reference.
 
 torch and sentence-transformers are not installed (about 2 GB), so the reference here is a
 separate implementation written for this test: its own WordPiece tokeniser read from
@@ -28,7 +28,7 @@ except ModelError:
 
 @pytest.fixture(scope="module")
 def encoder() -> encoder_module.SentenceEncoder:
-    return encoder_module.SentenceEncoder(MODEL_DIR)
+    return encoder_module.SentenceEncoder(MODEL_DIR, backend="numpy")  # the float32 reference path
 
 
 def _reference_tokens(text: str, vocab: dict[str, int]) -> list[int]:
