@@ -18,10 +18,12 @@ from itertools import islice
 from pathlib import Path
 
 import requests
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import (
+    FieldIssue,
     IngestError,
     QuarantineRecord,
     RawRecord,
@@ -34,6 +36,7 @@ from ingest import (
     hash_file,
     map_record,
     read_file_records,
+    read_value,
 )
 from ingest.exports import check_mapped_columns
 from ingest.files import SUFFIXES, count_lines
@@ -42,7 +45,7 @@ from service.pipeline.screening import screen_text
 from service.pipeline.wards import read_ward_names
 from service.store import responses as store
 from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
-from service.store.models import IngestRun, utcnow
+from service.store.models import IngestRun, Response, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -282,18 +285,34 @@ def ingest_raw_records(factory: sessionmaker[Session], config: Config, key: str,
 DELIVERY_ATTEMPTS = 3
 
 
-def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, items: list[dict],
-                    now: datetime | None = None) -> RunReport:
-    """Store the records of one webhook delivery in one transaction, then return its report.
+@dataclass
+class Delivery:
+    """What one webhook delivery did: the run's report, and each field its records could not use.
 
-    Re-delivery of the same records changes nothing (they come back as unchanged). The caller
-    answers 2xx only after this returns: by then the responses are committed.
+    ``fields`` lists the cells of the delivery's stored records that broke a rule (each kept out
+    of its response and quarantined as one field); a re-delivery of the same body lists them again,
+    though nothing new is stored.
+    """
+
+    report: RunReport
+    fields: list[FieldIssue] = field(default_factory=list)
+    ids: dict[str, str] = field(default_factory=dict)  # location -> the record's id, for the answer
+
+
+def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, items: list[dict],
+                    now: datetime | None = None) -> Delivery:
+    """Store the records of one webhook delivery in one transaction, then say what happened.
+
+    The field-level rule of file ingest applies: a cell that cannot be used is quarantined as one
+    field and the response is stored with its good fields (screened in the same transaction); only
+    a record with no id, or whose date, consent or age range breaks a rule, is quarantined whole.
+    Re-delivery of the same records changes nothing (they come back as unchanged); a later
+    corrected copy of an id replaces the stored one, which goes to the response's history. The
+    caller answers 2xx only after this returns: by then the responses are committed.
     """
     source = config.source(key)
     started = time.monotonic()
-    records = [RawRecord(external_id=_id_of(item, source), data=item, location=f"webhook delivery record {i + 1}")
-               for i, item in enumerate(items)]
-    store_once = lambda: _store_delivery(factory, config, source, records, now, started)  # noqa: E731
+    store_once = lambda: _store_delivery(factory, config, source, items, now, started)  # noqa: E731
     for _ in range(DELIVERY_ATTEMPTS - 1):
         try:
             return store_once()
@@ -305,24 +324,51 @@ def accept_delivery(factory: sessionmaker[Session], config: Config, key: str, it
     return store_once()
 
 
-def _store_delivery(factory: sessionmaker[Session], config: Config, source: SourceConfig, records: list[RawRecord],
-                    now: datetime | None, started: float) -> RunReport:
+def _store_delivery(factory: sessionmaker[Session], config: Config, source: SourceConfig, items: list[dict],
+                    now: datetime | None, started: float) -> Delivery:
     report = RunReport(source=source.key, input_name="webhook delivery")
     with transaction(factory) as session:
         row = store.get_source(session, source.key)
         run = store.start_run(session, row, "webhook delivery", None)
         report.run_id = run.id
-        # A delivery keeps the whole-record rule: a bad cell refuses the record (422 with its reason),
-        # so the sender hears of it at once rather than only staff on the quarantine page.
-        _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc), set(), report,
-                    keep_issues=False)
+        # Each record is named by the delivery (its run id) and its place in the body, so a
+        # quarantined row says which delivery it came in.
+        records = [RawRecord(external_id=_id_of(item, source), data=item,
+                             location=f"webhook delivery {run.id}, record {i + 1}")
+                   for i, item in enumerate(items)]
+        good = _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc),
+                           set(), report, check=_mapped_somewhere)
         report.seconds = time.monotonic() - started
         _close_run(run, report)
-    return report
+        # The copies that are now the stored response (new, updated or re-delivered unchanged), not
+        # those sent to history: only their fields wait in quarantine.
+        flawed = [r for r in good if r.field_issues]
+        stored = set(session.execute(select(Response.external_id, Response.content_hash).where(
+            Response.source_id == row.id, Response.external_id.in_([r.external_id for r in flawed])))) if flawed else set()
+        kept = [r for r in flawed if (r.external_id, r.content_hash) in stored]
+    return Delivery(report, [issue for record in kept for issue in record.field_issues],
+                    {record.location: record.external_id for record in kept})
+
+
+def _mapped_somewhere(raw: RawRecord, source: SourceConfig) -> None:
+    """Refuse a delivered record in which the mapping reads nothing but the id.
+
+    A file's header is checked before a run (a misnamed column stops it); a delivery has no
+    header, so a body in another shape (a test ping, a different form's payload) is caught here,
+    rather than stored as an empty response with its keys unread.
+    """
+    if not raw.external_id:
+        return  # map_checked names the missing id
+    ids = {source.mapping.id_column, *source.mapping.id_columns}
+    read = [column for column in source.mapping.columns if column not in ids]
+    if read and all(read_value(raw.data, column) is None for column in read):
+        found = ", ".join(repr(k) for k in list(raw.data)[:12]) or "none"
+        raise RecordError("(record)", found, "mapped_fields",
+                          f"at least one of the mapped fields ({', '.join(read[:8])}{', ...' if len(read) > 8 else ''}); "
+                          f"the record's keys are not the ones [sources.{source.key}.mapping] names")
 
 
 def _id_of(item: dict, source: SourceConfig) -> str:
-    from ingest import read_value
     from ingest.columns import plain_text
 
     return plain_text(read_value(item, source.mapping.id_column))
@@ -409,8 +455,12 @@ def _restore(report: RunReport, kept: tuple[list[int], int, Counter[tuple[str, s
 
 def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
                 wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport, *,
-                keep_issues: bool = True, screen: Callable[[str], store.ScreenedText] | None = None) -> None:
+                screen: Callable[[str], store.ScreenedText] | None = None,
+                check: Callable[[RawRecord, SourceConfig], None] | None = None) -> list[ResponseRecord]:
     """Map and store one batch: good fields kept, bad records quarantined, the later copy of an id kept.
+
+    ``check`` may refuse a raw record before it is mapped (by raising :class:`RecordError`).
+    Returns the records mapped (stored, unchanged or sent to history), each with its field issues.
 
     ``seen`` holds 64-bit hashes of the ids stored earlier in this run, not the ids: a
     million-row file then needs tens of megabytes, not hundreds.
@@ -423,7 +473,9 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     bad: list[QuarantineRecord] = []
     for raw in batch:
         try:
-            good.append(map_checked(raw, source, wards, now, sites, keep_issues=keep_issues))
+            if check is not None:
+                check(raw, source)
+            good.append(map_checked(raw, source, wards, now, sites))
         except RecordError as error:
             bad.append(quarantine_record(source.key, raw, error))
     again = {r.external_id for r in good if hash(r.external_id) in seen}
@@ -443,15 +495,15 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     report.n_choices += len(counts.choices)
     report.duplicate_choices.extend(counts.choices[:max(0, MAX_CHOICES - len(report.duplicate_choices))])
     _copy_counts(run, report)
+    return good
 
 
 def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime,
-                sites: set[str], *, keep_issues: bool = True) -> ResponseRecord:
+                sites: set[str]) -> ResponseRecord:
     """Map one raw record with the checks that need the store (known sites) or the whole row.
 
-    With ``keep_issues`` (files, REST pulls, quarantine retries) a cell that cannot be used is
-    one :class:`ingest.FieldIssue` of a record that is kept; without it (webhook deliveries,
-    whose sender is answered 422) such a cell rejects the record. A raw cell over
+    Every caller (files, REST pulls, webhook deliveries, quarantine retries) keeps a cell that
+    cannot be used as one :class:`ingest.FieldIssue` of a record that is kept. A raw cell over
     ``MAX_RAW_TEXT`` characters is cut in the copy the response keeps.
 
     Raises
@@ -467,7 +519,7 @@ def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], n
         raise RecordError("_extra_cells", extra, "column_count",
                           f"no more cells than the header has columns (found {len(extra)} more); "
                           "is there a delimiter inside an unquoted value?")
-    record = map_record(raw, source.key, source.mapping, wards, now, keep_issues=keep_issues)
+    record = map_record(raw, source.key, source.mapping, wards, now, keep_issues=True)
     if record.site and record.site not in sites:
         raise RecordError(source.mapping.site_column or "site", record.site, "known_site",
                           "a QR site code that exists on the Sites page")

@@ -1,8 +1,11 @@
 """Webhook receiver: tools that push responses POST them to /webhooks/KEY, signed.
 
 The answer is 2xx only after the responses are committed, so a sender that sees an error sends
-again, and a re-delivery changes nothing. Records that break a rule are quarantined and the
-answer is 422 with the reasons; the good records of the same delivery are kept.
+again, and a re-delivery changes nothing. A cell that cannot be used (a tick mark where a number
+was expected, an age that cannot be read) is quarantined as one field and the response is stored
+with its good fields: the answer is 202 and lists those fields. A record with no id, or whose
+date, consent or age range breaks a rule, is quarantined whole and the answer is 422 with the
+reasons; the good records of the same delivery are kept. A clean delivery is answered 200.
 """
 
 from __future__ import annotations
@@ -58,11 +61,19 @@ def receive(key: str):
         items = parse_delivery(body, source.rest.records_path)
     except IngestError as error:
         return _error(400, f"source {key!r}: {error}")
-    report = accept_delivery(current_app.extensions["voice_sessions"], config, key, items)
+    delivery = accept_delivery(current_app.extensions["voice_sessions"], config, key, items)
+    report = delivery.report
+    fields = [{"record": issue.location, "id": delivery.ids.get(issue.location, ""), "field": issue.column or issue.field,
+               "value": issue.value, "rule": issue.rule, "expected": issue.reason} for issue in delivery.fields]
     counts = {"run": report.run_id, "received": report.n_read, "new": report.n_new, "updated": report.n_updated,
-              "unchanged": report.n_unchanged, "duplicate": report.n_duplicate, "quarantined": report.n_quarantined}
+              "unchanged": report.n_unchanged, "duplicate": report.n_duplicate, "quarantined": report.n_quarantined,
+              "fields_quarantined": len(fields), "quarantined_fields": fields}
     if report.n_quarantined:
         answer = {"ok": False, "error": f"{report.n_quarantined} of {report.n_read} record(s) were quarantined; "
                   "the others were stored", "errors": report.quarantine_reasons, "status": 422, **counts}
         return jsonify(answer), 422
+    if fields:
+        answer = {"ok": True, "status": 202, "message": f"stored; {len(fields)} field(s) could not be used and wait "
+                  "in quarantine for staff (the rest of each response is stored)", **counts}
+        return jsonify(answer), 202
     return jsonify({"ok": True, "status": 200, **counts}), 200
