@@ -76,7 +76,7 @@ class BuiltinCoder:
         self.model = model
         self.codeframe = codeframe
         self.cache = cache
-        self.version = str(getattr(model, "version_", type(model).__name__))
+        self.version = str(getattr(model, "coder_version", None) or getattr(model, "version_", type(model).__name__))
         self.n_encoded = 0  # distinct texts the model had to code (not found in the cache)
 
     def code(self, texts: Sequence[str]) -> list[CodedComment]:

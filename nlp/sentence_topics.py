@@ -248,6 +248,13 @@ class SentenceTopicClassifier:
             scores[test] = _combined_proba(coef, intercept, embedded.subset(test))
         return scores
 
+    @property
+    def coder_version(self) -> str:
+        """``version_`` and the encoder backend that makes its embeddings ("onnx" or "numpy"): the two
+        differ slightly (cosine >= 0.99), so codes cached or recorded under one are not taken for
+        the other's."""
+        return f"{self.version_}+{shared_encoder(self.model_dir).backend}"
+
     def _hash(self) -> str:
         digest = hashlib.sha256()
         for array in (self.coef_, self.intercept_, self.thresholds_):

@@ -87,7 +87,7 @@ def test_builtin_model_codes_stored_texts_records_its_versions_and_codes_identic
     assert len(found) == 4 and all(set(c) == {"builtin"} for c in found.values())
     for text_codings in found.values():
         coding = text_codings["builtin"]
-        assert coding.model == shipped.version_ and coding.codeframe_version == load_codeframe().version
+        assert coding.model == shipped.coder_version and coding.codeframe_version == load_codeframe().version
         assert coding.feeds_findings and coding.run_id == run_id and coding.prompt_version == ""
     expected = shipped.predict(CSS_TEXTS)
     topics = model_topics(factory)
@@ -95,7 +95,7 @@ def test_builtin_model_codes_stored_texts_records_its_versions_and_codes_identic
         assert topics.get(ids[text], set()) == set(predicted) - {""}
     with factory() as session:
         run = session.get(AnalysisRun, run_id)
-        assert run.method == "SentenceTopicClassifier" and run.model_version == shipped.version_
+        assert run.method == "SentenceTopicClassifier" and run.model_version == shipped.coder_version
         assert run.result["n_texts"] == 4 and run.result["n_encoded"] == 3  # the repeated text is coded once
         assert run.result["n_sent"] == 0 and run.parameters["findings_coder"] == "builtin"
         assert all(t.confidence is not None and t.confidence > 0 for t in session.scalars(select(FreeText)))
@@ -226,14 +226,14 @@ def test_the_shipped_demo_codes_are_the_models_own_and_spare_the_demo_an_encoder
         engine.dispose()
     model = load_shipped_sentence_model()
     shipped = json.loads(DEMO_CODES.read_text(encoding="utf-8"))
-    missing = [t for t in texts if cache_key(t, "", model.version_) not in shipped]
+    missing = [t for t in texts if cache_key(t, "", model.coder_version) not in shipped]
     assert len(missing) <= len(texts) // 50, (f"{len(missing)} demo texts have no shipped code for model "
-                                              f"{model.version_}: run python -m service.demo.codes")
+                                              f"{model.coder_version}: run python -m service.demo.codes")
     assert result["n_encoded"] == len(missing)  # the demo's text run coded only what was not shipped
-    assert evaluation.model_version == model.version_ and scores["n_texts"] >= 100  # the held-out synthetic test set
+    assert evaluation.model_version == model.coder_version and scores["n_texts"] >= 100  # the held-out synthetic test set
     assert scores["macro_f1"] > scores["baseline_macro_f1"]
     sample = random.Random(3).sample([t for t in texts if t not in missing], 8)
     live = BuiltinCoder(model, load_codeframe()).code(sample)
     for text, coded in zip(sample, live):
-        topics, confidence = json.loads(shipped[cache_key(text, "", model.version_)])
+        topics, confidence = json.loads(shipped[cache_key(text, "", model.coder_version)])
         assert list(coded.topics) == topics and coded.confidence == pytest.approx(confidence, abs=1e-4)

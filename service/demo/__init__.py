@@ -40,7 +40,8 @@ class DemoResult:
     sign_in_lines: list[str] = field(default_factory=list)
 
 
-def build_demo(config: Config, seed: int = 2023, echo: Callable[[str], None] = print) -> DemoResult:
+def build_demo(config: Config, seed: int = 2023, echo: Callable[[str], None] = print, *,
+               shipped_codes: bool = True) -> DemoResult:
     """Build the demo database named in ``config`` from scratch; return counts and credentials.
 
     The database file is deleted first, so only point this at a demo database.
@@ -70,7 +71,8 @@ def build_demo(config: Config, seed: int = 2023, echo: Callable[[str], None] = p
         for report in run_all_ingests(factory, pull_config, options=options):
             echo("  " + report.summary())
             result.n_stored[report.source] = result.n_stored.get(report.source, 0) + report.n_new
-    seed_builtin_cache(config, DEMO_CODES)  # the shipped model's codes of these texts: no encoder pass
+    if shipped_codes:  # the shipped model's codes of these texts: no encoder pass
+        seed_builtin_cache(config, DEMO_CODES)
     run_analyses(factory, config, evaluate=True, echo=echo)
     result.sign_in_lines = _demo_users(factory)
     engine.dispose()

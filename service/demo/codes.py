@@ -31,14 +31,14 @@ def main() -> None:
     from service.demo import DEMO_CODES, build_demo
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    version = load_shipped_sentence_model().version_
+    version = load_shipped_sentence_model().coder_version
     config = load_config(Path(__file__).resolve().parents[2] / "config.toml", environ={})
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)
         config = replace(config, app=replace(config.app, instance_path=instance),
                          analysis=replace(config.analysis, model_dir=instance / "models"),
                          database=replace(config.database, url=f"sqlite:///{instance / 'demo.db'}"))
-        build_demo(config, echo=logger.info)
+        build_demo(config, echo=logger.info, shipped_codes=False)  # code every text afresh
         cache = json.loads((instance / "models" / BUILTIN_CACHE).read_text(encoding="utf-8"))
     current = {key: value for key, value in sorted(cache.items()) if key.endswith(f"||{version}")}
     DEMO_CODES.write_text(json.dumps(current, indent=0, sort_keys=True) + "\n", encoding="utf-8")
