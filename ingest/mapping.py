@@ -311,7 +311,8 @@ class _Plan:
                 raise RecordError(m.age_column, value, "vocabulary", reading.reason)
             if reading.reason:
                 self.issue(issues, location, "age", m.age_column, value, "age", reading.reason + "; age not stated")
-            if reading.band is not None or not m.age_band_column:
+            # An empty or unreadable age leaves the band column to speak (a stated band is not a guess).
+            if (reading.band is not None and reading.band != NOT_STATED) or not m.age_band_column:
                 return reading.age, reading.band or NOT_STATED
         if not m.age_band_column:
             return None, None

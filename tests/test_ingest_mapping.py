@@ -154,3 +154,23 @@ def test_one_column_per_option_is_gathered_into_one_answer():
     kept = map_record(RawRecord("R", {"id": "R", "Q - Robbery": "maybe", "Q - Drugs": "Drugs", "Q - Noise": None}, "f row 2"),
                       "s", mapping, now=NOW, keep_issues=True)
     assert [a.value for a in kept.answers] == [] and [i.rule for i in kept.field_issues] == ["ticked"]
+
+
+def test_an_empty_or_unreadable_age_leaves_a_stated_band_to_speak():
+    from dataclasses import replace
+
+    both = replace(MAPPING, age_band_column="band")
+
+    def keep(**data):
+        record = {"id": "R1", "when": "21/04/2023", "sex": "Girl", "safe": "Safe", "score": "3", **data}
+        return map_record(RawRecord("R1", record, "export.csv row 2"), "shout", both, now=NOW, keep_issues=True)
+
+    unreadable = keep(age="old enough", band="16-18")
+    assert unreadable.demographics.age is None and unreadable.demographics.age_band == "16-18"
+    assert [(i.field, i.rule) for i in unreadable.field_issues] == [("age", "age")]
+    empty = keep(age="", band="11-15")
+    assert empty.demographics.age_band == "11-15" and empty.field_issues == ()
+    read = keep(age="17", band="11-15")  # a readable age decides; the band column is not consulted
+    assert read.demographics.age == 17 and read.demographics.age_band == "16-18"
+    neither = keep(age="", band="")
+    assert neither.demographics.age_band == NOT_STATED
