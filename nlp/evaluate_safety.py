@@ -111,11 +111,11 @@ def score_redaction(rows: Iterable[dict[str, str]]) -> RedactionScores:
     scores = RedactionScores()
     for row in rows:
         output = redact(row["text"]).text
-        for item in filter(None, row["remove"].split("|")):
+        for item in filter(None, (part.strip() for part in row["remove"].split("|"))):
             scores.removed.add(item not in output)
             if item in output:
                 scores.leaks.append(f"{item!r} in {output!r}")
-        for item in filter(None, row["keep"].split("|")):
+        for item in filter(None, (part.strip() for part in row["keep"].split("|"))):
             scores.kept.add(item in output)
             if item not in output:
                 scores.lost.append(f"{item!r} lost from {output!r}")

@@ -65,6 +65,7 @@ _VEHICLE_RES = (
     re.compile(r"\b[A-Z]{2}\d{2}[\s\-]?[A-Z]{3}\b", re.I),  # current: AB12 CDE, AB12-CDE, ab12cde
     re.compile(r"\b[A-Z]\d{1,3}[\s\-]?[A-Z]{3}\b"),  # prefix: A123 BCD
     re.compile(r"\b[A-Z]{3}[\s\-]?\d{1,3}[A-Z]\b"),  # suffix: ABC 123D
+    re.compile(r"\b[A-Z]{2}[\s\-]\d{2}[\s\-][A-Z]{3}\b"),  # current, spaced: LD 67 ABC (capitals only: "on 12 may")
 )
 _PLATE_CUE_RE = re.compile(
     r"\b(?:reg(?:istration)?|number\s?plate|plate)s?\s*(?:number|no\.?)?\s*(?:is|was|:|-)?\s*"

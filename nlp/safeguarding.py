@@ -145,7 +145,8 @@ def check_safeguarding_many(texts: Sequence[str], *, use_model: bool = True) -> 
         score = scores.get(i)
         if score is not None and result.is_flagged and score.probability < RULE_FLOOR and names_topic_only(result):
             result = SafeguardingResult(is_flagged=False, matches=())
-        if score is None or not score.is_flagged or score.category in result.categories:
+        # The model names the most likely category of every flagged text, beside any rule's.
+        if score is None or not (score.is_flagged or result.is_flagged) or score.category in result.categories:
             combined.append(result)
             continue
         hit = SafeguardingMatch(score.category, REASONS[score.category], f"model {score.probability:.2f}: {score.piece}")
