@@ -247,3 +247,13 @@ def test_platform_words_without_an_account_name_keep_every_word(text):
 def test_a_house_number_after_at_is_removed():
     assert "42" not in redact("Mrs Patel at no. 42 knows").text
     assert redact("the 42 bus is late").text == "the 42 bus is late"
+
+
+def test_redaction_on_the_kept_apart_set_holds_its_measured_level():
+    """Written by a helper who never saw the redactor (tests/data/nlp/README.md): 0.89 (231/259) at its
+    first run, 0.91 (236/259) after general changes, words kept 1.00 (92/92). Counts only in messages."""
+    from nlp.evaluate_safety import read_rows, score_redaction
+
+    scores = score_redaction(read_rows(DATA / "redaction_kept_apart.csv"))
+    assert scores.removed.value >= 0.91, f"details removed {scores.removed}"
+    assert scores.kept.value >= 0.99, f"words kept {scores.kept}"

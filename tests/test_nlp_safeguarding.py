@@ -227,3 +227,15 @@ def test_theft_alone_is_an_ordinary_report_but_theft_with_violence_is_flagged():
     assert not check_safeguarding("too many people carry knifes", use_model=False).is_flagged
     assert check_safeguarding("my mate got mugged and beaten up", use_model=False).is_flagged
     assert check_safeguarding("my cousin keeps a blade in his room", use_model=False).is_flagged
+
+
+def test_safeguarding_on_the_kept_apart_set_holds_its_first_measured_level():
+    """Written by a helper who never saw the rules, the model or their data (tests/data/nlp/README.md).
+    Scored twice before it was copied here: recall 0.97 (238/246), false alarms 0.05 (13/282), category
+    named 0.76 (188/246) both times. Messages give counts only, so that its texts stay unread."""
+    scores = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart.csv"))
+    assert scores.recall.value >= 0.96, f"recall {scores.recall}"
+    assert scores.false_alarms.value <= 0.05, f"false alarms {scores.false_alarms}"
+    assert scores.category_named.value >= 0.76, f"category named {scores.category_named}"
+    rules = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart.csv"), use_model=False)
+    assert scores.recall.hits > rules.recall.hits, "the model should find what the rules miss"
