@@ -31,7 +31,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "nlp.redaction": ("RedactedSpan", "RedactionResult", "assess_redaction", "redact"),
     "nlp.safeguarding": (
-        "SAFEGUARDING_CATEGORIES", "SafeguardingMatch", "SafeguardingResult", "check_safeguarding", "seems_child",
+        "SAFEGUARDING_CATEGORIES", "SafeguardingMatch", "SafeguardingResult", "check_safeguarding",
+        "check_safeguarding_many", "seems_child",
     ),
     "nlp.text": (
         "PreparedText", "clear_token_cache", "is_english", "load_pipeline", "prepare_text",

@@ -1,12 +1,17 @@
 """Measure redaction and safeguarding on labelled sets: recall, false alarms, and recall per category.
 
-    python -m nlp.evaluate_safety [--data tests/data/nlp] [--realtext ../shared/data/realtext]
+    python -m nlp.evaluate_safety [--data tests/data/nlp] [--realtext ../shared/data/realtext] [--rules-only]
+    python -m nlp.evaluate_safety --kept-apart DIR
 
 Prints, for each development and held-out set, the share of disclosures flagged (recall), the
 share of ordinary comments flagged (false alarms), recall per safeguarding category, the share of
 planted personal details removed and of words that had to be kept; then the share of the public
 comments in the real-text set that are flagged or judged uncertain. Those comments are only read
 here, never copied or trained on.
+
+``--kept-apart DIR`` scores only ``DIR/safeguarding.csv`` and ``DIR/redaction.csv`` (sets written by
+someone who has not seen the rules or the model) and prints aggregate figures alone: never a text,
+a miss or a leak, so the sets stay unseen by whoever tunes the rules.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.redaction import redact
-from nlp.safeguarding import check_safeguarding
+from nlp.safeguarding import check_safeguarding_many
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "tests" / "data" / "nlp"
 REALTEXT_DIR = ROOT.parent / "shared" / "data" / "realtext"
-SAFETY_SETS = ("safeguarding_categories_dev.csv", "safeguarding_categories_heldout.csv", "safeguarding_categories_fresh.csv")
-REDACTION_SETS = ("redaction_planted_dev.csv", "redaction_planted_heldout.csv", "redaction_planted_fresh.csv")
+SAFETY_SETS = ("safeguarding_categories_dev.csv", "safeguarding_categories_heldout.csv", "safeguarding_categories_fresh.csv",
+               "safeguarding_dev2.csv", "safeguarding_kept_apart.csv")
+REDACTION_SETS = ("redaction_planted_dev.csv", "redaction_planted_heldout.csv", "redaction_planted_fresh.csv",
+                  "redaction_kept_apart.csv")
 
 
 @dataclass
@@ -78,11 +85,12 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def score_safeguarding(rows: Iterable[dict[str, str]]) -> SafetyScores:
+def score_safeguarding(rows: Iterable[dict[str, str]], *, use_model: bool = True) -> SafetyScores:
     """Score rows with ``text``, ``flag`` (1/0) and optionally ``category`` and ``writer``."""
     scores = SafetyScores()
-    for row in rows:
-        result = check_safeguarding(row["text"])
+    rows = list(rows)
+    results = check_safeguarding_many([row["text"] for row in rows], use_model=use_model)
+    for row, result in zip(rows, results, strict=True):
         if row["flag"] != "1":
             scores.false_alarms.add(result.is_flagged)
             if result.is_flagged:
@@ -104,11 +112,11 @@ def score_redaction(rows: Iterable[dict[str, str]]) -> RedactionScores:
     scores = RedactionScores()
     for row in rows:
         output = redact(row["text"]).text
-        for item in filter(None, row["remove"].split("|")):
+        for item in filter(None, (part.strip() for part in row["remove"].split("|"))):
             scores.removed.add(item not in output)
             if item in output:
                 scores.leaks.append(f"{item!r} in {output!r}")
-        for item in filter(None, row["keep"].split("|")):
+        for item in filter(None, (part.strip() for part in row["keep"].split("|"))):
             scores.kept.add(item in output)
             if item not in output:
                 scores.lost.append(f"{item!r} lost from {output!r}")
@@ -118,8 +126,8 @@ def score_redaction(rows: Iterable[dict[str, str]]) -> RedactionScores:
 def score_realtext(path: Path) -> tuple[Rate, Rate, list[str]]:
     """Flagged and uncertain shares of the real-text comments, and the ids flagged (texts not kept)."""
     flagged, uncertain, ids = Rate(), Rate(), []
-    for row in read_rows(path):
-        result = check_safeguarding(row["text"])
+    rows = read_rows(path)
+    for row, result in zip(rows, check_safeguarding_many([row["text"] for row in rows]), strict=True):
         flagged.add(result.is_flagged)
         uncertain.add(getattr(redact(row["text"]), "is_uncertain", False))
         if result.is_flagged:
@@ -139,16 +147,35 @@ def _print_safety(name: str, scores: SafetyScores, verbose: bool) -> None:
             print(f"  FALSE ALARM: {text}")
 
 
+def print_kept_apart(folder: Path) -> None:
+    """Aggregate figures on the kept-apart sets in ``folder``; never any text from them."""
+    print(f"Kept-apart sets in {folder} (written by someone who had not seen the rules or the model); "
+          "aggregate figures only.")
+    for label, use_model in (("rules alone", False), ("rules + model", True)):
+        _print_safety(f"safeguarding.csv, {label}", score_safeguarding(read_rows(folder / "safeguarding.csv"),
+                                                                       use_model=use_model), verbose=False)
+    scores = score_redaction(read_rows(folder / "redaction.csv"))
+    print(f"\nredaction.csv: details removed {scores.removed}, words kept {scores.kept}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print every figure; ``-v`` also lists misses, leaks and false alarms."""
     parser = argparse.ArgumentParser(description="Measure redaction and safeguarding on labelled sets.")
     parser.add_argument("--data", type=Path, default=DATA_DIR)
     parser.add_argument("--realtext", type=Path, default=REALTEXT_DIR)
+    parser.add_argument("--kept-apart", type=Path, help="score only DIR/safeguarding.csv and DIR/redaction.csv, "
+                        "printing aggregate figures and no text")
+    parser.add_argument("--rules-only", action="store_true", help="safeguarding by the rules alone, without the model")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    print("Sets in tests/data/nlp were written by the team (synthetic).")
+    if args.kept_apart is not None:
+        print_kept_apart(args.kept_apart)
+        return
+    print("Sets in tests/data/nlp were written by the team (synthetic); the _kept_apart ones by a helper who "
+          "never saw the rules or the model.")
     for name in SAFETY_SETS:
-        _print_safety(name, score_safeguarding(read_rows(args.data / name)), args.verbose)
+        scores = score_safeguarding(read_rows(args.data / name), use_model=not args.rules_only)
+        _print_safety(name, scores, args.verbose)
     for name in REDACTION_SETS:
         scores = score_redaction(read_rows(args.data / name))
         print(f"\n{name}: details removed {scores.removed}, words kept {scores.kept}")

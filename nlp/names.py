@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,14 +30,26 @@ _CUE_RE = re.compile(
     r"brother|sister|cousin|son|daughter|uncle|aunt|auntie|step\s?dad|step\s?mum|dad|mum|teacher|ex|"
     r"husband|wife|partner|landlord|bro|sis|nephew|niece|carer|coach|tutor)|"
     r"(?:this|that|a|the)\s+(?:guy|man|boy|girl|kid|woman|lad|bloke|dude|yute|youth|geezer|lady|fella)|"
+    r"(?:uncle|aunty|auntie|aunt|nan|nanny|nana|grandad|grandma|granny|cllr|councillor|pc|sgt|officer|lil|"
+    r"step\s?dad|step\s?mum|mums?\s+(?:boy\s?friend|bf|partner|fella)|dads?\s+(?:girl\s?friend|gf|partner))|"
     r"(?:mr|mrs|ms|miss|dr|mx)\.?)\s+$",
     re.I,
 )
 # Cues after which the next word may well be an ordinary word: only a capitalised or listed word counts.
 _WEAK_CUES = frozenset({"tell", "ask", "with", "me and", "me &", "call", "ring", "text", "message", "contact"})
 # A name signing off the message: "call me on 07700 900123 - Jade", "thanks, Sam x".
-_SIGN_OFF_RE = re.compile(r"(?:[\-\u2013\u2014~,]|\b(?:thanks|cheers|from|love|regards|luv))\s*$", re.I)
-_END_RE = re.compile(r"^[\s.!?,)\]x]*$")
+_SIGN_OFF_RE = re.compile(r"(?:[\-\u2013\u2014~,]|\b(?:thanks|cheers|from|love|regards|luv|its|it's|by|signed|xx))\s*$",
+                          re.I)
+# What may follow a signed name: punctuation, kisses, an age ("- Aisha, 14", "by Demi (13)").
+_END_RE = re.compile(r"^[\s.!?,)\]x]*(?:\(?\s*(?:aged\s*)?\d{1,2}\s*\)?(?:\s*(?:yrs?|years?)(?:\s*old)?)?)?[\s.!?,)\]x]*$",
+                     re.I)
+# Words after which an unlisted capitalised word that is no English word or place is a person:
+# "Oluwadamilare lives upstairs", "Jannat is my mate", "Gintare from number 8".
+_PERSON_VERBS = frozenset(
+    """lives lived is was keeps kept said says told tells got gets has had from who hit hits kicked punched came
+    comes goes went texted messaged threatened sold sells deals stole took always never shouted shouts pushed
+    started starts attacked followed saw sees""".split()
+)
 _TITLE_RE = re.compile(r"\b(?:mr|mrs|ms|miss|dr|mx)\.?\s+$", re.I)
 # After these a capitalised name is part of a place: "Harold Hill", "Elizabeth line".
 _PLACE_AFTER = frozenset(
@@ -64,7 +77,11 @@ _NOT_NAMES = frozenset(
     tesco asda lidl aldi sainsburys morrisons mcdonalds kfc nhs ulez cctv asb pcso pcsos
     english british muslim muslims christian jewish hindu sikh polish asian african caribbean
     god jesus allah ok okay yes no jan feb mar apr jun jul aug sep sept oct nov dec black white
-    north south east west northern southern eastern western central""".split()
+    north south east west northern southern eastern western central
+    uber bolt lime deliveroo justeat amazon google facebook instagram insta snapchat tiktok whatsapp youtube
+    netflix greggs primark boots costa starbucks nandos maccies wetherspoons spoons brexit covid corona lockdown
+    labour tory tories ukip reform met scotland yard ofsted ofcom dvla airbnb paypal iphone android
+    xbox playstation roblox fortnite discord telegram twitter""".split()
 )
 
 
@@ -128,7 +145,7 @@ def _may_be_name(words: list[re.Match[str]], index: int, lists: NameLists) -> bo
     word = words[index].group()
     if word[0].isupper():
         return True
-    lower = _bare(word).lower()
+    lower = _plain(_bare(word))
     if lower in lists.first or lower in lists.surnames:
         return True
     return index > 0 and words[index - 1].group().lower() in _TITLES
@@ -159,9 +176,23 @@ def _bare(word: str) -> str:
     return head if apostrophe and tail.lower() in ("m", "d", "ve", "ll", "re", "t") else word
 
 
+def _plain(word: str) -> str:
+    """Lower case without accents, as the name lists are written: "Siân" -> "sian", "Ayşe" -> "ayse"."""
+    lower = word.lower()
+    if lower.isascii():
+        return lower
+    return "".join(ch for ch in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(ch))
+
+
+def _before_person_verb(text: str, words: list[re.Match[str]], index: int) -> bool:
+    if index + 1 >= len(words) or text[words[index].end() : words[index + 1].start()] != " ":
+        return False
+    return words[index + 1].group().lower() in _PERSON_VERBS
+
+
 def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     word = _bare(words[index].group())
-    lower = word.lower()
+    lower = _plain(word)
     if not word or lower in STOP_WORDS or lower in _NOT_NAMES or len(lower) < 2:
         return False
     start = words[index].start()
@@ -180,6 +211,9 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
             return lower in lists.first and lower not in lists.words and lower not in english_words()
         return (lower in lists.first or lower in lists.surnames) and lower not in lists.everyday \
             and lower not in english_words() - lists.common
+    if capital and lower not in lists.first and not word.isupper() and _before_person_verb(text, words, index) \
+            and is_name_like(word, lists) and not _is_place(words, index, lists):
+        return True
     if lower not in lists.first or _is_place(words, index, lists):
         return False
     if not capital:  # lower case: a listed name that is no everyday word, standing with a surname or common

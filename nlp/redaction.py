@@ -65,6 +65,7 @@ _VEHICLE_RES = (
     re.compile(r"\b[A-Z]{2}\d{2}[\s\-]?[A-Z]{3}\b", re.I),  # current: AB12 CDE, AB12-CDE, ab12cde
     re.compile(r"\b[A-Z]\d{1,3}[\s\-]?[A-Z]{3}\b"),  # prefix: A123 BCD
     re.compile(r"\b[A-Z]{3}[\s\-]?\d{1,3}[A-Z]\b"),  # suffix: ABC 123D
+    re.compile(r"\b[A-Z]{2}[\s\-]\d{2}[\s\-][A-Z]{3}\b"),  # current, spaced: LD 67 ABC (capitals only: "on 12 may")
 )
 _PLATE_CUE_RE = re.compile(
     r"\b(?:reg(?:istration)?|number\s?plate|plate)s?\s*(?:number|no\.?)?\s*(?:is|was|:|-)?\s*"
@@ -79,7 +80,16 @@ _HANDLE_CUE_RE = re.compile(
     r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_])",
     re.I,
 )
-_PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|tik|twitter|telegram|discord|\bfb\b|facebook|threads")
+_PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|tik|twitter|telegram|discord|\bfb\b|facebook|threads|roblox|xbox|"
+                               r"\bpsn\b|playstation|\bps[45]\b|twitch|\bkik\b|youtube|steam|fortnite|gamer ?tag|"
+                               r"user ?name|\bhandle\b|\bfollow me\b|\badd me\b")
+# A made-up account name (letters with digits, "_" or an inner "."; "bigmo2011", "kayla_xo",
+# "shanz.x") within a few words after a platform or account word: "follow me on tiktok, im bigmo2011".
+_ACCOUNT_CUE_RE = re.compile(_PLATFORM_WORD_RE.pattern, re.I)
+_MADE_UP_RE = re.compile(r"(?<![\w.@])(?=[A-Za-z0-9_.]*[A-Za-z][A-Za-z0-9_.]*[A-Za-z])"
+                         r"[A-Za-z0-9_][A-Za-z0-9_.]*(?:\d|_|\.[A-Za-z0-9])[A-Za-z0-9_.]*(?<![.])")
+_NOT_ACCOUNT_RE = re.compile(r"^(?:ps[45]|\d{1,2}(?:am|pm|st|nd|rd|th|s)|y(?:ea)?r\d{1,2}|mp[34]|4g|5g|\d+k)$", re.I)
+_HOUSE_NUMBER_RE = re.compile(r"\b(?:at|lives? at|living at|outside|from) (?P<number>(?:no\.?|number) ?\d{1,4}[a-z]?)\b", re.I)
 _SOCIAL_URL_RE = re.compile(
     r"(?:https?://)?(?:www\.|m\.)?(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|threads)\.(?:com|net)"
     r"/(?:add/|@)?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*",
@@ -207,12 +217,14 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
         spans += _spans(_SOCIAL_URL_RE, text, "handle")
     if _PLATFORM_WORD_RE.search(lower):
         spans += _handle_spans(text)
+        spans += _account_spans(text)
     if not _DIGIT_RE.search(text):  # every remaining pattern needs a digit
         return spans
     spans += _phone_spans(text)
     spans += _spans(_POSTCODE_RE, text, "postcode")
     spans += [span for span in _spans(_ADDRESS_RE, text, "address") if _is_street(span.text)]
     spans += _spans(_FLAT_RE, text, "address")
+    spans += _spans(_HOUSE_NUMBER_RE, text, "address", group=1)
     for pattern in _VEHICLE_RES:
         spans += _spans(pattern, text, "vehicle")
     spans += _spans(_PLATE_CUE_RE, text, "vehicle", group=1)
@@ -237,6 +249,17 @@ def _handle_spans(text: str) -> list[RedactedSpan]:
         strong_link = match.group("link").strip().lower() in ("me at", ":", "@")
         if (looks_made_up or strong_link) and (lower not in STOP_WORDS or re.search(r"[\d_.]", handle)):
             spans.append(RedactedSpan("handle", match.start("handle"), match.end("handle"), handle))
+    return spans
+
+
+def _account_spans(text: str) -> list[RedactedSpan]:
+    """Made-up account names in the 40 characters after a platform or account word."""
+    spans = []
+    for cue in _ACCOUNT_CUE_RE.finditer(text):
+        window_end = min(len(text), cue.end() + 40)
+        for match in _MADE_UP_RE.finditer(text, cue.end(), window_end):
+            if not _NOT_ACCOUNT_RE.match(match.group()) and not _ACCOUNT_CUE_RE.fullmatch(match.group()):
+                spans.append(RedactedSpan("handle", match.start(), match.end(), match.group()))
     return spans
 
 

@@ -1,6 +1,11 @@
 """Flag free text that may disclose harm or risk to the writer or someone they know.
 
-Rules, not a model: a safeguarding lead must be able to read why a text was flagged. Each flag
+Rules plus a model. The rules (:mod:`nlp.safeguarding_rules`) say in words why a text was flagged;
+the trained detector (:mod:`nlp.safeguarding_model`, logistic regression on sentence embeddings)
+finds disclosures worded in ways the rules were not written for, and names the most likely
+category when no rule fired. A text is flagged when the model flags it, or when a rule fires,
+unless the only rule hits are bare names of harms and the model is near-certain it is no
+disclosure (``RULE_FLOOR``: "FGM should be taught about in schools"). Each flag
 names its category (a stable id from :data:`nlp.safeguarding_rules.CATEGORIES`, such as
 ``"cce"``, with a plain-English label) and whether the writer seems to be a child. The rules err
 towards flagging, so reviewers see some general worries too; a general concern with no person in
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nlp.prefilter import LiteralPrefilter
@@ -46,6 +52,13 @@ _ADULT_RE = re.compile(
     r"our (?:kids|children|son|daughter)|as a (?:parent|mum|dad|mother|father))\b"
 )
 _SENTENCE_RE = re.compile(r"[^.!?\n]+")
+# The bare names of harms, as the rules match them in normalised text.
+_TOPIC_WORD_RE = re.compile(
+    r"(?:self[ -]?harm\w*|suicid\w*|fgm|female genital\w*|forced marriage|honou?r (?:based|killing)|modern slavery|"
+    r"traffick\w*|extremis\w*|radicali[sz]\w*|terroris\w*|jihad\w*|nazis?|neo ?nazi\w*|groom\w*|county ?lines?|"
+    r"cuckoo\w*|trap ?house|domestic (?:abuse|violence)|coercive control|sexual(?:ly)? (?:assault|abuse|harass)\w*|"
+    r"spiked|upskirt\w*|sextort\w*|overdos\w*|rape|raped|rapist)"
+)
 
 
 @dataclass(frozen=True)
@@ -99,13 +112,15 @@ def seems_child(text: str) -> bool:
     return bool(_CHILD_RE.search(normalised)) and not _ADULT_RE.search(normalised)
 
 
-def check_safeguarding(text: str) -> SafeguardingResult:
-    """Flag ``text`` if it may disclose harm or risk, naming the reason for each rule that fired.
+def check_safeguarding(text: str, *, use_model: bool = True) -> SafeguardingResult:
+    """Flag ``text`` if it may disclose harm or risk, naming the category of each rule or model hit.
 
     Parameters
     ----------
     text : str
         One free-text answer (original or redacted; placeholders such as "[name]" are fine).
+    use_model : bool
+        Also run the trained detector (default); False gives the rules alone.
 
     Returns
     -------
@@ -113,6 +128,41 @@ def check_safeguarding(text: str) -> SafeguardingResult:
     """
     if not isinstance(text, str):
         raise TypeError(f"check_safeguarding expects a str, got {type(text).__name__}: {text!r}")
+    return check_safeguarding_many([text], use_model=use_model)[0]
+
+
+def check_safeguarding_many(texts: Sequence[str], *, use_model: bool = True) -> list[SafeguardingResult]:
+    """:func:`check_safeguarding` for many texts, with one encoder call for all of them."""
+    results = [rules_result(text) for text in texts]
+    if not use_model or not texts:
+        return results
+    from nlp.safeguarding_model import RULE_FLOOR, shared_model
+
+    read = [i for i, text in enumerate(texts) if text.strip()]
+    scores = dict(zip(read, shared_model().score_many([texts[i] for i in read]), strict=True)) if read else {}
+    combined = []
+    for i, (text, result) in enumerate(zip(texts, results, strict=True)):
+        score = scores.get(i)
+        if score is not None and result.is_flagged and score.probability < RULE_FLOOR and names_topic_only(result):
+            result = SafeguardingResult(is_flagged=False, matches=())
+        # The model names the most likely category of every flagged text, beside any rule's.
+        if score is None or not (score.is_flagged or result.is_flagged) or score.category in result.categories:
+            combined.append(result)
+            continue
+        hit = SafeguardingMatch(score.category, REASONS[score.category], f"model {score.probability:.2f}: {score.piece}")
+        combined.append(SafeguardingResult(is_flagged=True, matches=(*result.matches, hit),
+                                           is_child=result.is_child if result.is_flagged else seems_child(text)))
+    return combined
+
+
+def names_topic_only(result: SafeguardingResult) -> bool:
+    """True when every rule hit is the bare name of a harm ("self-harm", "FGM", "grooming"), which a
+    general concern uses as much as a disclosure; a hit in a person's words ("ending it all") is not."""
+    return all(_TOPIC_WORD_RE.fullmatch(match.phrase) for match in result.matches)
+
+
+def rules_result(text: str) -> SafeguardingResult:
+    """The rules alone on ``text``: a match for each rule that fired, sentence by sentence."""
     # "[name]" holds no sentence break, so replacing it in the whole text splits the same sentences.
     normalised = normalise_for_rules(text).replace("[name]", "my mate")
     # A rule whose literals are all absent from the whole text cannot match any sentence of it.

@@ -7,9 +7,10 @@ a worker held when it also loaded scikit-learn and spaCy took about 120 ms: a pa
 request set it off (bench/RESULTS.md, "form"). Objects made later, by requests, are collected as
 usual.
 
-Before freezing, it screens one empty text: form submissions are redacted and screened for
-safeguarding as they are stored (``service.pipeline.screening``), which loads spaCy's word lists
-(about 40 MB and a few seconds, once per worker); done here, no resident's submission waits for it.
+Before freezing, it warms the screen: form submissions are redacted and screened for
+safeguarding as they are stored (``service.pipeline.screening``), which loads spaCy's word lists,
+the sentence encoder and the disclosure detector (about 130 MB and a few seconds, once per
+worker); done here, no resident's submission waits for it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from __future__ import annotations
 import gc
 
 from service import create_app
-from service.pipeline.screening import screen_text
+from service.pipeline.screening import warm_up
 
 app = create_app()
-screen_text("")
+warm_up()
 gc.freeze()

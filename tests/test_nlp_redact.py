@@ -220,8 +220,40 @@ def test_redact_recall_on_the_fresh_planted_set():
     assert kept >= 0.95
 
 
-def test_a_handle_left_after_a_platform_word_makes_the_text_uncertain():
+def test_a_handle_left_without_a_platform_word_makes_the_text_uncertain():
     from nlp import assess_redaction
 
-    assert "a word with a dot or underscore inside that may be a handle" in assess_redaction("insta its shanz.x").reasons
+    assert "a word with a dot or underscore inside that may be a handle" in assess_redaction("find me on there, shanz.x").reasons
     assert not assess_redaction("meet at 10.30 e.g. by the shop").is_uncertain
+
+
+@pytest.mark.parametrize(("text", "handle"), [
+    ("add me on insta its shanz.x", "shanz.x"),
+    ("follow me on tiktok, im bigmo2011", "bigmo2011"),
+    ("my gamertag on xbox is DarkRyder77", "DarkRyder77"),
+    ("roblox user: princessmia_09", "princessmia_09"),
+])
+def test_a_made_up_account_name_after_a_platform_word_is_removed(text, handle):
+    result = redact(text)
+    assert handle not in result.text and "[handle]" in result.text
+
+
+@pytest.mark.parametrize("text", ["i play fortnite on ps5 after 6pm", "follow me on tiktok for videos of the estate",
+                                  "my snap got hacked so i made a new one"])
+def test_platform_words_without_an_account_name_keep_every_word(text):
+    assert redact(text).text == text
+
+
+def test_a_house_number_after_at_is_removed():
+    assert "42" not in redact("Mrs Patel at no. 42 knows").text
+    assert redact("the 42 bus is late").text == "the 42 bus is late"
+
+
+def test_redaction_on_the_kept_apart_set_holds_its_measured_level():
+    """Written by a helper who never saw the redactor (tests/data/nlp/README.md): 0.89 (231/259) at its
+    first run, 0.91 (236/259) after general changes, words kept 1.00 (92/92). Counts only in messages."""
+    from nlp.evaluate_safety import read_rows, score_redaction
+
+    scores = score_redaction(read_rows(DATA / "redaction_kept_apart.csv"))
+    assert scores.removed.value >= 0.91, f"details removed {scores.removed}"
+    assert scores.kept.value >= 0.99, f"words kept {scores.kept}"

@@ -157,3 +157,85 @@ def test_safeguarding_on_the_fresh_set_written_after_tuning():
     scores = score_safeguarding(read_rows(DATA / "safeguarding_categories_fresh.csv"))
     assert scores.recall.value >= 0.95, f"recall {scores.recall}, missed {scores.missed}"
     assert scores.false_alarms.value <= 0.2, f"false alarms {scores.false_alarms}: {scores.false_alarm_texts}"
+
+
+# --- the trained disclosure detector (nlp.safeguarding_model) ---------------------------------
+
+
+def test_the_model_finds_disclosures_the_rules_miss_on_its_development_set():
+    """safeguarding_dev2.csv was never trained on (its threshold was chosen on it)."""
+    rows = read_rows(DATA / "safeguarding_dev2.csv")
+    rules = score_safeguarding(rows, use_model=False)
+    both = score_safeguarding(rows)
+    assert rules.missed, "the rules alone should miss some of this set, or it measures nothing"
+    assert both.recall.value >= 0.95, f"rules + model recall {both.recall}, missed {both.missed}"
+    assert both.recall.hits > rules.recall.hits
+    assert both.category_named.value >= 0.85, f"category named {both.category_named}"
+
+
+def test_every_flag_names_a_known_category():
+    rows = read_rows(DATA / "safeguarding_dev2.csv")
+    from nlp import check_safeguarding_many
+
+    for result in check_safeguarding_many([row["text"] for row in rows]):
+        assert not result.is_flagged or (result.categories and set(result.categories) <= set(REASONS))
+
+
+def test_the_model_refuses_weights_whose_hash_differs_from_the_manifest(tmp_path):
+    import shutil
+
+    from nlp.errors import ModelError
+    from nlp.safeguarding_model import MODEL_PATH, load_model
+
+    copy = tmp_path / MODEL_PATH.name
+    shutil.copy(MODEL_PATH, copy)
+    shutil.copy(MODEL_PATH.with_suffix(".json"), copy.with_suffix(".json"))
+    assert load_model(copy).threshold > 0
+    data = bytearray(copy.read_bytes())
+    data[-100] ^= 1
+    copy.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        load_model(copy)
+
+
+def test_the_shipped_model_was_built_from_the_committed_data():
+    """The manifest's hashes of the files it was trained on match them (rebuild: python -m nlp.safeguarding_training)."""
+    import hashlib
+    import json
+
+    from nlp.safeguarding_model import MODEL_PATH
+
+    manifest = json.loads(MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    root = Path(__file__).resolve().parents[1]
+    for name, digest in manifest["trained_on"].items():
+        assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, f"{name} changed since the model was built"
+
+
+def test_ordinary_demo_texts_are_not_flagged_and_planted_disclosures_are():
+    from nlp import check_safeguarding_many
+    from service.demo import texts
+
+    ordinary = [phrase for bank in (texts.ADULT, texts.YOUNG) for phrases in bank.values() for phrase in phrases]
+    ordinary += list(texts.PERSONAL)
+    flagged = [text for text, result in zip(ordinary, check_safeguarding_many(ordinary), strict=True) if result.is_flagged]
+    assert not flagged, f"ordinary demo texts flagged: {flagged}"
+    assert all(result.is_flagged for result in check_safeguarding_many(list(texts.DISCLOSURES)))
+
+
+def test_theft_alone_is_an_ordinary_report_but_theft_with_violence_is_flagged():
+    assert not check_safeguarding("my mate got robbed walking home", use_model=False).is_flagged
+    assert not check_safeguarding("too many people carry knifes", use_model=False).is_flagged
+    assert check_safeguarding("my mate got mugged and beaten up", use_model=False).is_flagged
+    assert check_safeguarding("my cousin keeps a blade in his room", use_model=False).is_flagged
+
+
+def test_safeguarding_on_the_kept_apart_set_holds_its_first_measured_level():
+    """Written by a helper who never saw the rules, the model or their data (tests/data/nlp/README.md).
+    Scored twice before it was copied here: recall 0.97 (238/246), false alarms 0.05 (13/282), category
+    named 0.76 (188/246) both times. Messages give counts only, so that its texts stay unread."""
+    scores = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart.csv"))
+    assert scores.recall.value >= 0.96, f"recall {scores.recall}"
+    assert scores.false_alarms.value <= 0.05, f"false alarms {scores.false_alarms}"
+    assert scores.category_named.value >= 0.76, f"category named {scores.category_named}"
+    rules = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart.csv"), use_model=False)
+    assert scores.recall.hits > rules.recall.hits, "the model should find what the rules miss"

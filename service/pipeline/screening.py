@@ -5,6 +5,11 @@ redactor or screen arrives when its branch merges: when ``nlp.assess_redaction``
 how many spans it replaced and whether it is unsure it found everything) it is used; until then
 ``nlp.redact``. Form submissions, webhook deliveries and every ingested row pass through
 :func:`screen_text` in the transaction that stores them; the topic model follows later.
+
+The safeguarding screen is the rules plus the trained disclosure detector (``nlp.safeguarding_model``,
+one MiniLM pass per text), run on every text in the same request. The encoder and the detector are
+loaded once per process; :func:`warm_up` loads them before a worker takes requests (``service.wsgi``
+calls it), so no form submission waits for the load.
 """
 
 from __future__ import annotations
@@ -16,6 +21,12 @@ from service.store.responses import ScreenedText
 def has_assess_redaction() -> bool:
     """True when the installed ``nlp`` offers ``assess_redaction`` (the newer redactor)."""
     return hasattr(nlp, "assess_redaction")
+
+
+def warm_up() -> None:
+    """Load the redactor's word lists, the sentence encoder and the disclosure detector now."""
+    screen_text("")
+    nlp.check_safeguarding("warm up")
 
 
 def screen_text(text: str) -> ScreenedText:

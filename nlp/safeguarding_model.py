@@ -1,0 +1,159 @@
+"""A trained disclosure detector beside the safeguarding rules: logistic regression on MiniLM embeddings.
+
+The rules in :mod:`nlp.safeguarding_rules` find the wording they were written for; this model finds
+disclosures worded in ways the rules have not seen. A text is cut into pieces (the whole text, each
+sentence, and windows of about a dozen words over long unpunctuated runs); each piece is embedded
+with all-MiniLM-L6-v2 (:mod:`nlp.encoder`, through the process's one shared encoder) and scored by
+a binary logistic regression. The text's score is its highest piece score, so a disclosure buried in
+a long comment about street lights still counts. A second, multinomial regression names the most
+likely category of the highest-scoring piece, so a flag always names a category.
+
+The weights ship as ``nlp/data/safeguarding_model.npz`` (numpy arrays only, no pickle) with a
+manifest ``safeguarding_model.json`` giving its SHA-256, checked at load, the encoder's hash and the
+hashes of the files it was trained on. ``python -m nlp.safeguarding_training`` rebuilds both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nlp.encoder import MODEL_SHA256
+from nlp.errors import ModelError
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "safeguarding_model.npz"
+FORMAT = "safeguarding-lr-1"
+#: A rule's hit stands unless the model is this sure the text is not a disclosure: a category word
+#: with nobody in it ("FGM is child abuse and should be taught about") scores near 0, while the
+#: disclosures the rules found in the development sets all scored 0.13 or more.
+RULE_FLOOR = 0.05
+_SENTENCE = re.compile(r"[^.!?\n;]+")
+_WINDOW, _STRIDE, _LONG = 12, 6, 18
+
+
+def pieces(text: str) -> list[str]:
+    """The parts of ``text`` that are scored: the text, its sentences, and word windows over long ones."""
+    found = [text.strip()]
+    sentences = [part.strip() for part in _SENTENCE.findall(text) if part.strip()]
+    for sentence in sentences if len(sentences) > 1 else []:
+        found.append(sentence)
+    for sentence in sentences:
+        words = sentence.split()
+        if len(words) <= _LONG:
+            continue
+        for start in range(0, len(words) - _STRIDE, _STRIDE):
+            found.append(" ".join(words[start : start + _WINDOW]))
+    return list(dict.fromkeys(piece for piece in found if piece))
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    """The model's view of one text: highest piece probability, its category and the piece."""
+
+    probability: float
+    category: str
+    piece: str
+    threshold: float
+
+    @property
+    def is_flagged(self) -> bool:
+        """True when the probability reaches the threshold chosen on the development set."""
+        return self.probability >= self.threshold
+
+
+@dataclass(frozen=True)
+class DisclosureModel:
+    """Fitted weights: binary disclosure regression, category regression and the flagging threshold."""
+
+    coef: np.ndarray  # (384,)
+    intercept: float
+    category_coef: np.ndarray  # (n_categories, 384)
+    category_intercept: np.ndarray  # (n_categories,)
+    categories: tuple[str, ...]
+    threshold: float
+
+    def probability(self, embeddings: np.ndarray) -> np.ndarray:
+        """Disclosure probability of each embedded piece."""
+        return 1.0 / (1.0 + np.exp(-(embeddings @ self.coef + self.intercept)))
+
+    def category_of(self, embedding: np.ndarray) -> str:
+        """The most likely category id of one embedded piece."""
+        return self.categories[int(np.argmax(self.category_coef @ embedding + self.category_intercept))]
+
+    def score_many(self, texts: Sequence[str]) -> list[ModelScore]:
+        """Score each text by its highest-scoring piece (one encoder call for all pieces)."""
+        from nlp.sentence_topics import shared_encoder
+
+        split = [pieces(text) or [text] for text in texts]
+        flat = [piece for group in split for piece in group]
+        embeddings = shared_encoder().encode(flat) if flat else np.zeros((0, len(self.coef)), dtype=np.float32)
+        probabilities = self.probability(embeddings)
+        scores, start = [], 0
+        for group in split:
+            chunk = probabilities[start : start + len(group)]
+            best = start + int(np.argmax(chunk))
+            scores.append(ModelScore(float(chunk.max()), self.category_of(embeddings[best]), flat[best], self.threshold))
+            start += len(group)
+        return scores
+
+    def save(self, path: Path, trained_on: dict[str, str]) -> None:
+        """Write ``path`` (.npz) and its manifest (.json) with the npz's SHA-256."""
+        arrays = {"coef": self.coef.astype(np.float32), "intercept": np.array([self.intercept], dtype=np.float32),
+                  "category_coef": self.category_coef.astype(np.float32),
+                  "category_intercept": self.category_intercept.astype(np.float32),
+                  "categories": np.array(self.categories), "threshold": np.array([self.threshold])}
+        # Written by hand with a fixed timestamp, so the same weights give the same bytes and hash.
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, array in arrays.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, array, allow_pickle=False)
+                archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())
+        manifest = {"format": FORMAT, "model_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "encoder_sha256": MODEL_SHA256, "threshold": self.threshold, "trained_on": trained_on}
+        path.with_suffix(".json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def load_model(path: Path = MODEL_PATH) -> DisclosureModel:
+    """Read the shipped weights, refusing a file whose SHA-256 differs from its manifest.
+
+    Raises
+    ------
+    ModelError
+        If the file or manifest is missing, or the hash, format or encoder does not match.
+    """
+    manifest_path = path.with_suffix(".json")
+    if not path.is_file() or not manifest_path.is_file():
+        raise ModelError(f"safeguarding model {path} or its manifest {manifest_path} does not exist; "
+                         "rebuild with python -m nlp.safeguarding_training")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    found = hashlib.sha256(path.read_bytes()).hexdigest()
+    if manifest.get("format") != FORMAT or manifest.get("encoder_sha256") != MODEL_SHA256:
+        raise ModelError(f"safeguarding model {path} is format {manifest.get('format')!r} for encoder "
+                         f"{manifest.get('encoder_sha256')!r}, expected {FORMAT} / {MODEL_SHA256}")
+    if found != manifest.get("model_sha256"):
+        raise ModelError(f"safeguarding model {path} has SHA-256 {found}, its manifest says "
+                         f"{manifest.get('model_sha256')}; the file was changed or damaged")
+    with np.load(path, allow_pickle=False) as data:
+        return DisclosureModel(coef=data["coef"].astype(np.float32), intercept=float(data["intercept"][0]),
+                               category_coef=data["category_coef"].astype(np.float32),
+                               category_intercept=data["category_intercept"].astype(np.float32),
+                               categories=tuple(str(c) for c in data["categories"]),
+                               threshold=float(data["threshold"][0]))
+
+
+_LOADED: dict[str, DisclosureModel] = {}
+
+
+def shared_model() -> DisclosureModel:
+    """The process's one loaded model (read and hash-checked on first use)."""
+    if "default" not in _LOADED:
+        _LOADED["default"] = load_model()
+    return _LOADED["default"]

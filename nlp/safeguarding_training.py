@@ -1,0 +1,142 @@
+"""Rebuild the shipped safeguarding model (``nlp/data/safeguarding_model.npz`` and ``.json``).
+
+    python -m nlp.safeguarding_training
+
+Deterministic: the same files give the same weights and the same SHA-256. Trained on
+``nlp/data/safeguarding_train.csv`` (disclosures in every category and hard negatives, written
+by the team), the earlier team-written safeguarding sets in ``tests/data/nlp`` except the two
+kept for measuring (``safeguarding_categories_fresh.csv`` and ``safeguarding_dev2.csv``), and, as
+ordinary comments, the topic training rows (``nlp/data/training.csv`` and the openly licensed real
+comments of ``training_open.csv``) that the rules do not flag. The flagging threshold is the
+highest one at which rules plus model find at least ``TARGET_RECALL`` of the disclosures in
+``safeguarding_dev2.csv`` (erring towards flagging); that set is never trained on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from nlp.safeguarding_model import MODEL_PATH, RULE_FLOOR, DisclosureModel, pieces
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+TESTS = ROOT / "tests" / "data" / "nlp"
+LABELLED = (DATA / "safeguarding_train.csv", TESTS / "safeguarding_cases.csv", TESTS / "safeguarding_holdout.csv",
+            TESTS / "safeguarding_categories_dev.csv", TESTS / "safeguarding_categories_heldout.csv")
+ORDINARY = (DATA / "training.csv", DATA / "training_open.csv")
+DEV = TESTS / "safeguarding_dev2.csv"
+TARGET_RECALL = 0.97
+# C chosen on the development sets (dev2 and fresh) among 0.25 to 128: the lowest false alarms at
+# recall 0.97 came with weak regularisation; 32 is the middle of the good range.
+C_FLAG, C_CATEGORY = 32.0, 4.0
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def training_rows() -> tuple[list[str], list[int], list[str]]:
+    """Texts, flags (1/0) and categories ("" when not given) to train on."""
+    from nlp.safeguarding import rules_result
+
+    texts, flags, categories = [], [], []
+    for path in LABELLED:
+        for row in _rows(path):
+            texts.append(row["text"])
+            flags.append(int(row["flag"] == "1"))
+            categories.append(row.get("category") or "")
+    for path in ORDINARY:
+        for row in _rows(path):
+            if not rules_result(row["text"]).is_flagged:
+                texts.append(row["text"])
+                flags.append(0)
+                categories.append("")
+    return texts, flags, categories
+
+
+class CachedEncoder:
+    """The shared encoder with a memory of texts already embedded (saved in ``cache`` if given),
+    so a rebuild after a small change to the data only embeds the new texts."""
+
+    def __init__(self, cache: Path | None) -> None:
+        from nlp.sentence_topics import shared_encoder
+
+        self.encoder, self.cache, self.known = shared_encoder(), cache, {}
+        if cache is not None and cache.is_file():
+            with np.load(cache, allow_pickle=False) as data:
+                self.known = dict(zip((str(key) for key in data["keys"]), data["vectors"], strict=True))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts``, in order."""
+        keys = [hashlib.sha256(text.encode()).hexdigest() for text in texts]
+        new = sorted({key: text for key, text in zip(keys, texts, strict=True) if key not in self.known}.items())
+        if new:
+            self.known.update(zip([key for key, _ in new], self.encoder.encode([text for _, text in new]), strict=True))
+            if self.cache is not None:
+                np.savez(self.cache, keys=np.array(list(self.known)), vectors=np.array(list(self.known.values())))
+        return np.array([self.known[key] for key in keys], dtype=np.float32)
+
+
+def fit(texts: list[str], flags: list[int], categories: list[str], encoder: CachedEncoder) -> DisclosureModel:
+    """Fit both regressions; every piece of an ordinary comment is a negative example too."""
+    from sklearn.linear_model import LogisticRegression
+
+    examples, targets = [], []
+    for text, flag in zip(texts, flags, strict=True):
+        for piece in pieces(text) if not flag else [text]:
+            examples.append(piece)
+            targets.append(flag)
+    matrix = encoder.encode(examples)
+    flag_model = LogisticRegression(C=C_FLAG, class_weight="balanced", max_iter=5000).fit(matrix, targets)
+    named = [(text, category) for text, flag, category in zip(texts, flags, categories, strict=True) if flag and category]
+    category_matrix = encoder.encode([text for text, _ in named])
+    category_model = LogisticRegression(C=C_CATEGORY, max_iter=5000).fit(category_matrix, [c for _, c in named])
+    return DisclosureModel(coef=flag_model.coef_[0].astype(np.float32), intercept=float(flag_model.intercept_[0]),
+                           category_coef=category_model.coef_.astype(np.float32),
+                           category_intercept=category_model.intercept_.astype(np.float32),
+                           categories=tuple(str(c) for c in category_model.classes_), threshold=0.5)
+
+
+def choose_threshold(model: DisclosureModel, rows: list[dict[str, str]]) -> float:
+    """The highest threshold at which rules or model flag ``TARGET_RECALL`` of the set's disclosures."""
+    from nlp.safeguarding import names_topic_only, rules_result
+
+    disclosures = [row["text"] for row in rows if row["flag"] == "1"]
+    scores = [score.probability for score in model.score_many(disclosures)]
+    results = [rules_result(text) for text in disclosures]
+    by_rules = [result.is_flagged and (score >= RULE_FLOOR or not names_topic_only(result))
+                for result, score in zip(results, scores, strict=True)]
+    needed = int(np.ceil(TARGET_RECALL * len(disclosures)))
+    for threshold in np.round(np.arange(0.95, 0.04, -0.01), 2):
+        found = sum(rule or score >= threshold for rule, score in zip(by_rules, scores, strict=True))
+        if found >= needed:
+            return float(threshold)
+    return 0.05
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train, choose the threshold on the development set, and write the model and its manifest."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Rebuild the shipped safeguarding model.")
+    parser.add_argument("--cache", type=Path, help="an .npz file keeping embeddings between rebuilds")
+    args = parser.parse_args(argv)
+    texts, flags, categories = training_rows()
+    model = fit(texts, flags, categories, CachedEncoder(args.cache))
+    threshold = choose_threshold(model, _rows(DEV))
+    model = DisclosureModel(model.coef, model.intercept, model.category_coef, model.category_intercept,
+                            model.categories, threshold)
+    trained_on = {str(path.relative_to(ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
+                  for path in (*LABELLED, *ORDINARY, DEV)}
+    model.save(MODEL_PATH, trained_on)
+    print(f"trained on {len(texts)} texts ({sum(flags)} disclosures); threshold {threshold:.2f} "
+          f"(rules or model reach recall {TARGET_RECALL} on {DEV.name}); wrote {MODEL_PATH}")
+
+
+if __name__ == "__main__":
+    main()
