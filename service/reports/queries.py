@@ -134,10 +134,11 @@ def _weighting_runs(session: Session, frame: pd.DataFrame) -> dict[str, dict[str
         run = runs[key]
         found[key] = {
             "id": run.id, "source": run.source_key, "period": (run.parameters or {}).get("period"), "method": run.method,
-            "variables": list((run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
+            "variables": list((run.result.get("collapse") or {}).get("variables")
+                              or (run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
             "design_effect": run.result.get("design_effect"), "effective_n": run.result.get("effective_n"),
             "converged": run.result.get("converged"), "created_at": run.created_at,
-            "population_text": (run.parameters or {}).get("population_text")}
+            "population_text": (run.parameters or {}).get("population_text"), "methods": run.result.get("methods")}
     return found
 
 

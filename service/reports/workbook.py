@@ -64,10 +64,13 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
     for _key, run in sorted((snap.weighting_runs if snap else {}).items()):
         deff, eff = run.get("design_effect"), run.get("effective_n")
         population = run.get("population_text") or "Census 2021"
-        rows.append((f"Weighting run {run['id']}", f"{run['source']} {run['period']}: {run['method']} on "
-                     f"{', '.join(run['variables'])} to {population}, every weight kept at most {run.get('cap')} x the mean "
-                     f"by bounded raking (the margins still hold); design effect {deff:.2f}, effective n {eff:,.0f}"
-                     if deff and eff else f"{run['source']} {run['period']}: {run['method']} to {population}"))
+        text = (f"{run['source']} {run['period']}: {run['method']} on "
+                f"{', '.join(run['variables'])} to {population}, every weight kept at most {run.get('cap')} x the mean "
+                f"by bounded raking (the margins still hold); design effect {deff:.2f}, effective n {eff:,.0f}"
+                if deff and eff else f"{run['source']} {run['period']}: {run['method']} to {population}")
+        if run.get("methods"):  # what it was weighted to, thin categories combined, variables left out
+            text += f". {run['methods'][:1].upper()}{run['methods'][1:]}."
+        rows.append((f"Weighting run {run['id']}", text))
     for key, reason in (snap.unweighted if snap else {}).items():
         rows.append((f"Not weighted: {key.replace('|', ' ')}", f"{reason} Its figures are unweighted."))
     if snap and snap.topics_run:
