@@ -67,7 +67,7 @@ class CollapseStep:
         people = "respondent was" if self.n == 1 else "respondents were"
         if self.variable == "age_band":
             return f"ages {' and '.join(self.merged)} combined as {self.label}, because only {self.n} {people} aged {self.thin}"
-        what = "ethnic groups other than White" if self.into == MINORITY else self.label
+        what = "ethnic groups other than White" if self.into == MINORITY else self.label.removesuffix(" together")
         return f"{what} combined, because only {self.n} {people} from them"
 
     def as_json(self) -> dict[str, object]:
@@ -138,7 +138,12 @@ class _Work:
 
     def result(self, min_cell: int) -> Collapsed:
         margins = self._margins()
-        return Collapsed(self.frame, margins, tuple(self.steps), thin_levels(self.frame, margins, min_cell))
+        still = thin_levels(self.frame, margins, min_cell)
+        for variable in margins.variables:  # merged into a single category, it says nothing
+            counts = self.counts(variable)
+            if len(counts) < 2 and variable not in still:
+                still[variable] = counts
+        return Collapsed(self.frame, margins, tuple(self.steps), still)
 
 
 def _join_words(words: list[str]) -> str:
@@ -271,6 +276,8 @@ def _attempt(frame: pd.DataFrame, margins: Margins, variables: tuple[str, ...], 
 
 
 def _thin_words(thin: Mapping[str, int], labels: Mapping[str, str], combined: bool) -> str:
+    if len(labels) - (NOT_STATED in labels) < 2:
+        return "all its categories had to be combined into one"
     listed = _join_words([f"{n} {'respondent' if n == 1 else 'respondents'} in {labels.get(level, level)}"
                           for level, n in sorted(thin.items())])
     return f"only {listed}{' even after combining' if combined else ''}"

@@ -88,7 +88,8 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
         ("Suppression", f"Counts below {report.min_cell} are hidden with their percentages, and a second cell where a "
                         "hidden one could be worked out from a total; a group with a base below that shows no figures."),
         ("What the figures can claim", "What the people who answered said, and - weighted - an estimate of what residents "
-                                       "of the same age, sex and ethnic mix would say, if those who answered are like those who did not."),
+                                       "with the same mix of what each run above was weighted to (age, sex, ethnic group where "
+                                       "listed) would say, if those who answered are like those who did not."),
         ("What they cannot claim", "They are not a random sample: people who chose to answer may differ from their "
                                    "neighbours in ways weighting cannot correct. Free-text topics are machine-coded with reviewer checks."),
     ]
