@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import weights
 from ingest import NOT_STATED
 from ingest.codes import ETHNIC_GROUPS, ETHNICITIES
-from service.config import Config, SourceConfig
+from service.config import BOROUGH_NAMES, Config, SourceConfig
 from service.pipeline.periods import quarter_bounds, quarter_of
 from service.store import responses as store
 from service.store.db import transaction
@@ -213,9 +213,31 @@ def run_representativeness(factory: sessionmaker[Session], config: Config, varia
     ids: list[int] = []
     with transaction(factory) as session:
         for source, frame, population in _sources_with_responses(session, config, variables):
+            youth = youth_shares(config, source, variables)
             for period in periods_of(frame):
-                ids.append(_store_representativeness(session, source, period, period.select(frame), population))
+                ids.append(_store_representativeness(session, source, period, period.select(frame), population, youth))
     return ids
+
+
+def youth_shares(config: Config, source: SourceConfig, variables: tuple[str, ...]) -> dict[str, Any] | None:
+    """Census shares (percent) for the young people a source speaks for: residents of its target ages up to
+    ``[reports] youth_max_age`` (the survey's 16-24, the youth survey's 11-18), for the youth briefing.
+
+    Age is left out when a source band straddles the youth edge; None when no target age is young."""
+    high = config.reports.youth_max_age if source.max_age is None else min(source.max_age, config.reports.youth_max_age)
+    if source.min_age > high:
+        return None
+    target = f"{source.min_age}-{high}"
+    bands = tuple(b for b in target_bands(source) if (weights.parse_age_band(b)[1] or high + 1) <= high)
+    covered = bands and weights.parse_age_band(bands[-1])[1] == high
+    wanted = [v for v in variables if v != "age_band" or covered]
+    built = weights.build_target_margins(_census(config.app.borough), target, wanted,
+                                         age_bands=bands if covered else None)
+    shares = {v: (100 * built.margins.population(v) / built.margins.control_total).to_dict()
+              for v in built.margins.variables if v != "age_band" or covered}
+    ages = f"{source.min_age} to {high}"
+    return _plain({"target": target, "shares": shares, "coverage": dict(built.coverage),
+                   "text": f"{BOROUGH_NAMES.get(config.app.borough, config.app.borough)} residents aged {ages}, Census 2021"})
 
 
 def _outside(rows: pd.DataFrame, inside: pd.Series, population: Population) -> dict[str, Any]:
@@ -227,10 +249,12 @@ def _outside(rows: pd.DataFrame, inside: pd.Series, population: Population) -> d
 
 
 def _store_representativeness(session: Session, source: SourceConfig, period: Period, rows: pd.DataFrame,
-                              population: Population) -> int:
+                              population: Population, youth: dict[str, Any] | None = None) -> int:
     inside = in_population(rows, population)
     kept = rows[inside]
     result = representativeness_result(kept, population.margins)
+    if youth is not None:
+        result["youth"] = youth
     result["population"] = {**population.as_json(), **_outside(rows, inside, population),
                             "residents": source.residents}
     if kept["site"].notna().any():
