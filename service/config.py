@@ -99,6 +99,9 @@ class AnalysisConfig:
     max_design_effect: float = 3.0  # Kish design effect of the final weights
     max_weight: float = 10.0  # largest weight, as a multiple of the mean weight
     min_cell: int = 10  # fewest respondents a margin level (e.g. aged 65+) may rest on
+    # Issue 20 follow-up: before refusing, merge thin categories (ethnic groups, adjacent age bands)
+    # and drop a variable that still fails; docs/weights.md "Collapsing thin categories".
+    collapse_thin: bool = True
 
 
 @dataclass(frozen=True)
@@ -393,7 +396,7 @@ VARIABLES = ("age_band", "sex", "ethnic_group", "ethnicity", "ward")
 def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig:
     reader.only(table, "analysis", ("compare_variables", "weight_variables", "weight_cap", "model_dir", "schedule",
                                     "classify_schedule", "audit_share", "audit_seed", "min_audit_reviews",
-                                    "max_design_effect", "max_weight", "min_cell"))
+                                    "max_design_effect", "max_weight", "min_cell", "collapse_thin"))
     lists = {}
     for key in ("compare_variables", "weight_variables"):
         values = reader.strings(table, "analysis", key)
@@ -418,7 +421,8 @@ def _read_analysis(reader: "_Reader", table: dict, base: Path) -> AnalysisConfig
                           classify_schedule=reader.text(table, "analysis", "classify_schedule", allow_empty=True,
                                                         default="* * * * *"),
                           audit_share=float(share), audit_seed=reader.integer(table, "analysis", "audit_seed", 0, 2**31, default=15),
-                          min_audit_reviews=reader.integer(table, "analysis", "min_audit_reviews", 1, 100_000, default=30))
+                          min_audit_reviews=reader.integer(table, "analysis", "min_audit_reviews", 1, 100_000, default=30),
+                          collapse_thin=reader.boolean(table, "analysis", "collapse_thin", default=True))
 
 
 def _read_nlp(reader: "_Reader", raw: dict, llm: LlmConfig) -> NlpConfig:

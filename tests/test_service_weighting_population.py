@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 import weights
 from service.cli import main
 from service.config import ConfigError, load_config
-from service.pipeline.weighting import run_representativeness, run_weighting
+from service.pipeline.weighting import Limits, run_representativeness, run_weighting
 from service.reports.briefing import BriefingRequest, build_briefing
 from service.reports.sna import build_sna
 from service.reports.workbook import write_xlsx
@@ -242,7 +242,9 @@ def test_the_sna_methods_and_evidence_say_what_was_done(app, config, factory):
 
 def test_a_run_resting_on_three_asian_respondents_is_stored_not_weighted_and_shown_so_everywhere(app, client, config, factory):
     _store(factory, "css", _few_asian(), texts=True)
-    [run_id] = run_weighting(factory, config, ("age_band", "sex", "ethnic_group"), cap=5.0)
+    # With [analysis] collapse_thin = false (the default collapses, tests/test_service_weighting_collapse.py).
+    [run_id] = run_weighting(factory, config, ("age_band", "sex", "ethnic_group"), cap=5.0,
+                             limits=Limits(collapse_thin=False))
     run = _run(factory, run_id)
     assert run.status == "not_weighted"
     reason = run.result["reason"]
@@ -275,7 +277,7 @@ def test_limits_come_from_config_and_a_newer_not_weighted_run_withdraws_older_we
     _store(factory, "css", _skewed(), texts=True)
     [first] = run_weighting(factory, config, ("age_band", "sex", "ethnic_group"), cap=5.0)
     assert _run(factory, first).status == "finished"
-    strict = replace(config, analysis=replace(config.analysis, max_design_effect=1.2))
+    strict = replace(config, analysis=replace(config.analysis, max_design_effect=1.2, collapse_thin=False))
     [second] = run_weighting(factory, strict, ("age_band", "sex", "ethnic_group"), cap=5.0)
     run = _run(factory, second)
     assert run.status == "not_weighted"

@@ -8,6 +8,7 @@ configuration or the environment.
 
 from weights.assess import WeightingAssessment, assess_weighting
 from weights.calibrate import bootstrap_calibrated, calibrate, category_margins
+from weights.collapse import CollapsedFit, CollapseStep, calibrate_collapsing, collapse_thin
 from weights.compare import (
     ClaimScreen,
     ShareComparison,
@@ -58,6 +59,10 @@ from weights.targets import TargetMargins, build_target_margins
 from weights.trim import TrimResult, rake_bounded, trim_to_design_effect, trim_weights
 
 __all__ = [
+    "CollapseStep",
+    "CollapsedFit",
+    "calibrate_collapsing",
+    "collapse_thin",
     "BOROUGHS",
     "RULE",
     "CensusDataError",

@@ -37,6 +37,8 @@ for run in session.scalars(select(AnalysisRun).where(AnalysisRun.kind == "weight
           f"deff={r.get('design_effect') and round(r['design_effect'], 2)} eff_n={r.get('effective_n') and round(r['effective_n'], 1)} "
           f"max/mean={r.get('max_ratio') and round(r['max_ratio'], 2)} stored max_gap={gap if gap is None else f'{gap:.1e}'} "
           f"{r.get('reason') or r.get('error') or ''}")
+    if r.get("methods"):
+        print(f"      methods: {r['methods']}")
 for source, period, topic in (("css", "2023", "police_presence"), ("qr", "2024Q1", "police_presence"), ("qr", "2024Q4", "women_safety"),
                               ("shout", "2023", "police_presence"), ("qr", "all", "police_presence")):
     data = topic_prevalence(session, ResponseFilter(source=source, period=period), {})
@@ -56,6 +58,8 @@ for run in session.scalars(select(AnalysisRun).where(AnalysisRun.kind == "weight
     rows = session.execute(select(ResponseWeight.weight, Response.age_band, Response.sex, Response.ethnic_group)
                            .join(Response, Response.id == ResponseWeight.response_id).where(ResponseWeight.run_id == run.id)).all()
     frame = pd.DataFrame(rows, columns=["w", "age_band", "sex", "ethnic_group"]).fillna("not_stated")
+    for step in (run.result.get("collapse") or {}).get("steps", []):  # thin categories merged by the run
+        frame[step["variable"]] = frame[step["variable"]].replace({level: step["into"] for level in step["merged"]})
     worst, where = 0.0, ""
     for m in run.result["margins_achieved"]:
         if m["variable"] not in frame or not m["target"]:

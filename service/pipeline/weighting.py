@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import weights
 from ingest import NOT_STATED
-from service.config import Config, SourceConfig
+from ingest.codes import ETHNIC_GROUPS, ETHNICITIES
+from service.config import BOROUGH_NAMES, Config, SourceConfig
 from service.pipeline.periods import quarter_bounds, quarter_of
 from service.store import responses as store
 from service.store.db import transaction
@@ -212,9 +213,31 @@ def run_representativeness(factory: sessionmaker[Session], config: Config, varia
     ids: list[int] = []
     with transaction(factory) as session:
         for source, frame, population in _sources_with_responses(session, config, variables):
+            youth = youth_shares(config, source, variables)
             for period in periods_of(frame):
-                ids.append(_store_representativeness(session, source, period, period.select(frame), population))
+                ids.append(_store_representativeness(session, source, period, period.select(frame), population, youth))
     return ids
+
+
+def youth_shares(config: Config, source: SourceConfig, variables: tuple[str, ...]) -> dict[str, Any] | None:
+    """Census shares (percent) for the young people a source speaks for: residents of its target ages up to
+    ``[reports] youth_max_age`` (the survey's 16-24, the youth survey's 11-18), for the youth briefing.
+
+    Age is left out when a source band straddles the youth edge; None when no target age is young."""
+    high = config.reports.youth_max_age if source.max_age is None else min(source.max_age, config.reports.youth_max_age)
+    if source.min_age > high:
+        return None
+    target = f"{source.min_age}-{high}"
+    bands = tuple(b for b in target_bands(source) if (weights.parse_age_band(b)[1] or high + 1) <= high)
+    covered = bands and weights.parse_age_band(bands[-1])[1] == high
+    wanted = [v for v in variables if v != "age_band" or covered]
+    built = weights.build_target_margins(_census(config.app.borough), target, wanted,
+                                         age_bands=bands if covered else None)
+    shares = {v: (100 * built.margins.population(v) / built.margins.control_total).to_dict()
+              for v in built.margins.variables if v != "age_band" or covered}
+    ages = f"{source.min_age} to {high}"
+    return _plain({"target": target, "shares": shares, "coverage": dict(built.coverage),
+                   "text": f"{BOROUGH_NAMES.get(config.app.borough, config.app.borough)} residents aged {ages}, Census 2021"})
 
 
 def _outside(rows: pd.DataFrame, inside: pd.Series, population: Population) -> dict[str, Any]:
@@ -226,10 +249,12 @@ def _outside(rows: pd.DataFrame, inside: pd.Series, population: Population) -> d
 
 
 def _store_representativeness(session: Session, source: SourceConfig, period: Period, rows: pd.DataFrame,
-                              population: Population) -> int:
+                              population: Population, youth: dict[str, Any] | None = None) -> int:
     inside = in_population(rows, population)
     kept = rows[inside]
     result = representativeness_result(kept, population.margins)
+    if youth is not None:
+        result["youth"] = youth
     result["population"] = {**population.as_json(), **_outside(rows, inside, population),
                             "residents": source.residents}
     if kept["site"].notna().any():
@@ -259,12 +284,13 @@ class Limits:
     max_design_effect: float = 3.0
     max_weight: float = 10.0
     min_cell: int = 10
+    collapse_thin: bool = True  # merge thin categories and drop what still fails before refusing
 
     @classmethod
     def of(cls, config: Config) -> Limits:
         """The limits configured in ``[analysis]``."""
         a = config.analysis
-        return cls(a.max_design_effect, a.max_weight, a.min_cell)
+        return cls(a.max_design_effect, a.max_weight, a.min_cell, a.collapse_thin)
 
 
 def run_weighting(factory: sessionmaker[Session], config: Config, variables: tuple[str, ...], cap: float,
@@ -304,7 +330,8 @@ def _run(source: SourceConfig, period: Period, rows: pd.DataFrame, population: P
                   "population": population.target, "population_text": population.text,
                   "limits": None if limits is None else {"max_design_effect": limits.max_design_effect,
                                                          "max_weight": limits.max_weight,
-                                                         "min_cell": limits.min_cell}}
+                                                         "min_cell": limits.min_cell,
+                                                         "collapse_thin": limits.collapse_thin}}
     return AnalysisRun(kind="weighting", source_key=source.key, period_start=period.start, period_end=period.end,
                        method="calibrate", parameters=parameters, fingerprint=fingerprint(rows.reset_index()))
 
@@ -325,20 +352,38 @@ def _store_weighting(session: Session, source: SourceConfig, period: Period, row
     run = _run(source, period, rows, population, cap, limits)
     inside = in_population(rows, population)
     kept = rows[inside]
+    bounds = (0.0, cap) if cap > 0 else None
+    if limits.collapse_thin:
+        return _store_collapsing(session, run, source, period, rows, inside, population, bounds, limits)
     try:
-        fit = weights.calibrate(kept, population.margins, bounds=(0.0, cap) if cap > 0 else None)
+        fit = weights.calibrate(kept, population.margins, bounds=bounds)
     except weights.WeightingError as error:
-        run.status, run.result = "failed", {"error": str(error), "n_respondents": len(rows),
-                                            "population": population.as_json()}
-        session.add(run)
-        session.flush()
-        logger.warning("weighting %s %s failed: %s", source.key, period.label, error)
-        return run.id
+        return _store_failed(session, run, source, period, rows, population, str(error))
     verdict = weights.assess_weighting(fit, max_design_effect=limits.max_design_effect,
                                        max_weight=limits.max_weight, min_cell=limits.min_cell,
                                        labels={v: population.margins.labels(v) for v in population.margins.variables})
+    run.result = _fit_result(fit, verdict, rows, inside, population)
+    if not verdict.is_ok:
+        run.status = "not_weighted"
+        run.result = {**run.result, "reason": verdict.message, "reasons": list(verdict.reasons)}
+        logger.warning("weighting %s %s not used: %s", source.key, period.label, verdict.message)
+    return _finish(session, run, fit if verdict.is_ok else None)
+
+
+def _store_failed(session: Session, run: AnalysisRun, source: SourceConfig, period: Period, rows: pd.DataFrame,
+                  population: Population, error: str) -> int:
+    run.status, run.result = "failed", {"error": error, "n_respondents": len(rows), "population": population.as_json()}
+    session.add(run)
+    session.flush()
+    logger.warning("weighting %s %s failed: %s", source.key, period.label, error)
+    return run.id
+
+
+def _fit_result(fit: weights.RakeResult, verdict: weights.WeightingAssessment, rows: pd.DataFrame, inside: pd.Series,
+                population: Population) -> dict[str, Any]:
+    """The run's diagnostics, measured on the final weights."""
     diagnostics = weights.describe_weights(fit.weights.dropna())
-    run.result = _plain({
+    return _plain({
         "converged": fit.converged, "n_iter": fit.n_iter, "max_gap": fit.max_gap,
         "n_respondents": len(rows), "n_used": fit.n_used, "n_missing": fit.n_missing,
         "n_at_bounds": fit.n_at_bounds, "design_effect": diagnostics.design_effect,
@@ -347,18 +392,38 @@ def _store_weighting(session: Session, source: SourceConfig, period: Period, row
         "margins_achieved": fit.margins_achieved.to_dict(orient="records"), "notes": list(fit.notes),
         "population": {**population.as_json(), **_outside(rows, inside, population)},
     })
-    if not verdict.is_ok:
-        run.status = "not_weighted"
-        run.result = {**run.result, "reason": verdict.message, "reasons": list(verdict.reasons)}
-        logger.warning("weighting %s %s not used: %s", source.key, period.label, verdict.message)
+
+
+def _finish(session: Session, run: AnalysisRun, fit: weights.RakeResult | None) -> int:
+    """Store the run, and the weights of ``fit`` when it is used."""
     session.add(run)
     session.flush()
-    if verdict.is_ok:
+    if fit is not None:
         values = [{"run_id": run.id, "response_id": int(i), "weight": float(w)}
                   for i, w in fit.weights.items() if not math.isnan(w)]
         if values:
             session.execute(insert(ResponseWeight), values)
     return run.id
+
+
+def _store_collapsing(session: Session, run: AnalysisRun, source: SourceConfig, period: Period, rows: pd.DataFrame,
+                      inside: pd.Series, population: Population, bounds: tuple[float, float] | None,
+                      limits: Limits) -> int:
+    """Weights after merging thin categories and dropping what still fails (:func:`weights.calibrate_collapsing`)."""
+    done = weights.calibrate_collapsing(rows[inside], population.margins, bounds=bounds,
+                                        max_design_effect=limits.max_design_effect, max_weight=limits.max_weight,
+                                        min_cell=limits.min_cell, parents={c: g for c, (g, _l) in ETHNICITIES.items()},
+                                        group_labels=ETHNIC_GROUPS)
+    if done.fit is None or done.verdict is None:
+        run.status = "not_weighted"
+        run.result = {"reason": done.reason, "n_respondents": len(rows), "collapse": done.as_json(),
+                      "methods": done.methods, "population": {**population.as_json(), **_outside(rows, inside, population)}}
+        logger.warning("weighting %s %s not used: %s", source.key, period.label, done.reason)
+        return _finish(session, run, None)
+    run.result = {**_fit_result(done.fit, done.verdict, rows, inside, population), "collapse": done.as_json(),
+                  "methods": done.methods}
+    logger.info("weighting %s %s: %s", source.key, period.label, done.methods)
+    return _finish(session, run, done.fit)
 
 
 def run_analyses(factory: sessionmaker[Session], config: Config, *, evaluate: bool = False,

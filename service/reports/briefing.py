@@ -90,7 +90,7 @@ def build_briefing(session: Session, config: Config, request: BriefingRequest) -
                                                     min_cell, actions, claims)))
     _actions(doc, request, actions)
     if not frame.empty:
-        _who(doc, session, frame, names, wards, min_cell, bool(request.ward))
+        _who(doc, session, frame, names, wards, min_cell, bool(request.ward), request.youth)
         _safety(doc, session, frame, before, names, wordings, min_cell, claims)
         _places(doc, frame, place_finder(session, config, wards), min_cell)
         _topics(doc, frame, names, config, session)
@@ -130,12 +130,14 @@ def _more(row: Any) -> str:
     return f"at least {number(row.responses_needed_min)} more responses"
 
 
-def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, wards: dict, min_cell: int, is_ward: bool) -> None:
+def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, wards: dict, min_cell: int, is_ward: bool,
+         youth: bool = False) -> None:
     doc.add("heading", "Who we heard from")
     counts = frame.groupby("source").size()
     doc.add("paragraph", f"{_count(len(frame), min_cell)} responses this quarter: " + "; ".join(
         f"{names.get(k, k)} {_count(n, min_cell)}" for k, n in counts.items()) + ".")
-    profile = measures.profile_table(session, frame, min_cell, wards, names, ("age_band", "sex", "ethnic_group"))
+    # A youth briefing compares young respondents with the channel's young residents (e.g. the survey's 16-24).
+    profile = measures.profile_table(session, frame, min_cell, wards, names, ("age_band", "sex", "ethnic_group"), youth)
     rows = tuple((f"{VARIABLE_NAMES[r.variable]}: {r.label}", r.channel, share_text({"pct": r.pct, "n": r.n, "base_n": r.base_n,
                   "suppressed": r.suppressed, "suppression": r.suppression}, min_cell), percent(r.census_pct)) for r in profile.itertuples())
     short = measures.under_represented(profile, limit=4)
@@ -146,7 +148,7 @@ def _who(doc: Document, session: Session, frame: pd.DataFrame, names: dict, ward
             + (" Census shares are for the whole borough, not this ward." if is_ward else ""))
     if caveat:
         doc.add("bullets", items=tuple(caveat))
-    populations = queries.population_texts(session)
+    populations = queries.population_texts(session, youth)
     compared = [f"{names.get(k, k)} with {populations[k]['text']}" for k in counts.index if k in populations]
     if compared:
         doc.add("paragraph", "Each channel is compared with the residents it speaks for: " + "; ".join(compared) + "."

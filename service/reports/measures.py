@@ -24,8 +24,10 @@ SAFETY_LOW = 2  # on a 1-5 scale (1 very unsafe), answers 1 and 2 are "unsafe"
 
 
 def profile_table(session: Session, frame: pd.DataFrame, min_cell: int, wards: Mapping[str, str],
-                  names: Mapping[str, str], variables: tuple[str, ...] = PROFILE_VARIABLES) -> pd.DataFrame:
-    """Respondents by channel against Census 2021, per variable and level, among those stating it.
+                  names: Mapping[str, str], variables: tuple[str, ...] = PROFILE_VARIABLES,
+                  youth: bool = False) -> pd.DataFrame:
+    """Respondents by channel against Census 2021, per variable and level, among those stating it
+    (with ``youth``, against the channel's young residents: :func:`queries.population_shares`).
 
     Columns: ``channel``, ``variable``, ``level``, ``label``, ``n``, ``base_n``, ``pct``,
     ``census_pct``, ``index`` (sample share / census share), ``responses_needed`` (responses
@@ -34,7 +36,7 @@ def profile_table(session: Session, frame: pd.DataFrame, min_cell: int, wards: M
     """
     parts = []
     for source, rows in frame.groupby("source", sort=True):
-        census = queries.population_shares(session, source)
+        census = queries.population_shares(session, source, youth)
         for variable in variables:
             if variable not in census:
                 continue

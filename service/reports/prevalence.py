@@ -107,8 +107,10 @@ def respondent_weights(session: Session, filt: ResponseFilter) -> dict[str, Any]
         reason = "no coded free text in this selection"
     populations = sorted({str(runs[k].parameters.get("population_text")) for k in set(keys)
                           if k is not None and runs[k].parameters.get("population_text")})
+    methods = {runs[k].parameters["period"]: str((runs[k].result or {}).get("methods"))
+               for k in set(keys) if k is not None and (runs[k].result or {}).get("methods")}
     return {"texts": [t for t, _r, _w, _a in rows], "weights": w, "runs": used, "reason": reason,
-            "population": "; ".join(populations) or None}
+            "population": "; ".join(populations) or None, "methods": methods}
 
 
 def _counts(session: Session, filt: ResponseFilter, column: str, run_id: int | None) -> dict[str, Any]:
@@ -196,7 +198,7 @@ def topic_prevalence(session: Session, filt: ResponseFilter, labels: Mapping[str
     _add_ppi(session, filt, rows, weighting_info if weighted else None, min_reviews)
     runs = weighting_info["runs"] if weighted else {}
     return {"base_n": base, "rows": rows, "weighted": weighted, "weighting_run": next(iter(runs.values())) if len(runs) == 1 else None,
-            "weighting_runs": runs, "weighting_method": "calibrate" if runs else None, "weighting_note": _note(runs), "weighting_reason": weighting_info["reason"],
+            "weighting_runs": runs, "weighting_method": "calibrate" if runs else None, "weighting_note": _note(runs, weighting_info.get("methods") or {}), "weighting_reason": weighting_info["reason"],
             "weighting_population": weighting_info.get("population") if weighted else None,
             "n_effective": _kish(weighting_info["weights"]) if weighted else None}
 
@@ -220,15 +222,18 @@ def _add_ppi(session: Session, filt: ResponseFilter, rows: list[dict[str, Any]],
                         "ppi_corrected": est.is_corrected, "ppi_reviews": est.n_reviewed, "ppi_label": est.label})
 
 
-def _note(runs: Mapping[str, int]) -> str | None:
-    """How the weighted figures were made, in words."""
+def _note(runs: Mapping[str, int], methods: Mapping[str, str]) -> str | None:
+    """How the weighted figures were made, in words, with each run's methods sentence (what it was
+    weighted to, which thin categories were combined and which variables left out)."""
     if not runs:
         return None
+    said = " ".join(f"{period}: {methods[period]}." for period in sorted(runs) if period in methods)
     if len(runs) == 1:
         (period, run_id), = runs.items()
-        return f"Weighted with the weights of run {run_id} for {period}."
+        return f"Weighted with the weights of run {run_id} for {period}." + (f" {said}" if said else "")
     listed = ", ".join(f"{period} (run {run_id})" for period, run_id in sorted(runs.items()))
-    return f"Weighted over the union of {len(runs)} periods' respondents, each with their own run's weights: {listed}."
+    return (f"Weighted over the union of {len(runs)} periods' respondents, each with their own run's weights: {listed}."
+            + (f" {said}" if said else ""))
 
 
 def _indicators(session: Session, filt: ResponseFilter, texts: list[int]) -> dict[str, np.ndarray]:

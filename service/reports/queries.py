@@ -134,10 +134,11 @@ def _weighting_runs(session: Session, frame: pd.DataFrame) -> dict[str, dict[str
         run = runs[key]
         found[key] = {
             "id": run.id, "source": run.source_key, "period": (run.parameters or {}).get("period"), "method": run.method,
-            "variables": list((run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
+            "variables": list((run.result.get("collapse") or {}).get("variables")
+                              or (run.parameters or {}).get("variables", [])), "cap": (run.parameters or {}).get("cap"),
             "design_effect": run.result.get("design_effect"), "effective_n": run.result.get("effective_n"),
             "converged": run.result.get("converged"), "created_at": run.created_at,
-            "population_text": (run.parameters or {}).get("population_text")}
+            "population_text": (run.parameters or {}).get("population_text"), "methods": run.result.get("methods")}
     return found
 
 
@@ -250,28 +251,33 @@ def stated_share(frame: pd.DataFrame, column: str, levels: Sequence[str]) -> tup
     return int(frame.loc[stated, column].isin(list(levels)).sum()), int(stated.sum())
 
 
-def population_shares(session: Session, source: str) -> dict[str, dict[str, float]]:
-    """Census 2021 share (percent) of each level of each variable, for the ages ``source`` speaks for.
+def population_shares(session: Session, source: str, youth: bool = False) -> dict[str, dict[str, float]]:
+    """Census 2021 share (percent) of each level of each variable, for the ages ``source`` speaks for
+    (with ``youth``, only its young ones, e.g. the survey's residents aged 16-24).
 
     Read from the newest representativeness run of the source (the census side of it does not
     depend on the period).
     """
     run = session.scalar(select(AnalysisRun).where(AnalysisRun.kind == "representativeness", AnalysisRun.source_key == source)
                          .order_by(AnalysisRun.id.desc()).limit(1))
+    if youth:
+        return dict(((run.result or {}).get("youth") or {}).get("shares") or {}) if run else {}
     out: dict[str, dict[str, float]] = {}
     for dimension in (run.result.get("dimensions", []) if run else []):
         out[dimension["variable"]] = {r["level"]: r["population_pct"] for r in dimension["table"] if r["population_pct"] is not None}
     return out
 
 
-def population_texts(session: Session) -> dict[str, dict[str, Any]]:
+def population_texts(session: Session, youth: bool = False) -> dict[str, dict[str, Any]]:
     """Each source's target population as its newest representativeness run stored it (issue 20.7):
-    ``text`` ("Havering residents aged 11 to 18, Census 2021"), ``target``, ``notes`` (margins for all ages)."""
+    ``text`` ("Havering residents aged 11 to 18, Census 2021"), ``target``, ``notes`` (margins for all ages);
+    with ``youth`` its young residents' (``text``, ``target``, ``coverage``)."""
     out: dict[str, dict[str, Any]] = {}
+    key = "youth" if youth else "population"
     for source, result in session.execute(select(AnalysisRun.source_key, AnalysisRun.result)
                                           .where(AnalysisRun.kind == "representativeness").order_by(AnalysisRun.id)):
-        if source and (result or {}).get("population"):
-            out[source] = result["population"]
+        if source and (result or {}).get(key):
+            out[source] = result[key]
     return out
 
 

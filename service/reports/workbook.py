@@ -64,10 +64,13 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
     for _key, run in sorted((snap.weighting_runs if snap else {}).items()):
         deff, eff = run.get("design_effect"), run.get("effective_n")
         population = run.get("population_text") or "Census 2021"
-        rows.append((f"Weighting run {run['id']}", f"{run['source']} {run['period']}: {run['method']} on "
-                     f"{', '.join(run['variables'])} to {population}, every weight kept at most {run.get('cap')} x the mean "
-                     f"by bounded raking (the margins still hold); design effect {deff:.2f}, effective n {eff:,.0f}"
-                     if deff and eff else f"{run['source']} {run['period']}: {run['method']} to {population}"))
+        text = (f"{run['source']} {run['period']}: {run['method']} on "
+                f"{', '.join(run['variables'])} to {population}, every weight kept at most {run.get('cap')} x the mean "
+                f"by bounded raking (the margins still hold); design effect {deff:.2f}, effective n {eff:,.0f}"
+                if deff and eff else f"{run['source']} {run['period']}: {run['method']} to {population}")
+        if run.get("methods"):  # what it was weighted to, thin categories combined, variables left out
+            text += f". {run['methods'][:1].upper()}{run['methods'][1:]}."
+        rows.append((f"Weighting run {run['id']}", text))
     for key, reason in (snap.unweighted if snap else {}).items():
         rows.append((f"Not weighted: {key.replace('|', ' ')}", f"{reason} Its figures are unweighted."))
     if snap and snap.topics_run:
@@ -85,7 +88,8 @@ def methodology_rows(report: SnaReport) -> list[tuple[str, str]]:
         ("Suppression", f"Counts below {report.min_cell} are hidden with their percentages, and a second cell where a "
                         "hidden one could be worked out from a total; a group with a base below that shows no figures."),
         ("What the figures can claim", "What the people who answered said, and - weighted - an estimate of what residents "
-                                       "of the same age, sex and ethnic mix would say, if those who answered are like those who did not."),
+                                       "with the same mix of what each run above was weighted to (age, sex, ethnic group where "
+                                       "listed) would say, if those who answered are like those who did not."),
         ("What they cannot claim", "They are not a random sample: people who chose to answer may differ from their "
                                    "neighbours in ways weighting cannot correct. Free-text topics are machine-coded with reviewer checks."),
     ]
