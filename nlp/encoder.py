@@ -194,9 +194,9 @@ class SentenceEncoder:
         the folder's manifest (``onnx_file``, hash-checked; built by ``build_onnx.py``);
         ``"numpy"`` runs them in numpy in float32 (the reference). ``"auto"`` takes ONNX when
         ``onnxruntime`` is installed and the folder has the graph, else numpy. None: the
-        ``VOICE_ENCODER_BACKEND`` environment variable if set, else ``"auto"``.
+        backend set by :func:`configure` (``"auto"`` unless changed).
     threads : int or None
-        Threads for the ONNX Runtime session (None: ``OMP_NUM_THREADS`` if set, else the CPUs this
+        Threads for the ONNX Runtime session (None: as :func:`configure` set, else the CPUs this
         process may run on). The numpy path follows the BLAS library's own setting.
     """
 
@@ -204,7 +204,7 @@ class SentenceEncoder:
                  backend: str | None = None, threads: int | None = None) -> None:
         from tokenizers import Tokenizer
 
-        backend = backend or os.environ.get("VOICE_ENCODER_BACKEND") or "auto"
+        backend = backend or _DEFAULTS["backend"] or "auto"
         if backend not in BACKENDS:
             raise ModelError(f"sentence encoder backend {backend!r} is not one of {BACKENDS}")
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
@@ -311,11 +311,28 @@ def _onnx_layers(folder: Path, backend: str, threads: int | None) -> Any:
     return onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
 
 
+#: The process's defaults for encoders made without ``backend`` or ``threads`` (see :func:`configure`).
+_DEFAULTS: dict[str, Any] = {"backend": "auto", "threads": None}
+
+
+def configure(*, backend: str = "auto", threads: int | None = None) -> None:
+    """Set this process's default backend and ONNX Runtime threads for encoders loaded from now on.
+
+    The pure package reads no environment: a caller that owns the process (a web worker, a
+    benchmark, ``python -m nlp.evaluate --backend``) says what it wants here. A web worker takes
+    one thread, so several workers on one machine do not fight over its cores.
+    """
+    if backend not in BACKENDS:
+        raise ModelError(f"sentence encoder backend {backend!r} is not one of {BACKENDS}")
+    if threads is not None and threads < 1:
+        raise ModelError(f"encoder threads must be at least 1, not {threads}")
+    _DEFAULTS.update(backend=backend, threads=threads)
+
+
 def _default_threads() -> int:
-    """``OMP_NUM_THREADS`` if it is a positive number, else the CPUs this process may run on."""
-    setting = os.environ.get("OMP_NUM_THREADS", "")
-    if setting.isdigit() and int(setting) > 0:
-        return int(setting)
+    """The threads :func:`configure` set, else the CPUs this process may run on."""
+    if _DEFAULTS["threads"]:
+        return int(_DEFAULTS["threads"])
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

@@ -284,7 +284,7 @@ def compare_standard_models(realtext: Path | str | None) -> tuple[dict[str, dict
 def main(argv: Sequence[str] | None = None) -> None:
     """Print the comparison table: keyword baseline, TF-IDF and sentence-embedding models on both sets.
 
-    ``python -m nlp.evaluate [--realtext DIR]``; without the real-text folder only the synthetic
+    ``python -m nlp.evaluate [--realtext DIR] [--backend onnx|numpy]``; without the real-text folder only the synthetic
     test set is scored.
     """
     import argparse
@@ -292,7 +292,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=main.__doc__)
     parser.add_argument("--realtext", type=Path, default=default_realtext_dir(),
                         help="folder holding the real-text comments.csv (default: %(default)s)")
+    parser.add_argument("--backend", choices=("auto", "onnx", "numpy"), default="auto",
+                        help="how the sentence encoder runs (default: ONNX Runtime when installed)")
     args = parser.parse_args(argv)
+    from nlp.encoder import configure
+
+    configure(backend=args.backend)
     if not (args.realtext / "comments.csv").is_file():
         print(f"(no {args.realtext / 'comments.csv'}: real comments not scored)")
     results, n_training = compare_standard_models(args.realtext)

@@ -10,16 +10,19 @@ usual.
 Before freezing, it warms the screen: form submissions are redacted and screened for
 safeguarding as they are stored (``service.pipeline.screening``), which loads spaCy's word lists,
 the sentence encoder and the disclosure detector (about 130 MB and a few seconds, once per
-worker); done here, no resident's submission waits for it.
+worker); done here, no resident's submission waits for it. The encoder takes one thread per
+worker, so several workers on one machine do not fight over its cores.
 """
 
 from __future__ import annotations
 
 import gc
 
+from nlp.encoder import configure
 from service import create_app
 from service.pipeline.screening import warm_up
 
+configure(threads=1)
 app = create_app()
 warm_up()
 gc.freeze()

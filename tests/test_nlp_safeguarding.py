@@ -232,7 +232,10 @@ def test_theft_alone_is_an_ordinary_report_but_theft_with_violence_is_flagged():
 def test_safeguarding_on_the_kept_apart_set_holds_its_first_measured_level():
     """Written by a helper who never saw the rules, the model or their data (tests/data/nlp/README.md).
     Scored twice before it was copied here: recall 0.97 (238/246), false alarms 0.05 (13/282), category
-    named 0.76 (188/246) both times. Messages give counts only, so that its texts stay unread."""
+    named 0.76 (188/246) both times (model on numpy embeddings). After the encoder moved to ONNX
+    Runtime int8, the model was retrained on those embeddings with no change of data or settings:
+    0.98 (240/246), 0.05 (13/282), 0.78 (191/246). Messages give counts only, so that its texts stay
+    unread."""
     scores = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart.csv"))
     assert scores.recall.value >= 0.96, f"recall {scores.recall}"
     assert scores.false_alarms.value <= 0.05, f"false alarms {scores.false_alarms}"

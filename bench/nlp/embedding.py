@@ -108,6 +108,9 @@ def _worker(cpu: int, texts: list[str]) -> tuple[float, float, int]:
 def two_threads(n: int) -> None:
     """Child process: all of ``n`` comments in one process on CPUs 0 and 1, ONNX Runtime with two threads."""
     os.sched_setaffinity(0, {0, 1})
+    from nlp.encoder import configure
+
+    configure(threads=2)
     texts = make_texts(n, seed=1)
     model = load_shipped_sentence_model()
     analyse_texts(texts[:5], model)

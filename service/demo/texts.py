@@ -129,7 +129,7 @@ PLACES = ("Romford", "Harold Hill", "Elm Park", "Upminster", "Hornchurch", "Rain
 # Personal details that redaction must remove. Invented names, numbers and plates.
 PERSONAL = (
     "There is a man called Darren Price at 14 Mercury Gardens who causes trouble",
-    "Ring me on 07700 900123 if you want details",
+    "My number is 07700 900123 if the council wants to ask about the lights",
     "email me at concerned.resident@example.com",
     "The car is always parked there, reg AB12 CDE",
     "ask my neighbour Mrs Okafor at 3 Station Road, she has seen it all",
