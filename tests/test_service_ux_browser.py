@@ -28,6 +28,9 @@ def _pages(app) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         flag = session.scalar(select(SafeguardingFlag))
         flag.created_at = utcnow() - timedelta(days=2)
         site = session.scalar(select(Site)) or store.add_site(session, "Romford station", "station", None, None, None)
+        # A long name, as the demo's bus routes have: its filter option must not widen a phone's page.
+        store.add_site(session, "Bus route 496 (Romford - Harold Wood - Upminster), northbound stop", "station",
+                       None, None, None)
         code, site_id, flag_id = site.code, site.id, flag.id
     public = [("sign-in", "/sign-in"), ("not-found", "/no-such-page"), ("form", f"/q/{code}"),
               ("privacy", f"/q/{code}/privacy"), ("privacy-easy", f"/q/{code}/privacy/easy-read")]
