@@ -92,3 +92,35 @@ def test_the_web_app_logs_when_it_serves_the_recorded_demo_database(config, capl
         assert "demo database" not in caplog.text
         create_app(replace(config, database_from="demo")).extensions["voice_engine"].dispose()
     assert "Using the demo database recorded by `voice demo`" in caplog.text
+
+
+def test_voice_serve_after_the_demo_serves_it_without_a_secret_set(demo_folder):
+    import socket
+    import time
+    import urllib.request
+
+    folder, _ = demo_folder
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("VOICE_")}
+    environ.update(PYTHONPATH=str(PROJECT))
+    server = subprocess.Popen([sys.executable, "-c", "from service.cli import main; main()", "--config",
+                               str(folder / "config.toml"), "serve", "--port", str(port)], cwd=folder, env=environ,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        page = ""
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=5) as answer:
+                    page = answer.read().decode()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        assert "Sign in" in page, server.stderr.read() if server.poll() is not None else "no answer"
+    finally:
+        server.terminate()
+        out, _err = server.communicate(timeout=30)
+    assert "throwaway secret" in out

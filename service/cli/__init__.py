@@ -126,7 +126,12 @@ def db_downgrade(ctx: _Context, revision: str) -> None:
 @pass_context
 def serve(ctx: _Context, host: str, port: int) -> None:
     """Run the development server (production: gunicorn 'service.wsgi:app', docs/deploy.md)."""
-    app = _make_app(ctx.config)
+    config = ctx.config
+    if config.database_from == "demo" and not config.app.secret_key:
+        # On the demo's database, as `voice demo` does: a throwaway secret (sign-ins end with the server).
+        click.echo("VOICE_SECRET_KEY is not set: signing this demo server's sessions with a throwaway secret.")
+        config = replace(config, app=replace(config.app, secret_key=secrets.token_hex(32)))
+    app = _make_app(config)
     click.echo(f"Community Voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
