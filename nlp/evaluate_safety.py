@@ -4,7 +4,9 @@
     python -m nlp.evaluate_safety --kept-apart DIR
 
 Prints, for each development and held-out set, the share of disclosures flagged (recall), the
-share of ordinary comments flagged (false alarms), recall per safeguarding category, the share of
+share of ordinary comments flagged (false alarms), the share of children's disclosures flagged as a
+child's ("child noticed") and of adults' disclosures wrongly flagged as a child's ("adults called
+children"), recall per safeguarding category, the share of
 planted personal details removed and of words that had to be kept; then the share of the public
 comments in the real-text set that are flagged or judged uncertain. Those comments are only read
 here, never copied or trained on.
@@ -64,6 +66,7 @@ class SafetyScores:
     false_alarms: Rate = field(default_factory=Rate)
     category_named: Rate = field(default_factory=Rate)
     child_named: Rate = field(default_factory=Rate)
+    adult_called_child: Rate = field(default_factory=Rate)
     by_category: dict[str, Rate] = field(default_factory=lambda: defaultdict(Rate))
     missed: list[str] = field(default_factory=list)
     false_alarm_texts: list[str] = field(default_factory=list)
@@ -104,6 +107,8 @@ def score_safeguarding(rows: Iterable[dict[str, str]], *, use_model: bool = True
         scores.category_named.add(category in {match.category for match in result.matches})
         if row.get("writer") == "child":
             scores.child_named.add(bool(getattr(result, "is_child", False)))
+        elif row.get("writer") == "adult":
+            scores.adult_called_child.add(bool(getattr(result, "is_child", False)))
     return scores
 
 
@@ -137,7 +142,8 @@ def score_realtext(path: Path) -> tuple[Rate, Rate, list[str]]:
 
 def _print_safety(name: str, scores: SafetyScores, verbose: bool) -> None:
     print(f"\n{name}: recall {scores.recall}, false alarms {scores.false_alarms}, "
-          f"category named {scores.category_named}, child noticed {scores.child_named}")
+          f"category named {scores.category_named}, child noticed {scores.child_named}, "
+          f"adults called children {scores.adult_called_child}")
     for category, rate in sorted(scores.by_category.items()):
         print(f"  {category:<22} {rate}")
     if verbose:

@@ -7,7 +7,9 @@ category when no rule fired. A text is flagged when the model flags it, or when 
 unless the only rule hits are bare names of harms and the model is near-certain it is no
 disclosure (``RULE_FLOOR``: "FGM should be taught about in schools"). Each flag
 names its category (a stable id from :data:`nlp.safeguarding_rules.CATEGORIES`, such as
-``"cce"``, with a plain-English label) and whether the writer seems to be a child. The rules err
+``"cce"``, with a plain-English label) and whether the writer seems to be a child: an age under 18
+given with the text, the child words of :func:`seems_child`, or the model's child-writer regression
+(unless the writer speaks as a parent, "my son"). The rules err
 towards flagging, so reviewers see some general worries too; a general concern with no person in
 it ("more police to stop stabbings") is not flagged. A flag is a prompt for a trained person to
 read the answer, never a conclusion.
@@ -74,8 +76,8 @@ class SafeguardingMatch:
 class SafeguardingResult:
     """Whether a text should be read by a safeguarding lead, and why.
 
-    ``is_child`` is True when the writer seems to be a child (an age under 18, school, "my mum");
-    it is only worked out for flagged texts.
+    ``is_child`` is True when the writer seems to be a child (an age under 18, school, "my mum", or
+    the model's reading of the writer's voice); it is only worked out for flagged texts.
     """
 
     is_flagged: bool
@@ -112,7 +114,16 @@ def seems_child(text: str) -> bool:
     return bool(_CHILD_RE.search(normalised)) and not _ADULT_RE.search(normalised)
 
 
-def check_safeguarding(text: str, *, use_model: bool = True) -> SafeguardingResult:
+def writer_is_child(text: str, *, model_says: bool = False, age: int | None = None) -> bool:
+    """Whether to treat the writer of ``text`` as a child: an ``age`` under 18 decides it whatever
+    the text says; otherwise the child words of :func:`seems_child`, or ``model_says`` (the trained
+    child-writer signal) unless the writer speaks as a parent ("my son", "our kids")."""
+    if age is not None and age < 18:
+        return True
+    return seems_child(text) or (model_says and not _ADULT_RE.search(normalise_for_rules(text)))
+
+
+def check_safeguarding(text: str, *, use_model: bool = True, age: int | None = None) -> SafeguardingResult:
     """Flag ``text`` if it may disclose harm or risk, naming the category of each rule or model hit.
 
     Parameters
@@ -121,6 +132,8 @@ def check_safeguarding(text: str, *, use_model: bool = True) -> SafeguardingResu
         One free-text answer (original or redacted; placeholders such as "[name]" are fine).
     use_model : bool
         Also run the trained detector (default); False gives the rules alone.
+    age : int or None
+        The writer's age when the form asked it; under 18 makes a flag a child's whatever the text says.
 
     Returns
     -------
@@ -128,31 +141,44 @@ def check_safeguarding(text: str, *, use_model: bool = True) -> SafeguardingResu
     """
     if not isinstance(text, str):
         raise TypeError(f"check_safeguarding expects a str, got {type(text).__name__}: {text!r}")
-    return check_safeguarding_many([text], use_model=use_model)[0]
+    return check_safeguarding_many([text], use_model=use_model, ages=[age])[0]
 
 
-def check_safeguarding_many(texts: Sequence[str], *, use_model: bool = True) -> list[SafeguardingResult]:
-    """:func:`check_safeguarding` for many texts, with one encoder call for all of them."""
+def check_safeguarding_many(texts: Sequence[str], *, use_model: bool = True,
+                            ages: Sequence[int | None] | None = None) -> list[SafeguardingResult]:
+    """:func:`check_safeguarding` for many texts, with one encoder call for all of them; ``ages``
+    (one per text, None where not known) are the writers' ages when the form asked them."""
+    if ages is not None and len(ages) != len(texts):
+        raise ValueError(f"check_safeguarding_many got {len(texts)} texts but {len(ages)} ages; give one age "
+                         "(or None) per text")
+    ages = list(ages) if ages is not None else [None] * len(texts)
     results = [rules_result(text) for text in texts]
     if not use_model or not texts:
-        return results
+        return [_with_writer(result, text, False, age) for result, text, age in zip(results, texts, ages, strict=True)]
     from nlp.safeguarding_model import RULE_FLOOR, shared_model
 
     read = [i for i, text in enumerate(texts) if text.strip()]
     scores = dict(zip(read, shared_model().score_many([texts[i] for i in read]), strict=True)) if read else {}
     combined = []
-    for i, (text, result) in enumerate(zip(texts, results, strict=True)):
+    for i, (text, result, age) in enumerate(zip(texts, results, ages, strict=True)):
         score = scores.get(i)
         if score is not None and result.is_flagged and score.probability < RULE_FLOOR and names_topic_only(result):
             result = SafeguardingResult(is_flagged=False, matches=())
         # The model names the most likely category of every flagged text, beside any rule's.
-        if score is None or not (score.is_flagged or result.is_flagged) or score.category in result.categories:
-            combined.append(result)
-            continue
-        hit = SafeguardingMatch(score.category, REASONS[score.category], f"model {score.probability:.2f}: {score.piece}")
-        combined.append(SafeguardingResult(is_flagged=True, matches=(*result.matches, hit),
-                                           is_child=result.is_child if result.is_flagged else seems_child(text)))
+        if score is not None and (score.is_flagged or result.is_flagged) and score.category not in result.categories:
+            hit = SafeguardingMatch(score.category, REASONS[score.category],
+                                    f"model {score.probability:.2f}: {score.piece}")
+            result = SafeguardingResult(is_flagged=True, matches=(*result.matches, hit))
+        combined.append(_with_writer(result, text, score is not None and score.seems_child, age))
     return combined
+
+
+def _with_writer(result: SafeguardingResult, text: str, model_says: bool, age: int | None) -> SafeguardingResult:
+    """``result`` with ``is_child`` worked out, for a flagged text only."""
+    if not result.is_flagged:
+        return result
+    return SafeguardingResult(is_flagged=True, matches=result.matches,
+                              is_child=writer_is_child(text, model_says=model_says, age=age))
 
 
 def names_topic_only(result: SafeguardingResult) -> bool:

@@ -6,7 +6,10 @@ sentence, and windows of about a dozen words over long unpunctuated runs); each 
 with all-MiniLM-L6-v2 (:mod:`nlp.encoder`, through the process's one shared encoder) and scored by
 a binary logistic regression. The text's score is its highest piece score, so a disclosure buried in
 a long comment about street lights still counts. A second, multinomial regression names the most
-likely category of the highest-scoring piece, so a flag always names a category.
+likely category of the highest-scoring piece, so a flag always names a category. A third, binary
+regression on the whole text's embedding says whether the writer seems to be a child (trained on
+the ``writer`` column of the team's sets); its threshold is set low, for high recall of child
+writers, because a child treated as an adult is the worse error.
 
 The weights ship as ``nlp/data/safeguarding_model.npz`` (numpy arrays only, no pickle) with a
 manifest ``safeguarding_model.json`` giving its SHA-256, checked at load, the encoder's hash and the
@@ -30,7 +33,7 @@ from nlp.encoder import MODEL_SHA256
 from nlp.errors import ModelError
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "safeguarding_model.npz"
-FORMAT = "safeguarding-lr-1"
+FORMAT = "safeguarding-lr-2"
 #: A rule's hit stands unless the model is this sure the text is not a disclosure: a category word
 #: with nobody in it ("FGM is child abuse and should be taught about") scores near 0, while the
 #: disclosures the rules found in the development sets all scored 0.13 or more.
@@ -56,12 +59,20 @@ def pieces(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ModelScore:
-    """The model's view of one text: highest piece probability, its category and the piece."""
+    """The model's view of one text: highest piece probability, its category and the piece, and the
+    probability that the writer is a child (from the whole text)."""
 
     probability: float
     category: str
     piece: str
     threshold: float
+    child_probability: float = 0.0
+    child_threshold: float = 1.0
+
+    @property
+    def seems_child(self) -> bool:
+        """True when the child-writer probability reaches its threshold (chosen for high recall)."""
+        return self.child_probability >= self.child_threshold
 
     @property
     def is_flagged(self) -> bool:
@@ -71,7 +82,7 @@ class ModelScore:
 
 @dataclass(frozen=True)
 class DisclosureModel:
-    """Fitted weights: binary disclosure regression, category regression and the flagging threshold."""
+    """Fitted weights: disclosure regression, category regression, child-writer regression, thresholds."""
 
     coef: np.ndarray  # (384,)
     intercept: float
@@ -79,10 +90,17 @@ class DisclosureModel:
     category_intercept: np.ndarray  # (n_categories,)
     categories: tuple[str, ...]
     threshold: float
+    child_coef: np.ndarray  # (384,)
+    child_intercept: float
+    child_threshold: float
 
     def probability(self, embeddings: np.ndarray) -> np.ndarray:
         """Disclosure probability of each embedded piece."""
         return 1.0 / (1.0 + np.exp(-(embeddings @ self.coef + self.intercept)))
+
+    def child_probability(self, embeddings: np.ndarray) -> np.ndarray:
+        """Probability that the writer of each embedded text is a child."""
+        return 1.0 / (1.0 + np.exp(-(embeddings @ self.child_coef + self.child_intercept)))
 
     def category_of(self, embedding: np.ndarray) -> str:
         """The most likely category id of one embedded piece."""
@@ -96,11 +114,14 @@ class DisclosureModel:
         flat = [piece for group in split for piece in group]
         embeddings = shared_encoder().encode(flat) if flat else np.zeros((0, len(self.coef)), dtype=np.float32)
         probabilities = self.probability(embeddings)
+        # The first piece of each text is the whole text: the writer's voice is read from all of it.
+        child = self.child_probability(embeddings)
         scores, start = [], 0
         for group in split:
             chunk = probabilities[start : start + len(group)]
             best = start + int(np.argmax(chunk))
-            scores.append(ModelScore(float(chunk.max()), self.category_of(embeddings[best]), flat[best], self.threshold))
+            scores.append(ModelScore(float(chunk.max()), self.category_of(embeddings[best]), flat[best], self.threshold,
+                                     float(child[start]), self.child_threshold))
             start += len(group)
         return scores
 
@@ -109,7 +130,10 @@ class DisclosureModel:
         arrays = {"coef": self.coef.astype(np.float32), "intercept": np.array([self.intercept], dtype=np.float32),
                   "category_coef": self.category_coef.astype(np.float32),
                   "category_intercept": self.category_intercept.astype(np.float32),
-                  "categories": np.array(self.categories), "threshold": np.array([self.threshold])}
+                  "categories": np.array(self.categories), "threshold": np.array([self.threshold]),
+                  "child_coef": self.child_coef.astype(np.float32),
+                  "child_intercept": np.array([self.child_intercept], dtype=np.float32),
+                  "child_threshold": np.array([self.child_threshold])}
         # Written by hand with a fixed timestamp, so the same weights give the same bytes and hash.
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
             for name, array in arrays.items():
@@ -117,7 +141,8 @@ class DisclosureModel:
                 np.lib.format.write_array(buffer, array, allow_pickle=False)
                 archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())
         manifest = {"format": FORMAT, "model_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                    "encoder_sha256": MODEL_SHA256, "threshold": self.threshold, "trained_on": trained_on}
+                    "encoder_sha256": MODEL_SHA256, "threshold": self.threshold,
+                    "child_threshold": self.child_threshold, "trained_on": trained_on}
         path.with_suffix(".json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
@@ -146,7 +171,10 @@ def load_model(path: Path = MODEL_PATH) -> DisclosureModel:
                                category_coef=data["category_coef"].astype(np.float32),
                                category_intercept=data["category_intercept"].astype(np.float32),
                                categories=tuple(str(c) for c in data["categories"]),
-                               threshold=float(data["threshold"][0]))
+                               threshold=float(data["threshold"][0]),
+                               child_coef=data["child_coef"].astype(np.float32),
+                               child_intercept=float(data["child_intercept"][0]),
+                               child_threshold=float(data["child_threshold"][0]))
 
 
 _LOADED: dict[str, DisclosureModel] = {}

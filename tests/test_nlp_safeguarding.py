@@ -242,3 +242,65 @@ def test_safeguarding_on_the_kept_apart_set_holds_its_first_measured_level():
     assert scores.category_named.value >= 0.76, f"category named {scores.category_named}"
     rules = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart.csv"), use_model=False)
     assert scores.recall.hits > rules.recall.hits, "the model should find what the rules miss"
+
+
+# --- whether the writer is a child (the procedure a safeguarding lead follows) ------------------
+
+
+def _child_calls(rows: list[dict[str, str]], *, use_model: bool) -> tuple[float, float]:
+    """Share of the disclosures written by children read as a child's, and of adults' read as a child's,
+    by the child words alone or with the trained child-writer signal (whether or not the text is flagged)."""
+    from nlp.safeguarding import writer_is_child
+    from nlp.safeguarding_model import shared_model
+
+    disclosures = [row for row in rows if row["flag"] == "1"]
+    says = ([score.seems_child for score in shared_model().score_many([row["text"] for row in disclosures])]
+            if use_model else [False] * len(disclosures))
+    calls = [(row["writer"], writer_is_child(row["text"], model_says=said)) for row, said in zip(disclosures, says, strict=True)]
+    children = [call for writer, call in calls if writer == "child"]
+    adults = [call for writer, call in calls if writer == "adult"]
+    return sum(children) / len(children), sum(adults) / len(adults)
+
+
+def test_the_child_writer_signal_beats_the_child_words_on_its_development_set():
+    """dev2's writer column was never trained on (the child threshold was chosen on it, for 0.95 of
+    its child writers). The child words alone notice 0.37 of them."""
+    rows = read_rows(DATA / "safeguarding_dev2.csv")
+    words_children, _ = _child_calls(rows, use_model=False)
+    children, adults = _child_calls(rows, use_model=True)
+    assert children >= 0.95, f"child writers noticed {children:.2f}"
+    assert children >= words_children + 0.3, f"signal {children:.2f} against the child words' {words_children:.2f}"
+    assert adults <= 0.2, f"adults called children {adults:.2f}"
+
+
+def test_the_child_writer_signal_on_the_kept_apart_set():
+    """Aggregates only, so the set's texts stay unread. First measured: child noticed 0.91 (126/138),
+    adults called children 0.29 (31/108); the child words alone 0.35 (48/138) and 0.19 (20/108)."""
+    scores = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart.csv"))
+    assert scores.child_named.value >= 0.88, f"child noticed {scores.child_named}"
+    assert scores.adult_called_child.value <= 0.33, f"adults called children {scores.adult_called_child}"
+
+
+@pytest.mark.parametrize("use_model", [True, False])
+@pytest.mark.parametrize(
+    "text",
+    ["My partner won't let me have my own money", "my son's tutor sends him private messages",
+     "my husband hits me when he drinks", "my wife tracks my phone and takes my wages"],
+)
+def test_an_age_under_18_always_makes_a_child_flag(text, use_model):
+    assert not check_safeguarding(text, use_model=use_model, age=None).is_child
+    for age in (11, 15, 17):
+        result = check_safeguarding(text, use_model=use_model, age=age)
+        assert result.is_flagged and result.is_child, f"age {age}: {text!r}"
+    assert not check_safeguarding(text, use_model=use_model, age=18).is_child
+
+
+def test_an_adult_age_does_not_overrule_what_the_text_says():
+    assert check_safeguarding("im 13 and my mums boyfriend hits me", age=30).is_child
+
+
+def test_ages_must_come_one_per_text():
+    from nlp import check_safeguarding_many
+
+    with pytest.raises(ValueError, match="2 texts but 1 ages"):
+        check_safeguarding_many(["my dad hits me", "ok"], ages=[12])
