@@ -121,13 +121,27 @@ def _training_fingerprint() -> dict[str, str]:
             for path in (TRAINING_PATH, OPEN_TRAINING_PATH, load_codeframe().path)}
 
 
-def main() -> None:
-    """Retrain the shipped sentence-embedding model from the bundled files (``python -m nlp.training``)."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """Retrain the shipped sentence-embedding model from the bundled files.
+
+    ``python -m nlp.training [--backend onnx|numpy]``: the embeddings are made by the backend the
+    model runs on in use (ONNX Runtime int8 by default); the manifest's ``trained_on`` names it.
+    """
+    import argparse
+
+    from nlp.encoder import configure
+
+    parser = argparse.ArgumentParser(prog="python -m nlp.training", description=main.__doc__)
+    parser.add_argument("--backend", choices=("onnx", "numpy"), default="onnx",
+                        help="how the sentence encoder makes the training embeddings (default: %(default)s)")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    configure(backend=args.backend)
     model = train_sentence_model()
-    written = model.save(SENTENCE_MODEL_PATH, trained_on=_training_fingerprint())
-    logger.info("wrote %s (version %s, %d topics; skipped %s)", written, model.version_, len(model.classes_),
-                list(model.skipped_topics_) or "none")
+    trained_on = {**_training_fingerprint(), "encoder_backend": args.backend}
+    written = model.save(SENTENCE_MODEL_PATH, trained_on=trained_on)
+    logger.info("wrote %s (version %s, %d topics; skipped %s; embeddings from %s)", written, model.version_,
+                len(model.classes_), list(model.skipped_topics_) or "none", args.backend)
 
 
 def load_or_train_model(

@@ -94,6 +94,13 @@ def test_shipped_model_loads_with_matching_manifest() -> None:
     assert model.coef_.shape == (384, len(model.classes_)) and manifest["version"] == model.version_
 
 
+def test_shipped_model_was_trained_on_the_embeddings_it_runs_on() -> None:
+    # The product runs the encoder in ONNX Runtime int8 (numpy is the reference and the fallback);
+    # a model trained on numpy embeddings scored 0.609 macro-F1 on real comments under ONNX, 0.626 retrained.
+    manifest = json.loads(SENTENCE_MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    assert manifest["trained_on"].get("encoder_backend") == "onnx", manifest["trained_on"]
+
+
 def test_shipped_model_beats_goal_on_synthetic_test_set() -> None:
     test = load_labelled(TEST_PATH)
     report = score_predictions(load_shipped_sentence_model().predict(list(test.texts)), test.topics)
