@@ -101,3 +101,14 @@ def test_a_folder_without_a_graph_falls_back_to_numpy_unless_onnx_is_asked_for(t
         encoder_module.SentenceEncoder(folder, backend="onnx")
     with pytest.raises(ModelError, match="backend 'gpu' is not one of"):
         encoder_module.SentenceEncoder(folder, backend="gpu")
+
+
+def test_a_text_seen_in_a_recent_call_is_not_encoded_again(both, monkeypatch) -> None:
+    onnx = both[0]
+    first = onnx.encode(["the underpass by the station floods", "nobody fixes the lights"])
+    calls: list[list[str]] = []
+    real = onnx._encode_distinct
+    monkeypatch.setattr(onnx, "_encode_distinct", lambda texts: calls.append(list(texts)) or real(texts))
+    again = onnx.encode(["nobody fixes the lights", "a new comment about buses", "the underpass by the station floods"])
+    assert calls == [["a new comment about buses"]]
+    np.testing.assert_array_equal(again[[2, 0]], first)
