@@ -213,9 +213,9 @@ class SentenceEncoder:
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
         self.model_dir = folder
         self.batch_size = batch_size
-        # Recent embeddings by text: the topic model and the disclosure detector embed the same
-        # comment and many of the same sentences, in separate calls.
-        self._memo: dict[str, np.ndarray] = {}
+        # Recent embeddings by the text's SHA-256 (no resident's words are kept): the topic model and
+        # the disclosure detector embed the same comment and many of the same sentences, in separate calls.
+        self._memo: dict[bytes, np.ndarray] = {}
         self.max_tokens = max_tokens
         tokenizer_file = folder / "tokenizer.json"
         if not tokenizer_file.is_file():
@@ -243,11 +243,12 @@ class SentenceEncoder:
         """
         text_list = list(texts)
         distinct = list(dict.fromkeys(text_list))
-        known = {text: self._memo[text] for text in distinct if text in self._memo}
+        keys = {text: hashlib.sha256(text.encode("utf-8")).digest() for text in distinct}
+        known = {text: self._memo[keys[text]] for text in distinct if keys[text] in self._memo}
         fresh = [text for text in distinct if text not in known]
         if fresh:
             for text, vector in zip(fresh, self._encode_distinct(fresh), strict=True):
-                known[text] = self._memo[text] = vector.copy()
+                known[text] = self._memo[keys[text]] = vector.copy()
             while len(self._memo) > MEMO_SIZE:  # forget the oldest
                 self._memo.pop(next(iter(self._memo)))
         return np.array([known[text] for text in text_list], dtype=np.float32).reshape(len(text_list), DIMENSION)
