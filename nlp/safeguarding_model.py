@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.encoder import MODEL_SHA256
-from nlp.errors import ModelError
+from nlp.manifests import read_checked_manifest
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "safeguarding_model.npz"
 FORMAT = "safeguarding-lr-2"
@@ -154,18 +154,8 @@ def load_model(path: Path = MODEL_PATH) -> DisclosureModel:
     ModelError
         If the file or manifest is missing, or the hash, format or encoder does not match.
     """
-    manifest_path = path.with_suffix(".json")
-    if not path.is_file() or not manifest_path.is_file():
-        raise ModelError(f"safeguarding model {path} or its manifest {manifest_path} does not exist; "
-                         "rebuild with python -m nlp.safeguarding_training")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    found = hashlib.sha256(path.read_bytes()).hexdigest()
-    if manifest.get("format") != FORMAT or manifest.get("encoder_sha256") != MODEL_SHA256:
-        raise ModelError(f"safeguarding model {path} is format {manifest.get('format')!r} for encoder "
-                         f"{manifest.get('encoder_sha256')!r}, expected {FORMAT} / {MODEL_SHA256}")
-    if found != manifest.get("model_sha256"):
-        raise ModelError(f"safeguarding model {path} has SHA-256 {found}, its manifest says "
-                         f"{manifest.get('model_sha256')}; the file was changed or damaged")
+    read_checked_manifest(path, what="safeguarding model", expected_format=FORMAT,
+                          rebuild="python -m nlp.safeguarding_training")
     with np.load(path, allow_pickle=False) as data:
         return DisclosureModel(coef=data["coef"].astype(np.float32), intercept=float(data["intercept"][0]),
                                category_coef=data["category_coef"].astype(np.float32),

@@ -31,7 +31,8 @@ import numpy as np
 
 from nlp.decisions import best_threshold, choose_topics
 from nlp.encoder import MODEL_SHA256, SentenceEncoder
-from nlp.errors import ModelError, NotFittedError, TrainingDataError
+from nlp.errors import NotFittedError, TrainingDataError
+from nlp.manifests import read_checked_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -303,20 +304,8 @@ def load_sentence_model(path: Path | str, *, model_dir: Path | str | None = None
         encoder or format.
     """
     source = Path(path).with_suffix(".npz")
-    manifest_file = source.with_suffix(".json")
-    try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        data = source.read_bytes()
-    except (OSError, ValueError) as error:
-        raise ModelError(f"sentence topic model {source} or its manifest {manifest_file} cannot be read: {error}; "
-                         "retrain with 'python -m nlp.training'") from error
-    found = hashlib.sha256(data).hexdigest()
-    if manifest.get("format") != _FORMAT or manifest.get("encoder_sha256") != MODEL_SHA256:
-        raise ModelError(f"{manifest_file}: format {manifest.get('format')!r} / encoder "
-                         f"{manifest.get('encoder_sha256')!r}, expected {_FORMAT} / {MODEL_SHA256}")
-    if found != manifest.get("model_sha256"):
-        raise ModelError(f"sentence topic model {source} has SHA-256 {found}, but {manifest_file} records "
-                         f"{manifest.get('model_sha256')}; the file was changed or damaged")
+    manifest = read_checked_manifest(source, what="sentence topic model", expected_format=_FORMAT,
+                                     rebuild="'python -m nlp.training'")
     with np.load(source, allow_pickle=False) as arrays:
         params = dict(manifest.get("params", {}))
         model = SentenceTopicClassifier(**params, model_dir=model_dir)
