@@ -13,7 +13,8 @@ A full postcode gives its ward; a district gives a ward only when every postcode
 lookup lies in that one ward; otherwise the ward is not stated, with the reason. Rows with no ward
 (a postcode outside England and Wales, or a large user) are left out. The mapping then checks
 the ward against the borough's 2022 wards: a ward of another borough is not stated, never guessed.
-No lookup ships with the project (no open package on the registries it can reach carries one).
+The project ships one for Havering and Barking and Dagenham, built from OS Code-Point Open
+(``weights/data/census2021/postcode_wards.csv``; source and licence in SOURCES.md beside it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from ingest.codes import NOT_STATED
 from ingest.errors import MappingError
 
-#: Where a lookup shipped with the census data would be (none is shipped at present).
+#: The lookup shipped with the census data (Code-Point Open, the districts the two boroughs touch).
 SHIPPED = Path(__file__).resolve().parent.parent / "weights" / "data" / "census2021" / "postcode_wards.csv"
 _FULL = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
