@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from service import create_app
+from service.ops.alerts import send_overdue_alerts
 from service.pipeline.ingest_runs import register_sources, run_ingest
 from service.pipeline.text_runs import run_topics
 from service.store import responses as store
@@ -22,6 +24,7 @@ from service.store.db import alembic_config, make_engine, transaction
 from service.store.models import FreeText, Question, Response, SafeguardingFlag, Source, utcnow
 from service.store.safeguarding import Writer, writer_of
 from tests.exports import write_csv
+from tests.smtp_server import SmtpServer
 
 CHILD = "my mums boyfriend hits me and i am scared to go home after school"
 ADULT = "my neighbour's husband hits her, I hear it through the wall every night"
@@ -127,6 +130,28 @@ def test_writer_of_a_stated_age_wins_and_never_hides_the_texts_signal():
     assert writer_of(None, "not_stated", True) == Writer("child", "age not given; may be a child (from the text)", True)
     assert writer_of(None, "25-34", False) == Writer("adult", "age 25-34", False)
     assert writer_of(None, None, False) == Writer("unknown", "age not given", False)
+
+
+def test_alert_email_says_the_writer_may_be_a_child(form_app):
+    _submit(form_app, CHILD)
+    _submit(form_app, ADULT, age_band="25-34")
+    factory = form_app.extensions["voice_sessions"]
+    with transaction(factory) as session:
+        session.execute(update(SafeguardingFlag).values(created_at=utcnow() - timedelta(days=3)))
+        child_id = session.scalar(select(SafeguardingFlag.id).where(SafeguardingFlag.is_child))
+    server = SmtpServer()
+    try:
+        settings = replace(form_app.config["VOICE"].safeguarding, smtp_host="127.0.0.1", smtp_port=server.port,
+                           alert_from="voice@example.gov.uk", alert_to=("sg@example.gov.uk",), alert_after_hours=48)
+        with transaction(factory) as session:
+            result = send_overdue_alerts(session, settings)
+    finally:
+        server.close()
+    assert len(result.flag_ids) == 2
+    lines = {int(m.group(1)): m.group(0) for m in re.finditer(r"^Flag (\d+): .*$", server.messages[0][1].get_content(), re.M)}
+    assert "CHILD (age not given; may be a child (from the text)): children's procedure" in lines[child_id]
+    assert all("CHILD" not in line for flag_id, line in lines.items() if flag_id != child_id)
+    assert "mums" not in server.messages[0][1].get_content()  # never the comment
 
 
 def test_ingested_row_in_a_childs_voice_gets_the_child_signal(factory, config):
