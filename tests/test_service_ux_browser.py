@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.store import responses as store
 from service.store.db import transaction
-from service.store.models import SafeguardingFlag, Site, utcnow
+from service.store.models import FreeText, Response, SafeguardingFlag, Site, utcnow
 from tests.browser import chromium_page, needs_chromium, serious_violations, serve
 from tests.dashboard_data import PASSWORD, seed
 
@@ -27,6 +27,10 @@ def _pages(app) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     with transaction(factory) as session:
         flag = session.scalar(select(SafeguardingFlag))
         flag.created_at = utcnow() - timedelta(days=2)
+        # An anonymous message in a child's voice: the queue then says "may be a child (from the text)".
+        flag.is_child = True
+        session.execute(update(Response).where(Response.id == select(FreeText.response_id).where(
+            FreeText.id == flag.free_text_id).scalar_subquery()).values(age=None, age_band=None))
         site = session.scalar(select(Site)) or store.add_site(session, "Romford station", "station", None, None, None)
         # A long name, as the demo's bus routes have: its filter option must not widen a phone's page.
         store.add_site(session, "Bus route 496 (Romford - Harold Wood - Upminster), northbound stop", "station",
@@ -97,6 +101,8 @@ def test_browser_safeguarding_lead_acknowledges_then_refers_a_flag(app, tmp_path
         page.wait_for_load_state()
         assert "1 new flag, 1 overdue" in page.locator("#nav-flag-count").inner_text()
         page.click("#flag-summary a")
+        assert "may be a child (from the text)" in page.locator("#flag-table").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.click("#flag-table a")
         assert "Children's safeguarding procedure" in page.locator("#procedure").inner_text()
         page.check("#status-acknowledged")

@@ -1,7 +1,9 @@
 """E-mail the safeguarding team about flags still New after ``[safeguarding] alert_after_hours``.
 
 Each overdue flag is named once (its ``alerted_at`` is set when the e-mail has gone). The e-mail
-carries flag numbers, reasons and waiting times only: never the comment, which may name people.
+carries flag numbers, reasons, waiting times and, when the writer is or may be a child (a stated
+age under 18, or the text reads like a child's), that and the children's procedure: never the
+comment, which may name people.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.config import SafeguardingConfig
 from service.store.models import utcnow
-from service.store.safeguarding import overdue_flags, waiting_words
+from service.store.safeguarding import Writer, overdue_flags, waiting_words, writers_of
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,9 @@ def send_overdue_alerts(session: Session, settings: SafeguardingConfig, queue_ur
     message["From"], message["To"] = settings.alert_from, ", ".join(settings.alert_to)
     lines = [f"These safeguarding flags are still New after {settings.alert_after_hours} hours. "
              "Acknowledge each one, then refer or close it.", ""]
-    lines += [f"Flag {flag.id}: {flag.reason} (waiting {waiting_words(flag.created_at, now)})" for flag in flags]
+    writers = writers_of(session, [flag.id for flag in flags])
+    lines += [f"Flag {flag.id}: {flag.reason} (waiting {waiting_words(flag.created_at, now)})"
+              + _child_words(writers.get(flag.id)) for flag in flags]
     if queue_url:
         lines += ["", f"The queue: {queue_url}"]
     message.set_content("\n".join(lines) + "\n")
@@ -73,6 +77,13 @@ def send_overdue_alerts(session: Session, settings: SafeguardingConfig, queue_ur
     session.flush()
     logger.info("safeguarding alert sent for %d flag(s)", len(flags))
     return AlertResult(tuple(flag.id for flag in flags), True)
+
+
+def _child_words(writer: Writer | None) -> str:
+    """" - CHILD: ..." when the children's procedure applies, so the lead sees it in the list."""
+    if writer is None or writer.group != "child":
+        return ""
+    return f" - CHILD ({writer.words}): children's procedure, refer to MASH the same working day"
 
 
 def _deliver(message: EmailMessage, settings: SafeguardingConfig) -> None:

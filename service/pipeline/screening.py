@@ -1,9 +1,10 @@
 """The intake screen: redact a free text and check it for safeguarding before it is stored.
 
-The one place the service calls ``nlp`` for redaction and the safeguarding screen, so a better
-redactor or screen arrives when its branch merges: when ``nlp.assess_redaction`` exists (it says
-how many spans it replaced and whether it is unsure it found everything) it is used; until then
-``nlp.redact``. Form submissions, webhook deliveries and every ingested row pass through
+The one place the service calls ``nlp`` for redaction and the safeguarding screen:
+``nlp.assess_redaction`` redacts and says whether it is unsure it found everything, and
+``nlp.check_safeguarding`` says whether the text may disclose harm and, for a flagged text, whether
+the writer seems to be a child (``is_child``: "my mum", school, text-speak, the child-writer model,
+or a stated age under 18). Form submissions, webhook deliveries and every ingested row pass through
 :func:`screen_text` in the transaction that stores them; the topic model follows later.
 
 The safeguarding screen is the rules plus the trained disclosure detector (``nlp.safeguarding_model``,
@@ -18,29 +19,23 @@ import nlp
 from service.store.responses import ScreenedText
 
 
-def has_assess_redaction() -> bool:
-    """True when the installed ``nlp`` offers ``assess_redaction`` (the newer redactor)."""
-    return hasattr(nlp, "assess_redaction")
-
-
 def warm_up() -> None:
     """Load the redactor's word lists, the sentence encoder and the disclosure detector now."""
     screen_text("")
     nlp.check_safeguarding("warm up")
 
 
-def screen_text(text: str) -> ScreenedText:
+def screen_text(text: str, *, age: int | None = None) -> ScreenedText:
     """The redacted form of ``text``, the safeguarding reason when it may disclose harm, and any doubt.
 
     Both run on the cleaned text (markup and control characters removed), as the nightly
-    analysis does, so no tag reaches the redacted form.
+    analysis does, so no tag reaches the redacted form. ``age`` is the writer's stated age when
+    the source asked it: under 18, a flag is a child's whatever the text says.
     """
     cleaned = nlp.prepare_text(text).text
-    if has_assess_redaction():
-        result = nlp.assess_redaction(cleaned)
-        redacted, is_uncertain = result.text, bool(getattr(result, "is_uncertain", False))
-    else:
-        redacted, is_uncertain = nlp.redact(cleaned).text, False
-    safeguarding = nlp.check_safeguarding(cleaned)
-    reason = "; ".join(safeguarding.reasons) if safeguarding.is_flagged else None
-    return ScreenedText(redacted=redacted, flag_reason=reason, is_redaction_uncertain=is_uncertain)
+    redaction = nlp.assess_redaction(cleaned)
+    safeguarding = nlp.check_safeguarding(cleaned, age=age)
+    if not safeguarding.is_flagged:
+        return ScreenedText(redacted=redaction.text, is_redaction_uncertain=redaction.is_uncertain)
+    return ScreenedText(redacted=redaction.text, flag_reason="; ".join(safeguarding.reasons),
+                        is_redaction_uncertain=redaction.is_uncertain, is_child=safeguarding.is_child)

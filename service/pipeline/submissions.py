@@ -70,7 +70,8 @@ def accept_submission(engine: Engine, spec: FormSpec, data: Mapping[str, object]
     if not result.is_valid:
         return SubmissionResult("invalid", result)
     # Redacted and screened before anything is stored, and stored with it: no page shows it otherwise.
-    screened = {a.question: screen_text(a.value) for a in result.record.answers if a.type == "free_text"}
+    record = result.record
+    screened = {a.question: screen_text(a.value, age=record.demographics.age) for a in record.answers if a.type == "free_text"}
     try:
         with engine.connect() as connection:  # leaving without a commit rolls back
             try:

@@ -38,6 +38,7 @@ from service.store.models import (
     TopicCode,
     utcnow,
 )
+from service.store.safeguarding import new_flag
 
 logger = logging.getLogger(__name__)
 
@@ -121,11 +122,12 @@ def _code_batch(session: Session, batch: list[FreeText], coders: _Coders, run_id
                                             TopicCode.origin == "model"))
     for text in batch:
         if text.redacted_at is None:  # stored before the intake screen: screen it now
-            screened = screen_text(text.original or "")
+            age = session.scalar(select(Response.age).where(Response.id == text.response_id))
+            screened = screen_text(text.original or "", age=age)
             text.redacted, text.redacted_at = screened.redacted, now
             text.is_redaction_uncertain = screened.is_redaction_uncertain
             if screened.flag_reason:
-                session.add(SafeguardingFlag(free_text_id=text.id, reason=screened.flag_reason))
+                session.add(SafeguardingFlag(**new_flag(text.id, screened.flag_reason, screened.is_child, now)))
                 counts["n_flagged"] += 1
     prepared = [nlp.prepare_text(text.original if text.original is not None else text.redacted) for text in batch]
     codable = [i for i, item in enumerate(prepared) if not item.is_empty and item.is_english]

@@ -42,6 +42,7 @@ from service.store.models import (
     utcnow,
 )
 from service.store.responses import ScreenedText
+from service.store.safeguarding import new_flag
 
 # Ids never change once a source and its questions are registered, so each process reads them
 # once per database; a question key not found is read again (it may have been added since).
@@ -91,17 +92,20 @@ def _insert_form_response_at_once() -> Any:
         .select_from(response).join(answer_rows, true()))
     text_rows = func.jsonb_to_recordset(bindparam("texts", type_=JSONB)).table_valued(
         column("question_id", Integer), column("original", Text), column("redacted", Text),
-        column("is_redaction_uncertain", Boolean), column("flag_reason", Text)).render_derived(with_types=True).alias("t_rows")
+        column("is_redaction_uncertain", Boolean), column("flag_reason", Text),
+        column("is_child", Boolean)).render_derived(with_types=True).alias("t_rows")
     texts = FreeText.__table__
     add_texts = insert(texts).from_select(
         ["response_id", "question_id", "original", "redacted", "redacted_at", "is_redaction_uncertain"],
         select(response.c.id, text_rows.c.question_id, text_rows.c.original, text_rows.c.redacted,
                bindparam("redacted_at", type_=texts.c.redacted_at.type), text_rows.c.is_redaction_uncertain)
         .select_from(response).join(text_rows, true())).returning(texts.c.id, texts.c.question_id).cte("t")
-    # A safeguarding flag for each stored text the screen flagged, in the same statement.
+    # A safeguarding flag for each stored text the screen flagged, in the same statement: the
+    # columns of safeguarding.new_flag, which the other paths insert as a row.
     add_flags = insert(SafeguardingFlag.__table__).from_select(
-        ["free_text_id", "reason", "status", "created_at"],
-        select(add_texts.c.id, text_rows.c.flag_reason, literal("new"), bindparam("redacted_at", type_=texts.c.redacted_at.type))
+        ["free_text_id", "reason", "status", "is_child", "created_at"],
+        select(add_texts.c.id, text_rows.c.flag_reason, literal("new"), text_rows.c.is_child,
+               bindparam("redacted_at", type_=texts.c.redacted_at.type))
         .select_from(add_texts).join(text_rows, text_rows.c.question_id == add_texts.c.question_id)
         .where(text_rows.c.flag_reason.is_not(None)))
     return select(response.c.id).add_cte(add_answers.cte("a"), add_texts, add_flags.cte("f"))
@@ -109,7 +113,8 @@ def _insert_form_response_at_once() -> Any:
 
 def _text_row(question_id: int, original: str, screened: ScreenedText) -> dict[str, Any]:
     return {"question_id": question_id, "original": original, "redacted": screened.redacted,
-            "is_redaction_uncertain": screened.is_redaction_uncertain, "flag_reason": screened.flag_reason}
+            "is_redaction_uncertain": screened.is_redaction_uncertain, "flag_reason": screened.flag_reason,
+            "is_child": screened.is_child}
 
 
 def _add_form_response_at_once(connection: Connection, values: dict[str, Any], record: ResponseRecord,
@@ -168,9 +173,8 @@ def add_form_response(connection: Connection, source_key: str, site_id: int, rec
     if answers:
         connection.execute(insert(Answer.__table__), answers)
     for row in texts:
-        reason = row.pop("flag_reason")
+        reason, is_child = row.pop("flag_reason"), row.pop("is_child")
         text_id = connection.scalar(insert(FreeText.__table__).returning(FreeText.id), {**row, "redacted_at": now})
         if reason:
-            connection.execute(insert(SafeguardingFlag.__table__), {"free_text_id": text_id, "reason": reason,
-                                                                    "status": "new", "created_at": now})
+            connection.execute(insert(SafeguardingFlag.__table__), new_flag(text_id, reason, is_child, now))
     return response_id

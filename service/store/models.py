@@ -188,6 +188,10 @@ class Answer(Base):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
+#: What a page, export or API response shows for a stored text with no redacted form yet.
+NOT_SCREENED = "[not yet screened]"
+
+
 class FreeText(Base):
     """A free-text answer: the original (for authorised staff only) and its redacted form."""
 
@@ -395,6 +399,8 @@ class SafeguardingFlag(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     referred_to: Mapped[str | None] = mapped_column(String(40))
     alerted_at: Mapped[datetime | None]
+    # The intake screen read the writer as a child: from the text, or a stated age under 18 (revision 0014).
+    is_child: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SafeguardingEvent(Base):

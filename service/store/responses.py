@@ -22,6 +22,7 @@ from ingest.exports import later_copy_wins
 from service.config import Config, SourceConfig
 from service.store.db import without_nul
 from service.store.models import (
+    NOT_SCREENED,  # noqa: F401 - re-exported: pages and exports import it from here
     Answer,
     FreeText,
     IngestRun,
@@ -35,14 +36,11 @@ from service.store.models import (
     Wave,
     utcnow,
 )
+from service.store.safeguarding import new_flag
 
 logger = logging.getLogger(__name__)
 
 DEMOGRAPHICS = ("age", "age_band", "sex", "gender_identity", "ethnicity", "ethnic_group", "ward", "postcode_district")
-
-
-#: What a page, export or API response shows for a stored text with no redacted form yet.
-NOT_SCREENED = "[not yet screened]"
 
 
 @dataclass(frozen=True)
@@ -50,12 +48,14 @@ class ScreenedText:
     """What the intake screen made of one free text, stored with it in the same transaction.
 
     ``redacted`` is the only form any page, export or API shows; ``flag_reason`` is set when the
-    text may disclose harm (it then goes to the safeguarding queue at once).
+    text may disclose harm (it then goes to the safeguarding queue at once); ``is_child`` (only
+    meaningful when flagged) when the writer seems to be a child.
     """
 
     redacted: str
     flag_reason: str | None = None
     is_redaction_uncertain: bool = False
+    is_child: bool = False
 
 
 Screen = Callable[[str], ScreenedText]
@@ -340,13 +340,12 @@ def _insert_screened_texts(session: Session, texts: list[tuple[int, int, str]], 
             for (rid, qid, original), s in zip(texts, screened)]
     _insert_plain(session, "free_texts", ("response_id", "question_id", "original", "redacted", "redacted_at",
                                           "is_redaction_uncertain"), rows)
-    reasons = {(rid, qid): s.flag_reason for (rid, qid, _), s in zip(texts, screened) if s.flag_reason}
-    if not reasons:
+    flagged = {(rid, qid): (s.flag_reason, s.is_child) for (rid, qid, _), s in zip(texts, screened) if s.flag_reason}
+    if not flagged:
         return
     found = session.execute(select(FreeText.id, FreeText.response_id, FreeText.question_id)
-                            .where(FreeText.response_id.in_({rid for rid, _ in reasons})))
-    flags = [{"free_text_id": text_id, "reason": reasons[(rid, qid)], "status": "new", "created_at": now}
-             for text_id, rid, qid in found if (rid, qid) in reasons]
+                            .where(FreeText.response_id.in_({rid for rid, _ in flagged})))
+    flags = [new_flag(text_id, *flagged[(rid, qid)], now) for text_id, rid, qid in found if (rid, qid) in flagged]
     session.execute(insert(SafeguardingFlag.__table__), flags)
 
 

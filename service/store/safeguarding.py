@@ -4,6 +4,11 @@ A flag is a free text that may disclose harm. The lead acknowledges it (so every
 hand), takes or gives ownership, refers it (children's services MASH, adult safeguarding, the
 police or the school's designated safeguarding lead) and closes it; every change records who,
 when and a note in ``safeguarding_events``. A New flag older than the configured time is overdue.
+
+Every path that raises a flag (the QR form, webhook deliveries and ingested rows, the text run)
+builds its row with :func:`new_flag`, which keeps the screen's reading that the writer may be a
+child. Whose procedure applies (:func:`writer_of`) follows a child signal from either source: a
+stated age under 18, or the text when the stated age says nothing or says adult (both are shown).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from service.store.models import (
+    NOT_SCREENED,
     FreeText,
     Response,
     SafeguardingEvent,
@@ -27,7 +33,6 @@ from service.store.models import (
     User,
     utcnow,
 )
-from service.store.responses import NOT_SCREENED
 
 STATUSES = ("new", "acknowledged", "referred", "closed")
 STATUS_WORDS = {"new": "New", "acknowledged": "Acknowledged", "referred": "Referred", "closed": "Closed"}
@@ -48,6 +53,10 @@ PROCEDURES = {
                "suggests the person may be under 18; otherwise the adult procedure.",
 }
 
+#: The procedure's short name, for each row of the queue.
+PROCEDURE_NAMES = {"child": "Children's procedure", "adult": "Adult procedure",
+                   "unknown": "Procedure: children's if anything suggests under 18"}
+
 
 @dataclass(frozen=True)
 class FlagFilter:
@@ -67,6 +76,50 @@ class FlagFilter:
     def as_args(self) -> dict[str, str]:
         """The filter as query-string arguments (empty ones left out)."""
         return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who wrote a flagged comment, as far as the stated age and the text tell.
+
+    ``group`` is whose procedure applies (``child``, ``adult`` or ``unknown``); ``words`` say it
+    for the queue, the flag's page and the alert ("stated age 35; the text reads like a child's");
+    ``is_child_from_text`` is True when the text, not the stated age, makes it a child's.
+    """
+
+    group: str
+    words: str
+    is_child_from_text: bool
+
+
+def new_flag(free_text_id: int, reason: str, is_child: bool, created_at: datetime) -> dict[str, Any]:
+    """The row of a new safeguarding flag on a screened text: ``reason`` and ``is_child`` from the screen."""
+    return {"free_text_id": free_text_id, "reason": reason, "status": "new", "is_child": bool(is_child),
+            "created_at": created_at}
+
+
+def writer_of(age: int | None, age_band: str | None, is_child: bool) -> Writer:
+    """Whose procedure applies to a flag and why: a stated age under 18 wins; the text's child signal
+    (``is_child``) is shown whenever the stated age does not say child, and then also means the
+    children's procedure."""
+    stated = age_group_of(age, age_band)
+    said = str(age) if age is not None else (age_band if age_band not in (None, "not_stated") else None)
+    if stated == "child":
+        return Writer("child", f"age {said}", False)
+    if is_child and stated == "adult":
+        return Writer("child", f"stated age {said}; the text reads like a child's", True)
+    if is_child:
+        return Writer("child", "age not given; may be a child (from the text)", True)
+    return Writer(stated, f"age {said}" if said else "age not given", False)
+
+
+def writers_of(session: Session, flag_ids: list[int]) -> dict[int, Writer]:
+    """:func:`writer_of` for each flag in ``flag_ids``, by flag id."""
+    rows = session.execute(select(SafeguardingFlag.id, Response.age, Response.age_band, SafeguardingFlag.is_child)
+                           .join(FreeText, SafeguardingFlag.free_text_id == FreeText.id)
+                           .join(Response, FreeText.response_id == Response.id)
+                           .where(SafeguardingFlag.id.in_(flag_ids)))
+    return {flag_id: writer_of(age, age_band, is_child) for flag_id, age, age_band, is_child in rows}
 
 
 def age_group_of(age: int | None, age_band: str | None) -> str:
@@ -213,11 +266,11 @@ def _flag_rows():
 
 def _item(row: Any, now: datetime, overdue_after: timedelta) -> dict[str, Any]:
     flag = row.SafeguardingFlag
-    age = str(row.age) if row.age is not None else (row.age_band if row.age_band not in (None, "not_stated") else None)
+    writer = writer_of(row.age, row.age_band, flag.is_child)
     redacted = row.redacted if row.redacted is not None else NOT_SCREENED
     return {"id": flag.id, "free_text_id": flag.free_text_id, "reason": flag.reason, "status": flag.status,
             "note": flag.note, "created_at": flag.created_at, "referred_to": flag.referred_to, "owner": row.owner,
             "redacted": redacted, "submitted_at": row.submitted_at,
-            "source": row.source, "source_key": row.source_key, "site": row.site, "age": age,
-            "age_group": age_group_of(row.age, row.age_band), "waiting": waiting_words(flag.created_at, now),
+            "source": row.source, "source_key": row.source_key, "site": row.site, "writer": writer.words,
+            "is_child_from_text": writer.is_child_from_text, "age_group": writer.group, "waiting": waiting_words(flag.created_at, now),
             "is_overdue": flag.status == "new" and flag.created_at < now - overdue_after}

@@ -103,7 +103,7 @@ def safeguarding():
     return render_template("review/safeguarding.html", **page_context("review"), found=found, filt=filt, links=links,
                            statuses=safeguarding_flags.STATUS_WORDS, channels=channels,
                            age_groups=safeguarding_flags.AGE_GROUPS, categories=safeguarding_flags.category_options(session),
-                           referrals=safeguarding_flags.REFERRALS)
+                           referrals=safeguarding_flags.REFERRALS, procedure_names=safeguarding_flags.PROCEDURE_NAMES)
 
 
 @blueprint.get("/safeguarding/<int:flag_id>")
