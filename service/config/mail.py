@@ -1,15 +1,20 @@
-"""The ``[mail]`` section (staff e-mail over SMTP) and ``[safeguarding]`` (overdue alerts)."""
+"""The ``[mail]`` section, the one home of the SMTP settings, and ``[safeguarding]``, whose overdue
+alerts are sent through it.
+
+Until this split ``[safeguarding]`` had SMTP keys of its own; a file that still has them stops
+start-up naming each key and where it moved (:data:`MOVED_TO_MAIL`), so no setting is ignored.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.config.reader import Reader
+from service.config.reader import ConfigError, Reader, read_plain
 
 
 @dataclass(frozen=True)
 class MailConfig:
-    """The ``[mail]`` section: where staff e-mails (the sign-in unlock link) are sent from (issue 19)."""
+    """The ``[mail]`` section: how every e-mail is sent (sign-in unlock links, safeguarding alerts)."""
 
     smtp_host: str = ""  # empty: no e-mail is sent
     smtp_port: int = 25
@@ -26,13 +31,18 @@ class SafeguardingConfig:
 
     alert_after_hours: int = 24
     alert_to: tuple[str, ...] = ()
-    alert_from: str = ""
-    smtp_host: str = ""
-    smtp_port: int = 25
-    smtp_starttls: bool = False
-    smtp_user_env: str = ""
-    smtp_password_env: str = ""
+    alert_from: str = ""  # empty: the [mail] sender
     schedule: str = ""
+
+
+#: The old ``[safeguarding]`` SMTP keys and the ``[mail]`` keys that replaced them.
+MOVED_TO_MAIL = {
+    "smtp_host": "smtp_host",
+    "smtp_port": "smtp_port",
+    "smtp_starttls": "starttls",
+    "smtp_user_env": "username_env",
+    "smtp_password_env": "password_env",
+}
 
 
 def read_mail(reader: Reader, raw: dict) -> MailConfig:
@@ -47,3 +57,24 @@ def read_mail(reader: Reader, raw: dict) -> MailConfig:
         reader.fail("mail.sender", values["sender"], "an e-mail address to send from, when smtp_host is set")
     return MailConfig(**values, smtp_port=reader.integer(table, "mail", "smtp_port", low=1, high=65535, default=25),
                       starttls=reader.boolean(table, "mail", "starttls", default=False))
+
+
+def read_safeguarding(reader: Reader, raw: dict) -> SafeguardingConfig:
+    """Read ``[safeguarding]`` (optional), stopping at SMTP keys that now live in ``[mail]``.
+
+    Raises
+    ------
+    ConfigError
+        When the section still has ``smtp_*`` keys: the message names the file, each key and the
+        ``[mail]`` key that replaced it.
+    """
+    table = raw.get("safeguarding", {})
+    moved = [key for key in MOVED_TO_MAIL if isinstance(table, dict) and key in table]
+    if moved:
+        where = ", ".join(f"[safeguarding] {key} -> [mail] {MOVED_TO_MAIL[key]}" for key in moved)
+        raise ConfigError(
+            f"{reader.file}: the SMTP settings moved from [safeguarding] to [mail], which every e-mail "
+            f"now uses (safeguarding alerts and sign-in unlock links): {where}. Move these values to "
+            "[mail] (and set [mail] sender, the From address, if it is empty), delete them from "
+            "[safeguarding] and start again; the project's config.toml shows every key.")
+    return read_plain(reader, raw, "safeguarding", SafeguardingConfig)

@@ -35,7 +35,7 @@ from service.config.app import (
     read_limits,
     read_oidc,
 )
-from service.config.mail import MailConfig, SafeguardingConfig, read_mail
+from service.config.mail import MailConfig, SafeguardingConfig, read_mail, read_safeguarding
 from service.config.privacy import PrivacyConfig, RetentionConfig, check_privacy, read_retention
 from service.config.reader import PROJECT_ROOT, ConfigError, Reader, apply_environment, read_plain
 from service.config.sources import FormConfig, SourceConfig, read_form, read_source
@@ -110,6 +110,6 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
                   retention=read_retention(reader, raw, sources), mail=read_mail(reader, raw),
                   oidc=read_oidc(reader, raw, environ), llm=llm,
                   nlp=read_nlp(reader, raw, llm),
-                  safeguarding=read_plain(reader, raw, "safeguarding", SafeguardingConfig),
+                  safeguarding=read_safeguarding(reader, raw),
                   privacy=check_privacy(reader, read_plain(reader, raw, "privacy", PrivacyConfig)),
                   database_from=database_from)
