@@ -64,7 +64,7 @@ def test_shipped_mail_and_safeguarding_sections_hold_every_setting_and_no_smtp_t
         names = [field.name for field in dataclasses.fields(cls)]
         assert sorted(raw[section]) == sorted(names), f"[{section}] in config.toml differs from {cls.__name__}"
         block = text.split(f"\n[{section}]\n", 1)[1].split("\n[", 1)[0]
-        for name in names:  # each key has a comment line right above it (or above its group)
+        for name in names:  # in its own section, not just somewhere in the file
             assert re.search(rf"^{name} = ", block, re.M), f"[{section}] {name} is not in config.toml"
     assert not [key for key in raw["safeguarding"] if "smtp" in key]
     config = load_config(SHIPPED, environ={})
@@ -79,3 +79,11 @@ def test_mail_host_without_a_sender_address_is_refused(tmp_path):
                     .replace('sender = "community-voice@council.example"', 'sender = ""', 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"key 'mail.sender' has value ''; expected an e-mail address"):
         load_config(path, environ={})
+
+
+def test_old_smtp_environment_variable_stops_start_up_naming_its_replacement():
+    # The variables only ever overrode keys of the file; with the keys gone they would be ignored.
+    environ = {"VOICE_SAFEGUARDING_SMTP_HOST": "relay.example.gov.uk", "VOICE_SAFEGUARDING_SMTP_STARTTLS": "true"}
+    with pytest.raises(ConfigError, match=r"VOICE_SAFEGUARDING_SMTP_HOST -> VOICE_MAIL_SMTP_HOST, "
+                                          r"VOICE_SAFEGUARDING_SMTP_STARTTLS -> VOICE_MAIL_STARTTLS\. "):
+        load_config(SHIPPED, environ=environ)

@@ -7,6 +7,7 @@ start-up naming each key and where it moved (:data:`MOVED_TO_MAIL`), so no setti
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from service.config.reader import ConfigError, Reader, read_plain
@@ -59,22 +60,30 @@ def read_mail(reader: Reader, raw: dict) -> MailConfig:
                       starttls=reader.boolean(table, "mail", "starttls", default=False))
 
 
-def read_safeguarding(reader: Reader, raw: dict) -> SafeguardingConfig:
+def read_safeguarding(reader: Reader, raw: dict, environ: Mapping[str, str]) -> SafeguardingConfig:
     """Read ``[safeguarding]`` (optional), stopping at SMTP keys that now live in ``[mail]``.
 
     Raises
     ------
     ConfigError
-        When the section still has ``smtp_*`` keys: the message names the file, each key and the
-        ``[mail]`` key that replaced it.
+        When the section still has ``smtp_*`` keys, or the environment still sets them
+        (``VOICE_SAFEGUARDING_SMTP_HOST``): the message names the file, each key or variable and
+        the ``[mail]`` key (or ``VOICE_MAIL_...`` variable) that replaced it.
     """
     table = raw.get("safeguarding", {})
-    moved = [key for key in MOVED_TO_MAIL if isinstance(table, dict) and key in table]
+    moved = [f"[safeguarding] {key} -> [mail] {new}" for key, new in MOVED_TO_MAIL.items()
+             if isinstance(table, dict) and key in table]
+    moved += [f"{_variable('safeguarding', key)} -> {_variable('mail', new)}" for key, new in MOVED_TO_MAIL.items()
+              if _variable("safeguarding", key) in environ]
     if moved:
-        where = ", ".join(f"[safeguarding] {key} -> [mail] {MOVED_TO_MAIL[key]}" for key in moved)
         raise ConfigError(
             f"{reader.file}: the SMTP settings moved from [safeguarding] to [mail], which every e-mail "
-            f"now uses (safeguarding alerts and sign-in unlock links): {where}. Move these values to "
-            "[mail] (and set [mail] sender, the From address, if it is empty), delete them from "
-            "[safeguarding] and start again; the project's config.toml shows every key.")
+            f"now uses (safeguarding alerts and sign-in unlock links): {', '.join(moved)}. Move these "
+            "values to [mail] (and set [mail] sender, the From address, if it is empty), delete them "
+            "from [safeguarding] and start again; the project's config.toml shows every key.")
     return read_plain(reader, raw, "safeguarding", SafeguardingConfig)
+
+
+def _variable(section: str, key: str) -> str:
+    """The environment variable that overrides ``[section] key`` (``VOICE_MAIL_SMTP_HOST``)."""
+    return f"VOICE_{section}_{key}".upper()

@@ -110,6 +110,6 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
                   retention=read_retention(reader, raw, sources), mail=read_mail(reader, raw),
                   oidc=read_oidc(reader, raw, environ), llm=llm,
                   nlp=read_nlp(reader, raw, llm),
-                  safeguarding=read_safeguarding(reader, raw),
+                  safeguarding=read_safeguarding(reader, raw, environ),
                   privacy=check_privacy(reader, read_plain(reader, raw, "privacy", PrivacyConfig)),
                   database_from=database_from)
