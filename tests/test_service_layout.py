@@ -25,6 +25,9 @@ FORBIDDEN = {
     "service.ops": ("flask", "service.web", "service.cli", "service.demo"),
     "service.cli": ("service.web",),
     "service.demo": ("service.web",),
+    # The one e-mail sender: web and ops both use it, so it may use neither (nor the database).
+    "service.mail": ("flask", "sqlalchemy", "service.web", "service.store", "service.pipeline", "service.reports",
+                     "service.ops", "service.cli", "service.demo"),
 }
 # The pipeline modules other layers may use: reports the period and ward helpers; web these entry points.
 PIPELINE_FOR = {

@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import select, text
 
+from service.config import MailConfig
 from service.ops.alerts import AlertError, send_overdue_alerts
 from service.store.db import alembic_config, make_engine, transaction
 from service.store.models import FreeText, Response, SafeguardingEvent, SafeguardingFlag, utcnow
@@ -136,18 +137,20 @@ def test_overview_viewer_sees_no_flag_counts(client, seeded):
 def test_alert_emails_overdue_new_flags_once_through_smtp(app, seeded, factory):
     server = SmtpServer()
     try:
-        settings = replace(app.config["VOICE"].safeguarding, smtp_host="127.0.0.1", smtp_port=server.port,
-                           alert_from="voice@example.gov.uk", alert_to=("safeguarding@example.gov.uk",), alert_after_hours=48)
+        mail = _mail(app, server.port)
+        settings = replace(app.config["VOICE"].safeguarding, alert_from="safeguarding-alerts@example.gov.uk",
+                           alert_to=("safeguarding@example.gov.uk",), alert_after_hours=48)
         with transaction(factory) as session:
-            result = send_overdue_alerts(session, settings, "https://voice.example.gov.uk/review/safeguarding")
+            result = send_overdue_alerts(session, settings, mail, "https://voice.example.gov.uk/review/safeguarding")
         with transaction(factory) as session:
-            again = send_overdue_alerts(session, settings)
+            again = send_overdue_alerts(session, settings, mail)
     finally:
         server.close()
     assert len(result.flag_ids) == 24 and again.flag_ids == ()  # the fresh flag is not overdue; none twice
     assert len(server.messages) == 1
     recipients, message = server.messages[0]
     assert recipients == ["safeguarding@example.gov.uk"]
+    assert message["From"] == "safeguarding-alerts@example.gov.uk"  # alert_from, not [mail] sender
     assert str(message["Subject"]).strip() == "Community Voice: 24 safeguarding flag(s) not acknowledged after 48 hours"
     body = message.get_content()
     assert "Flag 2: may be at risk at home (waiting 3 days)" in body and "https://voice.example.gov.uk/review/safeguarding" in body
@@ -160,19 +163,40 @@ def test_alert_server_down_is_a_clear_error_and_marks_nothing(app, seeded, facto
     server = SmtpServer()
     port = server.port
     server.close()
-    settings = replace(app.config["VOICE"].safeguarding, smtp_host="127.0.0.1", smtp_port=port,
-                       alert_from="voice@example.gov.uk", alert_to=("sg@example.gov.uk",))
-    with pytest.raises(AlertError, match=rf"could not send the safeguarding alert through 127.0.0.1:{port}"):
+    settings = replace(app.config["VOICE"].safeguarding, alert_to=("sg@example.gov.uk",))
+    with pytest.raises(AlertError, match=rf"could not send the safeguarding alert through 127.0.0.1:{port}: .*"
+                                         r"Check \[mail\] smtp_host, smtp_port"):
         with transaction(factory) as session:
-            send_overdue_alerts(session, settings)
+            send_overdue_alerts(session, settings, _mail(app, port))
     with factory() as session:
         assert session.scalar(select(SafeguardingFlag.id).where(SafeguardingFlag.alerted_at.is_not(None))) is None
 
 
+def test_alert_comes_from_the_mail_sender_when_alert_from_is_empty(app, seeded, factory):
+    server = SmtpServer()
+    try:
+        settings = replace(app.config["VOICE"].safeguarding, alert_from="", alert_to=("sg@example.gov.uk",))
+        with transaction(factory) as session:
+            result = send_overdue_alerts(session, settings, _mail(app, server.port))
+    finally:
+        server.close()
+    assert len(result.flag_ids) == 24 and len(server.messages) == 1
+    assert server.messages[0][1]["From"] == "voice@example.gov.uk"
+
+
 def test_alert_off_until_smtp_is_configured(app, seeded, factory):
+    voice = app.config["VOICE"]
+    settings = replace(voice.safeguarding, alert_to=("sg@example.gov.uk",))
     with transaction(factory) as session:
-        result = send_overdue_alerts(session, app.config["VOICE"].safeguarding)
-    assert result.flag_ids == () and "alerts are off" in result.summary()
+        result = send_overdue_alerts(session, settings, replace(voice.mail, smtp_host=""))
+    assert result.flag_ids == ()
+    assert result.summary().startswith("overdue alerts are off: set [mail] smtp_host and sender")
+
+
+def _mail(app, port: int) -> MailConfig:
+    """The app's ``[mail]`` pointed at an SMTP server on loopback ``port``."""
+    return replace(app.config["VOICE"].mail, smtp_host="127.0.0.1", smtp_port=port, starttls=False,
+                   username_env="", sender="voice@example.gov.uk")
 
 
 def test_migration_maps_old_statuses_and_keeps_the_review(tmp_path):

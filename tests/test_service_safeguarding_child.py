@@ -141,10 +141,12 @@ def test_alert_email_says_the_writer_may_be_a_child(form_app):
         child_id = session.scalar(select(SafeguardingFlag.id).where(SafeguardingFlag.is_child))
     server = SmtpServer()
     try:
-        settings = replace(form_app.config["VOICE"].safeguarding, smtp_host="127.0.0.1", smtp_port=server.port,
-                           alert_from="voice@example.gov.uk", alert_to=("sg@example.gov.uk",), alert_after_hours=48)
+        mail = replace(form_app.config["VOICE"].mail, smtp_host="127.0.0.1", smtp_port=server.port,
+                       starttls=False, username_env="", sender="voice@example.gov.uk")
+        settings = replace(form_app.config["VOICE"].safeguarding, alert_from="voice@example.gov.uk",
+                           alert_to=("sg@example.gov.uk",), alert_after_hours=48)
         with transaction(factory) as session:
-            result = send_overdue_alerts(session, settings)
+            result = send_overdue_alerts(session, settings, mail)
     finally:
         server.close()
     assert len(result.flag_ids) == 2

@@ -289,7 +289,8 @@ def safeguarding_alert(ctx: _Context) -> None:
 
     try:
         with transaction(ctx.sessions()) as session:
-            result = send_overdue_alerts(session, ctx.config.safeguarding, _queue_url(ctx.config))
+            result = send_overdue_alerts(session, ctx.config.safeguarding, ctx.config.mail,
+                                         _queue_url(ctx.config))
     except AlertError as error:
         raise click.ClickException(str(error)) from None
     click.echo(result.summary())

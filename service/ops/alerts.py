@@ -1,4 +1,5 @@
-"""E-mail the safeguarding team about flags still New after ``[safeguarding] alert_after_hours``.
+"""E-mail the safeguarding team about flags still New after ``[safeguarding] alert_after_hours``,
+through the ``[mail]`` server (``service.mail``) like every other e-mail.
 
 Each overdue flag is named once (its ``alerted_at`` is set when the e-mail has gone). The e-mail
 carries flag numbers, reasons, waiting times and, when the writer is or may be a child (a stated
@@ -9,15 +10,14 @@ comment, which may name people.
 from __future__ import annotations
 
 import logging
-import os
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
 
-from service.config import SafeguardingConfig
+from service.config import MailConfig, SafeguardingConfig
+from service.mail import MailError, deliver_mail, is_mail_configured
 from service.store.models import utcnow
 from service.store.safeguarding import Writer, overdue_flags, waiting_words, writers_of
 
@@ -38,15 +38,19 @@ class AlertResult:
     def summary(self) -> str:
         """One line for the CLI and the scheduler's log."""
         if not self.is_configured:
-            return "overdue alerts are off: set [safeguarding] smtp_host, alert_from and alert_to"
+            return ("overdue alerts are off: set [mail] smtp_host and sender (or [safeguarding] alert_from), "
+                    "and [safeguarding] alert_to")
         if not self.flag_ids:
             return "no newly overdue safeguarding flags"
         return f"e-mailed about {len(self.flag_ids)} overdue safeguarding flag(s): {', '.join(map(str, self.flag_ids))}"
 
 
-def send_overdue_alerts(session: Session, settings: SafeguardingConfig, queue_url: str = "",
+def send_overdue_alerts(session: Session, settings: SafeguardingConfig, mail: MailConfig, queue_url: str = "",
                         now: datetime | None = None) -> AlertResult:
     """Send one e-mail naming every newly overdue New flag, and mark them alerted (the caller commits).
+
+    The e-mail goes through the ``[mail]`` server, from ``[safeguarding] alert_from`` or, when that
+    is empty, ``[mail] sender``.
 
     Raises
     ------
@@ -54,7 +58,8 @@ def send_overdue_alerts(session: Session, settings: SafeguardingConfig, queue_ur
         When the SMTP server refuses or cannot be reached; no flag is marked, so the next run retries.
     """
     now = now or utcnow()
-    is_configured = bool(settings.smtp_host and settings.alert_from and settings.alert_to)
+    sender = settings.alert_from or mail.sender
+    is_configured = bool(is_mail_configured(mail) and sender and settings.alert_to)
     if not is_configured:
         return AlertResult((), False)
     flags = overdue_flags(session, timedelta(hours=settings.alert_after_hours), now)
@@ -62,7 +67,7 @@ def send_overdue_alerts(session: Session, settings: SafeguardingConfig, queue_ur
         return AlertResult((), True)
     message = EmailMessage()
     message["Subject"] = f"Community Voice: {len(flags)} safeguarding flag(s) not acknowledged after {settings.alert_after_hours} hours"
-    message["From"], message["To"] = settings.alert_from, ", ".join(settings.alert_to)
+    message["From"], message["To"] = sender, ", ".join(settings.alert_to)
     lines = [f"These safeguarding flags are still New after {settings.alert_after_hours} hours. "
              "Acknowledge each one, then refer or close it.", ""]
     writers = writers_of(session, [flag.id for flag in flags])
@@ -71,7 +76,11 @@ def send_overdue_alerts(session: Session, settings: SafeguardingConfig, queue_ur
     if queue_url:
         lines += ["", f"The queue: {queue_url}"]
     message.set_content("\n".join(lines) + "\n")
-    _deliver(message, settings)
+    try:
+        deliver_mail(mail, message, timeout=30)
+    except MailError as error:
+        raise AlertError(f"could not send the safeguarding alert through {error.server}: {error.reason}. Check [mail] "
+                         "smtp_host, smtp_port and the server's log; the flags stay unalerted and the next run retries.") from None
     for flag in flags:
         flag.alerted_at = now
     session.flush()
@@ -85,16 +94,3 @@ def _child_words(writer: Writer | None) -> str:
         return ""
     return f" - CHILD ({writer.words}): children's procedure, refer to MASH the same working day"
 
-
-def _deliver(message: EmailMessage, settings: SafeguardingConfig) -> None:
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_user_env:
-                smtp.login(os.environ.get(settings.smtp_user_env, ""), os.environ.get(settings.smtp_password_env, ""))
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        raise AlertError(f"could not send the safeguarding alert through {where}: {error}. Check [safeguarding] "
-                         "smtp_host, smtp_port and the server's log; the flags stay unalerted and the next run retries.") from None

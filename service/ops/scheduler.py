@@ -198,7 +198,7 @@ def run_safeguarding_job() -> str | None:
         config = _RUNTIME["config"]
         url = f"{config.form.public_url}/review/safeguarding" if config.form.public_url else ""
         with transaction(_RUNTIME["factory"]) as session:
-            summary = send_overdue_alerts(session, config.safeguarding, url).summary()
+            summary = send_overdue_alerts(session, config.safeguarding, config.mail, url).summary()
         logger.info("safeguarding alert job: %s", summary)
         return summary
 

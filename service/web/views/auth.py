@@ -19,12 +19,12 @@ from flask import (
 )
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from service.mail import is_mail_configured, send_mail
 from service.store import audit, listings
 from service.store.accounts import end_sessions, verify_password
 from service.store.models import User
 from service.web.access import STAFF, allow, public, start_session
 from service.web.limits import clear_limit, client_address, is_limited, wait_seconds
-from service.web.mail import is_mail_configured, send_mail
 from service.web.sessions import get_session
 
 logger = logging.getLogger(__name__)
