@@ -179,8 +179,8 @@ def test_a_childs_disclosure_is_fully_redacted_and_flagged():
     [
         ("ring 7700900123 tonight", "digits that may be a phone number"),
         ("find me at @ the shop", "an @ that may be a handle or e-mail"),
-        ("my mate tobenna got hurt", "an unknown word after a word that introduces a person"),
-        ("we saw Obiora by the shops", "a capitalised unknown word that may be a name"),
+        ("i was with zorbek later", "an unknown word after a word that introduces a person"),
+        ("the lights near Zorbek are broken", "a capitalised unknown word that may be a name"),
     ],
 )
 def test_assess_redaction_says_when_it_is_unsure(text, reason):
