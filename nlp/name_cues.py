@@ -1,4 +1,5 @@
-"""The words that say a person's name follows or precedes, for :mod:`nlp.names`.
+"""The words that say a person's name follows or precedes, or that a capitalised word is part of a
+place or a shop's name ("Harold Hill", "Marks and Spencer"), for :mod:`nlp.names`.
 
 Cues come in four strengths, because what may follow them differs:
 
@@ -46,7 +47,7 @@ CUE_END_WORDS = frozenset(
     re.findall(r"[a-z']+", (_RELATIONS + "|" + _PEOPLE + "|" + _TITLES).replace("\\s", " "))
     + """called named him her is name's names are as by nicknamed for and n arrest arrests arrested arresting of
     signed from regards tell told ask asked with call ring text message contact thanks you cheers saw seen meet
-    it's its this i'm im am neighbour neighbours neighbor neighbors""".split()
+    it's its this i'm im am neighbour neighbours neighbor neighbors &""".split()
 ) - frozenset("my his her our their your a the me this that some little big older younger best s i".split())
 TITLE_RE = re.compile(r"\b(?:mr|mrs|ms|miss|dr|mx)\.?\s+$", re.I)
 # The titles are not names themselves: "Insp" in "Sgt Brown and Insp Khan".
@@ -60,8 +61,12 @@ END_RE = re.compile(r"^[\s.!?,)\]x]*(?:\(?\s*(?:aged\s*)?\d{1,2}\s*\)?(?:\s*(?:y
                     re.I)
 # The text opens with the writer's name: "From Yonas Tesfaye, Chadwell Heath", "from olena, ...".
 OPENER_RE = re.compile(r"^\W*(?:(?:hi|hello|hey|dear\s+\w+)\W+)?(?:from|it'?s|this\s+is|i'?m|my\s+name\s+is)\s+$", re.I)
-# A name before "and me": "Senait and me walk", "tolu n me".
-AND_ME_RE = re.compile(r"^\s*(?:and|&|n)\s+(?:me|i|myself)\b", re.I)
+# A name before "and me" or "and her mum": "Senait and me walk", "tolu n me", "Xiaoling and her mum".
+AND_ME_RE = re.compile(
+    r"\s*(?:and|&|n)\s+(?:me|i|myself|(?:his|her|their)\s+(?:mum|dad|mother|father|brother|sister|friends?|mates?"
+    r"|kids|son|daughter|boyfriend|girlfriend|husband|wife|partner|cousins?|nan|gran))\b",
+    re.I,
+)
 # Words after which an unlisted capitalised word that is no English word or place is a person:
 # "Oluwadamilare lives upstairs", "Jannat is my mate", "Gintare from number 8".
 PERSON_VERBS = frozenset(
@@ -82,9 +87,42 @@ SLANG = frozenset(
 )
 
 
+# After these a capitalised name is part of a place: "Harold Hill", "Elizabeth line".
+PLACE_AFTER = frozenset(
+    """hill wood road rd street st park line station centre center close cl avenue ave av gardens gdns court
+    house school academy college hospital green heath way lane estate ward library square bridge row gate
+    cross drive parade market primary high tower towers chase common lodge hall field fields place
+    terrace walk mews crescent grove trail lake skatepark hub neighborhood neighbourhood campus club youth
+    church mosque temple gurdwara surgery stadium ground pool leisure boulevard blvd signal""".split()
+)
+# Of those, the ones that are everyday words too ("me and Kofi walk home") count only when capitalised.
+PLACE_AFTER_IF_CAPITAL = frozenset(
+    "wood way green gate cross drive parade market primary high chase common lodge hall field fields "
+    "terrace walk house row pool ground signal".split()
+)
+PLACE_BEFORE = frozenset("st saint king queen prince princess lake mount port fort".split())
+# Shops and firms named after people: "Marks and Spencer" is no person.
+ORGANISATION_RE = re.compile(
+    r"\b(?:Marks\s*(?:and|&|n)\s*Spencers?|John\s+Lewis|Ted\s+Baker|Dorothy\s+Perkins|Jack\s+Wills|Ann\s+Summers"
+    r"|Holland\s*(?:and|&)\s*Barrett|Harvey\s+Nichols|Tommy\s+Hilfiger|Ronald\s+McDonald|Ben\s*(?:and|&)\s*Jerry's"
+    r"|Papa\s+John's|Victoria's\s+Secret|Martin\s+McColl|Sue\s+Ryder|Barnardo's|Tony\s+Blair\s+Institute)\b",
+    re.I,
+)
+
+
+_WORD_START_RE = re.compile(r"\b\w")
+
+
 def cue_before(text: str, start: int) -> tuple[str, str] | None:
     """The person cue ending just before ``start`` and its strength, e.g. ``("my friend", "relation")``."""
-    match = CUE_RE.search(text[max(0, start - 40) : start])
+    window = text[max(0, start - 40) : start]
+    last = window.rstrip().rpartition(" ")[2].lower().rstrip(".")
+    if last not in CUE_END_WORDS:  # most words follow no cue: skip the long pattern
+        return None
+    # A cue starts at a word and has at most five words: try those starts, leftmost first, rather
+    # than searching every position of the window.
+    starts = [word.start() for word in _WORD_START_RE.finditer(window)][-6:]
+    match = next((found for pos in starts if (found := CUE_RE.match(window, pos)) is not None), None)
     if match is None:
         return None
     kind = next(name for name in ("noun", "relation", "title", "intro", "weak") if match.group(name))

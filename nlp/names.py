@@ -22,7 +22,11 @@ from nlp.name_cues import (
     CUE_END_WORDS,
     END_RE,
     OPENER_RE,
+    ORGANISATION_RE,
     PERSON_VERBS,
+    PLACE_AFTER,
+    PLACE_AFTER_IF_CAPITAL,
+    PLACE_BEFORE,
     SIGN_OFF_RE,
     SLANG,
     TITLE_RE,
@@ -36,20 +40,6 @@ DATA = Path(__file__).parent / "data"
 NAMES_PATH = DATA / "first_names.txt"
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
-# After these a capitalised name is part of a place: "Harold Hill", "Elizabeth line".
-_PLACE_AFTER = frozenset(
-    """hill wood road rd street st park line station centre center close cl avenue ave av gardens gdns court
-    house school academy college hospital green heath way lane estate ward library square bridge row gate
-    cross drive parade market primary high tower towers chase common lodge hall field fields place
-    terrace walk mews crescent grove trail lake skatepark hub neighborhood neighbourhood campus club youth
-    church mosque temple gurdwara surgery stadium ground pool leisure boulevard blvd signal""".split()
-)
-# Of those, the ones that are everyday words too ("me and Kofi walk home") count only when capitalised.
-_PLACE_AFTER_IF_CAPITAL = frozenset(
-    "wood way green gate cross drive parade market primary high chase common lodge hall field fields "
-    "terrace walk house row pool ground signal".split()
-)
-_PLACE_BEFORE = frozenset("st saint king queen prince princess lake mount port fort".split())
 # Listed names that are months, places or words too often to take without a cue.
 _CUE_ONLY = frozenset(
     """will may june april august summer bill mark guy frank hope faith joy sunny rich chase hunter
@@ -70,15 +60,6 @@ _NOT_NAMES = frozenset(
     xbox playstation roblox fortnite discord telegram twitter marks ave rd st
     officer officers sir madam""".split()
 ) | TITLE_WORDS
-
-
-# Shops and firms named after people: "Marks and Spencer" is no person.
-_ORGANISATION_RE = re.compile(
-    r"\b(?:Marks\s*(?:and|&|n)\s*Spencers?|John\s+Lewis|Ted\s+Baker|Dorothy\s+Perkins|Jack\s+Wills|Ann\s+Summers"
-    r"|Holland\s*(?:and|&)\s*Barrett|Harvey\s+Nichols|Tommy\s+Hilfiger|Ronald\s+McDonald|Ben\s*(?:and|&)\s*Jerry's"
-    r"|Papa\s+John's|Victoria's\s+Secret|Martin\s+McColl|Sue\s+Ryder|Barnardo's|Tony\s+Blair\s+Institute)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -122,8 +103,8 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
     """
     words = list(_WORD_RE.finditer(text))
     found: list[tuple[int, int]] = _before_contacts(text, words, lists, contacts or [])
-    if " " in text and _ORGANISATION_RE.search(text):
-        taken = taken + [match.span() for match in _ORGANISATION_RE.finditer(text)]
+    if " " in text and ORGANISATION_RE.search(text):
+        taken = taken + [match.span() for match in ORGANISATION_RE.finditer(text)]
     index = 0
     while index < len(words):
         match = words[index]
@@ -148,10 +129,11 @@ def _may_be_name(words: list[re.Match[str]], index: int, lists: NameLists) -> bo
     word = words[index].group()
     if word[0].isupper():
         return True
+    after_cue_word = index > 0 and words[index - 1].group().lower() in CUE_END_WORDS
     lower = _plain(_bare(word))
-    if lower in lists.first or lower in lists.surnames:
-        return True
-    return index > 0 and words[index - 1].group().lower() in CUE_END_WORDS
+    if lower in lists.first or lower in lists.surnames:  # in lower case an English word needs a cue
+        return after_cue_word or lower not in english_words()
+    return after_cue_word
 
 
 def cue_before(text: str, start: int) -> str | None:
@@ -242,7 +224,7 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
         return True
     if _opens_text(text, start) or AND_ME_RE.match(text, words[index].end()):
         return (capital and (lower in lists.first or is_name_like(word, lists))) or _is_unknown(lower, lists) \
-            or (lower in lists.first and lower not in VERB_NAMES)
+            or (lower in lists.first and lower not in english_words())
     if capital and not word.isupper() and _before_person_verb(text, words, index) and lower not in english_words() \
             and (lower in lists.first or is_name_like(word, lists)):
         return True
@@ -294,7 +276,7 @@ def _is_surname(text: str, words: list[re.Match[str]], index: int, lists: NameLi
     lower = word.lower()
     if between not in (" ", "-") or not word or lower in STOP_WORDS or lower in _NOT_NAMES:
         return False
-    if lower in _PLACE_AFTER or _is_place(words, index, lists):
+    if lower in PLACE_AFTER or _is_place(words, index, lists):
         return False
     if word.isupper():  # "LEROY WILLIAMS", not "KWAME GOT STABBED"
         return (lower in lists.surnames or lower in lists.first) and lower not in english_words()
@@ -319,7 +301,7 @@ def _next_is_surname(text: str, words: list[re.Match[str]], index: int, lists: N
         return False
     lower = _bare(words[index + 1].group()).lower()
     return text[words[index].end() : words[index + 1].start()] == " " and lower in lists.surnames \
-        and lower not in lists.words and lower not in _PLACE_AFTER
+        and lower not in lists.words and lower not in PLACE_AFTER
 
 
 def _paired_names(text: str, words: list[re.Match[str]], lists: NameLists, found: list[tuple[int, int]],
@@ -380,14 +362,14 @@ def _joined_neighbours(text: str, words: list[re.Match[str]], index: int) -> lis
 
 def _is_place(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     following = words[index + 1].group() if index + 1 < len(words) else ""
-    if following[:1].isupper() and index + 2 < len(words) and words[index + 2].group().lower() in _PLACE_AFTER \
-            and words[index + 2].group().lower() not in _PLACE_AFTER_IF_CAPITAL:
+    if following[:1].isupper() and index + 2 < len(words) and words[index + 2].group().lower() in PLACE_AFTER \
+            and words[index + 2].group().lower() not in PLACE_AFTER_IF_CAPITAL:
         return True  # "Edgar Millward close", "John Smith Road"
     previous = words[index - 1].group().lower().rstrip(".") if index > 0 else ""
     lower = _bare(words[index].group()).lower()
-    if following.lower() in _PLACE_AFTER and (following[0].isupper() or following.lower() not in _PLACE_AFTER_IF_CAPITAL):
+    if following.lower() in PLACE_AFTER and (following[0].isupper() or following.lower() not in PLACE_AFTER_IF_CAPITAL):
         return True
-    return following == "'s" or previous in _PLACE_BEFORE or lower in lists.places
+    return following == "'s" or previous in PLACE_BEFORE or lower in lists.places
 
 
 def _is_sign_off(text: str, match: re.Match[str]) -> bool:

@@ -237,16 +237,22 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
 
 def _more_spans(text: str) -> list[RedactedSpan]:
     """Dates of birth, NI numbers, collar numbers and the address forms of :mod:`nlp.redaction_patterns`."""
-    spans = _spans(patterns.DATE_OF_BIRTH_RE, text, "date_of_birth", group=1)
+    lower = text.lower()
+    spans = []
+    if "b" in lower:  # "dob", "birth", "born"
+        spans += _spans(patterns.DATE_OF_BIRTH_RE, text, "date_of_birth", group=1)
     spans += _spans(patterns.NI_NUMBER_RE, text, "ni_number")
-    for match in patterns.COLLAR_RE.finditer(text):
+    for match in patterns.COLLAR_RE.finditer(text) if patterns.COLLAR_CUE_RE.search(lower) else ():
         group = "detail" if match.group("detail") else "detail2"
         spans.append(RedactedSpan("collar", match.start(group), match.end(group), match.group(group)))
-    spans += _spans(patterns.BUILDING_RE, text, "address")
-    spans += _spans(patterns.THE_STREET_RE, text, "address")
-    spans += _spans(patterns.LIVES_AT_RE, text, "address", group=1)
+    if patterns.BUILDING_WORD_RE.search(text):
+        spans += _spans(patterns.BUILDING_RE, text, "address")
+    if " The " in text:
+        spans += _spans(patterns.THE_STREET_RE, text, "address")
+    if "liv" in lower or "stay" in lower or "moved" in lower or "house" in lower:
+        spans += _spans(patterns.LIVES_AT_RE, text, "address", group=1)
     places = name_lists().places
-    for match in patterns.NUMBERED_NAME_RE.finditer(text):
+    for match in patterns.NUMBERED_NAME_RE.finditer(text) if "," in text else ():
         place = match.group("place")
         if (place is None or place.lower() in places) and _is_street_name(match.group(), name_lists()):
             spans.append(RedactedSpan("address", match.start(), match.end(), match.group()))

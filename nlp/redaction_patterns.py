@@ -31,6 +31,9 @@ COLLAR_RE = re.compile(
     r"|\b(?:collar|shoulder|badge|warrant)\s*(?:number|no\.?|#)?\s*(?:is|was|:|-)?\s*(?P<detail2>[A-Z]{0,2}\d{2,6})\b",
     re.I,
 )
+# Quick tests that a text may hold a collar number or a named building at all.
+COLLAR_CUE_RE = re.compile(r"p\.?c|d\.?c|sgt|sergeant|constable|officer|collar|shoulder|badge|warrant")
+BUILDING_WORD_RE = re.compile(r"House|Court|Tower|Lodge|Point|Heights|Mansions|Building|Block|Hall|Place")
 # After a phone number: "ext 204", "extension 12", "x 2231", "ext. 5".
 EXTENSION_RE = re.compile(r"\s*,?\s*(?:ext(?:ension)?\.?|x)\s*\d{1,5}\b", re.I)
 _BUILDING = r"(?:House|Court|Tower|Towers|Lodge|Point|Heights|Mansions|Buildings?|Block|Hall|Place)"
