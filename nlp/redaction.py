@@ -76,8 +76,9 @@ _PLATFORM = (r"(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tik\s?tok|tt|twitter|twt|te
              r"|kik|be\s?real|twitch|youtube|yt|whats\s?app|x(?=\s*[:@]))")
 # "snap me at x", "insta: x", "his snapchat is x", "add me on tiktok x", "insta x2009".
 _HANDLE_CUE_RE = re.compile(
-    r"\b" + _PLATFORM + r"\b(?P<link>(?:\s+me)?(?:\s+(?:at|on|is|@)\b|\s*[:=\-@]|\s+name\s+is)*)\s*@?"
-    r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_])",
+    r"\b" + _PLATFORM + r"\b(?P<link>(?:\s+me)?(?:\s+(?:at|on|is|@|under|as|called|named)\b|\s*[:=\-@]"
+    r"|\s+(?:user)?name\s+is)*)\s*@?"
+    r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_](?:#\d{4})?)",
     re.I,
 )
 _PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|\bsc\b|\btt\b|\byt\b|tik|twitter|\btwt\b|telegram|discord|\bfb\b|"
@@ -92,8 +93,8 @@ _MADE_UP_RE = re.compile(r"(?<![\w.@])(?=[A-Za-z0-9_.]*[A-Za-z][A-Za-z0-9_.]*[A-
 _NOT_ACCOUNT_RE = re.compile(r"^(?:ps[45]|\d{1,2}(?:am|pm|st|nd|rd|th|s)|y(?:ea)?r\d{1,2}|mp[34]|4g|5g|\d+k)$", re.I)
 _HOUSE_NUMBER_RE = re.compile(r"\b(?:at|lives? at|living at|outside|from) (?P<number>(?:no\.?|number) ?\d{1,4}[a-z]?)\b", re.I)
 _SOCIAL_URL_RE = re.compile(
-    r"(?:https?://)?(?:www\.|m\.)?(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|threads)\.(?:com|net)"
-    r"/(?:add/|@)?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*",
+    r"(?:https?://)?(?:www\.|m\.)?(?:(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|threads|youtube)\.(?:com|net)"
+    r"|t\.me|wa\.me|twitch\.tv)/(?:add/|@)?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*",
     re.I,
 )
 _DIGIT_RE = re.compile(r"\d")
@@ -216,7 +217,7 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
     if "at" in lower and "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower \
             or re.search(r"\sat\s", lower) or " @" in text or "@ " in text:
         spans += _spans(_OBFUSCATED_EMAIL_RE, text, "email")
-    if ".com" in lower or ".net" in lower:
+    if ".com" in lower or ".net" in lower or ".me/" in lower or ".tv/" in lower:
         spans += _spans(_SOCIAL_URL_RE, text, "handle")
     if _PLATFORM_WORD_RE.search(lower):
         spans += _handle_spans(text)
@@ -286,8 +287,10 @@ def _handle_spans(text: str) -> list[RedactedSpan]:
     for match in _HANDLE_CUE_RE.finditer(text):
         handle = match.group("handle")
         lower = handle.lower()
-        looks_made_up = bool(re.search(r"[\d_.]", handle)) or lower not in english_words()
-        strong_link = match.group("link").strip().lower() in ("me at", ":", "@")
+        link = match.group("link").strip().lower()
+        looks_made_up = bool(re.search(r"[\d_.#]", handle)) or (
+            lower not in english_words() and not link.endswith(("as", "under", "called", "named")))
+        strong_link = link in ("me at", ":", "@")
         if (looks_made_up or strong_link) and (lower not in STOP_WORDS or re.search(r"[\d_.]", handle)):
             spans.append(RedactedSpan("handle", match.start("handle"), match.end("handle"), handle))
     return spans
