@@ -137,9 +137,13 @@ def _may_be_name(words: list[re.Match[str]], index: int, lists: NameLists) -> bo
 
 
 def cue_before(text: str, start: int) -> str | None:
-    """The person cue ending just before ``start`` ("my friend ", "Mr "), lower-cased, or None."""
+    """The person cue ending just before ``start`` ("my friend ", "Mr "), lower-cased, or None.
+
+    The writer's own introductions ("it's", "I am") are left out: an adverb follows them far more
+    often than a name ("it's especially bad"), and only a capitalised name is taken after them.
+    """
     cue = _cue(text, start)
-    return cue[0] if cue else None
+    return cue[0] if cue and cue[1] != "intro" else None
 
 
 def is_name_like(word: str, lists: NameLists) -> bool:
