@@ -57,6 +57,10 @@ _NOT_NAMES = frozenset(
     uber bolt lime deliveroo justeat amazon google facebook instagram insta snapchat tiktok whatsapp youtube
     netflix greggs primark boots costa starbucks nandos maccies wetherspoons spoons brexit covid corona lockdown
     labour tory tories ukip reform met scotland yard ofsted ofcom dvla airbnb paypal iphone android
+    poundland wilko argos currys specsavers superdrug iceland waitrose ocado halfords screwfix toolstation
+    wickes homebase dunelm lloyds barclays natwest santander halifax nationwide ladbrokes betfred
+    subway dominos chicken cottage dixy morleys sainsbury tkmaxx
+    samaritans childline barnardos nspcc mind crimestoppers
     xbox playstation roblox fortnite discord telegram twitter marks ave rd st
     officer officers sir madam""".split()
 ) | TITLE_WORDS
@@ -241,8 +245,9 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
     if lower in lists.words:  # "Mark my words", "Hope Street": a curated name mid-sentence or a full name
         return (lower in lists.common and lower not in _CUE_ONLY and not _is_sentence_start(text, start)) \
             or _next_is_full_surname(text, words, index, lists)
-    if word.isupper():
-        return (lower in lists.common and not _all_caps(text)) or _next_is_surname(text, words, index, lists)
+    if word.isupper():  # in text all in capitals only a curated name that is no word ("KWAME AND TOLU")
+        return (lower in lists.common and (not _all_caps(text) or lower not in english_words())) \
+            or _next_is_surname(text, words, index, lists)
     return lower not in english_words() or not _is_sentence_start(text, start)
 
 
