@@ -49,6 +49,7 @@ CUE_END_WORDS = frozenset(
     signed from regards tell told ask asked with call ring text message contact thanks you cheers saw seen meet
     it's its this i'm im am neighbour neighbours neighbor neighbors &""".split()
 ) - frozenset("my his her our their your a the me this that some little big older younger best s i".split())
+RELATION_WORDS = frozenset(re.findall(r"[a-z]+", _RELATIONS.replace("\\s", " "))) - {"s", "step", "best", "u", "r"}
 TITLE_RE = re.compile(r"\b(?:mr|mrs|ms|miss|dr|mx)\.?\s+$", re.I)
 # The titles are not names themselves: "Insp" in "Sgt Brown and Insp Khan".
 TITLE_WORDS = frozenset(re.sub(r"[()?:\\.]", " ", _TITLES).replace("|", " ").split())

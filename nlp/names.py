@@ -27,6 +27,7 @@ from nlp.name_cues import (
     PLACE_AFTER,
     PLACE_AFTER_IF_CAPITAL,
     PLACE_BEFORE,
+    RELATION_WORDS,
     SIGN_OFF_RE,
     SLANG,
     TITLE_RE,
@@ -121,7 +122,8 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
         end_index = index
         while end_index + 1 < len(words) and _is_surname(text, words, end_index + 1, lists):
             end_index += 1
-        found.append((match.start(), words[end_index].end()))
+        end = words[end_index].end()
+        found.append((match.start(), end - 2 if text[end - 2 : end].lower() in ("'s", "\u2019s") else end))
         index = end_index + 1
     if "&" not in text and not any(word.group().lower() in ("and", "or", "n") for word in words):
         return found
@@ -177,6 +179,12 @@ def _plain(word: str) -> str:
 def _before_verb(text: str, words: list[re.Match[str]], index: int) -> bool:
     """True when a person verb or "and" follows the word: "my mate jun said", "me and tolu and ..."."""
     return index + 1 < len(words) and (words[index + 1].group().lower() in PERSON_VERBS | {"and"})
+
+
+def _before_relation(words: list[re.Match[str]], index: int) -> bool:
+    """True for a possessive before a relation: "sasha's dad", "tolu's brother"."""
+    word = words[index].group().replace("\u2019", "'")
+    return word.lower().endswith("'s") and index + 1 < len(words) and words[index + 1].group().lower() in RELATION_WORDS
 
 
 def _before_person_verb(text: str, words: list[re.Match[str]], index: int) -> bool:
@@ -241,7 +249,8 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
     if not capital:  # lower case: a listed name that is no everyday word, standing with a surname or common
         if lower in lists.words or lower in english_words():
             return False
-        return lower in lists.common or _next_is_surname(text, words, index, lists)
+        return lower in lists.common or _next_is_surname(text, words, index, lists) \
+            or _before_relation(words, index)
     if lower in lists.words:  # "Mark my words", "Hope Street": a curated name mid-sentence or a full name
         return (lower in lists.common and lower not in _CUE_ONLY and not _is_sentence_start(text, start)) \
             or _next_is_full_surname(text, words, index, lists)

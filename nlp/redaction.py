@@ -1,10 +1,12 @@
 """Redact personal data from free text before it is displayed or exported.
 
-Finds e-mail addresses, UK phone numbers, full UK postcodes, house number + street,
-vehicle registrations, social-media handles and people's names, and replaces each with a
-readable placeholder ("[name] from [street] keeps dealing outside the shop"). Place names,
-streets without a house number, postcode districts ("RM1") and bus routes are kept because
-findings need them. Rules are regular expressions plus a bundled list of first names.
+Finds e-mail addresses, UK phone numbers (with extensions), full UK postcodes, house number +
+street or building, vehicle registrations, social-media handles, dates of birth, National
+Insurance numbers, police collar numbers and people's names, and replaces each with a readable
+placeholder ("[name] from [street] keeps dealing outside the shop"). Place names, streets without
+a house number, postcode districts ("RM1") and bus routes are kept because findings need them.
+Rules are regular expressions (here and in :mod:`nlp.redaction_patterns`) plus bundled name
+lists and person cues (:mod:`nlp.names`, :mod:`nlp.name_cues`).
 """
 
 from __future__ import annotations

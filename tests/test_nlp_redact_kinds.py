@@ -131,3 +131,9 @@ def test_dates_of_birth_ni_numbers_and_partial_plates_are_removed(text, removed)
 ])
 def test_places_shops_and_ordinary_words_are_kept(text):
     assert redact(text).text == text
+
+
+def test_a_possessive_name_keeps_its_apostrophe_s_and_lower_case_counts_before_a_relation():
+    assert redact("Mohammed's brother sells weed").text == "[name]'s brother sells weed"
+    assert redact("sasha's dad was hit").text == "[name]'s dad was hit"
+    assert redact("the council's house").text == "the council's house"
