@@ -10,6 +10,8 @@ after a cue. Words of the borough place lists ("Harold Wood", "Gidea Park") are 
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -195,18 +197,42 @@ def _before_person_verb(text: str, words: list[re.Match[str]], index: int) -> bo
 
 def _is_unknown(lower: str, lists: NameLists) -> bool:
     """A lower-case word that is in no word list, no place list and no text-speak: maybe a name."""
-    return len(lower) > 2 and lower.isalpha() and lower not in english_words() and lower not in STOP_WORDS \
+    return len(lower) > 2 and lower.isalpha() and not _is_word(lower, lists) and lower not in STOP_WORDS \
         and lower not in SLANG and lower not in lists.places and lower not in _NOT_NAMES
 
 
-def _after_cue(text: str, words: list[re.Match[str]], index: int, kind: str, lists: NameLists) -> bool:
-    """Whether ``words[index]`` is a name after a cue of strength ``kind`` (see :mod:`nlp.name_cues`)."""
+def _is_word(lower: str, lists: NameLists) -> bool:
+    """An English word ("violence", "unlit", "alright"), unless a curated name ("tolu", "amber")."""
+    return lower in english_words() or (lower in dictionary_words() and lower not in lists.common)
+
+
+@functools.lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The WordNet index of spaCy's lookup tables (nouns, verbs, adjectives, adverbs; spacy-lookups-data,
+    MIT): it has the words the lemma table lacks because they do not inflect ("unlit", "anymore").
+    Used where an unknown word would otherwise be taken for a name; WordNet also lists many names
+    ("tyler", "mason"), so it never overrides a name list.
+    """
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_index.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        index: dict[str, list[str]] = json.load(handle)
+    return frozenset(word.lower() for words in index.values() for word in words if "_" not in word)
+
+
+def _after_cue(text: str, words: list[re.Match[str]], index: int, cue: tuple[str, str], lists: NameLists) -> bool:
+    """Whether ``words[index]`` is a name after ``cue`` (its words and strength, see :mod:`nlp.name_cues`)."""
+    cue_text, kind = cue
     word = _bare(words[index].group())
     lower = _plain(word)
     if word[0].isupper() and kind in ("noun", "relation", "title"):
         return True
     listed = lower in lists.first or lower in lists.surnames
     if kind == "noun":  # only a person can follow: a listed name even if a word, or an unknown word
+        if cue_text.startswith(("ask", "arrest", "signed", "regards")):  # not "asking for money"
+            return (listed and (lower in lists.common or lower not in lists.everyday and not _is_word(lower, lists))) \
+                or _is_unknown(lower, lists)
         return (listed and lower not in VERB_NAMES) or _is_unknown(lower, lists)
     if kind in ("relation", "title"):  # "my mate jun said", not "my friend said" or "their neighbours anymore"
         if listed and lower not in VERB_NAMES and lower not in english_words():
@@ -236,12 +262,14 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
     if _is_place(words, index, lists):
         return False
     cue = _cue(text, start)
-    if cue is not None and (capital or not word[0].isupper()) and _after_cue(text, words, index, cue[1], lists):
+    if cue is not None and (capital or not word[0].isupper()) and _after_cue(text, words, index, cue, lists):
         return True
-    if _opens_text(text, start) or AND_ME_RE.match(text, words[index].end()):
-        return (capital and (lower in lists.first or is_name_like(word, lists))) or _is_unknown(lower, lists) \
-            or (lower in lists.first and lower not in english_words())
-    if capital and not word.isupper() and _before_person_verb(text, words, index) and lower not in english_words() \
+    if (opener := _opens_text(text, start)) or AND_ME_RE.match(text, words[index].end()):
+        # An unknown lower-case word only after "from" or before "and me": "its bteter lighting" is a typo.
+        unknown_is_name = not opener or text[:start].lower().rstrip().endswith("from")
+        return (capital and (lower in lists.first or is_name_like(word, lists)) and not _is_word(lower, lists)) \
+            or (unknown_is_name and _is_unknown(lower, lists)) or (lower in lists.first and not _is_word(lower, lists))
+    if capital and not word.isupper() and _before_person_verb(text, words, index) and not _is_word(lower, lists) \
             and (lower in lists.first or is_name_like(word, lists)):
         return True
     if lower not in lists.first:
