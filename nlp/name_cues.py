@@ -1,7 +1,8 @@
-"""The words that say a person's name follows or precedes, or that a capitalised word is part of a
-place or a shop's name ("Harold Hill", "Marks and Spencer"), for :mod:`nlp.names`.
+"""The words around names, for :mod:`nlp.names`: cues that say a person's name follows or precedes,
+words that say a capitalised word is part of a place or a shop's name ("Harold Hill", "Marks and
+Spencer"), and words that are never names (months, shops, titles, text-speak, dictionary words).
 
-Cues come in four strengths, because what may follow them differs:
+Cues come in five strengths, because what may follow them differs:
 
 - ``"noun"``: only a person can follow ("me and", "ask for", "called", "her name is", "arrests of",
   "signed"): a listed name is taken even when it is also a word ("me and grace").
@@ -15,7 +16,11 @@ Cues come in four strengths, because what may follow them differs:
 
 from __future__ import annotations
 
+import functools
+import gzip
+import json
 import re
+from pathlib import Path
 
 _RELATIONS = (
     r"neighbou?rs?|mate|mates|m8|friend|friends|bestie|best\s+friend|bff|pal|bf|gf|boyfriend|girlfriend|"
@@ -102,6 +107,32 @@ PLACE_AFTER_IF_CAPITAL = frozenset(
     "terrace walk house row pool ground signal".split()
 )
 PLACE_BEFORE = frozenset("st saint king queen prince princess lake mount port fort".split())
+# Listed names that are months, places or words too often to take without a cue.
+CUE_ONLY = frozenset(
+    """will may june april august summer bill mark guy frank hope faith joy sunny rich chase hunter
+    chelsea victoria harold amber jay dev lee max dean ray pat rob sue jack grace rose ruby jade
+    holly heather ali jun lei wei ming mei ana""".split()
+)
+NOT_NAMES = frozenset(
+    """police council tfl the a an i im it its this that he she they we you my me him her them
+    mum dad bro fam innit lol nan mate mates monday tuesday wednesday thursday friday saturday sunday
+    january february march october november december christmas easter eid diwali ramadan
+    tesco asda lidl aldi sainsburys morrisons mcdonalds kfc nhs ulez cctv asb pcso pcsos
+    english british muslim muslims christian jewish hindu sikh polish asian african caribbean
+    god jesus allah ok okay yes no jan feb mar apr jun jul aug sep sept oct nov dec black white
+    north south east west northern southern eastern western central
+    uber bolt lime deliveroo justeat amazon google facebook instagram insta snapchat tiktok whatsapp youtube
+    netflix greggs primark boots costa starbucks nandos maccies wetherspoons spoons brexit covid corona lockdown
+    labour tory tories ukip reform met scotland yard ofsted ofcom dvla airbnb paypal iphone android
+    poundland wilko argos currys specsavers superdrug iceland waitrose ocado halfords screwfix toolstation
+    wickes homebase dunelm lloyds barclays natwest santander halifax nationwide ladbrokes betfred
+    subway dominos chicken cottage dixy morleys sainsbury tkmaxx
+    samaritans childline barnardos nspcc mind crimestoppers
+    xbox playstation roblox fortnite discord telegram twitter marks ave rd st
+    officer officers sir madam""".split()
+) | TITLE_WORDS
+
+
 # Shops and firms named after people: "Marks and Spencer" is no person.
 ORGANISATION_RE = re.compile(
     r"\b(?:Marks\s*(?:and|&|n)\s*Spencers?|John\s+Lewis|Ted\s+Baker|Dorothy\s+Perkins|Jack\s+Wills|Ann\s+Summers"
@@ -128,3 +159,18 @@ def cue_before(text: str, start: int) -> tuple[str, str] | None:
         return None
     kind = next(name for name in ("noun", "relation", "title", "intro", "weak") if match.group(name))
     return " ".join(match.group(kind).lower().split()), kind
+
+
+@functools.lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The WordNet index of spaCy's lookup tables (nouns, verbs, adjectives, adverbs; spacy-lookups-data,
+    MIT): it has the words the lemma table lacks because they do not inflect ("unlit", "anymore").
+    Used where an unknown word would otherwise be taken for a name; WordNet also lists many names
+    ("tyler", "mason"), so it never overrides a name list.
+    """
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_index.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        index: dict[str, list[str]] = json.load(handle)
+    return frozenset(word.lower() for words in index.values() for word in words if "_" not in word)

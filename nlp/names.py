@@ -10,8 +10,6 @@ after a cue. Words of the borough place lists ("Harold Wood", "Gidea Park") are 
 from __future__ import annotations
 
 import functools
-import gzip
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -22,7 +20,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from nlp.name_cues import (
     AND_ME_RE,
     CUE_END_WORDS,
+    CUE_ONLY,
     END_RE,
+    NOT_NAMES,
     OPENER_RE,
     ORGANISATION_RE,
     PERSON_VERBS,
@@ -33,8 +33,8 @@ from nlp.name_cues import (
     SIGN_OFF_RE,
     SLANG,
     TITLE_RE,
-    TITLE_WORDS,
     VERB_NAMES,
+    dictionary_words,
 )
 from nlp.name_cues import cue_before as _cue
 from nlp.text import english_words
@@ -43,32 +43,6 @@ DATA = Path(__file__).parent / "data"
 NAMES_PATH = DATA / "first_names.txt"
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
-# Listed names that are months, places or words too often to take without a cue.
-_CUE_ONLY = frozenset(
-    """will may june april august summer bill mark guy frank hope faith joy sunny rich chase hunter
-    chelsea victoria harold amber jay dev lee max dean ray pat rob sue jack grace rose ruby jade
-    holly heather ali jun lei wei ming mei ana""".split()
-)
-_NOT_NAMES = frozenset(
-    """police council tfl the a an i im it its this that he she they we you my me him her them
-    mum dad bro fam innit lol nan mate mates monday tuesday wednesday thursday friday saturday sunday
-    january february march october november december christmas easter eid diwali ramadan
-    tesco asda lidl aldi sainsburys morrisons mcdonalds kfc nhs ulez cctv asb pcso pcsos
-    english british muslim muslims christian jewish hindu sikh polish asian african caribbean
-    god jesus allah ok okay yes no jan feb mar apr jun jul aug sep sept oct nov dec black white
-    north south east west northern southern eastern western central
-    uber bolt lime deliveroo justeat amazon google facebook instagram insta snapchat tiktok whatsapp youtube
-    netflix greggs primark boots costa starbucks nandos maccies wetherspoons spoons brexit covid corona lockdown
-    labour tory tories ukip reform met scotland yard ofsted ofcom dvla airbnb paypal iphone android
-    poundland wilko argos currys specsavers superdrug iceland waitrose ocado halfords screwfix toolstation
-    wickes homebase dunelm lloyds barclays natwest santander halifax nationwide ladbrokes betfred
-    subway dominos chicken cottage dixy morleys sainsbury tkmaxx
-    samaritans childline barnardos nspcc mind crimestoppers
-    xbox playstation roblox fortnite discord telegram twitter marks ave rd st
-    officer officers sir madam""".split()
-) | TITLE_WORDS
-
-
 @dataclass(frozen=True)
 class NameLists:
     """Lower-case name sets: the curated common list, all first names, surnames, names that are words."""
@@ -98,7 +72,7 @@ def name_lists(common_path: Path = NAMES_PATH) -> NameLists:
                 places.update(word.lower() for word in _WORD_RE.findall(line))
     everyday = read_list(DATA / "name_words.txt")
     return NameLists(common, common | read_list(DATA / "first_names_open.txt"),
-                     read_list(DATA / "surnames_open.txt"), everyday | _CUE_ONLY, frozenset(places) - common, everyday)
+                     read_list(DATA / "surnames_open.txt"), everyday | CUE_ONLY, frozenset(places) - common, everyday)
 
 
 def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
@@ -157,7 +131,7 @@ def cue_before(text: str, start: int) -> str | None:
 def is_name_like(word: str, lists: NameLists) -> bool:
     """True for a capitalised word that is neither an everyday word, a stop word nor a place word."""
     lower = _bare(word).lower()
-    return (word[:1].isupper() and lower not in STOP_WORDS and lower not in _NOT_NAMES
+    return (word[:1].isupper() and lower not in STOP_WORDS and lower not in NOT_NAMES
             and lower not in lists.places and lower not in english_words())
 
 
@@ -198,27 +172,12 @@ def _before_person_verb(text: str, words: list[re.Match[str]], index: int) -> bo
 def _is_unknown(lower: str, lists: NameLists) -> bool:
     """A lower-case word that is in no word list, no place list and no text-speak: maybe a name."""
     return len(lower) > 2 and lower.isalpha() and not _is_word(lower, lists) and lower not in STOP_WORDS \
-        and lower not in SLANG and lower not in lists.places and lower not in _NOT_NAMES
+        and lower not in SLANG and lower not in lists.places and lower not in NOT_NAMES
 
 
 def _is_word(lower: str, lists: NameLists) -> bool:
     """An English word ("violence", "unlit", "alright"), unless a curated name ("tolu", "amber")."""
     return lower in english_words() or (lower in dictionary_words() and lower not in lists.common)
-
-
-@functools.lru_cache(maxsize=1)
-def dictionary_words() -> frozenset[str]:
-    """The WordNet index of spaCy's lookup tables (nouns, verbs, adjectives, adverbs; spacy-lookups-data,
-    MIT): it has the words the lemma table lacks because they do not inflect ("unlit", "anymore").
-    Used where an unknown word would otherwise be taken for a name; WordNet also lists many names
-    ("tyler", "mason"), so it never overrides a name list.
-    """
-    import spacy_lookups_data
-
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_index.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        index: dict[str, list[str]] = json.load(handle)
-    return frozenset(word.lower() for words in index.values() for word in words if "_" not in word)
 
 
 def _after_cue(text: str, words: list[re.Match[str]], index: int, cue: tuple[str, str], lists: NameLists) -> bool:
@@ -251,7 +210,7 @@ def _after_cue(text: str, words: list[re.Match[str]], index: int, cue: tuple[str
 def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     word = _bare(words[index].group())
     lower = _plain(word)
-    if not word or lower in STOP_WORDS or lower in _NOT_NAMES or len(lower) < 2:
+    if not word or lower in STOP_WORDS or lower in NOT_NAMES or len(lower) < 2:
         return False
     start = words[index].start()
     if TITLE_RE.search(text[max(0, start - 6) : start]):
@@ -280,7 +239,7 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
         return lower in lists.common or _next_is_surname(text, words, index, lists) \
             or _before_relation(words, index)
     if lower in lists.words:  # "Mark my words", "Hope Street": a curated name mid-sentence or a full name
-        return (lower in lists.common and lower not in _CUE_ONLY and not _is_sentence_start(text, start)) \
+        return (lower in lists.common and lower not in CUE_ONLY and not _is_sentence_start(text, start)) \
             or _next_is_full_surname(text, words, index, lists)
     if word.isupper():  # in text all in capitals only a curated name that is no word ("KWAME AND TOLU")
         return (lower in lists.common and (not _all_caps(text) or lower not in english_words())) \
@@ -312,7 +271,7 @@ def _before_contacts(text: str, words: list[re.Match[str]], lists: NameLists,
 
 def _may_sign(word: str, lists: NameLists) -> bool:
     lower = _plain(_bare(word))
-    return word[:1].isupper() and lower not in STOP_WORDS and lower not in _NOT_NAMES and lower not in lists.places \
+    return word[:1].isupper() and lower not in STOP_WORDS and lower not in NOT_NAMES and lower not in lists.places \
         and (lower in lists.first or lower in lists.surnames or lower not in english_words())
 
 
@@ -320,7 +279,7 @@ def _is_surname(text: str, words: list[re.Match[str]], index: int, lists: NameLi
     between = text[words[index - 1].end() : words[index].start()]
     word = _bare(words[index].group())
     lower = word.lower()
-    if between not in (" ", "-") or not word or lower in STOP_WORDS or lower in _NOT_NAMES:
+    if between not in (" ", "-") or not word or lower in STOP_WORDS or lower in NOT_NAMES:
         return False
     if lower in PLACE_AFTER or _is_place(words, index, lists):
         return False
@@ -379,7 +338,7 @@ def _paired_names(text: str, words: list[re.Match[str]], lists: NameLists, found
 
 def _lower_pairable(word: str, lists: NameLists) -> bool:
     lower = _plain(_bare(word))
-    return lower in lists.first and lower not in STOP_WORDS and lower not in _NOT_NAMES and lower not in VERB_NAMES \
+    return lower in lists.first and lower not in STOP_WORDS and lower not in NOT_NAMES and lower not in VERB_NAMES \
         and (lower in lists.everyday or lower not in english_words())
 
 
@@ -388,7 +347,7 @@ def _pairable(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     lower = _bare(word).lower()
     if not word[:1].isupper() or word.isupper() or _is_place(words, index, lists):
         return False
-    return is_name_like(word, lists) or (lower in lists.first and lower not in STOP_WORDS and lower not in _NOT_NAMES)
+    return is_name_like(word, lists) or (lower in lists.first and lower not in STOP_WORDS and lower not in NOT_NAMES)
 
 
 def _joined_neighbours(text: str, words: list[re.Match[str]], index: int) -> list[int]:
