@@ -5,6 +5,12 @@ A word is taken as a name when a cue says a person follows ("my friend", "ask fo
 name as a surname ("ahmed khan", "LEROY WILLIAMS"). Listed names that are also everyday words
 ("will", "hope", "mark", "rose") are names only when capitalised in the middle of a sentence, or
 after a cue. Words of the borough place lists ("Harold Wood", "Gidea Park") are kept.
+
+Also taken: capitalised words just before a contact detail ("Klea Berisha, 07700 900123"), a word
+before "and me" or "and her mum", the name after an opening "From" ("From Yonas Tesfaye, ..."),
+a full name with an everyday first name ("Grace Okoye"), a listed name joined by "and" to a found
+one ("me and tolu and blessing"), and a possessive before a relation ("sasha's dad"). What a cue
+lets through depends on its strength (:mod:`nlp.name_cues`).
 """
 
 from __future__ import annotations
