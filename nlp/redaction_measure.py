@@ -17,12 +17,12 @@ Run it as a file (``python nlp/redaction_measure.py``) with another checkout's `
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import time
 from collections import Counter
 from pathlib import Path
 
+from nlp.evaluate_safety import read_rows, score_redaction
 from nlp.redaction import redact
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,39 +30,19 @@ SETS = ("redaction_cases.csv", "redaction_holdout.csv", "redaction_planted_dev.c
         "redaction_planted_fresh.csv", "redaction_kept_apart.csv")
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _items(field: str) -> list[str]:
-    return [part.strip() for part in field.split("|") if part.strip()]
-
-
 def print_sets(folder: Path, verbose: bool) -> None:
-    """Details removed and words kept on each redaction set in ``folder``."""
+    """Details removed and words kept on each redaction set in ``folder`` (scored as in
+    :mod:`nlp.evaluate_safety`)."""
     for name in SETS:
-        removed = total = kept = to_keep = 0
-        lines = []
-        for row in _rows(folder / name):
-            output = redact(row["text"]).text
-            for item in _items(row["remove"]):
-                total += 1
-                removed += item not in output
-                lines += [f"  left {item!r} in {output!r}"] if item in output else []
-            for item in _items(row["keep"]):
-                to_keep += 1
-                kept += item in output
-                lines += [f"  lost {item!r} from {output!r}"] if item not in output else []
-        print(f"{name}: details removed {removed / total:.3f} ({removed}/{total}), "
-              f"words kept {kept / max(to_keep, 1):.3f} ({kept}/{to_keep})")
-        for line in lines if verbose else ():
-            print(line)
+        scores = score_redaction(read_rows(folder / name))
+        print(f"{name}: details removed {scores.removed}, words kept {scores.kept}")
+        for line in (scores.leaks + scores.lost) if verbose else ():
+            print(f"  {line}")
 
 
 def print_real_comments(path: Path, verbose: bool) -> None:
     """Redactions on the real comments and the CPU time of one pass over them."""
-    texts = [row["text"] for row in _rows(path)]
+    texts = [row["text"] for row in read_rows(path)]
     redact("warm up: John on 07700 900123, me and zorbek, its alright")  # lists and tables load here
     started = time.process_time()
     results = [redact(text) for text in texts]
