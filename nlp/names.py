@@ -374,7 +374,7 @@ def _joined_neighbours(text: str, words: list[re.Match[str]], index: int) -> lis
 def _is_place(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     following = words[index + 1].group() if index + 1 < len(words) else ""
     if following[:1].isupper() and index + 2 < len(words) and words[index + 2].group().lower() in PLACE_AFTER \
-            and words[index + 2].group().lower() not in PLACE_AFTER_IF_CAPITAL \
+            and (words[index + 2].group()[0].isupper() or words[index + 2].group().lower() not in PLACE_AFTER_IF_CAPITAL) \
             and words[index + 2].start() - words[index].end() == len(following) + 2:  # one space each
         return True  # "Edgar Millward close", "John Smith Road"
     previous = words[index - 1].group().lower().rstrip(".") if index > 0 else ""

@@ -129,6 +129,7 @@ def test_dates_of_birth_ni_numbers_and_partial_plates_are_removed(text, removed)
     "Victoria station is dirty", "Liberty centre at night", "Harrow Lodge Park floods",
     "from Poundland to the station", "MORE POLICE IN ROMFORD PLEASE", "WILL SOMEONE HELP",
     "its alright here", "its bteter lighting on the paths", "men asking for money", "Violence from partners",
+    "John Smith House is a hostel", "outside Robert Clack School", "the Mary Seacole ward",
 ])
 def test_places_shops_and_ordinary_words_are_kept(text):
     assert redact(text).text == text
