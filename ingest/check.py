@@ -16,13 +16,14 @@ from pathlib import Path
 
 from ingest.columns import ReadNotes, closest_columns, plain_text
 from ingest.errors import RecordError
+from ingest.exports import map_row
 from ingest.files import read_file_records
-from ingest.mapping import SourceMapping, identify, map_record
+from ingest.mapping import SourceMapping, identify
 from ingest.options import FileOptions
 from ingest.records import FieldIssue, ResponseRecord
 from ingest.vocabulary import Ward
 
-DEMOGRAPHICS = (("sex", "sex_column"), ("age", "age_column"), ("age_band", "age_band_column"),
+DEMOGRAPHICS = (("sex", "sex_column"), ("age", "age_column"), ("age_band", "age_column"), ("age_band", "age_band_column"),
                 ("ethnicity", "ethnicity_column"), ("ethnic_group", "ethnicity_column"), ("ward", "ward_column"),
                 ("postcode_district", "postcode_column"))
 
@@ -104,9 +105,7 @@ def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None
             report.n_checked += 1
             raw = identify(raw, mapping)
             try:
-                if not raw.external_id:
-                    raise RecordError(mapping.id_column or "id", "", "required", "every record needs its own id")
-                record = map_record(raw, source, mapping, wards, now, keep_issues=True)
+                record = map_row(raw, source, mapping, wards, now)  # exactly what an ingest does with the row
             except RecordError as error:
                 report.quarantined.append((raw.location, error.field, "" if error.value is None else str(error.value),
                                            error.reason))

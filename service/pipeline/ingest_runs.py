@@ -34,11 +34,10 @@ from ingest import (
     SourceUnavailable,
     Ward,
     hash_file,
-    map_record,
     read_file_records,
     read_value,
 )
-from ingest.exports import check_mapped_columns
+from ingest.exports import check_mapped_columns, map_row
 from ingest.files import SUFFIXES, count_lines
 from service.config import Config, SourceConfig
 from service.pipeline.screening import screen_text
@@ -512,14 +511,7 @@ def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], n
         The record breaks a rule: no id, cells beyond the header, an unknown site, or any rule
         of :func:`ingest.map_record` that rejects a whole record.
     """
-    if not raw.external_id:
-        raise RecordError(source.mapping.id_column, "", "required", "every record needs its own id")
-    if "_extra_cells" in raw.data:
-        extra = raw.data["_extra_cells"]
-        raise RecordError("_extra_cells", extra, "column_count",
-                          f"no more cells than the header has columns (found {len(extra)} more); "
-                          "is there a delimiter inside an unquoted value?")
-    record = map_record(raw, source.key, source.mapping, wards, now, keep_issues=True)
+    record = map_row(raw, source.key, source.mapping, wards, now)  # the id (row_id too) as the mapping makes it
     if record.site and record.site not in sites:
         raise RecordError(source.mapping.site_column or "site", record.site, "known_site",
                           "a QR site code that exists on the Sites page")
