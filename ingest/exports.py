@@ -57,8 +57,10 @@ class ExportResult:
 
 
 def check_mapped_columns(name: str, header: tuple[str, ...], mapping: SourceMapping, source: str,
-                         options: FileOptions | None = None) -> None:
+                         options: FileOptions | None = None, config_file: str = "") -> None:
     """Raise when a column the mapping names is not in ``header`` (nothing is stored then).
+
+    ``config_file`` is the configuration file in use, named in the message.
 
     Raises
     ------
@@ -80,7 +82,8 @@ def check_mapped_columns(name: str, header: tuple[str, ...], mapping: SourceMapp
             f"the {len(keys)} columns the mapping names (found: {shown}). Nothing was stored. Fix "
             f"[sources.{source}.file] header_row, header_rows or sheet, or check with 'voice sources check'")
     key, column = missing[0]
-    error = ColumnNotFoundError(name, column, f"[sources.{source}] {key}", closest_columns(column, header), header)
+    error = ColumnNotFoundError(name, column, f"[sources.{source}] {key}", closest_columns(column, header), header,
+                                config_file)
     if len(missing) > 1:
         error.args = (error.args[0] + f" ({len(missing) - 1} more configured column(s) missing: "
                       + ", ".join(repr(c) for _, c in missing[1:6]) + ")",)

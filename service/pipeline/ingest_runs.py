@@ -38,6 +38,7 @@ from ingest import (
     read_value,
 )
 from ingest.exports import check_mapped_columns, map_row
+from ingest.mapping import identify
 from ingest.files import SUFFIXES, count_lines
 from service.config import Config, SourceConfig
 from service.pipeline.screening import screen_text
@@ -97,8 +98,10 @@ class RunReport:
 
     def outcome_lines(self) -> list[str]:
         """Sentences for the run's notes: fields quarantined by field and rule, and which copy of each duplicated id was kept."""
-        lines = [f"{self.input_name}: {n} response(s) stored without {name} ({rule}); each cell is quarantined "
-                 "with its row, column and value" for (name, rule), n in sorted(self.field_counts.items())]
+        lines = [f"{self.input_name}: {n} response(s) stored "
+                 + (f"with the {name} box ticked, not its write-in" if rule == "write_in" else f"without {name}")
+                 + f" ({rule}); each cell is quarantined with its row, column and value"
+                 for (name, rule), n in sorted(self.field_counts.items())]
         lines += self.duplicate_choices
         if self.n_choices > len(self.duplicate_choices):
             lines.append(f"{self.n_choices - len(self.duplicate_choices)} more id(s) had several copies; the later was kept each time")
@@ -218,7 +221,7 @@ def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceCo
         # the file lacks (or a sheet or header row holding none of them) fails the run, storing nothing.
         records = read_file_records(path, mapping.id_column, required, mapping.columns, source.file, notes,
                                     check=lambda header: check_mapped_columns(path.name, header, mapping, source.key,
-                                                                              source.file))
+                                                                              source.file, str(config.source_file)))
         total = count_lines(path) - 1 if options.progress and path.suffix.lower() in (".csv", ".txt") else None
     except IngestError as error:
         return _fail_run(factory, report, error, started)
@@ -471,6 +474,7 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     good: list[ResponseRecord] = []
     bad: list[QuarantineRecord] = []
     for raw in batch:
+        raw = identify(raw, source.mapping)  # its id (row_id too) on the quarantine entry as well
         try:
             if check is not None:
                 check(raw, source)
