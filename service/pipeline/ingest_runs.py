@@ -38,8 +38,8 @@ from ingest import (
     read_value,
 )
 from ingest.exports import check_mapped_columns, map_row
-from ingest.mapping import identify
 from ingest.files import SUFFIXES, count_lines
+from ingest.mapping import identify
 from service.config import Config, SourceConfig
 from service.pipeline.screening import screen_text
 from service.pipeline.wards import read_ward_names
