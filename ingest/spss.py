@@ -85,7 +85,8 @@ def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], know
         message = _receive(path, process, receiver, "the header")
         if message[0] == "refused":
             raise SourceUnavailable(f"{path.name}: not a readable SPSS .sav file ({message[2]}); export it again")
-        _, column_names, n_rows = message
+        column_names, n_rows = message[1], message[2]
+        notes.column_labels = dict(message[3]) if len(message) > 3 else {}
         header = unique_header(list(column_names))  # a damaged file can hold unnamed variables (None)
         if check is not None:
             check(tuple(header))

@@ -62,7 +62,10 @@ def test_suggest_drafts_a_section_that_loads_and_reads_the_file(tmp_path):
     assert mapping["sex_column"] == "Sex" and mapping["ethnicity_column"] == "Ethnic group" and mapping["age_column"] == "Age"
     assert "%Y/%m/%d %I:%M:%S %p" in mapping["date_formats"]
     types = {q["column"]: q["type"] for q in mapping["questions"]}
-    assert types == {"How safe do you feel?": "scale", "What worries you?": "free_text"}
+    # Issue 16: the Google multi-select (answers joined by ", ") is a multiple choice, not free text.
+    assert types == {"How safe do you feel?": "scale", "What worries you?": "multiple_choice"}
+    worries = next(q for q in mapping["questions"] if q["column"] == "What worries you?")
+    assert worries["separator"] == ", "
 
 
 def test_suggest_finds_two_header_rows_and_a_header_below_a_preamble(tmp_path):
