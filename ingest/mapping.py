@@ -156,7 +156,15 @@ def _blank_to_none(value: Any) -> Any:
 
 
 def identify(raw: RawRecord, mapping: SourceMapping) -> RawRecord:
-    """The record with its id as the mapping makes it: one column, several joined by "-", or the row."""
+    """The record with its id as the mapping makes it (one column, several joined by "-", or the row),
+    and without the unmapped personal columns (:func:`personal_columns`), so no copy of it keeps them."""
+    left_out = _plan_of(mapping).dropped(tuple(raw.data))
+    if left_out:
+        raw = RawRecord(raw.external_id, {k: v for k, v in raw.data.items() if k not in left_out}, raw.location, raw.row)
+    return _identified(raw, mapping)
+
+
+def _identified(raw: RawRecord, mapping: SourceMapping) -> RawRecord:
     if mapping.row_id:
         row = raw.row or _row_of(raw.location)
         return RawRecord(f"row-{row}" if row else "", raw.data, raw.location, row)

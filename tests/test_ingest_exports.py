@@ -570,3 +570,9 @@ def test_a_generic_other_box_lets_the_write_in_decide_and_an_unmappable_one_is_n
         (NS, NS), ("6", "H2"), ("17", "H4"), (NS, NS)]
     assert result.issue_counts()[("ethnicity", "vocabulary")] == 2 and result.issue_counts()[("ethnicity", "write_in")] == 1
     assert "national identity ('English')" in result.responses[3].field_issues[0].reason
+
+
+def test_a_quarantined_record_keeps_no_unmapped_personal_column_either(tmp_path):
+    path = _write_rows(tmp_path / "q.csv", [["Id", "When", "Sex", "Email"], ["1", "31/04/2024", "F", "a@example.org"]])
+    (entry,) = read_export(path, "ss", _plain_mapping(id_column="Id"), now=NOW).quarantined
+    assert entry.rule == "date" and set(entry.raw) == {"Id", "When", "Sex"}
