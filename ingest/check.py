@@ -130,9 +130,9 @@ def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None
 
 
 def shown(value: object, is_free: bool) -> str:
-    """A value for the terminal: free text (or anything over 40 characters) by its length only."""
+    """A value for the terminal: free text (or anything over 120 characters) by its length only."""
     text = "" if value is None else str(value)
-    if (is_free and text and text != "None") or len(text) > 40:
+    if (is_free and text and text != "None") or len(text) > 120:
         return f"(free text, {len(text)} characters)"
     return repr(text)
 
