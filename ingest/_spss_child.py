@@ -4,7 +4,8 @@
 that a crash inside ReadStat's C parser ends this process, not the caller's. It imports nothing
 from ``ingest``, only pyreadstat, so it starts quickly. Messages sent on the pipe ``FD``, in order:
 
-* ``("header", column_names, n_rows)``;
+* ``("header", column_names, n_rows, labels)``, ``labels`` the variable labels (question wording)
+  by variable name;
 * ``("rows", offset, rows)`` for each chunk of ``CHUNK_ROWS`` rows (value labels applied), where
   ``rows`` is a list of tuples and ``offset`` counts the rows before the chunk;
 * ``("end",)``.
@@ -29,7 +30,8 @@ def send_file(path: str, chunk_rows: int, sender: Connection) -> None:
     except pyreadstat.ReadstatError as error:
         sender.send(("refused", None, str(error)))
         return
-    sender.send(("header", list(meta.column_names), meta.number_rows))
+    labels = {str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
+    sender.send(("header", list(meta.column_names), meta.number_rows, labels))
     offset = 0
     while True:
         try:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from ingest.codes import DECLINED, NOT_STATED, normalise_label
+from ingest.dates import read_date
 from ingest.vocabulary import band_for_age, parse_band
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
@@ -102,3 +104,49 @@ def _from_span(span: tuple[int, int | None], minimum: int, maximum: int, bands: 
         return _from_years(low, minimum, maximum, bands)
     wanted = ("one of the bands " + ", ".join(bands)) if bands else "an age in years"
     return AgeReading(None, NOT_STATED, f"an age band that is not {wanted}; not guessed")
+
+
+_SCHOOL_YEAR = re.compile(r"^(?:school )?(?:year|yr|y)\s*(\d{1,2})(?: group)?$")
+
+
+def read_birth_date(value: object, on: datetime, minimum: int = 0, maximum: int = 120,
+                    bands: tuple[str, ...] = ()) -> AgeReading:
+    """The age on the date ``on`` (when the response was given) of someone born on the date in ``value``.
+
+    A date of birth after ``on`` or more than 120 years before it is not an age (the reason says
+    which; age not stated). The date is read day-first (21/04/2009), ISO or as an Excel date.
+    """
+    if value is None or normalise_label(value) in DECLINED:
+        return AgeReading(None, NOT_STATED)
+    born = read_date(value, "dayfirst")
+    if born is None:
+        return AgeReading(None, NOT_STATED, "not a date of birth such as 21/04/2009")
+    day = on.date()
+    if born.date() > day:
+        return AgeReading(None, NOT_STATED, f"a date of birth after the response was given ({day:%d/%m/%Y})")
+    years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if years > 120:
+        return AgeReading(None, NOT_STATED, f"a date of birth more than 120 years before the response ({day:%d/%m/%Y})")
+    return _from_years(years, minimum, maximum, bands)
+
+
+def read_school_year(value: object, bands: tuple[str, ...] = ()) -> AgeReading:
+    """The age band of a school year group in England ("Year 9", "Yr 9", "Y9", "9"): Year N is N+4 to N+5.
+
+    Pupils in Year N are N+4 on 1 September and N+5 by the end of the school year, so Year 9 is
+    13-14 and Year 13 is 17-18 (Years 1 to 13; Reception is not read). The year's span must lie
+    inside one of ``bands``; one straddling two bands is not stated, with the reason.
+    """
+    text = normalise_label(value)
+    if text in DECLINED:
+        return AgeReading(None, NOT_STATED)
+    match = _SCHOOL_YEAR.match(text) or re.match(r"^(\d{1,2})$", text)
+    if match is None or not 1 <= int(match.group(1)) <= 13:
+        return AgeReading(None, NOT_STATED, "not a school year group from Year 1 to Year 13 (e.g. 'Year 9', 'Y9')")
+    low = int(match.group(1)) + 4
+    for band in bands:
+        b_low, b_high = parse_band(band)
+        if b_low <= low and (b_high is None or low + 1 <= b_high):
+            return AgeReading(None, band)
+    wanted = ("inside one of the bands " + ", ".join(bands)) if bands else "with age_bands set"
+    return AgeReading(None, NOT_STATED, f"Year {low - 4} is aged {low}-{low + 1}, not {wanted}; not guessed")

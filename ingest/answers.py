@@ -20,6 +20,7 @@ from ingest.records import QUESTION_TYPES, AnswerRecord
 
 MAX_TEXT = 20_000
 TICKED = {"1", "1.0", "yes", "y", "true", "ticked", "checked", "selected", "x", "\u2713", "\u2714", "on"}
+_REPLACED = re.compile(r"^\s*\?+\s*$")
 UNTICKED = {"", "0", "0.0", "no", "n", "false", "unticked", "not selected", "off"}
 
 
@@ -65,6 +66,7 @@ class QuestionSpec:
 
 def map_answer(question: QuestionSpec, value: Any, now: datetime) -> AnswerRecord | None:
     """The answer held in ``value`` (None when blank), checked against the question's rules."""
+    _refuse_replaced(question.column or question.key, value)
     if value is None or (question.type != "free_text" and normalise_label(value) in DECLINED and not question.options):
         if question.required:
             raise RecordError(question.column, value, "required", f"an answer to {question.column!r} is required")
@@ -87,12 +89,24 @@ def map_answer(question: QuestionSpec, value: Any, now: datetime) -> AnswerRecor
     return AnswerRecord(question.key, question.type, check_option(question, _text(value)))
 
 
+def _refuse_replaced(column: str, value: Any) -> None:
+    """Raise for a cell of only "?": Excel's Windows-1252 save put it in place of a character (a tick) it lost.
+
+    Issue 16: such a value must not vanish as "no answer" without a field issue.
+    """
+    if isinstance(value, str) and _REPLACED.match(value):
+        raise RecordError(column, value, "replaced_character",
+                          "a '?' is what Excel writes for a character Windows-1252 cannot hold (such as a tick); "
+                          "export the file again as CSV UTF-8, or fix the cell")
+
+
 def gather_ticks(question: QuestionSpec, cells: list[Any]) -> AnswerRecord | None:
     """One answer from one column per option; None when no option is ticked."""
     chosen = []
     for index, cell in enumerate(cells):
         text = normalise_label(cell)
         option = question.option_of(index)
+        _refuse_replaced(question.option_columns[index], cell)
         if text in TICKED or (text and text == normalise_label(option)):
             chosen.append(option)
         elif text not in UNTICKED:

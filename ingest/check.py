@@ -16,13 +16,14 @@ from pathlib import Path
 
 from ingest.columns import ReadNotes, closest_columns, plain_text
 from ingest.errors import RecordError
+from ingest.exports import map_row
 from ingest.files import read_file_records
-from ingest.mapping import SourceMapping, identify, map_record
+from ingest.mapping import SourceMapping, identify
 from ingest.options import FileOptions
 from ingest.records import FieldIssue, ResponseRecord
 from ingest.vocabulary import Ward
 
-DEMOGRAPHICS = (("sex", "sex_column"), ("age", "age_column"), ("age_band", "age_band_column"),
+DEMOGRAPHICS = (("sex", "sex_column"), ("age", "age_column"), ("age_band", "age_column"), ("age_band", "age_band_column"),
                 ("ethnicity", "ethnicity_column"), ("ethnic_group", "ethnicity_column"), ("ward", "ward_column"),
                 ("postcode_district", "postcode_column"))
 
@@ -50,6 +51,8 @@ class CheckReport:
     quarantined: list[tuple[str, str, str, str]] = field(default_factory=list)
     field_issues: list[FieldIssue] = field(default_factory=list)
     notes: ReadNotes = field(default_factory=ReadNotes)
+    #: Columns and sample names holding free text: shown by length only (issue 16, residents' words).
+    free: frozenset[str] = frozenset()
 
     @property
     def missing(self) -> list[ColumnCheck]:
@@ -67,16 +70,23 @@ class CheckReport:
             lines.append(f"  {state} {c.config_key} = {c.column!r}{'' if c.is_found else hint}")
         if self.unmapped:
             lines.append("  not in the mapping (kept raw only): " + ", ".join(repr(c) for c in self.unmapped))
-        lines += ["", "First values after mapping:"]
+        lines += ["", "First values after mapping (free text shown by its length only):"]
         for name, pairs in self.samples.items():
-            lines.append(f"  {name}: " + "; ".join(f"{raw!r} -> {code}" for raw, code in pairs))
+            lines.append(f"  {name}: " + "; ".join(f"{shown(raw, name in self.free)} -> {shown(code, name in self.free)}"
+                                                   for raw, code in pairs))
         lines += ["", f"Would be quarantined: {len(self.quarantined)}"]
-        lines += [f"  {where}: {column} = {value!r}: {reason}" for where, column, value, reason in self.quarantined[:20]]
+        lines += [f"  {where}: {column} = {shown(value, column in self.free)}: {reason}"
+                  for where, column, value, reason in self.quarantined[:20]]
         lines += ["", f"Cells kept as field issues: {len(self.field_issues)}"]
-        lines += [f"  {issue.describe()}" for issue in self.field_issues[:20]]
-        extra = self.notes.lines(self.name)
-        if extra:
-            lines += ["", "Rows left out:", *(f"  {line}" for line in extra if "not in the mapping" not in line)]
+        lines += [f"  {i.location}: {i.column} = {shown(i.value, i.column in self.free)}: {i.reason}"
+                  for i in self.field_issues[:20]]
+        left_out = [f"  {self.name} row {row}: summary row {shown(text.split(' | ')[0], False)} is not a response; not stored"
+                    for row, text in self.notes.summary_rows]
+        left_out += [f"  {self.name} row {row}: skipped as configured" for row, _ in self.notes.skipped_rows[:20]]
+        if self.notes.n_blank:
+            left_out.append(f"  {self.name}: {self.notes.n_blank} blank row(s) skipped")
+        if left_out:
+            lines += ["", "Rows left out:", *left_out]
         if self.missing:
             lines += ["", f"An ingest would stop before storing anything: {len(self.missing)} configured column(s) missing."]
         return "\n".join(lines)
@@ -99,14 +109,15 @@ def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None
                                   () if column in header else closest_columns(column, header), column in mapping.optional)
                       for key, column in mapping.column_keys()]
     report.unmapped = report.notes.extra_columns
+    free_questions = [q for q in mapping.questions if q.type == "free_text"]
+    report.free = frozenset({*report.unmapped, "_extra_cells", *(c for q in free_questions for c in q.columns),
+                             *(f"question {q.key}" for q in free_questions)})
     try:
         for raw in islice(records, n):
             report.n_checked += 1
             raw = identify(raw, mapping)
             try:
-                if not raw.external_id:
-                    raise RecordError(mapping.id_column or "id", "", "required", "every record needs its own id")
-                record = map_record(raw, source, mapping, wards, now, keep_issues=True)
+                record = map_row(raw, source, mapping, wards, now)  # exactly what an ingest does with the row
             except RecordError as error:
                 report.quarantined.append((raw.location, error.field, "" if error.value is None else str(error.value),
                                            error.reason))
@@ -116,6 +127,14 @@ def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None
     finally:
         records.close()  # type: ignore[attr-defined]
     return report
+
+
+def shown(value: object, is_free: bool) -> str:
+    """A value for the terminal: free text (or anything over 120 characters) by its length only."""
+    text = "" if value is None else str(value)
+    if (is_free and text and text != "None") or len(text) > 120:
+        return f"(free text, {len(text)} characters)"
+    return repr(text)
 
 
 def _sample(report: CheckReport, mapping: SourceMapping, data: dict, record: ResponseRecord) -> None:

@@ -46,7 +46,7 @@ ETHNIC_GROUPS: dict[str, str] = {
 DECLINED = {
     "", "prefer not to say", "prefer not to answer", "rather not say", "not stated", "not known",
     "unknown", "n/a", "na", "none", "no answer", "declined", "refused", "don't know", "dont know",
-    "do not wish to say", "not given", "missing", "-", "--", ".", "?", "pnts", "nan", "null",
+    "do not wish to say", "not given", "missing", "-", "--", ".", "pnts", "nan", "null",
     "i'd rather not say", "id rather not say", "not disclosed", "not answered",
 }
 

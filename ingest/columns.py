@@ -34,6 +34,8 @@ class ReadNotes:
     summary_rows: list[tuple[int, str]] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
+    #: SPSS variable labels (the question wording) by variable name; empty for other files.
+    column_labels: dict[str, str] = field(default_factory=dict)
 
     def add_blank(self, row_number: int) -> None:
         """Count one blank row (the first few row numbers are kept for the report)."""

@@ -1,7 +1,7 @@
 """Dates and times as exports write them: ISO 8601, UK day-first, strftime formats, Excel serials,
 with time-zone suffixes ("GMT", "GMT+1", "BST", "UTC", "Z", "+01:00").
 
-A time without a zone is taken as UTC. Several formats may be configured for one field; they are
+A time without a zone is UTC, or local time in the source's ``timezone`` (issue 16). Several formats may be configured for one field; they are
 tried in order, and the first that reads the whole value wins.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingest.errors import RecordError
 
@@ -26,11 +27,12 @@ _ZONE = re.compile(r"(?:\s*\b(GMT|UTC|BST|Z)\b\s*([+-]\s*\d{1,2}(?::?\d{2})?)?|(
 
 
 def parse_datetime(value: Any, date_format: str, now: datetime, field_name: str,
-                   formats: tuple[str, ...] = ()) -> datetime | None:
+                   formats: tuple[str, ...] = (), zone: str = "") -> datetime | None:
     """Read a date or date-time in ``date_format`` or any of ``formats`` ("dayfirst", "iso" or strftime).
 
     Dates before 2000 or more than a day in the future are refused, as are impossible dates
-    such as 31/04/2023.
+    such as 31/04/2023. A time without a zone is in ``zone`` (an IANA name such as
+    "Europe/London", see :func:`localise`), or UTC when ``zone`` is "".
 
     Raises
     ------
@@ -48,10 +50,42 @@ def parse_datetime(value: Any, date_format: str, now: datetime, field_name: str,
     if parsed is None:
         raise RecordError(field_name, value, "date", f"expected {_describe(tried)} (a real calendar date)")
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = localise(parsed, zone) if zone else parsed.replace(tzinfo=timezone.utc)
     if not EARLIEST <= parsed <= now + timedelta(days=1):
         raise RecordError(field_name, value, "date_range", f"expected a date between 2000 and {now:%d/%m/%Y}")
     return parsed
+
+
+def localise(moment: datetime, zone: str) -> datetime:
+    """A local time without a zone, as it was in ``zone`` (an IANA name), in UTC.
+
+    At the clock changes (Europe/London: last Sunday of March and of October, at 01:00 UTC):
+    a time that happens twice in October (01:00 to 01:59) is read as the first, still in summer
+    time (BST); a time that never happened in March (01:00 to 01:59) is read with the offset
+    before the change (GMT), as a clock not yet put forward would show it.
+
+    Raises
+    ------
+    ValueError
+        ``zone`` is not a known IANA time zone.
+    """
+    local = moment.replace(tzinfo=time_zone(zone), fold=0)
+    return local.astimezone(timezone.utc)
+
+
+def time_zone(zone: str) -> ZoneInfo:
+    """The IANA time zone ``zone`` (e.g. "Europe/London").
+
+    Raises
+    ------
+    ValueError
+        ``zone`` is not a known IANA time zone name.
+    """
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone {zone!r} is not an IANA time zone name; expected e.g. 'Europe/London' "
+                         "or '' (times without a zone are UTC)") from None
 
 
 def _describe(formats: tuple[str, ...]) -> str:

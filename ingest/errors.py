@@ -43,7 +43,8 @@ class ColumnNotFoundError(MappingError):
     ``mapping.sex_column``), ``closest`` the file's most similar column names.
     """
 
-    def __init__(self, file: str, column: str, config_key: str, closest: tuple[str, ...], found: tuple[str, ...]) -> None:
+    def __init__(self, file: str, column: str, config_key: str, closest: tuple[str, ...], found: tuple[str, ...],
+                 config_file: str = "") -> None:
         self.file = file
         self.column = column
         self.config_key = config_key
@@ -51,7 +52,8 @@ class ColumnNotFoundError(MappingError):
         self.found = found
         hint = ("; the closest are " + ", ".join(repr(c) for c in closest)) if closest else "; no column is close"
         super().__init__(f"{file}: column {column!r} (set by {config_key}) is not in the file{hint}. "
-                         "Nothing was stored. Fix the key in config.toml or the column name in the file")
+                         f"Nothing was stored. Fix the key in {config_file or 'the configuration file in use'} "
+                         "or the column name in the file")
 
 
 class HeaderMismatchError(MappingError):

@@ -46,9 +46,11 @@ _DETAIL_WORDS = {
     **NATIONALITY_WRITE_INS,
 }
 _UK_WORDS = {"english", "welsh", "scottish", "ni", "british", "uk"}
+_UK_NAMES = {"ni": "Northern Irish", "uk": "UK"}
 _WHITE_ONLY = {"european", "eastern"}  # "White European": Any other White background, only with "White"
 _FILLER = {"and", "or", "any", "other", "background", "backgrounds", "ethnic", "ethnicity", "group", "groups",
            "heritage", "of", "please", "specify", "state", "describe", "the", "a", "origin", "s"}
+_GENERIC_OTHER = {"other", "please", "specify", "state", "describe", "s", "write", "in", "below"}
 _OTHER_OF = {"H1": "5", "H2": "8", "H3": "12", "H4": "17", "H5": "19"}
 # Words in the name of a high-level group that are also detailed groups (the ONS Black group's name).
 _GROUP_NAME_DETAILS = {"H2": {"6", "7"}}
@@ -100,9 +102,16 @@ def read_ethnicity(label: object) -> EthnicityReading:
     return _read_words(text, context=None)
 
 
+def is_generic_other(label: object) -> bool:
+    """True for an "Other" box that names no group ("Other", "Other (please specify)"): its write-in decides."""
+    words = _words(normalise_label(label))
+    return "other" in words and words <= _GENERIC_OTHER
+
+
 def _from_code(code: str, named: str) -> EthnicityReading:
     if code == NOT_STATED:
-        return EthnicityReading(NOT_STATED, NOT_STATED, f"{named} is a refusal")
+        meaning = "means the ethnicity was not obtained" if named.endswith("NOBT") else "is a refusal"
+        return EthnicityReading(NOT_STATED, NOT_STATED, f"{named} {meaning}")
     if code in ETHNIC_GROUPS:
         return EthnicityReading(None, code)
     return _detailed(code)
@@ -181,8 +190,12 @@ def _read_single(race: str | None, details: set[str], words: set[str], is_other:
         return EthnicityReading(None, race)
     if is_other:
         return EthnicityReading(None, "H5")
-    if uk:
+    if uk == {"british"} or uk == {"british", "uk"}:
         return _not_stated("a nationality, not an ethnic group ('British' alone is not White British)")
+    if uk:
+        named = ", ".join(repr(_UK_NAMES.get(w, w.title())) for w in sorted(uk))
+        return _not_stated(f"a national identity ({named}), not an ethnic group: 'White: English, Welsh, "
+                           "Scottish, Northern Irish or British' needs 'White'")
     return _not_stated("names no ONS ethnic group")
 
 

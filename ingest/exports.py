@@ -57,8 +57,10 @@ class ExportResult:
 
 
 def check_mapped_columns(name: str, header: tuple[str, ...], mapping: SourceMapping, source: str,
-                         options: FileOptions | None = None) -> None:
+                         options: FileOptions | None = None, config_file: str = "") -> None:
     """Raise when a column the mapping names is not in ``header`` (nothing is stored then).
+
+    ``config_file`` is the configuration file in use, named in the message.
 
     Raises
     ------
@@ -80,7 +82,8 @@ def check_mapped_columns(name: str, header: tuple[str, ...], mapping: SourceMapp
             f"the {len(keys)} columns the mapping names (found: {shown}). Nothing was stored. Fix "
             f"[sources.{source}.file] header_row, header_rows or sheet, or check with 'voice sources check'")
     key, column = missing[0]
-    error = ColumnNotFoundError(name, column, f"[sources.{source}] {key}", closest_columns(column, header), header)
+    error = ColumnNotFoundError(name, column, f"[sources.{source}] {key}", closest_columns(column, header), header,
+                                config_file)
     if len(missing) > 1:
         error.args = (error.args[0] + f" ({len(missing) - 1} more configured column(s) missing: "
                       + ", ".join(repr(c) for _, c in missing[1:6]) + ")",)
@@ -104,25 +107,43 @@ def read_export(path: Path, source: str, mapping: SourceMapping, options: FileOp
     records = read_file_records(path, "", (), mapping.columns, options, result.notes,
                                 check=lambda header: check_mapped_columns(path.name, header, mapping, source, options))
     for raw in records:
-        _take(result, identify(raw, mapping), source, mapping, wards, now)
+        _take(result, raw, source, mapping, wards, now)
     _resolve_duplicates(result, mapping)
     return result
 
 
 def _take(result: ExportResult, raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple[Ward, ...],
           now: datetime) -> None:
+    raw = identify(raw, mapping)
     try:
-        if not raw.external_id:
-            id_name = mapping.id_column or "+".join(mapping.id_columns)
-            raise RecordError(id_name, "", "required", "every record needs its own id")
-        if "_extra_cells" in raw.data:
-            extra = raw.data["_extra_cells"]
-            raise RecordError("_extra_cells", extra, "column_count",
-                              f"no more cells than the header has columns (found {len(extra)} more); "
-                              "is there a delimiter inside an unquoted value?")
-        result.responses.append(map_record(raw, source, mapping, wards, now, keep_issues=True))
+        result.responses.append(map_row(raw, source, mapping, wards, now))
     except RecordError as error:
         result.quarantined.append(quarantine_entry(source, raw, error))
+
+
+def map_row(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple[Ward, ...],
+            now: datetime) -> ResponseRecord:
+    """Map one row of an export the way every reader of files does: id, cell count, then :func:`map_record`.
+
+    This is the one path an ingest run, :func:`read_export` and ``voice sources check`` share, so
+    the check reports exactly what an ingest would store or quarantine. The id is made by the
+    mapping first (:func:`identify`: a column, several columns or the row number).
+
+    Raises
+    ------
+    RecordError
+        The record has no id, more cells than the header, or breaks a rule of :func:`map_record`.
+    """
+    raw = identify(raw, mapping)
+    if not raw.external_id:
+        id_name = mapping.id_column or "+".join(mapping.id_columns) or "row_id"
+        raise RecordError(id_name, "", "required", "every record needs its own id")
+    if "_extra_cells" in raw.data:
+        extra = raw.data["_extra_cells"]
+        raise RecordError("_extra_cells", extra, "column_count",
+                          f"no more cells than the header has columns (found {len(extra)} more); "
+                          "is there a delimiter inside an unquoted value?")
+    return map_record(raw, source, mapping, wards, now, keep_issues=True)
 
 
 def quarantine_entry(source: str, raw: RawRecord, error: RecordError) -> QuarantineRecord:

@@ -150,10 +150,26 @@ def check_submission(
         return FormResult(values=values, errors=tuple(errors))
     raw = _raw_record(values, spec, external_id, site, now, bot_reasons)
     try:
-        record = map_record(RawRecord(external_id, raw, f"form {site}"), spec.source, spec.mapping, spec.wards, now)
+        record = map_record(RawRecord(external_id, raw, f"form {site}"), spec.source, _form_mapping(spec), spec.wards, now)
     except RecordError as error:  # a rule of the mapping the checks above did not foresee
         return FormResult(values=values, errors=(FieldError(str(error.field), "invalid"),))
     return FormResult(values=values, record=replace(record, is_suspected_bot=bool(bot_reasons)))
+
+
+_UNASKED: dict[int, tuple[SourceMapping, SourceMapping]] = {}
+
+
+def _form_mapping(spec: FormSpec) -> SourceMapping:
+    """The form's mapping; when the form does not ask for consent (another lawful basis), without its
+    consent column, so the consent it never asked for is not read as a blank consent (issue 16 quarantines those)."""
+    if spec.asks_consent or not spec.mapping.consent_column:
+        return spec.mapping
+    found = _UNASKED.get(id(spec.mapping))
+    if found is None or found[0] is not spec.mapping:
+        if len(_UNASKED) > 16:
+            _UNASKED.clear()
+        found = _UNASKED[id(spec.mapping)] = (spec.mapping, replace(spec.mapping, consent_column=None))
+    return found[1]
 
 
 def _check_consent(data: Mapping[str, Any], spec: FormSpec, values: dict[str, Any]) -> list[FieldError]:

@@ -11,6 +11,7 @@ and rule; the caller quarantines it). Any other cell that cannot be used is reco
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -18,12 +19,12 @@ from functools import lru_cache
 from typing import Any
 
 from ingest import vocabulary as vocab
-from ingest.ages import read_age
+from ingest.ages import AgeReading, read_age, read_birth_date, read_school_year
 from ingest.answers import QuestionSpec, gather_ticks, map_answer
 from ingest.codes import NOT_STATED, normalise_label
-from ingest.dates import EARLIEST, EXCEL_EPOCH, parse_datetime
+from ingest.dates import EARLIEST, EXCEL_EPOCH, parse_datetime, time_zone
 from ingest.errors import RecordError
-from ingest.ethnicity import EthnicityReading, read_ethnicity
+from ingest.ethnicity import EthnicityReading, is_generic_other, read_ethnicity
 from ingest.postcodes import PostcodeLookup, load_postcode_lookup
 from ingest.records import (
     AnswerRecord,
@@ -41,6 +42,7 @@ _FALSE = {"no", "n", "false", "0", "disagree", "do not agree"}
 _MISSING: Any = object()
 _CACHED_TYPES = ("scale", "number", "single_choice", "multiple_choice")  # pure functions of the cell text
 _KEPT_RULES = ("vocabulary", "write_in", "postcode_ward")  # issues that never rejected a record
+_ROW_IN_LOCATION = re.compile(r" row (\d+)$")
 _read_ethnicity = lru_cache(maxsize=4096)(read_ethnicity)
 
 
@@ -76,6 +78,16 @@ class SourceMapping:
     questions: tuple[QuestionSpec, ...] = ()
     #: Configured columns a file may lack (their fields are then not stated); any other missing column stops a run.
     optional: tuple[str, ...] = ()
+    #: IANA time zone of times written without one (SmartSurvey, Citizen Space: "Europe/London"); "" = UTC.
+    timezone: str = ""
+    #: A date of birth: the age is the age on the date the response was given.
+    birth_date_column: str | None = None
+    #: A school year group in England ("Year 9", "Y9"): the band holding its ages (Year 9 = 13-14).
+    school_year_column: str | None = None
+    #: Unmapped columns never kept in the raw record, besides those named like personal data.
+    drop_columns: tuple[str, ...] = ()
+    #: Unmapped columns named like personal data (Name, Email, IP Address) that are kept after all.
+    keep_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.unknown_labels not in ("not_stated", "quarantine"):
@@ -86,8 +98,12 @@ class SourceMapping:
                              f"id_columns={list(self.id_columns)!r}, row_id={self.row_id!r}")
         if self.ward_from_postcode and not self.postcode_column:
             raise ValueError("ward_from_postcode needs postcode_column")
-        for band in self.age_bands:
-            vocab.parse_band(band)
+        try:  # "Under 16" is stored as the band "0-15", the form weights and census tables use
+            object.__setattr__(self, "age_bands", tuple(vocab.band_code(band) for band in self.age_bands))
+        except ValueError as error:
+            raise ValueError(f"age_bands = {list(self.age_bands)!r}: {error}") from None
+        if self.timezone:
+            time_zone(self.timezone)
         unknown = [c for c in self.optional if c not in self.columns]
         if unknown:
             raise ValueError(f"optional names {', '.join(repr(c) for c in unknown)}, which no key of the mapping reads; "
@@ -102,7 +118,8 @@ class SourceMapping:
         """(config key, column) for every column the mapping reads, e.g. ``("mapping.sex_column", "Sex")``."""
         names = ("id_column", "submitted_at", "wave_column", "site_column", "consent_column", "age_column",
                  "age_band_column", "sex_column", "gender_identity_column", "ethnicity_column",
-                 "ethnicity_other_column", "ward_column", "postcode_column")
+                 "ethnicity_other_column", "ward_column", "postcode_column", "birth_date_column",
+                 "school_year_column")
         keys = [(f"mapping.{n}", getattr(self, n)) for n in names if getattr(self, n)]
         keys += [(f"mapping.id_columns[{i}]", c) for i, c in enumerate(self.id_columns)]
         for i, q in enumerate(self.questions):
@@ -139,9 +156,18 @@ def _blank_to_none(value: Any) -> Any:
 
 
 def identify(raw: RawRecord, mapping: SourceMapping) -> RawRecord:
-    """The record with its id as the mapping makes it: one column, several joined by "-", or the row."""
+    """The record with its id as the mapping makes it (one column, several joined by "-", or the row),
+    and without the unmapped personal columns (:func:`personal_columns`), so no copy of it keeps them."""
+    left_out = _plan_of(mapping).dropped(tuple(raw.data))
+    if left_out:
+        raw = RawRecord(raw.external_id, {k: v for k, v in raw.data.items() if k not in left_out}, raw.location, raw.row)
+    return _identified(raw, mapping)
+
+
+def _identified(raw: RawRecord, mapping: SourceMapping) -> RawRecord:
     if mapping.row_id:
-        return RawRecord(f"row-{raw.row}", raw.data, raw.location, raw.row)
+        row = raw.row or _row_of(raw.location)
+        return RawRecord(f"row-{row}" if row else "", raw.data, raw.location, row)
     if mapping.id_columns:
         parts = [_text(read_value(raw.data, c)) for c in mapping.id_columns]
         external_id = "-".join(p for p in parts if p) if all(parts) else ""
@@ -149,6 +175,12 @@ def identify(raw: RawRecord, mapping: SourceMapping) -> RawRecord:
     if raw.external_id:
         return raw
     return RawRecord(_text(read_value(raw.data, mapping.id_column)) or "", raw.data, raw.location, raw.row)
+
+
+def _row_of(location: str) -> int:
+    """The row number in a location such as "export.csv row 7" (a quarantined record keeps only that)."""
+    match = _ROW_IN_LOCATION.search(location)
+    return int(match.group(1)) if match else 0
 
 
 def map_record(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple[vocab.Ward, ...] = (),
@@ -171,9 +203,9 @@ def map_record(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple
     data = raw.data
     issues: list[FieldIssue] = []
     submitted = parse_datetime(plan.read(data, mapping.submitted_at), mapping.date_format, now,
-                               mapping.submitted_at or "submitted_at", mapping.date_formats)
+                               mapping.submitted_at or "submitted_at", mapping.date_formats, mapping.timezone)
     consent = _map_consent(mapping.consent_column, plan.read(data, mapping.consent_column)) if mapping.consent_column else None
-    demographics = plan.demographics(data, wards, raw.location, issues)
+    demographics = plan.demographics(data, wards, raw.location, issues, submitted or now)
     answers = plan.answers(data, now, raw.location, issues)
     if not keep_issues:
         for issue in issues:
@@ -184,7 +216,7 @@ def map_record(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple
         source=source, external_id=raw.external_id, submitted_at=submitted,
         wave=mapping.wave if mapping.wave_column is None else _text(plan.read(data, mapping.wave_column)),
         site=_text(plan.read(data, mapping.site_column)), consent=consent, demographics=demographics,
-        answers=answers, raw=dict(data), content_hash=raw.content_hash, location=raw.location,
+        answers=answers, raw=plan.kept_raw(data), content_hash=raw.content_hash, location=raw.location,
         field_issues=tuple(issues),
     )
 
@@ -203,7 +235,10 @@ class _Plan:
         self.questions = [(q, {} if q.type in _CACHED_TYPES and not q.option_columns else None) for q in mapping.questions]
         self.demographic_columns = tuple(c for c in (
             mapping.age_column, mapping.age_band_column, mapping.sex_column, mapping.gender_identity_column,
-            mapping.ethnicity_column, mapping.ethnicity_other_column, mapping.ward_column, mapping.postcode_column) if c)
+            mapping.ethnicity_column, mapping.ethnicity_other_column, mapping.ward_column, mapping.postcode_column,
+            mapping.birth_date_column, mapping.school_year_column,
+            mapping.submitted_at if mapping.birth_date_column else None) if c)  # an age from a birth date needs the date
+        self.dropped = personal_columns(mapping)
         self.wards: tuple[vocab.Ward, ...] | None = None  # the cache below is for these wards only
         self.known_wards: tuple[tuple[vocab.Ward, ...] | None, frozenset[str]] = (None, frozenset())
         self.demographics_seen: dict[tuple[Any, ...], tuple[Demographics, list[FieldIssue]]] = {}
@@ -261,28 +296,33 @@ class _Plan:
                 raise
             return None, (question.key, error.field, str(error.value)[:200], error.rule, error.reason)
 
+    def kept_raw(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The raw record to store: every column but the unmapped personal ones (:func:`personal_columns`)."""
+        left_out = self.dropped(tuple(data))
+        return {k: v for k, v in data.items() if k not in left_out} if left_out else dict(data)
+
     def demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
-                     issues: list[FieldIssue]) -> Demographics:
+                     issues: list[FieldIssue], on: datetime) -> Demographics:
         """:meth:`map_demographics`, memoised on the record's demographic cells (errors never are)."""
         if wards is not self.wards:
             self.wards, self.demographics_seen = wards, {}
         key = tuple(data.get(c) for c in self.demographic_columns)
         if not all(v is None or type(v) is str for v in key):
-            return self.map_demographics(data, wards, location, issues)
+            return self.map_demographics(data, wards, location, issues, on)
         found = self.demographics_seen.get(key)
         if found is None:
             own: list[FieldIssue] = []
-            found = (self.map_demographics(data, wards, "", own), own)
+            found = (self.map_demographics(data, wards, "", own, on), own)
             if len(self.demographics_seen) < 16384:
                 self.demographics_seen[key] = found
         issues.extend(replace(issue, location=location) for issue in found[1])
         return found[0]
 
     def map_demographics(self, data: Mapping[str, Any], wards: tuple[vocab.Ward, ...], location: str,
-                         issues: list[FieldIssue]) -> Demographics:
+                         issues: list[FieldIssue], on: datetime) -> Demographics:
         """The demographics of one record; see :func:`map_record` for which failures reject it."""
         m = self.mapping
-        age, band = self.age(data, location, issues)
+        age, band = self.age(data, location, issues, on)
         ethnicity, group = self.ethnicity(data, location, issues) if m.ethnicity_column else (None, None)
         return Demographics(
             age=age, age_band=band,
@@ -301,21 +341,30 @@ class _Plan:
             self.issue(issues, location, name, column, value, "vocabulary", f"not a {name} label we map; not stated")
         return code
 
-    def age(self, data: Mapping[str, Any], location: str, issues: list[FieldIssue]) -> tuple[int | None, str | None]:
-        """Age and band from the age column (an age or a band, as people write them) or the band column."""
+    def age(self, data: Mapping[str, Any], location: str, issues: list[FieldIssue],
+            on: datetime) -> tuple[int | None, str | None]:
+        """Age and band from the first column that states them: the age column (an age or a band, as
+        people write them), the date of birth, the school year, then the band column."""
         m = self.mapping
-        if m.age_column:
-            value = self.read(data, m.age_column)
-            reading = read_age(value, m.min_age, m.max_age, m.age_bands)
+        readers = ((m.age_column, "age", lambda v: read_age(v, m.min_age, m.max_age, m.age_bands)),
+                   (m.birth_date_column, "birth_date", lambda v: read_birth_date(v, on, m.min_age, m.max_age, m.age_bands)),
+                   (m.school_year_column, "school_year", lambda v: read_school_year(v, m.age_bands)))
+        found = False
+        for column, rule, reader in readers:
+            if not column:
+                continue
+            found = True
+            value = self.read(data, column)
+            reading: AgeReading = reader(value)
             if reading.is_out_of_range:
-                raise RecordError(m.age_column, value, "vocabulary", reading.reason)
+                raise RecordError(column, value, "vocabulary", reading.reason)
             if reading.reason:
-                self.issue(issues, location, "age", m.age_column, value, "age", reading.reason + "; age not stated")
-            # An empty or unreadable age leaves the band column to speak (a stated band is not a guess).
-            if (reading.band is not None and reading.band != NOT_STATED) or not m.age_band_column:
+                self.issue(issues, location, "age", column, value, rule, reading.reason + "; age not stated")
+            # An empty or unreadable age leaves the next column to speak (a stated band is not a guess).
+            if (reading.band is not None and reading.band != NOT_STATED) or reading.age is not None:
                 return reading.age, reading.band or NOT_STATED
         if not m.age_band_column:
-            return None, None
+            return (None, NOT_STATED) if found else (None, None)
         value = self.read(data, m.age_band_column)
         band = vocab.map_age_band(value, m.age_bands)
         if band == NOT_STATED and not vocab.is_declined(value):
@@ -332,14 +381,19 @@ class _Plan:
         chosen, column, shown = ticked, m.ethnicity_column or "", value
         if write_in is not None and _accepts_write_in(ticked):
             written = _read_ethnicity(write_in)
-            if written.is_stated and (not ticked.is_stated or ticked.group in ("H5", written.group)):
+            generic = is_generic_other(value)  # "Other (please specify)": names no group, the write-in decides
+            if written.is_stated and (not ticked.is_stated or generic or ticked.group in ("H5", written.group)):
                 chosen = written
             elif written.is_stated:
                 self.issue(issues, location, "ethnicity", m.ethnicity_other_column or "", write_in, "write_in",
                            f"the write-in names another group than the box ticked ({ticked.group}); the box is kept")
-            else:
+            elif generic or not ticked.is_stated:
                 self.issue(issues, location, "ethnicity", m.ethnicity_other_column or "", write_in, "vocabulary",
-                           f"write-in: {written.reason}; the box ticked is kept")
+                           f"write-in: {written.reason}; the box ticked names no group, so ethnicity is not stated")
+                return NOT_STATED, NOT_STATED
+            else:
+                self.issue(issues, location, "ethnicity", m.ethnicity_other_column or "", write_in, "write_in",
+                           f"write-in: {written.reason}; the box ticked ({ticked.group}) is kept")
         if chosen.reason and column:
             self.issue(issues, location, "ethnicity", column, shown, "vocabulary", chosen.reason + "; not stated")
         return chosen.code, chosen.group
@@ -373,6 +427,31 @@ class _Plan:
         return code
 
 
+#: Column names that hold personal data (issue 16): never kept in the raw record unless mapped or kept.
+PERSONAL_COLUMN = re.compile(r"\b(name|first name|last name|surname|forename|full name|e-?mail|email address|"
+                             r"ip|ip address|phone|telephone|mobile|phone number|address|street|house)\b",
+                             re.IGNORECASE)
+
+
+def personal_columns(mapping: SourceMapping) -> Any:
+    """A function from a record's columns to those left out of its stored raw record (None when none can be).
+
+    Left out: ``drop_columns``, and every column the mapping does not read whose name says it holds
+    personal data (:data:`PERSONAL_COLUMN`: Name, Email, IP Address, Phone, Address), unless
+    ``keep_columns`` names it. Mapped columns are always kept.
+    """
+    read = set(mapping.columns)
+    kept = set(mapping.keep_columns)
+    dropped = set(mapping.drop_columns)
+
+    @lru_cache(maxsize=64)
+    def left_out(columns: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(c for c in columns if c not in read and c not in kept
+                         and (c in dropped or PERSONAL_COLUMN.search(c.replace("_", " "))))
+
+    return left_out
+
+
 def _accepts_write_in(ticked: EthnicityReading) -> bool:
     """A write-in is read when the box ticked is blank, unreadable, a group only, or an "other" box."""
     return not ticked.is_stated or ticked.code is None or ticked.code in ("5", "8", "12", "17", "19")
@@ -404,6 +483,6 @@ def _map_consent(column: str, value: Any) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    if not text:
-        return None
+    if not text:  # issue 16: blank consent is not consent; the response waits in quarantine for a person
+        raise RecordError(column, value, "yes_or_no", "consent left empty; expected yes or no")
     raise RecordError(column, value, "yes_or_no", "expected yes or no")

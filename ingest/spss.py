@@ -41,7 +41,9 @@ from ingest.columns import (
     HeaderCheck,
     ReadNotes,
     check_columns,
+    compile_patterns,
     find_extra_columns,
+    row_kind,
     row_record,
     unique_header,
 )
@@ -83,7 +85,8 @@ def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], know
         message = _receive(path, process, receiver, "the header")
         if message[0] == "refused":
             raise SourceUnavailable(f"{path.name}: not a readable SPSS .sav file ({message[2]}); export it again")
-        _, column_names, n_rows = message
+        column_names, n_rows = message[1], message[2]
+        notes.column_labels = dict(message[3]) if len(message) > 3 else {}
         header = unique_header(list(column_names))  # a damaged file can hold unnamed variables (None)
         if check is not None:
             check(tuple(header))
@@ -94,11 +97,13 @@ def read_sav_records(path: Path, id_column: str, required: tuple[str, ...], know
     notes.columns = tuple(header)
     notes.extra_columns = find_extra_columns(header, known) if known else ()
     notes.n_rows_estimate = n_rows
-    return _sav_rows(path, process, receiver, header, id_column, notes)
+    return _sav_rows(path, process, receiver, header, id_column, notes, options)
 
 
 def _sav_rows(path: Path, process: subprocess.Popen[bytes], receiver: Connection, header: list[str],
-              id_column: str, notes: ReadNotes) -> Iterator[RawRecord]:
+              id_column: str, notes: ReadNotes, options: FileOptions) -> Iterator[RawRecord]:
+    """The cases as raw records; blank, skipped (``skip_rows``, ``skip_patterns``) and summary rows are noted, as in CSV."""
+    skip, summary = compile_patterns(options.skip_patterns), compile_patterns(options.summary_patterns)
     is_done = False
     n_received = 0
     try:
@@ -114,10 +119,10 @@ def _sav_rows(path: Path, process: subprocess.Popen[bytes], receiver: Connection
             n_received = offset + len(rows)
             for i, values in enumerate(rows):
                 row_number = offset + i + 2  # as a spreadsheet would show it, under a header row
-                if all(v is None or v == "" or (isinstance(v, float) and math.isnan(v)) for v in values):
-                    notes.add_blank(row_number)
-                    continue
-                yield row_record(path.name, row_number, header, list(values), id_column)
+                cells = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+                kind, text = row_kind(cells, row_number, options.skip_rows, skip, summary)
+                if notes.take(kind, row_number, text):
+                    yield row_record(path.name, row_number, header, cells, id_column)
     finally:
         _stop_reader(process, receiver, is_done)
 

@@ -15,35 +15,48 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ingest.answers import TICKED, UNTICKED
+from ingest.codes import normalise_label
 from ingest.columns import NO_OPTION, ReadNotes, plain_text
 from ingest.dates import read_date
 from ingest.files import read_file_records
+from ingest.mapping import PERSONAL_COLUMN
 from ingest.options import FileOptions
 
-ROLES = (  # (mapping key, pattern of the column name), first match wins
+ROLES = (  # (mapping key, pattern of the column name or its question wording), first match wins
     ("id_column", r"^(response ?id|respondent ?(id|no|number)?|userno|user ?id|unique ?id|id|ref|pupil ref|case ?id)$"),
     ("submitted_at", r"submitted|completion time|completed|timestamp|^ended$|^end date|^date$|date submitted"),
-    ("consent_column", r"consent|i agree"),
-    ("gender_identity_column", r"same as the sex|gender .*same"),
+    ("consent_column", r"consent|\bagree\b|permission to use"),
+    ("gender_identity_column", r"same as the sex|gender .*same|same as your sex"),
     ("ethnicity_other_column", r"ethnic.*(other|specify|describe)"),
     ("ethnicity_column", r"ethnic"),
     ("sex_column", r"\bsex\b|\bgender\b|are you male or female"),
-    ("age_column", r"\bage\b|how old|date of birth"),
+    ("birth_date_column", r"date of birth|\bdob\b|birth ?date"),
+    ("school_year_column", r"year group|school year|^(year|yr)$"),
+    ("age_column", r"\bage\b|how old"),
     ("ward_column", r"\bward\b"),
     ("postcode_column", r"post ?code"),
 )
+#: Question wording that asks for words, not a choice: always proposed as free text.
+FREE_WORDING = r"^what would|\bcomments?\b|\bwhy\b|please (tell|describe|explain)|anything else|in your own words"
 DATE_FORMATS = ("iso", "dayfirst", "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M:%S")
 PRESET_MARKS = (("smartsurvey", {"UserNo"}), ("citizen_space", {"Response ID", "Submitted on"}),
                 ("microsoft_forms", {"ID", "Start time", "Completion time"}), ("google_forms", {"Timestamp"}))
 
 
 def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
-    """A draft ``[sources.KEY]`` TOML section for the export at ``path`` (see the module docstring)."""
+    """A draft ``[sources.KEY]`` TOML section for the export at ``path`` (see the module docstring).
+
+    Answers are never printed: a question's options are proposed only when each is given by
+    several respondents (a free-text answer is never listed), and columns named like personal
+    data (Name, Email, IP Address) are left out with a comment.
+    """
     options = _layout(path)
     notes = ReadNotes()
     rows = [r.data for r in islice(read_file_records(path, "", options=options, notes=notes), n)]
     header = notes.columns
-    roles = _roles(header)
+    wording = {c: notes.column_labels.get(c, c) for c in header}  # SPSS: the variable label is the question
+    roles = _roles(header, wording)
     lines = [f"# Draft for {path.name}: check every line, then run 'voice sources check {path.name} --source {key}'.",
              f"[sources.{key}]", f'name = "{path.stem}"', 'kind = "file"', "min_age = 0"]
     preset = next((name for name, marks in PRESET_MARKS if marks <= set(header)), "snap" if path.suffix == ".sav" else "")
@@ -51,11 +64,52 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
         lines.append(f'preset = "{preset}"  # the columns look like this tool\'s export')
     lines += ["", f"[sources.{key}.file]", *_file_lines(options, notes), "", f"[sources.{key}.mapping]"]
     lines += _role_lines(roles, rows)
-    taken = set(roles.values())
-    for i, column in enumerate(c for c in header if c not in taken):
-        lines += ["", f"[[sources.{key}.mapping.questions]]", f'key = "q{i + 1}"', f"column = {_quote(column)}",
-                  *_question_lines([row.get(column) for row in rows])]
+    rest = [c for c in header if c not in set(roles.values())]
+    personal = [c for c in rest if PERSONAL_COLUMN.search(c.replace("_", " "))]
+    lines += [f"# {c!r} looks like personal data: left out of the mapping, and never stored in the raw record "
+              "(keep_columns would keep it)" for c in personal]
+    groups = _option_groups([c for c in rest if c not in personal], rows)
+    number = 0
+    for column in rest:
+        if column in personal or any(column in g[1:] for g in groups.values()):
+            continue
+        number += 1
+        head = ["", f"[[sources.{key}.mapping.questions]]", f'key = "q{number}"']
+        if column in groups:
+            options_of = [c.rsplit(" - ", 1)[1] for c in groups[column]]
+            lines += [*head, 'type = "multiple_choice"  # one column per option',
+                      "option_columns = [" + ", ".join(_quote(c) for c in groups[column]) + "]",
+                      "options = [" + ", ".join(_quote(o) for o in options_of) + "]"]
+            continue
+        lines += [*head, f"column = {_quote(column)}"]
+        if wording[column] != column:
+            lines.append(f"wording = {_quote(wording[column])}")
+        is_open = bool(re.search(FREE_WORDING, wording[column], re.IGNORECASE))
+        lines += ['type = "free_text"'] if is_open else _question_lines([row.get(column) for row in rows])
     return "\n".join(lines) + "\n"
+
+
+def _option_groups(columns: list[str], rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Columns "Question - Option" sharing a question, whose cells are ticks or the option: one multi-select each.
+
+    Keyed by the group's first column (where the question is proposed).
+    """
+    by_question: dict[str, list[str]] = {}
+    for column in columns:
+        if " - " in column:
+            by_question.setdefault(column.rsplit(" - ", 1)[0], []).append(column)
+    groups = {}
+    for members in by_question.values():
+        if len(members) < 2:
+            continue
+        if all(_is_tick(row.get(c), c.rsplit(" - ", 1)[1]) for c in members for row in rows):
+            groups[members[0]] = members
+    return groups
+
+
+def _is_tick(value: Any, option: str) -> bool:
+    text = normalise_label(value)
+    return text in TICKED or text in UNTICKED or text == normalise_label(option)
 
 
 def _layout(path: Path) -> FileOptions:
@@ -82,11 +136,12 @@ def _grid(path: Path, notes: ReadNotes) -> Iterator[tuple[int, list[Any]]]:
     records.close()  # type: ignore[attr-defined]
 
 
-def _roles(header: tuple[str, ...]) -> dict[str, str]:
+def _roles(header: tuple[str, ...], wording: dict[str, str]) -> dict[str, str]:
     roles: dict[str, str] = {}
     for column in header:
         for role, pattern in ROLES:
-            if role not in roles and re.search(pattern, column, re.IGNORECASE):
+            if role not in roles and (re.search(pattern, column, re.IGNORECASE)
+                                      or re.search(pattern, wording.get(column, column), re.IGNORECASE)):
                 roles[role] = column
                 break
     return roles
@@ -117,19 +172,33 @@ def _role_lines(roles: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _question_lines(values: list[Any]) -> list[str]:
+    """A type (and options) for one column from its values; answers given by one person are never listed."""
     filled = [plain_text(v) for v in values if plain_text(v)]
-    distinct = sorted(set(filled))
     numbers = [float(v) for v in filled if re.fullmatch(r"-?\d+(\.\d+)?", v)]
-    if filled and len(numbers) == len(filled) and all(x.is_integer() for x in numbers) and max(numbers) - min(numbers) <= 10:
-        return ['type = "scale"', f"minimum = {int(min(numbers))}", f"maximum = {int(max(numbers))}"]
+    if filled and len(numbers) >= 0.8 * len(filled) and all(x.is_integer() for x in numbers) \
+            and max(numbers) - min(numbers) <= 10:
+        others = len(filled) - len(numbers)
+        note = f"  # {others} cell(s) are not numbers: each will be a field issue" if others else ""
+        return [f'type = "scale"{note}', f"minimum = {int(min(numbers))}", f"maximum = {int(max(numbers))}"]
     if filled and len(numbers) == len(filled):
         return ['type = "number"']
-    if any(";" in v for v in filled):
-        options = sorted({part.strip() for v in filled for part in v.split(";") if part.strip()})
-        return ['type = "multiple_choice"', 'separator = ";"', "options = [" + ", ".join(_quote(o) for o in options) + "]"]
-    if distinct and len(distinct) <= 12 and max(len(v) for v in distinct) <= 60:
-        return ['type = "single_choice"', "options = [" + ", ".join(_quote(o) for o in distinct) + "]"]
+    for separator in (";", ", "):
+        if any(separator in v for v in filled):
+            parts = [part.strip() for v in filled for part in v.split(separator.strip()) if part.strip()]
+            if _repeats(parts, 20):
+                options = sorted(set(parts))
+                return ['type = "multiple_choice"', f"separator = {_quote(separator)}",
+                        "options = [" + ", ".join(_quote(o) for o in options) + "]"]
+    if _repeats(filled, 12):
+        return ['type = "single_choice"', "options = [" + ", ".join(_quote(o) for o in sorted(set(filled))) + "]"]
     return ['type = "free_text"']
+
+
+def _repeats(values: list[str], most: int) -> bool:
+    """True when ``values`` look like options: a few short labels, each given about twice or more on average."""
+    distinct = set(values)
+    return bool(distinct) and len(distinct) <= most and max(len(v) for v in distinct) <= 40 \
+        and not any(v.endswith((".", "!", "?")) for v in distinct) and len(values) >= 2 * len(distinct)
 
 
 def _quote(text: str) -> str:

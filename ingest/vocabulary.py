@@ -28,6 +28,7 @@ __all__ = [
     "NOT_STATED",
     "SEXES",
     "Ward",
+    "band_code",
     "band_for_age",
     "is_declined",
     "map_age",
@@ -129,14 +130,36 @@ def map_age(label: object, *, minimum: int = 0, maximum: int = 120) -> int | Non
 
 
 def parse_band(band: str) -> tuple[int, int | None]:
-    """Read a band code ``"16-24"`` or ``"75+"`` into (lowest, highest or None)."""
-    match = re.fullmatch(r"(\d+)-(\d+)", band)
-    if match:
+    """Read a band code ``"16-24"``, ``"75+"`` or ``"Under 16"`` (0 to 15) into (lowest, highest or None).
+
+    Raises
+    ------
+    ValueError
+        The band is none of those forms, or ends before it starts.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", band)
+    if match and int(match.group(2)) >= int(match.group(1)):
         return int(match.group(1)), int(match.group(2))
-    match = re.fullmatch(r"(\d+)\+", band)
+    match = re.fullmatch(r"\s*(\d+)\s*\+\s*", band)
     if match:
         return int(match.group(1)), None
-    raise ValueError(f"age band {band!r} is not of the form 'A-B' or 'A+'")
+    match = re.fullmatch(r"\s*under\s+(\d+)\s*", band, re.IGNORECASE)
+    if match and int(match.group(1)) >= 1:
+        return 0, int(match.group(1)) - 1
+    raise ValueError(f"age band {band!r} is not of the form 'A-B' (A up to B), 'A+' or 'Under N' (0 to N-1), "
+                     "e.g. '16-24', '65+', 'Under 16'")
+
+
+def band_code(band: str) -> str:
+    """The stored code of a configured band: ``"Under 16"`` is ``"0-15"``; ``"16-24"`` and ``"65+"`` stay.
+
+    Raises
+    ------
+    ValueError
+        ``band`` is not a band (see :func:`parse_band`).
+    """
+    low, high = parse_band(band)
+    return f"{low}+" if high is None else f"{low}-{high}"
 
 
 def map_age_band(label: object, bands: tuple[str, ...], *, strict: bool = False) -> str:

@@ -3,7 +3,8 @@
 ``voice ingest`` stops on a file that lacks a column its ``[sources.KEY.mapping]`` names, as it
 should for a real export. A test that cares about a few columns therefore writes them with
 :func:`full_table`: every configured column is in the header, the test's own columns hold its
-values, every other configured column is blank, and a column the mapping does not read is kept at
+values, the consent column says "Yes" unless the test sets it, every other configured column is
+blank, and a column the mapping does not read is kept at
 the end. ``rename`` and ``drop`` change the finished header, for tests of a column saved wrong.
 """
 
@@ -29,6 +30,12 @@ def configured_header(key: str = "css") -> tuple[str, ...]:
     return tuple(dict.fromkeys(source.mapping.columns))
 
 
+@cache
+def configured_consent(key: str = "css") -> str:
+    """The consent column of source ``key`` in the shipped config ("" when it has none)."""
+    return load_config(PROJECT / "config.toml", environ={}).source(key).mapping.consent_column or ""
+
+
 def full_table(header: Sequence[str], rows: Iterable[Sequence[Any]], key: str = "css",
                rename: Mapping[str, str] | None = None, drop: Iterable[str] = ()) -> tuple[list[str], list[list[Any]]]:
     """The configured header of ``key`` (plus the test's other columns), and each row widened to it.
@@ -38,9 +45,10 @@ def full_table(header: Sequence[str], rows: Iterable[Sequence[Any]], key: str = 
     """
     dropped = set(drop)
     columns = [c for c in dict.fromkeys([*configured_header(key), *header]) if c not in dropped]
+    consent = configured_consent(key)  # a real export always answers it: blank consent is quarantined (issue 16)
     wide = []
     for row in rows:
-        values = dict(zip(header, row))
+        values = {**({consent: "Yes"} if consent else {}), **dict(zip(header, row))}
         wide.append([values.get(c, "") for c in columns])
     renamed = dict(rename or {})
     return [renamed.get(c, c) for c in columns], wide

@@ -62,7 +62,10 @@ def test_suggest_drafts_a_section_that_loads_and_reads_the_file(tmp_path):
     assert mapping["sex_column"] == "Sex" and mapping["ethnicity_column"] == "Ethnic group" and mapping["age_column"] == "Age"
     assert "%Y/%m/%d %I:%M:%S %p" in mapping["date_formats"]
     types = {q["column"]: q["type"] for q in mapping["questions"]}
-    assert types == {"How safe do you feel?": "scale", "What worries you?": "free_text"}
+    # Issue 16: the Google multi-select (answers joined by ", ") is a multiple choice, not free text.
+    assert types == {"How safe do you feel?": "scale", "What worries you?": "multiple_choice"}
+    worries = next(q for q in mapping["questions"] if q["column"] == "What worries you?")
+    assert worries["separator"] == ", "
 
 
 def test_suggest_finds_two_header_rows_and_a_header_below_a_preamble(tmp_path):
@@ -73,3 +76,61 @@ def test_suggest_finds_two_header_rows_and_a_header_below_a_preamble(tmp_path):
     school, _, _ = school_xlsx(tmp_path)
     table = tomllib.loads(suggest_mapping(school))["sources"]["KEY"]
     assert (table["file"]["header_row"], table["mapping"]["id_column"]) == (5, "Pupil ref")
+
+
+def test_check_maps_rows_exactly_as_an_ingest_does_and_shows_free_text_by_length_only(tmp_path):
+    from ingest import QuestionSpec, Ward
+    from ingest.exports import read_export
+    from tests.test_ingest_exports import _write_rows
+
+    path = _write_rows(tmp_path / "g.csv", [
+        ["When", "Sex", "Ward", "Age", "Comments", "Email"],
+        ["01/05/2024", "F", "Gooshays", "16-24", "My neighbour at 4 Elm Road sells drugs", "a@example.org"],
+        ["01/05/2024", "M", "Nowhere", "30", "Fine", "b@example.org"], ["TEST", "M", "", "", "", ""]])
+    mapping = SourceMapping(row_id=True, submitted_at="When", sex_column="Sex", ward_column="Ward", age_column="Age",
+                            age_bands=("16-24", "25-34"), questions=(QuestionSpec("comments", "Comments", "free_text"),))
+    wards = (Ward("E05013976", "Gooshays"),)
+    report = check_export(path, mapping, source="gf", wards=wards, now=NOW)
+    result = read_export(path, "gf", mapping, wards=wards, now=NOW)
+    assert [q[0] for q in report.quarantined] == [q.location for q in result.quarantined] == ["g.csv row 4"]
+    assert [i.describe() for i in report.field_issues] == [i.describe() for r in result.responses for i in r.field_issues]
+    assert report.samples["ward"] == [("Gooshays", "E05013976"), ("Nowhere", "not_stated")]
+    assert ("16-24", "16-24") in report.samples["age_band"]
+    text = report.to_text()
+    assert "ok      [sources.gf] mapping.ward_column = 'Ward'" in text
+    assert "Elm Road" not in text and "example.org" not in text and "(free text, 38 characters)" in text
+
+
+def test_suggest_proposes_consent_birth_date_year_group_and_one_multi_select_and_leaves_personal_columns_out(tmp_path):
+    from tests.test_ingest_exports import _write_rows
+
+    header = ["UserNo", "Ended", "Name", "Email", "IP Address", "Do you agree to your answers being used?",
+              "What is your date of birth?", "Year group", "How safe? (1-5)", "Problems? - Knife crime",
+              "Problems? - Drug dealing", "What would make you feel safer?"]
+    rows = [[str(i), "01/05/2024", f"Person {i}", f"p{i}@example.org", f"10.0.0.{i}", "Yes", "02/05/2009",
+             f"Year {7 + i % 3}", "✓" if i == 3 else str(1 + i % 5), "1" if i % 2 else "", "✓" if i % 3 else "",
+             f"Answer number {i} in my own words."] for i in range(1, 9)]
+    path = _write_rows(tmp_path / "ss.csv", [header, *rows])
+    draft = suggest_mapping(path)
+    mapping = tomllib.loads(draft)["sources"]["KEY"]["mapping"]
+    assert mapping["consent_column"] == "Do you agree to your answers being used?"
+    assert (mapping["birth_date_column"], mapping["school_year_column"]) == ("What is your date of birth?", "Year group")
+    questions = {q.get("column") or q["option_columns"][0]: q for q in mapping["questions"]}
+    assert set(questions) == {"How safe? (1-5)", "Problems? - Knife crime", "What would make you feel safer?"}
+    assert questions["How safe? (1-5)"]["type"] == "scale"
+    assert questions["Problems? - Knife crime"]["option_columns"] == ["Problems? - Knife crime", "Problems? - Drug dealing"]
+    assert questions["What would make you feel safer?"]["type"] == "free_text"
+    assert "# 'IP Address' looks like personal data: left out" in draft
+    assert "Person 1" not in draft and "example.org" not in draft and "own words" not in draft
+
+
+def test_suggest_uses_spss_variable_labels_as_the_question_wording(tmp_path):
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame({"ID": ["1", "2"], "Date": ["01/05/2024", "02/05/2024"], "Q6": ["Male", "Female"],
+                          "Q7": ["White: Irish", "White: Irish"]})
+    path = tmp_path / "snap.sav"
+    pyreadstat.write_sav(frame, str(path), column_labels=["ID", "Date", "What is your sex?", "What is your ethnic group?"])
+    mapping = tomllib.loads(suggest_mapping(path))["sources"]["KEY"]["mapping"]
+    assert (mapping["sex_column"], mapping["ethnicity_column"]) == ("Q6", "Q7")

@@ -70,7 +70,7 @@ def test_real_form_spellings(label, code, group):
 
 
 @pytest.mark.parametrize(("label", "reason"), [
-    ("British", "nationality"), ("English", "nationality"), ("Welsh", "nationality"),
+    ("British", "nationality"), ("English", "national identity ('English')"), ("Welsh", "national identity"),
     ("half english half jamaican", "free description"), ("Human race", "free description"),
     ("Martian", "free description"), ("White African", "disagree"), ("Black Irish", "disagree"),
     ("White Black", "more than one"), ("Asian - Caribbean", "disagree"),

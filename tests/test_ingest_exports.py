@@ -455,3 +455,124 @@ def test_postcode_lookup_without_its_columns_is_refused_naming_them(tmp_path, he
     (tmp_path / "l.csv").write_text(header, encoding="utf-8")
     with pytest.raises(MappingError, match=re.escape(problem)):
         load_postcode_lookup(tmp_path / "l.csv")
+
+
+# Issue 16, the analyst trial: each finding on a file the test writes.
+
+def _plain_mapping(**keys):
+    from ingest import SourceMapping
+
+    return SourceMapping(**{"submitted_at": "When", "sex_column": "Sex", **keys})
+
+
+def _write_rows(path: Path, rows: list[list]) -> Path:
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    elif path.suffix == ".xlsx":
+        book = Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(path)
+    else:
+        frame = pd.DataFrame(rows[1:], columns=rows[0])
+        pyreadstat.write_sav(frame, str(path))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".sav"])
+def test_row_id_makes_each_row_its_own_id_in_every_file_type(tmp_path, suffix):
+    path = _write_rows(tmp_path / f"g{suffix}", [["When", "Sex"], ["01/05/2024", "Female"], ["02/05/2024", "Male"]])
+    result = read_export(path, "gf", _plain_mapping(row_id=True), now=NOW)
+    assert [r.external_id for r in result.responses] == ["row-2", "row-3"] and result.quarantined == []
+
+
+def test_blank_consent_quarantines_the_response_with_its_reason(tmp_path):
+    path = _write_rows(tmp_path / "c.csv", [["Id", "When", "Sex", "Agree?"], ["1", "01/05/2024", "F", "Yes"],
+                                            ["2", "01/05/2024", "M", ""]])
+    result = read_export(path, "ss", _plain_mapping(id_column="Id", consent_column="Agree?"), now=NOW)
+    assert [r.external_id for r in result.responses] == ["1"]
+    (entry,) = result.quarantined
+    assert (entry.location, entry.field, entry.reason) == ("c.csv row 3", "Agree?", "consent left empty; expected yes or no")
+
+
+def test_sav_rows_are_skipped_by_position_pattern_and_summary_like_text_rows(tmp_path):
+    from ingest import FileOptions
+
+    path = _write_rows(tmp_path / "s.sav", [["ID", "When", "Sex"], ["A1", "01/05/2024", "TEST please ignore"],
+                                            ["A2", "01/05/2024", "Male"], ["A3", "01/05/2024", "Female"],
+                                            ["Total responses: 2", "", ""]])
+    options = FileOptions(skip_rows=(3,), skip_patterns=("please ignore",))
+    result = read_export(path, "snap", _plain_mapping(id_column="ID"), options, now=NOW)
+    assert [r.external_id for r in result.responses] == ["A3"]
+    assert [row for row, _ in result.notes.skipped_rows] == [2, 3] and [r for r, _ in result.notes.summary_rows] == [5]
+
+
+def test_a_question_mark_left_by_excels_windows_1252_save_is_a_field_issue_not_a_blank(tmp_path):
+    from ingest import QuestionSpec
+
+    path = tmp_path / "x.csv"
+    path.write_bytes("Id,When,Sex,Safe,Ticked\r\n1,01/05/2024,F,?,?\r\n".encode("cp1252"))
+    mapping = _plain_mapping(id_column="Id", questions=(
+        QuestionSpec("safe", "Safe", "scale", minimum=1, maximum=5),
+        QuestionSpec("tick", "", "multiple_choice", option_columns=("Ticked",), options=("Knife crime",))))
+    (response,) = read_export(path, "ss", mapping, now=NOW).responses
+    assert [(i.column, i.rule) for i in response.field_issues] == [("Safe", "replaced_character"),
+                                                                    ("Ticked", "replaced_character")]
+    assert "Windows-1252" in response.field_issues[0].reason
+
+
+def test_unmapped_personal_columns_are_not_kept_in_the_raw_record(tmp_path):
+    path = _write_rows(tmp_path / "p.csv", [["Id", "When", "Sex", "Name", "Email", "IP Address", "Custom Value"],
+                                            ["1", "01/05/2024", "F", "Ann Example", "a@example.org", "10.0.0.1", "x"]])
+    (response,) = read_export(path, "ss", _plain_mapping(id_column="Id"), now=NOW).responses
+    assert set(response.raw) == {"Id", "When", "Sex", "Custom Value"}
+    kept = read_export(path, "ss", _plain_mapping(id_column="Id", keep_columns=("Email",), drop_columns=("Custom Value",)),
+                       now=NOW).responses[0]
+    assert set(kept.raw) == {"Id", "When", "Sex", "Email"}
+
+
+def test_times_without_a_zone_are_read_in_the_sources_timezone_across_the_clock_changes(tmp_path):
+    path = _write_rows(tmp_path / "t.csv", [["Id", "When", "Sex"], ["1", "01/07/2024 12:00", "F"],
+                                            ["2", "01/01/2024 12:00", "F"], ["3", "27/10/2024 01:30", "F"],
+                                            ["4", "31/03/2024 01:30", "F"], ["5", "01/07/2024 12:00 GMT", "F"]])
+    result = read_export(path, "cs", _plain_mapping(id_column="Id", timezone="Europe/London"),
+                         now=datetime(2024, 12, 1, tzinfo=timezone.utc))
+    assert [r.submitted_at.astimezone(timezone.utc).strftime("%d/%m %H:%M") for r in result.responses] == [
+        "01/07 11:00", "01/01 12:00", "27/10 00:30", "31/03 01:30", "01/07 12:00"]
+    with pytest.raises(ValueError, match="timezone 'Europe/Londno' is not an IANA time zone name"):
+        _plain_mapping(id_column="Id", timezone="Europe/Londno")
+
+
+def test_age_from_a_date_of_birth_and_a_band_from_the_school_year(tmp_path):
+    path = _write_rows(tmp_path / "b.csv", [
+        ["Id", "When", "Sex", "Age", "Year", "Born"], ["1", "01/05/2024", "F", "", "", "02/05/1990"],
+        ["2", "01/05/2024", "F", "", "", "02/05/2030"], ["3", "01/05/2024", "F", "Year 9", "Year 9", ""],
+        ["4", "01/05/2024", "F", "", "Y12", ""], ["5", "01/05/2024", "F", "", "Yr 13", ""]])
+    mapping = _plain_mapping(id_column="Id", age_column="Age", birth_date_column="Born", school_year_column="Year",
+                             age_bands=("11-12", "13-15", "16-17", "18+"))
+    result = read_export(path, "sc", mapping, now=NOW)
+    got = [(r.demographics.age, r.demographics.age_band) for r in result.responses]
+    assert got == [(33, "18+"), (None, NS), (None, "13-15"), (None, "16-17"), (None, NS)]
+    issues = {r.external_id: [(i.column, i.rule) for i in r.field_issues] for r in result.responses}
+    assert issues["2"] == [("Born", "birth_date")] and ("Age", "age") in issues["3"]
+    assert "Year 13 is aged 17-18, not inside one of the bands" in result.responses[4].field_issues[0].reason
+
+
+def test_a_generic_other_box_lets_the_write_in_decide_and_an_unmappable_one_is_not_stated(tmp_path):
+    path = _write_rows(tmp_path / "e.csv", [
+        ["Id", "When", "Sex", "Eth", "Other"], ["1", "01/05/2024", "F", "Other (please specify)", "Human race"],
+        ["2", "01/05/2024", "F", "Other (please specify)", "Nigerian"],
+        ["3", "01/05/2024", "F", "Any other White background", "British"], ["4", "01/05/2024", "F", "English", ""]])
+    mapping = _plain_mapping(id_column="Id", ethnicity_column="Eth", ethnicity_other_column="Other")
+    result = read_export(path, "ss", mapping, now=NOW)
+    assert [(r.demographics.ethnicity, r.demographics.ethnic_group) for r in result.responses] == [
+        (NS, NS), ("6", "H2"), ("17", "H4"), (NS, NS)]
+    assert result.issue_counts()[("ethnicity", "vocabulary")] == 2 and result.issue_counts()[("ethnicity", "write_in")] == 1
+    assert "national identity ('English')" in result.responses[3].field_issues[0].reason
+
+
+def test_a_quarantined_record_keeps_no_unmapped_personal_column_either(tmp_path):
+    path = _write_rows(tmp_path / "q.csv", [["Id", "When", "Sex", "Email"], ["1", "31/04/2024", "F", "a@example.org"]])
+    (entry,) = read_export(path, "ss", _plain_mapping(id_column="Id"), now=NOW).quarantined
+    assert entry.rule == "date" and set(entry.raw) == {"Id", "When", "Sex"}

@@ -130,7 +130,12 @@ def test_write_in_of_other_ethnic_group_is_read_through_the_same_vocabulary():
         return record.demographics.ethnicity, record.demographics.ethnic_group, [i.rule for i in record.field_issues]
     assert read("Other (please specify)", "Nigerian") == ("6", "H2", [])
     assert read("Any other ethnic group", "Albanian") == ("17", "H4", [])
-    assert read("Other ethnic group", "Human race") == (None, "H5", ["vocabulary"])
+    assert read("Other ethnic group", "Human race") == (None, "H5", ["write_in"])  # the box names a group: kept
+    # Issue 16: a generic "Other" box names no group, so the write-in decides; one we cannot map is not stated.
+    assert read("Other (please specify)", "Human race") == ("not_stated", "not_stated", ["vocabulary"])
+    assert read("Other (please specify)", "British") == ("not_stated", "not_stated", ["vocabulary"])
+    assert read("Other (please specify)", "half english half jamaican") == ("not_stated", "not_stated", ["vocabulary"])
+    assert read("Other (please specify)", None) == (None, "H5", [])  # no write-in: the box alone
     assert read("Any other White background", "Polish") == ("17", "H4", [])
     assert read("Black African", "Polish") == ("6", "H2", [])  # a detailed box ticked: the write-in is not needed
     assert read("Any other Asian background", "Polish") == ("5", "H1", ["write_in"])

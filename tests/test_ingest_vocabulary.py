@@ -179,3 +179,14 @@ def test_map_ward_unknown_name_is_not_guessed():
 ])
 def test_map_postcode_district_keeps_only_the_outward_code(label, district):
     assert map_postcode_district(label) == district
+
+
+def test_under_n_bands_are_0_to_n_minus_1_and_a_bad_band_names_the_key_and_value():
+    from ingest import SourceMapping
+
+    mapping = SourceMapping(id_column="id", age_bands=("Under 16", "16-24", "65+"))
+    assert mapping.age_bands == ("0-15", "16-24", "65+")
+    assert map_age_band("under 16", mapping.age_bands) == "0-15"
+    with pytest.raises(ValueError, match=r"age_bands = \['Under 16', '16 to 24'\]: age band '16 to 24' is not of the "
+                                         r"form 'A-B' \(A up to B\), 'A\+' or 'Under N'"):
+        SourceMapping(id_column="id", age_bands=("Under 16", "16 to 24"))

@@ -86,7 +86,7 @@ def test_invalid_toml_names_the_file(tmp_path):
     ("weight_cap = 5.0", "weight_cap = 1.1", r"key 'analysis.weight_cap' has value 1.1; expected 0 \(no trimming\) or a number from 1.5 to 100"),
     ('weight_variables = ["age_band", "sex", "ethnic_group"]', 'weight_variables = ["age", "sex"]',
      r"key 'analysis.weight_variables' has value \['age', 'sex'\]; expected a non-empty list drawn from"),
-    ('age_bands = ["16-24"', 'age_bands = ["16 to 24"', r"sources.css.mapping.*age band '16 to 24' is not of the form 'A-B' or 'A\+'"),
+    ('age_bands = ["16-24"', 'age_bands = ["16 to 24"', r"sources.css.mapping.*age band '16 to 24' is not of the form 'A-B' \(A up to B\), 'A\+' or 'Under N'"),
     ('type = "scale"', 'type = "slider"', r"sources.css.mapping.questions\[0\].type.*'slider'.*not one of single_choice"),
     ('id_column = "Respondent ID"', 'id_column = ""', r"key 'sources.css.mapping.id_column' has value ''; expected non-empty text"),
 ])

@@ -26,11 +26,12 @@ from service.store.models import (
 from tests.exports import variables_mapping, write_csv, write_sav, write_xlsx
 
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
-          "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]
+          "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?",
+          "I agree to my answers being used"]
 
 
 def _row(i, safe="4", text="More lighting"):
-    return [f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", safe, text]
+    return [f"CSS-{i:05d}", "21/04/2023 10:15", "2023", "25-34", "Female", safe, text, "Yes"]
 
 
 def _write(path, rows, header=HEADER, **changes):  # every configured column of css, the others blank

@@ -67,7 +67,8 @@ def test_duplicate_id_quarantined_by_an_earlier_version_is_retried_only_when_nam
         source = session.scalar(select(Source).where(Source.key == "css"))
         session.add(QuarantinedRow(source_id=source.id, external_id="C", location="old.csv row 9", field="Respondent ID",
                                    value="C", rule="unique_id", reason="an id used once only",
-                                   raw={HEADER[0]: "C", HEADER[1]: "23/04/2023", HEADER[2]: "1"}))
+                                   raw={HEADER[0]: "C", HEADER[1]: "23/04/2023", HEADER[2]: "1",
+                                        "I agree to my answers being used": "Yes"}))
     assert retry_quarantined(factory, config, "css").n_skipped == 1
     with factory() as session:
         row_id = session.scalar(select(QuarantinedRow.id).where(QuarantinedRow.rule == "unique_id"))

@@ -216,8 +216,11 @@ def test_unmappable_body_is_answered_422_with_the_reason(push_client):
         f"webhook delivery {bare.get_json()['run']}, record 1, field '(record)': value \"'id', 'colour'\"; "
         "at least one of the mapped fields (submitted_at, site, consent, age, age_band, sex, ethnicity, ward, ...)")
     assert _count(factory, Response) == 0
-    # One mapped field is enough for the record to be stored (what is missing is not stated).
-    assert _post(client, {"id": "w-10", "safe_here": 4}).status_code == 200
+    # One mapped field is enough for the record to be stored (what is missing is not stated), but not
+    # consent: a record without it is quarantined (issue 16).
+    assert _post(client, {"id": "w-10", "safe_here": 4, "consent": "yes"}).status_code == 200
+    assert _post(client, {"id": "w-11", "safe_here": 4}).get_json()["errors"][0].endswith(
+        "consent left empty; expected yes or no")
 
 
 def test_correction_sent_with_the_same_submitted_time_wins(push_client):

@@ -97,7 +97,8 @@ def quarantine_list(ctx: Any, source: str | None, resolved: bool, limit: int) ->
         for row in rows:
             state = " (resolved)" if row.resolved_at else ""
             kind = QUARANTINE_SCOPES.get(row.scope, row.scope)
-            kept = f", response {row.response_id} stored without it" if row.response_id else ""
+            how = "with the box ticked, not this write-in" if row.rule == "write_in" else "without it"
+            kept = f", response {row.response_id} stored {how}" if row.response_id else ""
             click.echo(f"#{row.id} [{kind}{kept}] {keys.get(row.source_id)} {row.location}: "
                        f"{row.field!r} = {_cut(row.value)} breaks {row.rule}{state}")
     if not rows:

@@ -28,7 +28,7 @@ def sources_check(ctx: Any, file: Path, key: str) -> None:
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     try:
-        lines = check_sample(file, source)
+        lines = check_sample(file, source, ctx.config.app.borough)
     except SourceCheckUnavailable as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{file} against [sources.{key}]:")

@@ -34,12 +34,12 @@ from ingest import (
     SourceUnavailable,
     Ward,
     hash_file,
-    map_record,
     read_file_records,
     read_value,
 )
-from ingest.exports import check_mapped_columns
+from ingest.exports import check_mapped_columns, map_row
 from ingest.files import SUFFIXES, count_lines
+from ingest.mapping import identify
 from service.config import Config, SourceConfig
 from service.pipeline.screening import screen_text
 from service.pipeline.wards import read_ward_names
@@ -98,8 +98,10 @@ class RunReport:
 
     def outcome_lines(self) -> list[str]:
         """Sentences for the run's notes: fields quarantined by field and rule, and which copy of each duplicated id was kept."""
-        lines = [f"{self.input_name}: {n} response(s) stored without {name} ({rule}); each cell is quarantined "
-                 "with its row, column and value" for (name, rule), n in sorted(self.field_counts.items())]
+        lines = [f"{self.input_name}: {n} response(s) stored "
+                 + (f"with the {name} box ticked, not its write-in" if rule == "write_in" else f"without {name}")
+                 + f" ({rule}); each cell is quarantined with its row, column and value"
+                 for (name, rule), n in sorted(self.field_counts.items())]
         lines += self.duplicate_choices
         if self.n_choices > len(self.duplicate_choices):
             lines.append(f"{self.n_choices - len(self.duplicate_choices)} more id(s) had several copies; the later was kept each time")
@@ -219,7 +221,7 @@ def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceCo
         # the file lacks (or a sheet or header row holding none of them) fails the run, storing nothing.
         records = read_file_records(path, mapping.id_column, required, mapping.columns, source.file, notes,
                                     check=lambda header: check_mapped_columns(path.name, header, mapping, source.key,
-                                                                              source.file))
+                                                                              source.file, str(config.source_file)))
         total = count_lines(path) - 1 if options.progress and path.suffix.lower() in (".csv", ".txt") else None
     except IngestError as error:
         return _fail_run(factory, report, error, started)
@@ -472,6 +474,7 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     good: list[ResponseRecord] = []
     bad: list[QuarantineRecord] = []
     for raw in batch:
+        raw = identify(raw, source.mapping)  # its id (row_id too) on the quarantine entry as well
         try:
             if check is not None:
                 check(raw, source)
@@ -512,14 +515,7 @@ def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], n
         The record breaks a rule: no id, cells beyond the header, an unknown site, or any rule
         of :func:`ingest.map_record` that rejects a whole record.
     """
-    if not raw.external_id:
-        raise RecordError(source.mapping.id_column, "", "required", "every record needs its own id")
-    if "_extra_cells" in raw.data:
-        extra = raw.data["_extra_cells"]
-        raise RecordError("_extra_cells", extra, "column_count",
-                          f"no more cells than the header has columns (found {len(extra)} more); "
-                          "is there a delimiter inside an unquoted value?")
-    record = map_record(raw, source.key, source.mapping, wards, now, keep_issues=True)
+    record = map_row(raw, source.key, source.mapping, wards, now)  # the id (row_id too) as the mapping makes it
     if record.site and record.site not in sites:
         raise RecordError(source.mapping.site_column or "site", record.site, "known_site",
                           "a QR site code that exists on the Sites page")

@@ -13,6 +13,7 @@ from typing import Any
 
 import ingest
 from service.config import SourceConfig
+from service.pipeline.wards import read_ward_names
 
 NEEDS_UPDATE = ("needs ingest update: ingest.{name} is not in this installation's ingest package (it arrives with "
                 "the ingest branch: field-level checks and mapping suggestions)")
@@ -34,15 +35,19 @@ def has_source_checks() -> bool:
     return all(hasattr(ingest, name) for name in ("check_export", "suggest_mapping"))
 
 
-def check_sample(path: Path, source: SourceConfig) -> list[str]:
+def check_sample(path: Path, source: SourceConfig, borough: str = "") -> list[str]:
     """Lines saying how the export at ``path`` fares against ``source``'s mapping: every problem, by row and field.
+
+    ``borough`` ([app] borough) gives the wards an ingest maps ward names to; without it no ward
+    can be mapped, so pass it wherever the check should agree with an ingest.
 
     Raises
     ------
     SourceCheckUnavailable
         When ``ingest.check_export`` is not installed.
     """
-    result = _ingest_function("check_export")(path, source.mapping, source.file)
+    wards = tuple(ingest.Ward(code, name) for code, name in read_ward_names(borough).items()) if borough else ()
+    result = _ingest_function("check_export")(path, source.mapping, source.file, source=source.key, wards=wards)
     return describe(result)
 
 

@@ -40,7 +40,7 @@ def check_upload():
         path = Path(folder) / f"sample{suffix}"
         upload.save(path)
         try:
-            lines = check_sample(path, config.source(key)) if key else suggest_for_sample(path)
+            lines = check_sample(path, config.source(key), config.app.borough) if key else suggest_for_sample(path)
         except ConfigError as error:
             abort(400, str(error))
         except SourceCheckUnavailable as error:
