@@ -14,8 +14,6 @@ _ID_KEYS = ("id_column", "id_columns", "row_id")
 #: writes one, wins): SmartSurvey and Citizen Space in UK time, Microsoft Forms and Google Forms in the
 #: form owner's or sheet's zone (a UK council's is Europe/London), Snap as the survey PC's clock.
 _UK = "Europe/London"
-#: Mapping keys the presets fill that ``service.config`` does not read yet (issue 16): left out unless asked.
-PENDING_KEYS = ("timezone",)
 _EXCEL_DATES = ["dayfirst", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
@@ -53,13 +51,11 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def apply_preset(name: str, file_table: dict[str, Any], mapping_table: dict[str, Any], *,
-                 with_pending: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+def apply_preset(name: str, file_table: dict[str, Any], mapping_table: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The file and mapping tables with the preset's defaults under the keys they set.
 
     A mapping that sets its own id (``id_column``, ``id_columns`` or ``row_id``) takes none of
-    the preset's id keys. The :data:`PENDING_KEYS` (``timezone``) are filled only ``with_pending``,
-    for a config reader that accepts them (see docs/sources.md, "Time zones").
+    the preset's id keys.
 
     Raises
     ------
@@ -69,7 +65,7 @@ def apply_preset(name: str, file_table: dict[str, Any], mapping_table: dict[str,
     if name not in PRESETS:
         raise ValueError(f"preset {name!r}: expected one of {', '.join(PRESETS)}")
     preset = PRESETS[name]
-    mapping_defaults = {k: v for k, v in preset["mapping"].items() if with_pending or k not in PENDING_KEYS}
+    mapping_defaults = dict(preset["mapping"])
     if any(key in mapping_table for key in _ID_KEYS):
         for key in _ID_KEYS:
             mapping_defaults.pop(key, None)

@@ -38,7 +38,7 @@ def trial_source(key: str) -> tuple[SourceMapping, FileOptions]:
     table = tomllib.loads((TRIAL / "sources.toml").read_text(encoding="utf-8"))["sources"][key]
     file_table, mapping_table = table.get("file", {}), dict(table["mapping"])
     if "preset" in table:
-        file_table, mapping_table = apply_preset(table["preset"], file_table, mapping_table, with_pending=True)
+        file_table, mapping_table = apply_preset(table["preset"], file_table, mapping_table)
     questions = tuple(QuestionSpec(**{"column": "", **{k: tuple(v) if isinstance(v, list) else v for k, v in q.items()}})
                       for q in mapping_table.pop("questions", []))
     mapping = SourceMapping(questions=questions,

@@ -12,7 +12,7 @@ from typing import Any
 from ingest import FileOptions, QuestionSpec, RestOptions, SourceMapping
 from ingest.presets import apply_preset
 from service.config.app import BOROUGH_NAMES
-from service.config.reader import MISSING, PROJECT_ROOT, Reader, list_of, resolve_path
+from service.config.reader import MISSING, PROJECT_ROOT, ConfigError, Reader, list_of, resolve_path
 
 SOURCE_KINDS = ("file", "rest", "webhook", "form")
 
@@ -139,8 +139,9 @@ def _read_options(reader: Reader, where: str, table: Any, cls: type) -> Any:
 _MAPPING_TEXT = ("id_column", "submitted_at", "date_format", "wave", "wave_column", "site_column",
                  "consent_column", "age_column", "age_band_column", "sex_column",
                  "gender_identity_column", "ethnicity_column", "ward_column", "postcode_column",
-                 "unknown_labels", "ethnicity_other_column")
-_MAPPING_LISTS = ("id_columns", "date_formats", "optional")  # issue 16: lists of text
+                 "unknown_labels", "ethnicity_other_column", "timezone", "birth_date_column",
+                 "school_year_column")
+_MAPPING_LISTS = ("id_columns", "date_formats", "optional", "drop_columns", "keep_columns")  # issue 16: lists of text
 _MAPPING_FLAGS = ("row_id", "ward_from_postcode")  # issue 16: true or false
 
 
@@ -177,7 +178,7 @@ def _read_mapping(reader: Reader, where: str, table: Any, base: Path = PROJECT_R
             questions=tuple(_read_question(reader, f"{where}.questions[{i}]", q) for i, q in enumerate(questions)),
         )
     except ValueError as error:
-        reader.fail(where, "", str(error))
+        raise ConfigError(f"{reader.file}: [{where}] {error}. Fix it in the file.") from None
 
 
 def _read_question(reader: Reader, where: str, table: Any) -> QuestionSpec:
