@@ -105,3 +105,13 @@ def test_unknown_source_lists_the_configured_ones():
     config = load_config(SHIPPED, environ={})
     with pytest.raises(ConfigError, match=r"no source called 'police' in .*configured sources: css, shout, qr"):
         config.source("police")
+
+
+def test_issue_16_mapping_keys_are_read_from_the_file(tmp_path):
+    path = _write(tmp_path, 'id_column = "Respondent ID"',
+                  'id_column = "Respondent ID"\ntimezone = "Europe/London"\nbirth_date_column = "Date of birth"\n'
+                  'school_year_column = "Year group"\ndrop_columns = ["Staff notes"]\nkeep_columns = ["Email updates?"]')
+    mapping = load_config(path, environ={}).source("css").mapping
+    assert (mapping.timezone, mapping.birth_date_column, mapping.school_year_column) == (
+        "Europe/London", "Date of birth", "Year group")
+    assert (mapping.drop_columns, mapping.keep_columns) == (("Staff notes",), ("Email updates?",))
