@@ -30,6 +30,10 @@ _RELATIONS = (
     r"boss|manager|housemate|flatmate|lodger|kid|kids|child|baby|godson|goddaughter"
 )
 _PEOPLE = r"guy|man|boy|girl|kid|woman|lad|bloke|dude|yute|youth|geezer|lady|fella|gentleman|chap|person|bloke"
+# People named by the job they do: "the park keeper Bill", "our caretaker Dave", "the shop owner Sunil".
+_ROLES = (r"keeper|warden|caretaker|owner|driver|guard|cleaner|porter|concierge|attendant|shopkeeper|manager|"
+          r"chair|chairman|chairwoman|vicar|priest|postman|postwoman|lollipop\s+lady|lollipop\s+man|barber|"
+          r"steward|organiser|organizer|worker|officer|volunteer|leader|head|headteacher|receptionist")
 _TITLES = (r"uncle|aunty|auntie|aunt|nan|nanny|nana|grandad|grandma|granny|cllr|councillor|pc|dc|ds|di|dci|dsgt|"
            r"sgt|sergeant|insp|inspector|pcso|constable|detective|officer|prof|professor|rev|reverend|father|"
            r"imam|pastor|sheikh|lil|mr|mrs|ms|miss|dr|mx")
@@ -39,7 +43,8 @@ CUE_RE = re.compile(
     r"arrest(?:s|ed|ing)?(?:\s+of)?|signed|sent\s+by|written\s+by|love\s+from|regards)"
     r"|\b(?P<relation>(?:my|his|her|our|their|your|a|the|me)\s+(?:little\s+|big\s+|older\s+|younger\s+|best\s+)?"
     r"(?:" + _RELATIONS + r")|(?:this|that|a|the|some)\s+(?:" + _PEOPLE + r")|"
-    r"mums?\s+(?:boy\s?friend|bf|partner|fella)|dads?\s+(?:girl\s?friend|gf|partner))"
+    r"mums?\s+(?:boy\s?friend|bf|partner|fella)|dads?\s+(?:girl\s?friend|gf|partner)|"
+    r"(?:the|our|my|his|her|their|a)\s+(?:[a-z]+\s+)?(?:" + _ROLES + r"))"
     r"|\b(?P<title>(?:" + _TITLES + r")\.?)"
     r"|\b(?P<intro>it'?s|this\s+is|i'?m|i\s+am)"
     r"|\b(?P<weak>tell|told|ask|asked|with|call|ring|text|message|contact|thanks|thank\s+you|cheers|saw|seen|meet)"
@@ -49,7 +54,7 @@ CUE_RE = re.compile(
 # The last word of each cue, so that a lower-case word after another word is checked for a cue only
 # when it may follow one (most words of a comment are not).
 CUE_END_WORDS = frozenset(
-    re.findall(r"[a-z']+", (_RELATIONS + "|" + _PEOPLE + "|" + _TITLES).replace("\\s", " "))
+    re.findall(r"[a-z']+", (_RELATIONS + "|" + _PEOPLE + "|" + _TITLES + "|" + _ROLES).replace("\\s", " "))
     + """called named him her is name's names are as by nicknamed for and n arrest arrests arrested arresting of
     signed from regards tell told ask asked with call ring text message contact thanks you cheers saw seen meet
     it's its this i'm im am neighbour neighbours neighbor neighbors &""".split()
@@ -70,9 +75,13 @@ OPENER_RE = re.compile(r"^\W*(?:(?:hi|hello|hey|dear\s+\w+)\W+)?(?:from|it'?s|th
 # A name before "and me" or "and her mum": "Senait and me walk", "tolu n me", "Xiaoling and her mum".
 AND_ME_RE = re.compile(
     r"\s*(?:and|&|n)\s+(?:me|i|myself|(?:his|her|their)\s+(?:mum|dad|mother|father|brother|sister|friends?|mates?"
-    r"|kids|son|daughter|boyfriend|girlfriend|husband|wife|partner|cousins?|nan|gran))\b",
+    r"|kids|son|daughter|boyfriend|girlfriend|husband|wife|partner|cousins?|nan|gran)"
+    r"|my\s+(?:mate|mates|friend|friends|bestie|best\s+friend|sister|brother|cousin|bro|sis))\b",
     re.I,
 )
+# After a first name, the group the person speaks for: "Jack from the Rotary", "Sue from the council".
+FROM_GROUP_RE = re.compile(r"\s+from\s+the\s+(?:[A-Z]|(?:council|police|club|church|mosque|school|housing|charity"
+                           r"|residents|association|committee|trust|foodbank|team)\b)")
 # Words after which an unlisted capitalised word that is no English word or place is a person:
 # "Oluwadamilare lives upstairs", "Jannat is my mate", "Gintare from number 8".
 PERSON_VERBS = frozenset(
@@ -106,7 +115,9 @@ PLACE_AFTER_IF_CAPITAL = frozenset(
     "wood way green gate cross drive parade market primary high chase common lodge hall field fields "
     "terrace walk house row pool ground signal".split()
 )
-PLACE_BEFORE = frozenset("st saint king queen prince princess lake mount port fort".split())
+PLACE_BEFORE = frozenset("st saint king queen prince princess lake mount port fort cafe café caffe caffè".split())
+# After a colour a capitalised word is a car make or model, not a person: "a silver Ford Focus".
+COLOURS = frozenset("silver grey gray black white red blue green dark light navy yellow orange gold purple".split())
 # Listed names that are months, places or words too often to take without a cue.
 CUE_ONLY = frozenset(
     """will may june april august summer bill mark guy frank hope faith joy sunny rich chase hunter
@@ -116,7 +127,7 @@ CUE_ONLY = frozenset(
 NOT_NAMES = frozenset(
     """police council tfl the a an i im it its this that he she they we you my me him her them
     mum dad bro fam innit lol nan mate mates monday tuesday wednesday thursday friday saturday sunday
-    january february march october november december christmas easter eid diwali ramadan
+    january february march july september october november december christmas easter eid diwali ramadan
     tesco asda lidl aldi sainsburys morrisons mcdonalds kfc nhs ulez cctv asb pcso pcsos
     english british muslim muslims christian jewish hindu sikh polish asian african caribbean
     god jesus allah ok okay yes no jan feb mar apr jun jul aug sep sept oct nov dec black white
@@ -133,10 +144,14 @@ NOT_NAMES = frozenset(
 ) | TITLE_WORDS
 
 
-# Shops and firms named after people: "Marks and Spencer" is no person.
+# Shops, firms and the borough's schools named after people: "Marks and Spencer", "Robert Clack"
+# (a school in Dagenham) are no person. A title before one makes it a person again ("Mr Sanders").
 ORGANISATION_RE = re.compile(
+    r"(?<!Mr )(?<!Mrs )(?<!Ms )(?<!Dr )(?<!Miss )"
     r"\b(?:Marks\s*(?:and|&|n)\s*Spencers?|John\s+Lewis|Ted\s+Baker|Dorothy\s+Perkins|Jack\s+Wills|Ann\s+Summers"
     r"|Holland\s*(?:and|&)\s*Barrett|Harvey\s+Nichols|Tommy\s+Hilfiger|Ronald\s+McDonald|Ben\s*(?:and|&)\s*Jerry's"
+    r"|Robert\s+Clack|Jo\s+Richardson|Sydney\s+Russell|Frances\s+Bardsley|Sanders(?:\s+Draper)?"
+    r"|Thomas\s+Arnold|William\s+Bellamy|Richard\s+Alibon|John\s+Perry|James\s+Oglethorpe|Henry\s+Green"
     r"|Papa\s+John's|Victoria's\s+Secret|Martin\s+McColl|Sue\s+Ryder|Barnardo's|Tony\s+Blair\s+Institute)\b",
     re.I,
 )

@@ -25,9 +25,11 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.name_cues import (
     AND_ME_RE,
+    COLOURS,
     CUE_END_WORDS,
     CUE_ONLY,
     END_RE,
+    FROM_GROUP_RE,
     NOT_NAMES,
     OPENER_RE,
     ORGANISATION_RE,
@@ -216,11 +218,13 @@ def _after_cue(text: str, words: list[re.Match[str]], index: int, cue: tuple[str
 def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
     word = _bare(words[index].group())
     lower = _plain(word)
-    if not word or lower in STOP_WORDS or lower in NOT_NAMES or len(lower) < 2:
-        return False
     start = words[index].start()
-    if TITLE_RE.search(text[max(0, start - 6) : start]):
-        return True
+    if not word or lower in STOP_WORDS or len(lower) < 2:
+        return False
+    if TITLE_RE.search(text[max(0, start - 6) : start]) and (word[0].isupper() or lower not in NOT_NAMES):
+        return True  # "Mrs Sheikh", "Dr Imam": a surname may be a title word too
+    if lower in NOT_NAMES or index > 0 and words[index - 1].group().lower() in COLOURS:
+        return False  # "a silver Ford Focus", "a black Mercedes": a car, not a person
     capital = word[0].isupper() and not (word.isupper() and len(word) < 3)
     if capital and _is_sign_off(text, words[index]) and lower not in english_words() - lists.first:
         return True
@@ -229,6 +233,9 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
     cue = _cue(text, start)
     if cue is not None and (capital or not word[0].isupper()) and _after_cue(text, words, index, cue, lists):
         return True
+    if lower in lists.first and (AND_ME_RE.match(text, words[index].end()) and lower not in VERB_NAMES
+                                 or capital and FROM_GROUP_RE.match(text, words[index].end())):
+        return True  # "its ruby and my mate", "Jack from the Rotary told me"
     if (opener := _opens_text(text, start)) or AND_ME_RE.match(text, words[index].end()):
         # An unknown lower-case word only after "from" or before "and me": "its bteter lighting" is a typo.
         unknown_is_name = not opener or text[:start].lower().rstrip().endswith("from")
@@ -264,7 +271,14 @@ def _before_contacts(text: str, words: list[re.Match[str]], lists: NameLists,
     found = []
     for contact_start, _ in contacts:
         index = next((i for i in range(len(words) - 1, -1, -1) if words[i].end() <= contact_start), None)
-        if index is None or not re.fullmatch(r"\s*[,(:\-]\s*", text[words[index].end() : contact_start]):
+        if index is None:
+            continue
+        between = text[words[index].end() : contact_start]
+        if between == " " and _may_sign(words[index].group(), lists) \
+                and not _is_word(_plain(_bare(words[index].group())), lists):
+            found.append(words[index].span())  # "Tesfay 07700 900315": one unknown word, a space, a number
+            continue
+        if not re.fullmatch(r"\s*[,(:\-]\s*", between):
             continue
         first = index
         while first >= 0 and index - first < 3 and _may_sign(words[first].group(), lists) \

@@ -224,18 +224,32 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
     if _PLATFORM_WORD_RE.search(lower):
         spans += _handle_spans(text)
         spans += _account_spans(text)
+    if "oh " in lower or "zero " in lower or "nought " in lower:
+        spans += [span for span in _spans(patterns.SPOKEN_PHONE_RE, text, "phone")
+                  if patterns.count_spoken_digits(span.text) in (10, 11)]
     if not _DIGIT_RE.search(text):  # every remaining pattern needs a digit
         return spans
     spans += _phone_spans(text)
     spans += _spans(_POSTCODE_RE, text, "postcode")
     spans += [span for span in _spans(_ADDRESS_RE, text, "address") if _is_street(span.text)]
     spans += _spans(_FLAT_RE, text, "address")
+    spans += _spans(patterns.FLAT_NUMBER_RE, text, "address", group=1)
     spans += _spans(_HOUSE_NUMBER_RE, text, "address", group=1)
     for pattern in _VEHICLE_RES:
-        spans += _spans(pattern, text, "vehicle")
-    spans += [span for span in _spans(patterns.PLATE_CUE_RE, text, "vehicle", group=1)
-              if patterns.plate_after_cue(span.text)]
+        spans += [span for span in _spans(pattern, text, "vehicle") if not _ends_in_word(span.text)]
+    spans += _plate_cue_spans(text)
     return spans + _more_spans(text)
+
+
+def _plate_cue_spans(text: str) -> list[RedactedSpan]:
+    """Whole or partial plates after a plate cue, and a second one offered after "or" ("KM19 or KN19")."""
+    spans = []
+    for match in patterns.PLATE_CUE_RE.finditer(text):
+        detail: re.Match[str] | None = match
+        while detail is not None and patterns.plate_after_cue(detail.group("detail")):
+            spans.append(RedactedSpan("vehicle", detail.start("detail"), detail.end("detail"), detail.group("detail")))
+            detail = patterns.PLATE_ALTERNATIVE_RE.match(text, detail.end("detail"))
+    return spans
 
 
 def _more_spans(text: str) -> list[RedactedSpan]:
@@ -337,6 +351,12 @@ def _is_phone(candidate: str) -> bool:
     if len(digits) == 12:  # a landline written with a digit too many ("01708 123 4567"), not "07700 900123 4"
         return digits[:2] in ("01", "02", "03") and len(re.split(r"\D+", candidate.strip())[-1]) >= 3
     return digits.startswith("0") and len(digits) in (10, 11)
+
+
+def _ends_in_word(plate: str) -> bool:
+    """True for "RM13 has": a postcode district and a lower-case word, not a plate written in lower case."""
+    letters = plate[-3:]
+    return letters.islower() and (letters in STOP_WORDS or letters in english_words())
 
 
 def _is_street(candidate: str) -> bool:

@@ -27,7 +27,8 @@ DATE_OF_BIRTH_RE = re.compile(
 NI_NUMBER_RE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)
 # "PC 1234", "PC2345", "PCSO 7788", "collar number 4567", "badge no. 12AB".
 COLLAR_RE = re.compile(
-    r"\b(?:p\.?c\.?s\.?o|p\.?c|d\.?c|sgt|sergeant|constable|officer)\s?(?P<detail>\d{3,6})\b"
+    r"\b(?:p\.?c\.?s\.?o|p\.?c|d\.?c|sgt|sergeant|constable|officer)\s?(?:(?-i:[A-Z][a-z'\-]+\s+){1,2})?"
+    r"(?P<detail>\d{3,6})\b"
     r"|\b(?:collar|shoulder|badge|warrant)\s*(?:number|no\.?|#)?\s*(?:is|was|:|-)?\s*(?P<detail2>[A-Z]{0,2}\d{2,6})\b",
     re.I,
 )
@@ -59,10 +60,30 @@ LIVES_AT_RE = re.compile(
 # A partial or whole plate after a cue: "plate starts LR19", "reg ending in 7XK", "reg is AB12CDE".
 PLATE_CUE_RE = re.compile(
     r"\b(?:reg(?:istration)?|number\s?plate|plate)s?\s*(?:number|no\.?)?\s*"
-    r"(?:(?:starts?|starting|begins?|beginning|ends?|ending)(?:\s+(?:with|in))?\s*)?(?:is|was|:|-)?\s*"
-    r"(?P<detail>[A-Z0-9]{2,4}(?:\s?(?-i:[A-Z0-9]{1,4}))?)\b",
+    r"(?:(?:starts?|started|starting|begins?|began|beginning|ends?|ended|ending)\b(?:\s+(?:with|in))?\s*"
+    r"|(?:(?:looked|looks|look|looking|was|is)\s+)?(?:(?:something|summat)\s+)?like\s+)?(?:is|was|:|-)?\s*"
+    r"(?P<detail>(?!(?:with|in|is|was|like)\b)[A-Z0-9]{2,4}(?:\s?(?-i:[A-Z0-9]{1,4}))?)\b",
     re.I,
 )
+# A second plate offered after the first: "KM19 or KN19", "7KX / 7KY".
+PLATE_ALTERNATIVE_RE = re.compile(r"\s*(?:or|/|,)\s*(?P<detail>[A-Z0-9]{2,4}(?:\s?[A-Z0-9]{1,4})?)\b")
+# A flat number given after the word: "my flat is 27", "flat number 4b", "flat no. 12".
+FLAT_NUMBER_RE = re.compile(r"\bflat\s+(?:is|was|number|no\.?|num|#)\s*(?:is\s+)?(?P<detail>\d{1,4}[a-z]?)\b", re.I)
+_SPOKEN_WORDS = r"oh|o|zero|nought|one|two|three|four|five|six|seven|eight|nine|double|treble|triple|hundred|thousand"
+# A phone number spelled out: "oh seven seven double oh nine hundred four double one".
+SPOKEN_PHONE_RE = re.compile(
+    r"\b(?:oh|zero|nought)(?:[\s,\-]+(?:" + _SPOKEN_WORDS + r")){7,}\b",
+    re.I,
+)
+_SPOKEN_VALUES = {"oh": 1, "o": 1, "zero": 1, "nought": 1, "double": 1, "treble": 2, "triple": 2, "hundred": 2,
+                  "thousand": 3}
+
+
+def count_spoken_digits(words: str) -> int:
+    """How many digits a spelled-out number stands for ("double oh" is two, "nine hundred" three)."""
+    return sum(_SPOKEN_VALUES.get(word, 1) for word in re.findall(r"[a-z]+", words.lower()))
+
+
 _LETTER_AND_DIGIT_RE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])")
 
 

@@ -258,3 +258,14 @@ def test_redaction_on_the_kept_apart_set_holds_its_measured_level():
     scores = score_redaction(read_rows(DATA / "redaction_kept_apart.csv"))
     assert scores.removed.value >= 0.98, f"details removed {scores.removed}"
     assert scores.kept.value >= 0.99, f"words kept {scores.kept}"
+
+
+def test_redaction_on_the_second_kept_apart_set_holds_its_measured_level():
+    """Written by another helper from the issue text alone (tests/data/nlp/README.md): 0.96 (318/330)
+    details removed and 0.97 (277/285) words kept at its first run. Since 2026-12-03 a development set
+    (its misses were grouped by kind and each kind fixed generally): 1.00 (329/330) and 1.00 (285/285)."""
+    from nlp.evaluate_safety import read_rows, score_redaction
+
+    scores = score_redaction(read_rows(DATA / "redaction_kept_apart2.csv"))
+    assert scores.removed.value >= 0.99, f"details removed {scores.removed}"
+    assert scores.kept.value >= 0.99, f"words kept {scores.kept}"

@@ -139,3 +139,81 @@ def test_a_possessive_name_keeps_its_apostrophe_s_and_lower_case_counts_before_a
     assert redact("Mohammed's brother sells weed").text == "[name]'s brother sells weed"
     assert redact("sasha's dad was hit").text == "[name]'s dad was hit"
     assert redact("the council's house").text == "the council's house"
+
+
+# Second round (the kinds missed on redaction_kept_apart2.csv, tests written afresh).
+
+@pytest.mark.parametrize(("text", "removed"), [
+    ("a van keeps parking here, plate looks like LD21 or LD27, white", ["LD21", "LD27"]),
+    ("reg began with YT6 and the rest was muddy", ["YT6"]),
+    ("the moped plate ended in 3WQ i think", ["3WQ"]),
+    ("number plate was something like GF70 / GF71", ["GF70", "GF71"]),
+])
+def test_partial_plates_after_looked_like_ended_in_and_an_alternative_are_removed(text, removed):
+    _check(text, removed, ["plate" if "plate" in text else "reg"])
+
+
+@pytest.mark.parametrize("text", ["the plate ending with 4 digits was fake", "Crime in IG11 has doubled",
+                                  "RM3 was quiet and RM14 got worse"])
+def test_a_district_before_a_lower_case_word_is_no_plate(text):
+    assert redact(text).text == text
+
+
+def test_a_flat_number_after_is_or_number_is_removed_and_the_sentence_kept():
+    _check("the damp in my flat is awful and my flat number is 14b, Orchard Court", ["14b"], ["awful", "my flat"])
+    _check("our flat no. 203 has mould", ["203"], ["has mould"])
+
+
+@pytest.mark.parametrize(("text", "removed"), [
+    ("ring me on zero seven nine double three one two three four five six", ["seven nine double three"]),
+    ("my mums number is oh one seven oh eight, four five six, seven eight nine", ["seven oh eight"]),
+    ("text oh seven seven hundred nine hundred one two three", ["seven seven hundred"]),
+])
+def test_a_phone_number_spelled_in_words_is_removed(text, removed):
+    _check(text, removed, [])
+
+
+@pytest.mark.parametrize("text", ["oh well, one two three four five six seven and we go", "zero one zero one"])
+def test_counting_in_words_is_no_phone_number(text):
+    assert redact(text).text == text
+
+
+def test_a_collar_number_after_the_officers_name_is_removed():
+    _check("big thanks to PC Okafor 4471 and Sgt Daniel Mensah 20931", ["Okafor", "4471", "Mensah", "20931"], [])
+
+
+@pytest.mark.parametrize(("text", "removed", "kept"), [
+    ("the lollipop lady Grace is brilliant", ["Grace"], ["lollipop lady"]),
+    ("our caretaker Dave never fixes the lights", ["Dave"], ["caretaker"]),
+    ("the shop owner Sunil called the police", ["Sunil"], ["shop owner"]),
+])
+def test_a_name_after_the_job_a_person_does_is_removed(text, removed, kept):
+    _check(text, removed, kept)
+
+
+def test_a_name_speaking_for_a_group_and_a_name_before_and_my_mate_are_removed():
+    _check("Lovely evening. Sue from the Lions Club brought food.", ["Sue"], ["Lions Club"])
+    _check("its hope and my best friend, we walk to school", ["hope"], ["best friend", "school"])
+
+
+def test_a_surname_that_is_also_a_title_word_after_mrs_is_removed():
+    _check("ask Mrs Imam or Mr Pastor at number 3", ["Imam", "Pastor"], [])
+
+
+def test_an_unlisted_name_a_space_before_a_phone_number_is_removed():
+    _check("contacts: Haileab 07700 900777 and Welday 07700 900778", ["Haileab", "Welday"], ["contacts"])
+    assert redact("Havering 01708 432000 is the council").text.startswith("Havering [phone]")
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("a black Mercedes and a white Toyota Prius raced down the road", ["Mercedes", "Toyota Prius"]),
+    ("meet at the Caffe Nero by the station", ["Caffe Nero"]),
+    ("the kids from Jo Richardson and Sydney Russell walk past at 3", ["Jo Richardson", "Sydney Russell"]),
+    ("we met in September and again in July", ["September", "July"]),
+])
+def test_cars_cafes_schools_and_months_are_no_people(text, kept):
+    _check(text, [], kept)
+
+
+def test_a_title_before_a_school_name_makes_it_a_person_again():
+    _check("Mr Sanders from the school rang", ["Sanders"], ["school"])
