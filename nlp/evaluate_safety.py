@@ -34,7 +34,7 @@ REALTEXT_DIR = ROOT.parent / "shared" / "data" / "realtext"
 SAFETY_SETS = ("safeguarding_categories_dev.csv", "safeguarding_categories_heldout.csv", "safeguarding_categories_fresh.csv",
                "safeguarding_dev2.csv", "safeguarding_kept_apart.csv")
 REDACTION_SETS = ("redaction_planted_dev.csv", "redaction_planted_heldout.csv", "redaction_planted_fresh.csv",
-                  "redaction_kept_apart.csv", "redaction_kept_apart2.csv")
+                  "redaction_kept_apart.csv", "redaction_kept_apart2.csv", "redaction_kept_apart3.csv")
 
 
 @dataclass

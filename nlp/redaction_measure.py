@@ -27,7 +27,7 @@ from nlp.redaction import redact
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("redaction_cases.csv", "redaction_holdout.csv", "redaction_planted_dev.csv", "redaction_planted_heldout.csv",
-        "redaction_planted_fresh.csv", "redaction_kept_apart.csv", "redaction_kept_apart2.csv")
+        "redaction_planted_fresh.csv", "redaction_kept_apart.csv", "redaction_kept_apart2.csv", "redaction_kept_apart3.csv")
 
 
 def print_sets(folder: Path, verbose: bool) -> None:

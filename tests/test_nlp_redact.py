@@ -269,3 +269,14 @@ def test_redaction_on_the_second_kept_apart_set_holds_its_measured_level():
     scores = score_redaction(read_rows(DATA / "redaction_kept_apart2.csv"))
     assert scores.removed.value >= 0.99, f"details removed {scores.removed}"
     assert scores.kept.value >= 0.99, f"words kept {scores.kept}"
+
+
+def test_redaction_on_the_third_kept_apart_set_holds_its_first_run():
+    """Written by a third helper who saw neither the redactor nor the other sets (tests/data/nlp/README.md)
+    and scored once, unseen, after all tuning: 0.98 (199/203) details removed, 0.99 (154/155) words kept.
+    Its misses have not been read; a fall below these levels is a regression on unseen text."""
+    from nlp.evaluate_safety import read_rows, score_redaction
+
+    scores = score_redaction(read_rows(DATA / "redaction_kept_apart3.csv"))
+    assert scores.removed.value >= 0.98, f"details removed {scores.removed}"
+    assert scores.kept.value >= 0.99, f"words kept {scores.kept}"
