@@ -33,6 +33,11 @@ every embedding a function of its own text only, for about 7% of the speed (471 
 comments/s of CPU time on one core, measured 2026-12-03 on the 304 real comments). A text given
 twice, in one call or in recent calls (the last
 :data:`MEMO_SIZE` texts), is encoded once.
+
+:meth:`SentenceEncoder.encode_spans` gives embeddings of character spans of a text from one pass
+over the whole text: each span's is the mean of the last token states of its own word pieces with
+the pass's [CLS] and [SEP] (the disclosure detector screens a comment's sentences and windows so,
+:mod:`nlp.spans`). Its memo keeps the span embeddings of the last :data:`SPAN_MEMO_SIZE` texts.
 """
 
 from __future__ import annotations
@@ -59,6 +64,10 @@ MAX_TOKENS = 256
 BACKENDS = ("auto", "onnx", "numpy")
 #: Embeddings kept per encoder for texts seen lately (about 1.5 KB each, so at most ~30 MB).
 MEMO_SIZE = 20_000
+#: Texts whose span embeddings are kept (:meth:`SentenceEncoder.encode_spans`): more than one batch of
+#: ``voice classify`` (10,000 comments), whose topic model embeds every comment before the detector
+#: screens each; about 4 spans of 1.5 KB a synthetic comment, 6 a real one, so 70-110 MB at most.
+SPAN_MEMO_SIZE = 12_000
 DIMENSION = 384
 N_LAYERS, N_HEADS, _EPS = 6, 12, 1e-12
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
@@ -217,7 +226,6 @@ class SentenceEncoder:
         # the disclosure detector embed the same comment and many of the same sentences, in separate calls.
         self._memo: dict[bytes, np.ndarray] = {}
         self._span_memo: dict[bytes, np.ndarray] = {}  # span embeddings by text and offsets (encode_spans)
-        self._span_rows = 0
         self.max_tokens = max_tokens
         tokenizer_file = folder / "tokenizer.json"
         if not tokenizer_file.is_file():
@@ -264,9 +272,8 @@ class SentenceEncoder:
             encodings = self._tokenizer.encode_batch([texts[row] for row in fresh.values()])
             for (key, row), encoding in zip(fresh.items(), encodings, strict=True):
                 results[key] = self._span_memo[key] = self._pool_spans(encoding, spans[row])
-                self._span_rows += len(results[key])
-            while self._span_rows > MEMO_SIZE:  # forget the oldest
-                self._span_rows -= len(self._span_memo.pop(next(iter(self._span_memo))))
+            while len(self._span_memo) > SPAN_MEMO_SIZE:  # forget the oldest
+                self._span_memo.pop(next(iter(self._span_memo)))
         return [results[key] for key in keys]
 
     def _pool_spans(self, encoding: Any, spans: Sequence[tuple[int, int]]) -> np.ndarray:

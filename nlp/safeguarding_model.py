@@ -133,7 +133,9 @@ class DisclosureModel:
         # The first span is the whole text, read by the whole-text head; its pieces by the piece head.
         probabilities = np.concatenate([self.probability(embeddings[:1]), self.piece_probability(embeddings[1:])])
         if len(embeddings) > 1 and (probabilities.max() >= SCREEN_FLOOR or rules_result(comment.text).is_flagged):
-            embeddings = encoder.encode([comment.piece(row) for row in range(len(embeddings))])
+            # The whole text's row is already its stand-alone embedding; the other pieces are encoded alone.
+            alone = encoder.encode([comment.piece(row) for row in range(1, len(embeddings))])
+            embeddings = np.concatenate([embeddings[:1], alone])
             probabilities = self.probability(embeddings)
         best = int(np.argmax(probabilities))
         # The writer's voice is read from the whole text (the first row either way).
