@@ -33,6 +33,11 @@ every embedding a function of its own text only, for about 7% of the speed (471 
 comments/s of CPU time on one core, measured 2026-12-03 on the 304 real comments). A text given
 twice, in one call or in recent calls (the last
 :data:`MEMO_SIZE` texts), is encoded once.
+
+:meth:`SentenceEncoder.encode_spans` gives embeddings of character spans of a text from one pass
+over the whole text: each span's is the mean of the last token states of its own word pieces with
+the pass's [CLS] and [SEP] (the disclosure detector screens a comment's sentences and windows so,
+:mod:`nlp.spans`). Its memo keeps the span embeddings of the last :data:`SPAN_MEMO_SIZE` texts.
 """
 
 from __future__ import annotations
@@ -59,6 +64,10 @@ MAX_TOKENS = 256
 BACKENDS = ("auto", "onnx", "numpy")
 #: Embeddings kept per encoder for texts seen lately (about 1.5 KB each, so at most ~30 MB).
 MEMO_SIZE = 20_000
+#: Texts whose span embeddings are kept (:meth:`SentenceEncoder.encode_spans`): more than one batch of
+#: ``voice classify`` (10,000 comments), whose topic model embeds every comment before the detector
+#: screens each; about 4 spans of 1.5 KB a synthetic comment, 6 a real one, so 70-110 MB at most.
+SPAN_MEMO_SIZE = 12_000
 DIMENSION = 384
 N_LAYERS, N_HEADS, _EPS = 6, 12, 1e-12
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
@@ -216,6 +225,7 @@ class SentenceEncoder:
         # Recent embeddings by the text's SHA-256 (no resident's words are kept): the topic model and
         # the disclosure detector embed the same comment and many of the same sentences, in separate calls.
         self._memo: dict[bytes, np.ndarray] = {}
+        self._span_memo: dict[bytes, np.ndarray] = {}  # span embeddings by text and offsets (encode_spans)
         self.max_tokens = max_tokens
         tokenizer_file = folder / "tokenizer.json"
         if not tokenizer_file.is_file():
@@ -223,7 +233,7 @@ class SentenceEncoder:
         _check_tokenizer(folder, tokenizer_file)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._tokenizer.no_truncation()  # cut by token_ids; encode_spans reads every piece
         weights_file, sha256 = weights_in(folder)
         tensors = read_safetensors(weights_file, sha256=sha256)
         self._layers = _onnx_layers(folder, backend, threads)
@@ -234,7 +244,59 @@ class SentenceEncoder:
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Word-piece ids of each text, with [CLS] first and [SEP] last, cut to ``max_tokens``."""
-        return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+        cut = self.max_tokens - 1
+        return [ids if len(ids) <= self.max_tokens else ids[:cut] + ids[-1:]
+                for ids in (encoding.ids for encoding in self._tokenizer.encode_batch(list(texts)))]
+
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
+        """Embeddings of character spans of each text, from one pass of the layers per text.
+
+        ``spans[i]`` are ``(start, end)`` character offsets into ``texts[i]``; the result's item
+        ``i`` has one unit-length row per span, in order. A span's embedding is the mean of the
+        last token states of the word pieces lying wholly inside it, with the pass's [CLS] and
+        [SEP], so a span covering the whole text of up to ``max_tokens`` pieces gets exactly
+        :meth:`encode`'s embedding. A span holding no word piece gets the whole text's.
+        A text of more pieces than one pass takes is run in consecutive passes of
+        ``max_tokens - 2`` pieces (each with its own [CLS] and [SEP]); a span is pooled within the
+        pass holding its first piece and cut at that pass's end, as :meth:`encode` cuts a text at
+        ``max_tokens`` pieces (so the whole text still gets :meth:`encode`'s embedding).
+        Each text has its own passes, so its embeddings never depend on the other texts. A text
+        asked for with the same spans in a recent call is not run again.
+        """
+        if len(texts) != len(spans):
+            raise ValueError(f"encode_spans got {len(texts)} texts but {len(spans)} span lists; give one list per text")
+        keys = [_span_key(text, wanted) for text, wanted in zip(texts, spans, strict=True)]
+        results: dict[bytes, np.ndarray] = {key: self._span_memo[key] for key in keys if key in self._span_memo}
+        fresh = {key: row for row, key in enumerate(keys) if key not in results}
+        if fresh:
+            encodings = self._tokenizer.encode_batch([texts[row] for row in fresh.values()])
+            for (key, row), encoding in zip(fresh.items(), encodings, strict=True):
+                results[key] = self._span_memo[key] = self._pool_spans(encoding, spans[row])
+            while len(self._span_memo) > SPAN_MEMO_SIZE:  # forget the oldest
+                self._span_memo.pop(next(iter(self._span_memo)))
+        return [results[key] for key in keys]
+
+    def _pool_spans(self, encoding: Any, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Mean-pooled, normalised span embeddings of one tokenised text (see :meth:`encode_spans`)."""
+        ids = np.array(encoding.ids, dtype=np.int64)
+        offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)[1:-1]
+        content, size = ids[1:-1], self.max_tokens - 2
+        states, ends = [], []  # per pass: token states (CLS, pieces..., SEP)
+        for first in range(0, max(len(content), 1), size):
+            chunk = np.concatenate([ids[:1], content[first : first + size], ids[-1:]])[None]
+            states.append(self._hidden(chunk)[0])
+            ends.append(first + chunk.shape[1] - 2)
+        pieces = np.concatenate([hidden[1:-1] for hidden in states]) if len(content) else np.zeros((0, DIMENSION))
+        pooled = np.empty((len(spans), DIMENSION), dtype=np.float32)
+        for row, (start, end) in enumerate(spans):
+            low = int(np.searchsorted(offsets[:, 0], start, side="left"))
+            high = int(np.searchsorted(offsets[:, 1], end, side="right"))
+            if high <= low:
+                low, high = 0, len(content)
+            which = int(np.searchsorted(ends, low, side="right")) if low < len(content) else 0
+            high, hidden = min(high, ends[which]), states[which]
+            pooled[row] = (pieces[low:high].sum(axis=0) + hidden[0] + hidden[-1]) / (high - low + 2)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings, shape (n_texts, 384), float32, in input order.
@@ -270,13 +332,22 @@ class SentenceEncoder:
 
     def _encode_batch(self, ids: np.ndarray) -> np.ndarray:
         """Embeddings of texts of one length (``ids`` has no padding), mean-pooled and normalised."""
-        if self._layers is None:
-            hidden = forward(self._weights, ids, np.ones(ids.shape, dtype=np.float32))
-        else:
-            hidden = self._layers.run(None, {"hidden": embed_tokens(self._weights, ids),
-                                             "mask": np.ones(ids.shape, dtype=np.int32)})[0]
-        pooled = hidden.mean(axis=1)
+        pooled = self._hidden(ids).mean(axis=1)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _hidden(self, ids: np.ndarray) -> np.ndarray:
+        """Last token states (batch, tokens, 384) of texts of one length (``ids`` has no padding)."""
+        if self._layers is None:
+            return forward(self._weights, ids, np.ones(ids.shape, dtype=np.float32))
+        return np.asarray(self._layers.run(None, {"hidden": embed_tokens(self._weights, ids),
+                                                  "mask": np.ones(ids.shape, dtype=np.int32)})[0])
+
+
+def _span_key(text: str, spans: Sequence[tuple[int, int]]) -> bytes:
+    """The memo key of a text's spans: SHA-256 of the text and the offsets (no words are kept)."""
+    digest = hashlib.sha256(text.encode("utf-8"))
+    digest.update(np.asarray(spans, dtype=np.int64).tobytes())
+    return digest.digest()
 
 
 def _onnx_layers(folder: Path, backend: str, threads: int | None) -> Any:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.safeguarding_model import MODEL_PATH, RULE_FLOOR, DisclosureModel, pieces
+from nlp.spans import embed_comments
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -43,6 +44,8 @@ C_FLAG, C_CATEGORY = 32.0, 4.0
 # C of the child-writer regression, chosen on dev2 among 0.5 to 16: 8 gave the fewest adults called
 # children at recall 0.95 of child writers.
 C_CHILD = 8.0
+#: Ordinary comments each disclosure is buried in for the piece head (:func:`buried_disclosures`).
+CONTEXTS = 3
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -103,9 +106,45 @@ class CachedEncoder:
         return np.array([self.known[key] for key in keys], dtype=np.float32)
 
 
+def buried_disclosures(texts: list[str], flags: list[int], encoder: CachedEncoder) -> tuple[np.ndarray, np.ndarray]:
+    """Each disclosure in the context of an ordinary comment, as the detector meets one inside a longer
+    comment: the disclosure after (or, every other one, before) an ordinary training comment, each
+    half pooled over its own words (:meth:`nlp.encoder.SentenceEncoder.encode_spans`). Returns the
+    embeddings and their targets (1 for the disclosure's half, 0 for the ordinary one's), so the
+    model learns what a disclosure reads like in context, not that context itself is a sign. The
+    comment paired with disclosure ``k`` is fixed (every 7th ordinary one on): the rebuild stays
+    deterministic."""
+    ordinary = [text.strip() for text, flag in zip(texts, flags, strict=True) if not flag]
+    disclosures = [text.strip() for text, flag in zip(texts, flags, strict=True) if flag]
+    joined, spans = [], []
+    for k, disclosure in ((k, text) for k, text in enumerate(disclosures) for _ in range(CONTEXTS)):
+        other = ordinary[(7 * k + 101 * (len(joined) % CONTEXTS)) % len(ordinary)]
+        if (k + len(joined)) % 2 == 0:
+            joined.append(f"{other} {disclosure}")
+            spans.append([(len(other) + 1, len(joined[-1])), (0, len(other))])
+        else:
+            joined.append(f"{disclosure} {other}")
+            spans.append([(0, len(disclosure)), (len(disclosure) + 1, len(joined[-1]))])
+    vectors = np.concatenate(encoder.encoder.encode_spans(joined, spans))
+    return vectors, np.tile([1, 0], len(joined))
+
+
+def in_context_pieces(texts: list[str], flags: list[int], encoder: CachedEncoder) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows of the piece head: the sentences and windows of every ordinary comment pooled in
+    context (negatives), and the disclosures buried in ordinary comments (:func:`buried_disclosures`);
+    the whole-text head's rows are added to these by :func:`fit`."""
+    ordinary = [text for text, flag in zip(texts, flags, strict=True) if not flag]
+    pieces = [comment.vectors[1:] for comment in embed_comments(encoder.encoder, ordinary)]
+    buried, targets = buried_disclosures(texts, flags, encoder)
+    matrix = np.concatenate([*pieces, buried])
+    return matrix, np.concatenate([np.zeros(len(matrix) - len(buried), dtype=int), targets])
+
+
 def fit(texts: list[str], flags: list[int], categories: list[str], encoder: CachedEncoder,
         writers: tuple[list[str], list[int]]) -> DisclosureModel:
-    """Fit the three regressions; every piece of an ordinary comment is a negative disclosure example too."""
+    """Fit the four regressions. The whole-text head: every piece of an ordinary comment, encoded on its
+    own, is a negative example too (a disclosure is a positive one as a whole text). The piece head:
+    pieces pooled in context (:func:`in_context_pieces`)."""
     from sklearn.linear_model import LogisticRegression
 
     examples, targets = [], []
@@ -115,6 +154,9 @@ def fit(texts: list[str], flags: list[int], categories: list[str], encoder: Cach
             targets.append(flag)
     matrix = encoder.encode(examples)
     flag_model = LogisticRegression(C=C_FLAG, class_weight="balanced", max_iter=5000).fit(matrix, targets)
+    piece_matrix, piece_targets = in_context_pieces(texts, flags, encoder)
+    piece_model = LogisticRegression(C=C_FLAG, class_weight="balanced", max_iter=5000).fit(
+        np.concatenate([piece_matrix, matrix]), np.concatenate([piece_targets, targets]))
     named = [(text, category) for text, flag, category in zip(texts, flags, categories, strict=True) if flag and category]
     category_matrix = encoder.encode([text for text, _ in named])
     category_model = LogisticRegression(C=C_CATEGORY, max_iter=5000).fit(category_matrix, [c for _, c in named])
@@ -125,7 +167,9 @@ def fit(texts: list[str], flags: list[int], categories: list[str], encoder: Cach
                            category_intercept=category_model.intercept_.astype(np.float32),
                            categories=tuple(str(c) for c in category_model.classes_), threshold=0.5,
                            child_coef=child_model.coef_[0].astype(np.float32),
-                           child_intercept=float(child_model.intercept_[0]), child_threshold=0.5)
+                           child_intercept=float(child_model.intercept_[0]), child_threshold=0.5,
+                           piece_coef=piece_model.coef_[0].astype(np.float32),
+                           piece_intercept=float(piece_model.intercept_[0]))
 
 
 def choose_threshold(model: DisclosureModel, rows: list[dict[str, str]]) -> float:

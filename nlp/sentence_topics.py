@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 
 from nlp.decisions import best_threshold, choose_topics
-from nlp.encoder import MODEL_SHA256, SentenceEncoder
+from nlp.encoder import DIMENSION, MODEL_SHA256, SentenceEncoder
 from nlp.errors import NotFittedError, TrainingDataError
 from nlp.manifests import read_checked_manifest
+from nlp.spans import embed_comments
 
 logger = logging.getLogger(__name__)
 
@@ -145,16 +146,22 @@ class SentenceTopicClassifier:
         return self
 
     def embed(self, texts: Sequence[str]) -> Embedded:
-        """Embeddings of ``texts`` and of their segments (:func:`split_segments`), in one encoder pass."""
+        """Embeddings of ``texts`` and of their segments (:func:`split_segments`, each encoded on its own).
+
+        The whole text's embedding comes from :func:`nlp.spans.embed_comments`, the pass that also
+        gives the disclosure detector its pieces, so screening a comment runs the whole text once.
+        """
         text_list = list(texts)
+        encoder = shared_encoder(self.model_dir)
         owners: list[int] = []
         pieces: list[str] = []
         for row, text in enumerate(text_list):
             for segment in split_segments(text):
                 owners.append(row)
                 pieces.append(segment)
-        vectors = shared_encoder(self.model_dir).encode(text_list + pieces)
-        return Embedded(vectors[: len(text_list)], np.array(owners, dtype=int), vectors[len(text_list) :])
+        whole = [comment.vectors[0] for comment in embed_comments(encoder, text_list)]
+        return Embedded(np.array(whole, dtype=np.float32).reshape(len(text_list), DIMENSION),
+                        np.array(owners, dtype=int), encoder.encode(pieces))
 
     def fit(self, texts: Sequence[str], topics: Sequence[Sequence[str]]) -> SentenceTopicClassifier:
         """Embed the texts and learn their topics; return ``self``."""
