@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "tests" / "data" / "nlp"
 REALTEXT_DIR = ROOT.parent / "shared" / "data" / "realtext"
 SAFETY_SETS = ("safeguarding_categories_dev.csv", "safeguarding_categories_heldout.csv", "safeguarding_categories_fresh.csv",
-               "safeguarding_dev2.csv", "safeguarding_kept_apart.csv")
+               "safeguarding_dev2.csv", "safeguarding_kept_apart.csv", "safeguarding_kept_apart2.csv")
 REDACTION_SETS = ("redaction_planted_dev.csv", "redaction_planted_heldout.csv", "redaction_planted_fresh.csv",
                   "redaction_kept_apart.csv", "redaction_kept_apart2.csv", "redaction_kept_apart3.csv")
 

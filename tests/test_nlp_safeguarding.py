@@ -273,6 +273,19 @@ def test_the_child_writer_signal_beats_the_child_words_on_its_development_set():
     assert adults <= 0.2, f"adults called children {adults:.2f}"
 
 
+def test_safeguarding_on_the_second_kept_apart_set_holds_its_unseen_level():
+    """Written on 2026-12-03 by a second helper who saw neither the rules, the model nor any set
+    (tests/data/nlp/README.md); never read by whoever tunes. Scored with aggregates only, three times
+    with no tuning between (before and after the detector's one-pass screen): recall 0.96 (153/160),
+    false alarms 0.17 (27/160), category named 0.76 (122/160), child noticed 0.90 (93/103), adults
+    called children 0.23 (13/57); the rules alone 0.52 (83/160) with 0.11 (18/160) false alarms."""
+    scores = score_safeguarding(read_rows(DATA / "safeguarding_kept_apart2.csv"))
+    assert scores.recall.value >= 0.95, f"recall {scores.recall}"
+    assert scores.false_alarms.value <= 0.2, f"false alarms {scores.false_alarms}"
+    assert scores.category_named.value >= 0.74, f"category named {scores.category_named}"
+    assert scores.child_named.value >= 0.88, f"child noticed {scores.child_named}"
+
+
 def test_the_child_writer_signal_on_the_kept_apart_set():
     """Aggregates only, so the set's texts stay unread. First measured: child noticed 0.91 (126/138),
     adults called children 0.29 (31/108); the child words alone 0.35 (48/138) and 0.19 (20/108)."""
