@@ -29,11 +29,12 @@ def warm_up() -> None:
     nlp.check_safeguarding("warm up")
 
 
-def screen_text(text: str) -> ScreenedText:
+def screen_text(text: str, *, use_model: bool = True) -> ScreenedText:
     """The redacted form of ``text``, the safeguarding reason when it may disclose harm, and any doubt.
 
     Both run on the cleaned text (markup and control characters removed), as the nightly
-    analysis does, so no tag reaches the redacted form.
+    analysis does, so no tag reaches the redacted form. With ``use_model=False`` the safeguarding
+    screen is the rules alone (bulk ingest; the trained detector follows by a queued step).
     """
     cleaned = nlp.prepare_text(text).text
     if has_assess_redaction():
@@ -41,6 +42,6 @@ def screen_text(text: str) -> ScreenedText:
         redacted, is_uncertain = result.text, bool(getattr(result, "is_uncertain", False))
     else:
         redacted, is_uncertain = nlp.redact(cleaned).text, False
-    safeguarding = nlp.check_safeguarding(cleaned)
+    safeguarding = nlp.check_safeguarding(cleaned, use_model=use_model)
     reason = "; ".join(safeguarding.reasons) if safeguarding.is_flagged else None
     return ScreenedText(redacted=redacted, flag_reason=reason, is_redaction_uncertain=is_uncertain)

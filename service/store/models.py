@@ -208,6 +208,9 @@ class FreeText(Base):
     # (``redacted_at``); the topic model codes it later, setting ``classified_at``.
     classified_at: Mapped[datetime | None] = mapped_column(index=True)
     is_redaction_uncertain: Mapped[bool | None]
+    # Revision 0014_model_screen: stored in bulk with redaction and the safeguarding rules only; the
+    # trained detector reads it within a minute (``text_runs.screen_pending_texts``). Never quoted until then.
+    is_model_screen_pending: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
     response: Mapped[Response] = relationship(back_populates="free_texts")
 
