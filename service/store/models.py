@@ -210,7 +210,8 @@ class FreeText(Base):
     is_redaction_uncertain: Mapped[bool | None]
     # Revision 0014_model_screen: stored in bulk with redaction and the safeguarding rules only; the
     # trained detector reads it within a minute (``text_runs.screen_pending_texts``). Never quoted until then.
-    is_model_screen_pending: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    # A server default only: a Python default would be added to the form's INSERT ... SELECT (form_insert.py).
+    is_model_screen_pending: Mapped[bool] = mapped_column(server_default=false(), index=True)
 
     response: Mapped[Response] = relationship(back_populates="free_texts")
 

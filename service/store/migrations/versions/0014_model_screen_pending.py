@@ -23,12 +23,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("free_texts") as batch:
-        batch.add_column(sa.Column("is_model_screen_pending", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN, not a batch copy: on SQLite a batch drops and re-creates free_texts, and
+    # dropping it deletes every safeguarding flag (ON DELETE CASCADE) with foreign keys on.
+    op.add_column("free_texts", sa.Column("is_model_screen_pending", sa.Boolean(), nullable=False,
+                                          server_default=sa.false()))
     op.create_index("ix_free_texts_is_model_screen_pending", "free_texts", ["is_model_screen_pending"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_free_texts_is_model_screen_pending", table_name="free_texts")
-    with op.batch_alter_table("free_texts") as batch:
-        batch.drop_column("is_model_screen_pending")
+    op.drop_column("free_texts", "is_model_screen_pending")  # SQLite 3.35+ drops a column in place
