@@ -185,3 +185,23 @@ def test_migration_keeps_every_flag_and_marks_no_earlier_text_pending(tmp_path):
         pending = connection.execute(text("SELECT is_model_screen_pending FROM free_texts")).scalars().all()
     engine.dispose()
     assert (flags, [bool(p) for p in pending]) == (1, [False])
+
+
+@pytest.mark.parametrize("n_records, is_pending", [(1, False), (11, True)], ids=["small delivery", "bulk delivery"])
+def test_a_bulk_webhook_delivery_leaves_the_detector_to_the_queued_step(factory, sources, n_records, is_pending):
+    from service.pipeline.ingest_runs import accept_delivery
+    from service.store.db import transaction
+    from service.store.models import Site
+
+    with transaction(factory) as session:
+        session.add(Site(code="zzsite1", name="Romford station", kind="station"))
+    items = [{"id": f"w-{i}", "submitted_at": "2024-02-01T10:00:00Z", "site": "zzsite1", "consent": "yes",
+              "age_band": "25-34", "safe_here": 2, "happened": [], "feel_safer": MISSED_BY_RULES if i == 0 else f"More bins {i}"}
+             for i in range(n_records)]
+    assert accept_delivery(factory, sources, "qr", items).report.n_new == n_records
+    with factory() as session:
+        assert {t.is_model_screen_pending for t in _texts(session).values()} == {is_pending}
+        assert _flagged(session) == (set() if is_pending else {MISSED_BY_RULES})
+    screen_pending_texts(factory)
+    with factory() as session:
+        assert _flagged(session) == {MISSED_BY_RULES}
