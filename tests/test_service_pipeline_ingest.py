@@ -375,17 +375,17 @@ def test_progress_reports_rate_and_time_left(factory, sources):
 
 
 def test_repeated_short_texts_are_screened_once_per_run_and_each_copy_is_flagged(factory, sources, session, monkeypatch):
-    from service.pipeline import ingest_runs
+    from service.pipeline import bulk_screen
     from service.pipeline.screening import screen_text
     from service.store.models import FreeText, SafeguardingFlag
 
     screened = []
 
-    def counting(text):
+    def counting(text, *, use_model=True):
         screened.append(text)
-        return screen_text(text)
+        return screen_text(text, use_model=use_model)
 
-    monkeypatch.setattr(ingest_runs, "screen_text", counting)
+    monkeypatch.setattr(bulk_screen, "screen_text", counting)
     harm = "My stepdad hits me when he is drunk"
     long = ("More lighting on the path by the station please, " * 5).strip()  # over ScreenMemo.LONGEST: screened each time
     rows = [_row(1, text=harm), _row(2, text="Nothing"), _row(3, text=harm), _row(4, text="Nothing"),

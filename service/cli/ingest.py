@@ -38,11 +38,32 @@ def run_ingest_command(factory: sessionmaker[Session], config: Config, source: s
     options = PullOptions(progress=_show_progress if sys.stderr.isatty() else None)
     try:
         if source is None:
-            return run_all_ingests(factory, config, options=options)
-        return run_ingest(factory, config, source, options=options)
+            reports = run_all_ingests(factory, config, options=options)
+        else:
+            reports = run_ingest(factory, config, source, options=options)
     finally:
         if options.progress:
             click.echo("", err=True)
+    finish_screening(factory, reports)
+    return reports
+
+
+def finish_screening(factory: sessionmaker[Session], reports: list[Any]) -> None:
+    """Run the trained disclosure detector on the texts just stored (rules only), so the import ends
+    fully screened; the last run's report (and its stored notes) says what it read and flagged."""
+    from service.pipeline.ingest_runs import add_run_note
+    from service.pipeline.text_runs import screen_pending_texts
+
+    if sys.stderr.isatty():
+        click.echo("Screening the stored texts with the disclosure detector...", err=True)
+    result = screen_pending_texts(factory)
+    if not result.n_screened:
+        return
+    ran = [r for r in reports if r.run_id is not None and r.status != "skipped"]
+    if ran:
+        add_run_note(factory, ran[-1], result.summary())
+    else:
+        click.echo(result.summary())
 
 
 def watch_command(factory: sessionmaker[Session], config: Config, source: str, interval: float) -> None:
@@ -58,9 +79,14 @@ def watch_command(factory: sessionmaker[Session], config: Config, source: str, i
     click.echo(f"Watching {folder} for {source} every {interval:g} s; Ctrl-C to stop.", err=True)
     options = PullOptions(progress=_show_progress if sys.stderr.isatty() else None)
     try:
-        watch_folder(factory, config, source, interval, stop, lambda report: click.echo(report.summary()), options)
+        watch_folder(factory, config, source, interval, stop, lambda report: _screen_and_echo(factory, report), options)
     except KeyboardInterrupt:
         click.echo("Stopped watching.", err=True)
+
+
+def _screen_and_echo(factory: sessionmaker[Session], report: Any) -> None:
+    finish_screening(factory, [report])
+    click.echo(report.summary())
 
 
 def _show_progress(progress: Any) -> None:

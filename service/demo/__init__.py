@@ -71,6 +71,10 @@ def build_demo(config: Config, seed: int = 2023, echo: Callable[[str], None] = p
         for report in run_all_ingests(factory, pull_config, options=options):
             echo("  " + report.summary())
             result.n_stored[report.source] = result.n_stored.get(report.source, 0) + report.n_new
+    # As `voice ingest` does: the trained disclosure detector reads the texts stored with the rules only.
+    from service.pipeline.text_runs import screen_pending_texts
+
+    echo("  " + screen_pending_texts(factory).summary())
     if shipped_codes:  # the shipped model's codes of these texts: no encoder pass
         seed_builtin_cache(config, DEMO_CODES)
     run_analyses(factory, config, evaluate=True, echo=echo)

@@ -97,6 +97,8 @@ ANALYSES_JOB = "analyses:nightly"
 RETENTION_JOB = "retention:apply"
 SAFEGUARDING_JOB = "safeguarding:alert"
 CLASSIFY_JOB = "analyses:classify"
+#: The lock of the classify job's first step (the detector on texts stored in bulk), run by no other job.
+MODEL_SCREEN_LOCK = "safeguarding:model-screen"
 
 
 def _fixed_jobs(config: Config) -> list[tuple[str, str, str, str]]:
@@ -163,12 +165,16 @@ def run_analyses_job() -> dict[str, object] | None:
 def run_classify_job() -> int | None:
     """The every-minute job: code newly stored free texts with the topic model; the run id, or ``None`` when none waited.
 
-    The texts were redacted and screened for safeguarding when stored; this adds their topics.
-    Skipped (``None``) while another process runs it or the nightly analyses.
+    The texts were redacted and screened for safeguarding when stored; texts stored in bulk (rules
+    only) are first read by the trained disclosure detector, under a lock of its own, so its flags
+    follow within a minute. Then their topics. Topics are skipped (``None``) while another process
+    runs them or the nightly analyses.
     """
     from service.pipeline import text_runs
 
     factory = _RUNTIME["factory"]
+    if text_runs.has_model_screen_pending(factory):
+        _locked(MODEL_SCREEN_LOCK, lambda: text_runs.screen_pending_texts(factory))
     if not text_runs.has_pending_texts(factory):
         return None
     # The nightly job's lock: two topic runs at once would code the same texts twice.

@@ -41,6 +41,7 @@ from ingest.exports import check_mapped_columns, map_row
 from ingest.files import SUFFIXES, count_lines
 from ingest.mapping import identify
 from service.config import Config, SourceConfig
+from service.pipeline.bulk_screen import ScreenMemo, screen_by_rules
 from service.pipeline.screening import screen_text
 from service.pipeline.wards import read_ward_names
 from service.store import responses as store
@@ -285,6 +286,9 @@ def ingest_raw_records(factory: sessionmaker[Session], config: Config, key: str,
 
 #: Times one webhook delivery is tried when a concurrent copy of it wins the race for the same ids.
 DELIVERY_ATTEMPTS = 3
+#: A delivery of up to this many records has the trained detector read its texts before the 2xx;
+#: a larger one (a vendor's bulk resend) gets the rules at once and the detector within a minute.
+DELIVERY_MODEL_LIMIT = 10
 
 
 @dataclass
@@ -338,8 +342,9 @@ def _store_delivery(factory: sessionmaker[Session], config: Config, source: Sour
         records = [RawRecord(external_id=_id_of(item, source), data=item,
                              location=f"webhook delivery {run.id}, record {i + 1}")
                    for i, item in enumerate(items)]
+        screen = screen_text if len(records) <= DELIVERY_MODEL_LIMIT else ScreenMemo(screen_by_rules)
         good = _save_batch(session, source, run.id, records, load_wards(config), now or datetime.now(timezone.utc),
-                           set(), report, check=_mapped_somewhere)
+                           set(), report, screen=screen, check=_mapped_somewhere)
         report.seconds = time.monotonic() - started
         _close_run(run, report)
         # The copies that are now the stored response (new, updated or re-delivered unchanged), not
@@ -411,36 +416,6 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
         raise
 
 
-class ScreenMemo:
-    """The intake screen for one run, remembering its result for short texts met before.
-
-    Survey exports repeat short answers ("No", "Nothing", "More police") many times; the screen
-    (redaction and the safeguarding check) is a function of the text alone and nearly half of
-    an ingest's time (bench/ingest/stages.py), so each distinct short text is screened once per run. Long texts, nearly
-    always distinct, are screened each time and not kept, so memory stays bounded.
-    """
-
-    LONGEST = 200
-    LIMIT = 20_000
-
-    def __init__(self, screen: Callable[[str], store.ScreenedText] | None = None) -> None:
-        self.screen = screen or screen_text
-        self.seen: dict[str, store.ScreenedText] = {}
-        self.n_reused = 0
-
-    def __call__(self, text: str) -> store.ScreenedText:
-        if len(text) > self.LONGEST:
-            return self.screen(text)
-        found = self.seen.get(text)
-        if found is not None:
-            self.n_reused += 1
-            return found
-        found = self.screen(text)
-        if len(self.seen) < self.LIMIT:
-            self.seen[text] = found
-        return found
-
-
 def _snapshot(report: RunReport) -> tuple[list[int], int, Counter[tuple[str, str]], int]:
     return ([getattr(report, name) for name in _REPORT_COUNTS], len(report.quarantine_reasons),
             Counter(report.field_counts), len(report.duplicate_choices))
@@ -464,6 +439,8 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     ``check`` may refuse a raw record before it is mapped (by raising :class:`RecordError`).
     Returns the records mapped (stored, unchanged or sent to history), each with its field issues.
 
+    ``screen`` is the intake screen of each new or changed free text (by default redaction, the
+    rules and the trained detector; bulk runs pass :class:`ScreenMemo` with the rules only).
     ``seen`` holds 64-bit hashes of the ids stored earlier in this run, not the ids: a
     million-row file then needs tens of megabytes, not hundreds.
     """
@@ -573,6 +550,15 @@ def _finish_run(factory: sessionmaker[Session], report: RunReport, started: floa
     report.seconds = time.monotonic() - started
     with transaction(factory) as session:
         _close_run(session.get(IngestRun, report.run_id), report)
+
+
+def add_run_note(factory: sessionmaker[Session], report: RunReport, note: str) -> None:
+    """Add a sentence to a closed run's notes, on the report and on the stored run."""
+    report.notes.append(note)
+    with transaction(factory) as session:
+        run = session.get(IngestRun, report.run_id)
+        if run is not None:
+            run.notes = list(report.notes)
 
 
 def _batches(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:

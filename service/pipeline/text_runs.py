@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import nlp
@@ -38,6 +38,7 @@ from service.store.models import (
     TopicCode,
     utcnow,
 )
+from service.store.responses import add_safeguarding_flags
 from service.store.safeguarding import new_flag
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,67 @@ def has_pending_texts(factory: sessionmaker[Session]) -> bool:
     """True when some stored free text waits for the topic model (``classified_at`` unset)."""
     with factory() as session:
         return session.scalar(select(FreeText.id).where(FreeText.classified_at.is_(None)).limit(1)) is not None
+
+
+#: Texts the trained disclosure detector reads in one pass and one transaction.
+MODEL_BATCH = 256
+
+
+@dataclass(frozen=True)
+class ModelScreenResult:
+    """What one pass of :func:`screen_pending_texts` did: texts the detector read, flags it added."""
+
+    n_screened: int = 0
+    n_flagged: int = 0
+
+    def summary(self) -> str:
+        """One sentence for a run report."""
+        return (f"{self.n_screened} text(s) screened by the disclosure detector after storing; "
+                f"{self.n_flagged} safeguarding flag(s) added")
+
+
+def has_model_screen_pending(factory: sessionmaker[Session]) -> bool:
+    """True when some stored free text waits for the trained disclosure detector."""
+    with factory() as session:
+        return session.scalar(select(FreeText.id).where(FreeText.is_model_screen_pending.is_(True)).limit(1)) is not None
+
+
+def screen_pending_texts(factory: sessionmaker[Session], batch: int = MODEL_BATCH) -> ModelScreenResult:
+    """Run the trained disclosure detector on every text stored with the rules only; flag and clear each.
+
+    Bulk ingest redacts and applies the safeguarding rules when it stores a text
+    (:mod:`service.pipeline.bulk_screen`); this is the rest of the same screen. Each batch commits
+    on its own. A text is claimed by clearing its marker in the transaction that adds its flag
+    (``UPDATE ... WHERE pending RETURNING id``), so two processes running this at once, or a
+    re-run, never flag a text twice; a text already flagged (by the rules) keeps its one flag.
+    """
+    table = FreeText.__table__
+    n_screened = n_flagged = 0
+    after = 0
+    while True:
+        with factory() as session:
+            rows = session.execute(select(table.c.id, table.c.original, table.c.redacted)
+                                   .where(table.c.is_model_screen_pending.is_(True), table.c.id > after)
+                                   .order_by(table.c.id).limit(batch)).all()
+        if not rows:
+            break
+        after = rows[-1].id
+        # The same cleaned text the intake screen reads (service.pipeline.screening.screen_text).
+        texts = [nlp.prepare_text(row.original if row.original is not None else row.redacted or "").text for row in rows]
+        results = nlp.check_safeguarding_many(texts, use_model=True)
+        with transaction(factory) as session:
+            claimed = set(session.scalars(update(table).where(table.c.id.in_([row.id for row in rows]),
+                                                              table.c.is_model_screen_pending.is_(True))
+                                          .values(is_model_screen_pending=False).returning(table.c.id)))
+            flagged = set(session.scalars(select(SafeguardingFlag.free_text_id)
+                                          .where(SafeguardingFlag.free_text_id.in_(claimed))))
+            found = {row.id: ("; ".join(result.reasons), result.is_child) for row, result in zip(rows, results, strict=True)
+                     if row.id in claimed and row.id not in flagged and result.is_flagged}
+            n_flagged += add_safeguarding_flags(session, found, utcnow())
+        n_screened += len(claimed)
+    if n_screened:
+        logger.info("disclosure detector read %d pending text(s), added %d flag(s)", n_screened, n_flagged)
+    return ModelScreenResult(n_screened, n_flagged)
 
 
 @dataclass

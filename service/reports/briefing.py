@@ -265,7 +265,9 @@ def _quotes(doc: Document, frame: pd.DataFrame, names: dict, config: Config) -> 
     # A redaction mark ("[name]", "[phone]") means the answer held personal details, and a text the
     # redactor was unsure about may still hold one: never quote either, nor a flagged text.
     uncertain = frame["is_uncertain"].astype(bool) if "is_uncertain" in frame else pd.Series(False, index=frame.index)
-    safe = frame[frame["text"].notna() & ~frame["is_flagged"].astype(bool) & ~uncertain
+    # A text the disclosure detector has not read yet (stored in bulk) may still be flagged: not quoted either.
+    pending = frame["is_model_pending"].astype(bool) if "is_model_pending" in frame else pd.Series(False, index=frame.index)
+    safe = frame[frame["text"].notna() & ~frame["is_flagged"].astype(bool) & ~uncertain & ~pending
                  & ~frame["text"].fillna("").str.contains("[", regex=False)
                  & frame["ward"].map(lambda w: w in (None, queries.NOT_STATED) or ward_sizes.get(w, 0) >= min_cell)]
     safe = safe.assign(redacted_text=safe["text"])

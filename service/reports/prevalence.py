@@ -275,6 +275,7 @@ def quotes(session: Session, filt: ResponseFilter, topic: str | None, limit: int
     query = (select(FreeText.id, FreeText.redacted, Source.name, Response.submitted_at, FreeText.original).select_from(Response)
              .join(FreeText, FreeText.response_id == Response.id + 0).join(Source, Response.source_id == Source.id)
              .where(FreeText.redacted.is_not(None), FreeText.redacted != "", FreeText.is_redaction_uncertain.is_not(True),
+                    FreeText.is_model_screen_pending.is_(False),  # not yet read by the detector: may be flagged
                     ~exists().where(SafeguardingFlag.free_text_id == FreeText.id)))
     if topic:
         by_reviewer = exists().where(TopicCode.free_text_id == FreeText.id, TopicCode.topic == topic, TopicCode.origin == "reviewer")
@@ -304,8 +305,10 @@ def themes(session: Session, source: str | None = None) -> dict[str, Any]:
                     "terms": theme_terms(terms)[:6], "n": item.get("n") or item.get("size") or item.get("n_texts"),
                     "exemplars": exemplars})
     # A text flagged for safeguarding after the themes run (a reviewer's flag) is not quoted either.
-    flagged = set(session.scalars(select(SafeguardingFlag.free_text_id).where(
-        SafeguardingFlag.free_text_id.in_([i for theme in out for i, _ in theme["exemplars"]]))))
+    shown = [i for theme in out for i, _ in theme["exemplars"]]
+    flagged = set(session.scalars(select(SafeguardingFlag.free_text_id).where(SafeguardingFlag.free_text_id.in_(shown))))
+    # ... nor one the disclosure detector has not read yet (stored in bulk).
+    flagged.update(session.scalars(select(FreeText.id).where(FreeText.id.in_(shown), FreeText.is_model_screen_pending.is_(True))))
     for theme in out:
         theme["example"] = next((text for i, text in theme.pop("exemplars") if i not in flagged), None)
     return {"run": {"id": run.id, "created_at": run.created_at, "source": run.source_key}, "themes": out}

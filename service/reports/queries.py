@@ -57,7 +57,8 @@ def load_snapshot(session: Session, sources: Sequence[str] | None = None, start:
     ``waves`` maps a source key to the wave to keep for it (``{"css": "2023"}``); responses of
     other sources are kept by ``start``/``end``. Columns: those of
     :func:`service.store.responses.responses_frame`, one per question key, ``weight``, ``weight_run``,
-    ``text`` (redacted), ``topics`` (list), ``is_flagged``, ``is_uncertain`` (the redactor was unsure), ``quarter``.
+    ``text`` (redacted), ``topics`` (list), ``is_flagged``, ``is_uncertain`` (the redactor was unsure), ``is_model_pending`` (the
+    disclosure detector has not read it yet), ``quarter``.
     """
     frame = store.responses_frame(session, sources)
     frame = frame[~frame["is_suspected_bot"].astype(bool)]
@@ -88,7 +89,7 @@ def load_snapshot(session: Session, sources: Sequence[str] | None = None, start:
     digest = hashlib.sha256("|".join(hashes).encode())
     digest.update(repr(sorted((k, v["id"]) for k, v in runs.items())).encode())
     digest.update(repr(topics_run).encode())
-    digest.update(frame[["id", "topics", "is_flagged"]].to_csv(index=False).encode())
+    digest.update(frame[["id", "topics", "is_flagged", "is_model_pending"]].to_csv(index=False).encode())
     return Snapshot(frame, runs, topics_run, snapshot_at, digest.hexdigest(), _unweighted(session, frame, runs))
 
 
@@ -170,22 +171,25 @@ def _with_weights(session: Session, frame: pd.DataFrame, runs: dict[str, dict[st
 
 def _with_texts(session: Session, frame: pd.DataFrame, ids: list[int]) -> pd.DataFrame:
     codes = effective_codes()
-    texts: dict[int, tuple[int, str | None, bool, bool]] = {}
+    texts: dict[int, tuple[int, str | None, bool, bool, bool]] = {}
     topics: dict[int, list[str]] = {}
     for chunk in _chunks(ids):
         flagged = exists().where(SafeguardingFlag.free_text_id == FreeText.id)
-        query = select(FreeText.id, FreeText.response_id, FreeText.redacted, flagged,
-                       FreeText.is_redaction_uncertain).where(FreeText.response_id.in_(chunk))
-        for text_id, rid, redacted, is_flagged, uncertain in session.execute(query.order_by(FreeText.id)):
-            texts.setdefault(rid, (text_id, redacted, bool(is_flagged), bool(uncertain)))
+        query = select(FreeText.id, FreeText.response_id, FreeText.redacted, flagged, FreeText.is_redaction_uncertain,
+                       FreeText.is_model_screen_pending).where(FreeText.response_id.in_(chunk))
+        for text_id, rid, redacted, is_flagged, uncertain, pending in session.execute(query.order_by(FreeText.id)):
+            texts.setdefault(rid, (text_id, redacted, bool(is_flagged), bool(uncertain), bool(pending)))
         query = (select(FreeText.response_id, codes.c.topic).join(codes, codes.c.free_text_id == FreeText.id)
                  .where(FreeText.response_id.in_(chunk)).order_by(codes.c.topic))
         for rid, topic in session.execute(query):
             topics.setdefault(rid, []).append(topic)
     frame = frame.copy()
-    frame["text"] = [texts.get(i, (None, None, False, False))[1] for i in frame["id"]]
-    frame["is_flagged"] = [texts.get(i, (None, None, False, False))[2] for i in frame["id"]]
-    frame["is_uncertain"] = [texts.get(i, (None, None, False, False))[3] for i in frame["id"]]
+    none = (None, None, False, False, False)
+    frame["text"] = [texts.get(i, none)[1] for i in frame["id"]]
+    frame["is_flagged"] = [texts.get(i, none)[2] for i in frame["id"]]
+    frame["is_uncertain"] = [texts.get(i, none)[3] for i in frame["id"]]
+    # Not yet read by the trained disclosure detector (stored in bulk): may still be flagged, so never quoted.
+    frame["is_model_pending"] = [texts.get(i, none)[4] for i in frame["id"]]
     frame["topics"] = [topics.get(i) for i in frame["id"]]
     return frame
 

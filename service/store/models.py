@@ -212,6 +212,10 @@ class FreeText(Base):
     # (``redacted_at``); the topic model codes it later, setting ``classified_at``.
     classified_at: Mapped[datetime | None] = mapped_column(index=True)
     is_redaction_uncertain: Mapped[bool | None]
+    # Revision 0014_model_screen: stored in bulk with redaction and the safeguarding rules only; the
+    # trained detector reads it within a minute (``text_runs.screen_pending_texts``). Never quoted until then.
+    # A server default only: a Python default would be added to the form's INSERT ... SELECT (form_insert.py).
+    is_model_screen_pending: Mapped[bool] = mapped_column(server_default=false(), index=True)
 
     response: Mapped[Response] = relationship(back_populates="free_texts")
 

@@ -56,6 +56,8 @@ class ScreenedText:
     flag_reason: str | None = None
     is_redaction_uncertain: bool = False
     is_child: bool = False
+    #: Screened by the safeguarding rules only; the trained detector reads the text later.
+    is_model_pending: bool = False
 
 
 Screen = Callable[[str], ScreenedText]
@@ -336,17 +338,28 @@ def _insert_screened_texts(session: Session, texts: list[tuple[int, int, str]], 
         return
     screened = [screen(original) for _, _, original in texts]
     stamp = _driver_time(session, now)
-    rows = [(rid, qid, original, s.redacted, stamp, s.is_redaction_uncertain)
+    rows = [(rid, qid, original, s.redacted, stamp, s.is_redaction_uncertain, s.is_model_pending)
             for (rid, qid, original), s in zip(texts, screened)]
     _insert_plain(session, "free_texts", ("response_id", "question_id", "original", "redacted", "redacted_at",
-                                          "is_redaction_uncertain"), rows)
+                                          "is_redaction_uncertain", "is_model_screen_pending"), rows)
     flagged = {(rid, qid): (s.flag_reason, s.is_child) for (rid, qid, _), s in zip(texts, screened) if s.flag_reason}
     if not flagged:
         return
     found = session.execute(select(FreeText.id, FreeText.response_id, FreeText.question_id)
                             .where(FreeText.response_id.in_({rid for rid, _ in flagged})))
-    flags = [new_flag(text_id, *flagged[(rid, qid)], now) for text_id, rid, qid in found if (rid, qid) in flagged]
-    session.execute(insert(SafeguardingFlag.__table__), flags)
+    add_safeguarding_flags(session, {text_id: flagged[(rid, qid)] for text_id, rid, qid in found if (rid, qid) in flagged}, now)
+
+
+def add_safeguarding_flags(session: Session, flags: dict[int, tuple[str, bool]], now: datetime) -> int:
+    """Put each free text (id -> (reason, is_child)) in the safeguarding queue as a New flag; return how many.
+
+    The one place ingest and the queued detector step create flags, so both write the same row
+    (:func:`service.store.safeguarding.new_flag`).
+    """
+    if flags:
+        session.execute(insert(SafeguardingFlag.__table__),
+                        [new_flag(text_id, reason, is_child, now) for text_id, (reason, is_child) in flags.items()])
+    return len(flags)
 
 
 def _driver_time(session: Session, moment: datetime) -> Any:
