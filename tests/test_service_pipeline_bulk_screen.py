@@ -163,23 +163,11 @@ def test_the_configured_database_stores_exactly_what_sqlite_stores(factory, sour
 
 
 def test_migration_keeps_every_flag_and_marks_no_earlier_text_pending(tmp_path):
-    from alembic import command
     from sqlalchemy import text
 
-    from service.store.db import alembic_config
+    from tests.migration_rows import upgraded_from_0013
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(engine), "0013")
-    with engine.begin() as connection:
-        for statement in (
-                "INSERT INTO sources (id, key, name, kind, created_at) VALUES (1, 's', 'S', 'file', '2024-01-01')",
-                "INSERT INTO questions (id, source_id, key, wording, type, options) VALUES (1, 1, 'q', '', 'free_text', '[]')",
-                "INSERT INTO responses (id, source_id, external_id, content_hash, raw, is_synthetic, is_suspected_bot, "
-                "ingested_at, updated_at) VALUES (1, 1, 'r1', 'h1', '{}', 0, 0, '2024-01-01', '2024-01-01')",
-                "INSERT INTO free_texts (id, response_id, question_id, original) VALUES (1, 1, 1, 'text 1')",
-                "INSERT INTO safeguarding_flags (id, free_text_id, reason, status, created_at) VALUES (1, 1, 'r', 'new', '2024-01-01')"):
-            connection.execute(text(statement))
-    command.upgrade(alembic_config(engine), "heads")
+    engine = upgraded_from_0013(str(tmp_path / "old.db"))
     with engine.connect() as connection:
         flags = connection.scalar(text("SELECT count(*) FROM safeguarding_flags"))
         pending = connection.execute(text("SELECT is_model_screen_pending FROM free_texts")).scalars().all()

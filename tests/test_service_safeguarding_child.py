@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from alembic import command
 from sqlalchemy import select, text, update
 
 from service import create_app
@@ -20,10 +19,11 @@ from service.pipeline.ingest_runs import register_sources, run_ingest
 from service.pipeline.text_runs import run_topics
 from service.store import responses as store
 from service.store.accounts import add_user
-from service.store.db import alembic_config, make_engine, transaction
+from service.store.db import transaction
 from service.store.models import FreeText, Question, Response, SafeguardingFlag, Source, utcnow
 from service.store.safeguarding import Writer, writer_of
 from tests.exports import write_csv
+from tests.migration_rows import upgraded_from_0013
 from tests.smtp_server import SmtpServer
 
 CHILD = "my mums boyfriend hits me and i am scared to go home after school"
@@ -186,20 +186,7 @@ def test_text_run_flags_an_unscreened_text_with_the_child_signal(factory, config
 
 
 def test_migration_0014_adds_the_child_signal_and_keeps_each_flags_history(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'at0013.db'}")
-    command.upgrade(alembic_config(engine), "0013")
-    with engine.begin() as connection:
-        for statement in (
-                "INSERT INTO sources (id, key, name, kind, created_at) VALUES (1, 's', 'S', 'file', '2024-01-01')",
-                "INSERT INTO questions (id, source_id, key, wording, type, options) VALUES (1, 1, 'q', '', 'free_text', '[]')",
-                "INSERT INTO responses (id, source_id, external_id, content_hash, raw, is_synthetic, is_suspected_bot, "
-                "ingested_at, updated_at) VALUES (1, 1, 'r1', 'h1', '{}', 0, 0, '2024-01-01', '2024-01-01')",
-                "INSERT INTO free_texts (id, response_id, question_id, original) VALUES (1, 1, 1, 'text')",
-                "INSERT INTO safeguarding_flags (id, free_text_id, reason, status, created_at) "
-                "VALUES (1, 1, 'r', 'acknowledged', '2024-01-01')",
-                "INSERT INTO safeguarding_events (flag_id, status, at) VALUES (1, 'acknowledged', '2024-01-02')"):
-            connection.execute(text(statement))
-    command.upgrade(alembic_config(engine), "heads")
+    engine = upgraded_from_0013(str(tmp_path / "at0013.db"))
     with engine.connect() as connection:
         flags = connection.execute(text("SELECT id, status, is_child FROM safeguarding_flags")).all()
         n_events = connection.execute(text("SELECT count(*) FROM safeguarding_events")).scalar()
