@@ -18,9 +18,10 @@ from ingest.vocabulary import band_for_age, parse_band
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _YEARS = r"\s*(?:years?(?: old)?|yrs?(?: old)?|y\s*/\s*o|y\.o\.?|yo|y)?"
-_NUMBER = re.compile(r"^(?:age(?:d)?\s*)?(\d{1,3})(?:\.0+)?" + _YEARS + "$")
-_SPAN = re.compile(r"^(\d{1,3})\s*(?:-|to)\s*(\d{1,3})" + _YEARS + "$")
-_OPEN = re.compile(r"^(\d{1,3})\s*(?:\+|plus|and over|or over|or older|and above|or above)" + _YEARS + "$")
+_SAID = r"(?:(?:i'?m|i am|age(?:d)?)\s*)?"  # "I'm 15", "aged 35-44"
+_NUMBER = re.compile(r"^" + _SAID + r"(\d{1,3})(?:\.0+)?" + _YEARS + "$")
+_SPAN = re.compile(r"^" + _SAID + r"(\d{1,3})\s*(?:-|to)\s*(\d{1,3})" + _YEARS + "$")
+_OPEN = re.compile(r"^" + _SAID + r"(\d{1,3})\s*(?:\+|plus|and over|or over|or older|and above|or above)" + _YEARS + "$")
 _UNDER = re.compile(r"^(?:under|below|less than|younger than)\s*(\d{1,3})" + _YEARS + "$")
 
 
@@ -96,14 +97,20 @@ def _from_span(span: tuple[int, int | None], minimum: int, maximum: int, bands: 
     low, high = max(span[0], minimum), min(span[1] if span[1] is not None else maximum, maximum)
     if low > high:
         return AgeReading(None, None, f"a band outside the ages of this source ({minimum} to {maximum})", True)
-    for band in bands:
-        b_low, b_high = parse_band(band)
-        if (max(b_low, minimum), min(b_high if b_high is not None else maximum, maximum)) == (low, high):
-            return AgeReading(None, band)
+    # The span is cut to the ages this source can hold (with min_age 18, "16-24" can only be 18-24),
+    # then it must lie wholly inside one band ("75+" inside "65+"); one straddling two is not guessed.
+    holding = [band for band in bands if _band_holds(band, low, high, minimum, maximum)]
     if low == high:
         return _from_years(low, minimum, maximum, bands)
+    if len(holding) == 1:
+        return AgeReading(None, holding[0])
     wanted = ("one of the bands " + ", ".join(bands)) if bands else "an age in years"
     return AgeReading(None, NOT_STATED, f"an age band that is not {wanted}; not guessed")
+
+
+def _band_holds(band: str, low: int, high: int, minimum: int, maximum: int) -> bool:
+    b_low, b_high = parse_band(band)
+    return max(b_low, minimum) <= low and high <= min(b_high if b_high is not None else maximum, maximum)
 
 
 _SCHOOL_YEAR = re.compile(r"^(?:school )?(?:year|yr|y)\s*(\d{1,2})(?: group)?$")

@@ -69,4 +69,4 @@ def _normalise_text(label: str) -> str:
         return ""
     text = text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
     text = re.sub(r"[\s_]+", " ", text)
-    return text.strip(" .;")
+    return text.strip(" .;,")  # "Female," with a stray comma is "female"

@@ -365,12 +365,17 @@ class _Plan:
                 return reading.age, reading.band or NOT_STATED
         if not m.age_band_column:
             return (None, NOT_STATED) if found else (None, None)
+        # The same reading as a band in the age column: a band outside the ages this source can
+        # hold ("Under 16" in a 16+ survey) quarantines the response, as an age would.
         value = self.read(data, m.age_band_column)
-        band = vocab.map_age_band(value, m.age_bands)
+        reading = read_age(value, m.min_age, m.max_age, m.age_bands)
+        if reading.is_out_of_range:
+            raise RecordError(m.age_band_column, value, "vocabulary", reading.reason)
+        band = reading.band if reading.band is not None else NOT_STATED
         if band == NOT_STATED and not vocab.is_declined(value):
             self.issue(issues, location, "age_band", m.age_band_column, value, "vocabulary",
                        "expected one of the bands " + ", ".join(m.age_bands) + "; not stated")
-        return None, band
+        return reading.age, band
 
     def ethnicity(self, data: Mapping[str, Any], location: str, issues: list[FieldIssue]) -> tuple[str | None, str]:
         """The ticked ethnicity, or the "Other (please specify)" write-in where the box ticked allows it."""
