@@ -13,7 +13,6 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-import ingest
 from service.cli import main
 from service.store.accounts import add_user
 from service.store.db import transaction
@@ -22,9 +21,6 @@ from service.store.models import Response
 PASSWORD = "correct horse battery"
 HEADER = ["Respondent ID", "Date submitted", "Survey", "Age group", "Sex",
           "How safe do you feel in your neighbourhood during the day?", "What would make you feel safer?"]
-HAS_CHECKS = hasattr(ingest, "check_export") and hasattr(ingest, "suggest_mapping")
-needs_checks = pytest.mark.skipif(not HAS_CHECKS, reason="ingest.check_export / ingest.suggest_mapping are not on this branch yet")
-without_checks = pytest.mark.skipif(HAS_CHECKS, reason="the ingest update is installed: the 'needs ingest update' path is gone")
 
 
 @pytest.fixture
@@ -51,21 +47,6 @@ def analyst(app, factory):
     return client
 
 
-@without_checks
-def test_cli_says_it_needs_the_ingest_update(runner, env, export):
-    checked = runner.invoke(main, ["sources", "check", str(export), "--source", "css"], env=env)
-    suggested = runner.invoke(main, ["sources", "suggest", str(export)], env=env)
-    assert checked.exit_code == 1 and "needs ingest update: ingest.check_export" in checked.output
-    assert suggested.exit_code == 1 and "needs ingest update: ingest.suggest_mapping" in suggested.output
-
-
-@without_checks
-def test_page_says_it_needs_the_ingest_update(analyst, export):
-    reply = analyst.post("/sources/check", data={"source": "css", "sample": (io.BytesIO(export.read_bytes()), "sample.csv")},
-                         content_type="multipart/form-data")
-    assert reply.status_code == 501 and "needs ingest update" in reply.get_data(as_text=True)
-
-
 def test_cli_check_names_an_unknown_source(runner, env, export):
     result = runner.invoke(main, ["sources", "check", str(export), "--source", "nosuch"], env=env)
     assert result.exit_code == 1 and "no source called 'nosuch'" in result.output
@@ -80,7 +61,6 @@ def test_page_refuses_viewers_and_files_of_other_kinds(app, analyst, factory):
     assert viewer.get("/sources/check").status_code == 403
 
 
-@needs_checks
 def test_cli_check_and_suggest_run_on_a_real_export_and_store_nothing(runner, env, export, factory):
     checked = runner.invoke(main, ["sources", "check", str(export), "--source", "css"], env=env)
     suggested = runner.invoke(main, ["sources", "suggest", str(export)], env=env)
@@ -90,7 +70,6 @@ def test_cli_check_and_suggest_run_on_a_real_export_and_store_nothing(runner, en
         assert session.scalar(select(func.count()).select_from(Response)) == 0
 
 
-@needs_checks
 def test_page_checks_an_uploaded_sample_and_stores_nothing(analyst, export, factory):
     reply = analyst.post("/sources/check", data={"source": "css", "sample": (io.BytesIO(export.read_bytes()), "sample.csv")},
                          content_type="multipart/form-data")

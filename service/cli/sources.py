@@ -21,16 +21,13 @@ def sources() -> None:
 @click.pass_obj
 def sources_check(ctx: Any, file: Path, key: str) -> None:
     """Read FILE with source KEY's mapping and list every problem by row and field; nothing is stored."""
-    from service.pipeline.source_checks import SourceCheckUnavailable, check_sample
+    from service.pipeline.source_checks import check_sample
 
     try:
         source = ctx.config.source(key)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    try:
-        lines = check_sample(file, source, ctx.config.app.borough)
-    except SourceCheckUnavailable as error:
-        raise click.ClickException(str(error)) from None
+    lines = check_sample(file, source, ctx.config.app.borough)
     click.echo(f"{file} against [sources.{key}]:")
     for line in lines:
         click.echo(line)
@@ -40,12 +37,9 @@ def sources_check(ctx: Any, file: Path, key: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sources_suggest(file: Path) -> None:
     """Suggest a [sources.KEY] mapping for FILE (columns, question types, demographic codes); nothing is stored."""
-    from service.pipeline.source_checks import SourceCheckUnavailable, suggest_for_sample
+    from service.pipeline.source_checks import suggest_for_sample
 
-    try:
-        lines = suggest_for_sample(file)
-    except SourceCheckUnavailable as error:
-        raise click.ClickException(str(error)) from None
+    lines = suggest_for_sample(file)
     click.echo(f"Suggested mapping for {file}:")
     for line in lines:
         click.echo(line)

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request
 
 from service.config import ConfigError
-from service.pipeline.source_checks import SourceCheckUnavailable, check_sample, suggest_for_sample
+from service.pipeline.source_checks import check_sample, suggest_for_sample
 from service.web.access import allow
 from service.web.pages import page_context
 
@@ -43,8 +43,6 @@ def check_upload():
             lines = check_sample(path, config.source(key), config.app.borough) if key else suggest_for_sample(path)
         except ConfigError as error:
             abort(400, str(error))
-        except SourceCheckUnavailable as error:
-            return _page(error=str(error), filename=upload.filename, key=key), 501
     return _page(lines=lines, filename=upload.filename, key=key)
 
 
