@@ -193,5 +193,8 @@ def _or_fail(function: Any, *args: Any) -> Any:
 
 
 def _cut(value: Any, size: int = 60) -> str:
+    """The value as the file held it, shortened; an empty or missing cell says so (not 'None')."""
+    if value is None or value == "" or value == "None":
+        return "(empty)"
     text = repr(value)
     return text if len(text) <= size else text[:size] + "..."
