@@ -68,6 +68,9 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
     personal = [c for c in rest if PERSONAL_COLUMN.search(c.replace("_", " "))]
     lines += [f"# {c!r} looks like personal data: left out of the mapping, and never stored in the raw record "
               "(keep_columns would keep it)" for c in personal]
+    times = [c for c in rest if c not in personal and _TIME_COLUMN.match(c.strip())]
+    lines += [f"# {c!r} is a time the tool recorded: left out of the questions (kept in the raw record)" for c in times]
+    personal += times
     groups = _option_groups([c for c in rest if c not in personal], rows)
     number = 0
     for column in rest:
@@ -84,9 +87,13 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
         lines += [*head, f"column = {_quote(column)}"]
         if wording[column] != column:
             lines.append(f"wording = {_quote(wording[column])}")
-        is_open = bool(re.search(FREE_WORDING, wording[column], re.IGNORECASE))
+        is_open = bool(re.search(FREE_WORDING, wording[column], re.IGNORECASE)) or "please specify" in column.lower()
         lines += ['type = "free_text"'] if is_open else _question_lines([row.get(column) for row in rows])
     return "\n".join(lines) + "\n"
+
+
+_TIME_COLUMN = re.compile(r"^(?:start(?:ed)?|end(?:ed)?|start time|end time|completion time|completed|"
+                          r"last modified(?: time)?|modified|timestamp|date (?:started|submitted|modified))$", re.I)
 
 
 def _option_groups(columns: list[str], rows: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -100,10 +107,10 @@ def _option_groups(columns: list[str], rows: list[dict[str, Any]]) -> dict[str, 
             by_question.setdefault(column.rsplit(" - ", 1)[0], []).append(column)
     groups = {}
     for members in by_question.values():
-        if len(members) < 2:
-            continue
-        if all(_is_tick(row.get(c), c.rsplit(" - ", 1)[1]) for c in members for row in rows):
-            groups[members[0]] = members
+        # An "Other (please specify)" column beside the ticks holds write-ins: it stays a question of its own.
+        ticks = [c for c in members if all(_is_tick(row.get(c), c.rsplit(" - ", 1)[1]) for row in rows)]
+        if len(ticks) >= 2:
+            groups[ticks[0]] = ticks
     return groups
 
 

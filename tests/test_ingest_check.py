@@ -134,3 +134,21 @@ def test_suggest_uses_spss_variable_labels_as_the_question_wording(tmp_path):
     pyreadstat.write_sav(frame, str(path), column_labels=["ID", "Date", "What is your sex?", "What is your ethnic group?"])
     mapping = tomllib.loads(suggest_mapping(path))["sources"]["KEY"]["mapping"]
     assert (mapping["sex_column"], mapping["ethnicity_column"]) == ("Q6", "Q7")
+
+
+def test_suggest_keeps_an_other_write_in_beside_option_columns_and_leaves_time_columns_out(tmp_path):
+    """Second analyst trial: a SmartSurvey "Other (please specify)" column beside the ticks split the
+    multi-select into single choices, and "Started" / "Last modified time" became free-text questions."""
+    from tests.test_ingest_exports import _write_rows
+
+    header = ["UserNo", "Started", "Ended", "Last modified time", "Problems? - Knife crime",
+              "Problems? - Poor lighting, e.g. alleys", "Problems? - Other (please specify)"]
+    rows = [[str(i), "01/05/2024 10:00", "01/05/2024 10:05", "01/05/2024 10:06", "Knife crime" if i % 2 else "",
+             "Poor lighting, e.g. alleys" if i % 3 else "", "Drug litter" if i == 4 else ""] for i in range(1, 9)]
+    draft = suggest_mapping(_write_rows(tmp_path / "ss.csv", [header, *rows]))
+    questions = tomllib.loads(draft)["sources"]["KEY"]["mapping"]["questions"]
+    assert questions[0]["option_columns"] == ["Problems? - Knife crime", "Problems? - Poor lighting, e.g. alleys"]
+    assert questions[0]["options"] == ["Knife crime", "Poor lighting, e.g. alleys"]
+    assert questions[1] == {"key": "q2", "column": "Problems? - Other (please specify)", "type": "free_text"}
+    assert len(questions) == 2
+    assert "# 'Started' is a time the tool recorded" in draft and "# 'Last modified time' is a time" in draft
