@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -193,10 +194,17 @@ def load_model(path: Path = MODEL_PATH) -> DisclosureModel:
 
 
 _LOADED: dict[str, DisclosureModel] = {}
+# A threaded web server's first requests may all arrive before the model is loaded: one thread loads
+# it while the others wait (two loads at once failed inside numpy's header parser on Python 3.11).
+_LOADING = threading.Lock()
 
 
 def shared_model() -> DisclosureModel:
-    """The process's one loaded model (read and hash-checked on first use)."""
-    if "default" not in _LOADED:
-        _LOADED["default"] = load_model()
-    return _LOADED["default"]
+    """The process's one loaded model (read and hash-checked on first use, by one thread)."""
+    model = _LOADED.get("default")
+    if model is None:
+        with _LOADING:
+            if "default" not in _LOADED:
+                _LOADED["default"] = load_model()
+            model = _LOADED["default"]
+    return model

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +42,19 @@ _FORMAT = 1
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 _SEGMENT_WORDS = 6
 _ENCODERS: dict[str, SentenceEncoder] = {}  # one loaded encoder per weights folder and process
+_LOADING = threading.Lock()
 
 
 def shared_encoder(model_dir: Path | str | None = None) -> SentenceEncoder:
     """The process's encoder for ``model_dir`` (loaded on first use: about 160 MB with ONNX Runtime, 230 MB with numpy)."""
     key = str(model_dir)
-    if key not in _ENCODERS:
-        _ENCODERS[key] = SentenceEncoder(model_dir)
-    return _ENCODERS[key]
+    encoder = _ENCODERS.get(key)
+    if encoder is None:
+        with _LOADING:  # a threaded server's first requests: one thread loads, the others wait
+            if key not in _ENCODERS:
+                _ENCODERS[key] = SentenceEncoder(model_dir)
+            encoder = _ENCODERS[key]
+    return encoder
 
 
 def split_segments(text: str, *, min_words: int = _SEGMENT_WORDS) -> list[str]:
