@@ -23,6 +23,8 @@ _NUMBER = re.compile(r"^" + _SAID + r"(\d{1,3})(?:\.0+)?" + _YEARS + "$")
 _SPAN = re.compile(r"^" + _SAID + r"(\d{1,3})\s*(?:-|to)\s*(\d{1,3})" + _YEARS + "$")
 _OPEN = re.compile(r"^" + _SAID + r"(\d{1,3})\s*(?:\+|plus|and over|or over|or older|and above|or above)" + _YEARS + "$")
 _UNDER = re.compile(r"^(?:under|below|less than|younger than)\s*(\d{1,3})" + _YEARS + "$")
+#: A school year written beside the age ("14 / Year 9", "14 (Yr 9)"): the age is what is read.
+_AGE_WITH_YEAR = re.compile(r"\s*(?:/|,|\(|-)\s*(?:year|yr|y)\s*\d{1,2}\s*\)?$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def read_age(value: object, minimum: int = 0, maximum: int = 120, bands: tuple[s
     text = normalise_label(value)
     if text in DECLINED:
         return AgeReading(None, NOT_STATED)
+    text = _AGE_WITH_YEAR.sub("", text) or text
     years = _years(text)
     if years is not None:
         return _from_years(years, minimum, maximum, bands)

@@ -8,7 +8,8 @@ the label must be one this module knows: a free description ("half english half 
 White British group.
 
 Labels are read in two parts when they have them, "Group: Detail" or "Group - Detail": the detail
-decides, and it must agree with the group.
+decides, and it must agree with the group; a detail that names no ONS group ("Other White - Italian")
+leaves the group's own reading (Any other White background).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ _PHRASES = (
     (r"\bnorthern irish\b", "ni"), (r"\birish travell?ers?\b", "traveller"), (r"\btravell?ers?\b", "traveller"),
     (r"\btraveller of irish heritage\b", "traveller"), (r"\bwest indian\b", "caribbean"),
     (r"\bsri lankan\b", "srilankan"), (r"\bgypsies\b", "gypsy"), (r"\bmulti ?racial\b", "mixed"),
-    (r"\bmulti-ethnic\b", "mixed"),
+    (r"\bmulti-ethnic\b", "mixed"), (r"\broman[iy] gyps(?:y|ies)\b", "gypsy"), (r"\bromanichal\b", "gypsy"),
 )
 _SPLIT = re.compile(r"\s*:\s*|\s+[-\u2013]\s+")
 
@@ -94,11 +95,14 @@ def read_ethnicity(label: object) -> EthnicityReading:
     parts = _SPLIT.split(text, maxsplit=1)
     if len(parts) == 2 and parts[0] and parts[1]:
         prefix = _read_words(parts[0], context=None)
-        if prefix.reason and not _words(parts[0]) - _known_words():
+        if is_generic_other(parts[0]) or (prefix.reason and not _words(parts[0]) - _known_words()):
             prefix = EthnicityReading(None, NOT_STATED)
         elif prefix.reason:
             return prefix
-        return _read_words(parts[1], context=prefix.group if prefix.is_stated else None)
+        detail = _read_words(parts[1], context=prefix.group if prefix.is_stated else None)
+        if prefix.is_stated and detail.reason.startswith("a free description"):
+            return prefix  # "Other White - Italian", "White - Italian": the heading decides; the detail names no other group
+        return detail
     return _read_words(text, context=None)
 
 

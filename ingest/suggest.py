@@ -58,7 +58,10 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
     wording = {c: notes.column_labels.get(c, c) for c in header}  # SPSS: the variable label is the question
     roles = _roles(header, wording)
     lines = [f"# Draft for {path.name}: check every line, then run 'voice sources check {path.name} --source {key}'.",
-             f"[sources.{key}]", f'name = "{path.stem}"', 'kind = "file"', "min_age = 0"]
+             f"[sources.{key}]", f'name = "{path.stem}"', 'kind = "file"',
+             "min_age = 0  # set to the youngest age of the population this channel speaks for (16 for the "
+             "Community Safety Survey, 11 for a youth survey): representativeness compares it with those residents",
+             "max_age = 0  # the oldest age of that population; 0 means no upper limit"]
     preset = next((name for name, marks in PRESET_MARKS if marks <= set(header)), "snap" if path.suffix == ".sav" else "")
     if preset:
         lines.append(f'preset = "{preset}"  # the columns look like this tool\'s export')
@@ -70,7 +73,10 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
               "(keep_columns would keep it)" for c in personal]
     times = [c for c in rest if c not in personal and _TIME_COLUMN.match(c.strip())]
     lines += [f"# {c!r} is a time the tool recorded: left out of the questions (kept in the raw record)" for c in times]
-    personal += times
+    analysts = [c for c in rest if c not in personal and c not in times and _ANALYST_COLUMN.search(c.strip())]
+    lines += [f"# {c!r} looks like a column the council's analysts added (tags, themes, notes), not the resident's "
+              "answer: left out of the questions (kept in the raw record)" for c in analysts]
+    personal += times + analysts
     groups = _option_groups([c for c in rest if c not in personal], rows)
     number = 0
     for column in rest:
@@ -94,6 +100,12 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
 
 _TIME_COLUMN = re.compile(r"^(?:start(?:ed)?|end(?:ed)?|start time|end time|completion time|completed|"
                           r"last modified(?: time)?|modified|timestamp|date (?:started|submitted|modified))$", re.I)
+
+
+#: Columns Citizen Space (and analysts' own workbooks) add beside the answers: tags, codes, notes, review state.
+_ANALYST_COLUMN = re.compile(r"^(?:analyst|analysis|coded?|coding|coder|reviewer|moderat)|\b(?:tags?|tagged|"
+                             r"coded theme|themes? coded|analyst notes?|notes? by|assigned to|response status|"
+                             r"review(?:ed)? (?:status|by)|moderation(?: status)?|flagged by)\b", re.I)
 
 
 def _option_groups(columns: list[str], rows: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -174,7 +186,8 @@ def _role_lines(roles: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
         lines.append("date_formats = [" + ", ".join(_quote(f) for f in good) + "]" if good else
                      f"# no known date format reads every value of {roles['submitted_at']!r}, e.g. {dates[0]!r}")
     if "age_column" in roles:
-        lines += ["min_age = 0", "max_age = 120"]
+        lines += ["min_age = 0  # plausibility: an age below this quarantines the response (set the youngest who could answer)",
+                  "max_age = 120  # an age above this quarantines the response"]
     return lines
 
 
@@ -191,7 +204,7 @@ def _question_lines(values: list[Any]) -> list[str]:
         return ['type = "number"']
     for separator in (";", ", "):
         if any(separator in v for v in filled):
-            parts = [part.strip() for v in filled for part in v.split(separator.strip()) if part.strip()]
+            parts = [part for v in filled for part in _split_options(v, separator)]
             if _repeats(parts, 20):
                 options = sorted(set(parts))
                 return ['type = "multiple_choice"', f"separator = {_quote(separator)}",
@@ -199,6 +212,23 @@ def _question_lines(values: list[Any]) -> list[str]:
     if _repeats(filled, 12):
         return ['type = "single_choice"', "options = [" + ", ".join(_quote(o) for o in sorted(set(filled))) + "]"]
     return ['type = "free_text"']
+
+
+def _split_options(cell: str, separator: str) -> list[str]:
+    """The options of one joined cell, keeping a label that holds the separator whole.
+
+    A piece that starts in lower case ("Poor lighting, e.g. alleys") or opens a bracket that a later
+    piece closes ("Vehicles (cars, bikes)") belongs to the piece before it.
+    """
+    pieces: list[str] = []
+    for piece in (p.strip() for p in cell.split(separator.strip())):
+        if not piece:
+            continue
+        if pieces and (piece[0].islower() or pieces[-1].count("(") > pieces[-1].count(")")):
+            pieces[-1] += separator.strip() + " " + piece
+        else:
+            pieces.append(piece)
+    return pieces
 
 
 def _repeats(values: list[str], most: int) -> bool:

@@ -47,6 +47,15 @@ _SEX_WORDS = {
     "fem": "female", "femal": "female", "feamle": "female", "lady": "female",
     "male": "male", "m": "male", "man": "male", "men": "male", "boy": "male", "mal": "male",
 }
+#: "Female (including trans woman)", "Man (inc. trans men)": the option names the sex it says.
+_INCLUDING = re.compile(r"\s*\((?:including|inc\.?|incl\.?)\s+trans\s*(?:wom[ae]n|m[ae]n|girls?|boys?)\)$")
+#: Answers to a gender question that are real answers with no census sex: not stated, and not a field issue.
+GENDERS_WITHOUT_SEX = frozenset({
+    "non-binary", "non binary", "nonbinary", "enby", "genderqueer", "gender queer", "genderfluid", "gender fluid",
+    "agender", "other", "another gender", "in another way", "i describe myself in another way",
+    "prefer to self-describe", "prefer to self describe", "self-describe", "self describe",
+    "i use another term", "another term", "intersex",
+})
 
 _BAND = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\s*(?:years?|yrs?)?\s*$")
 _OPEN_BAND = re.compile(r"^\s*(\d{1,3})\s*(?:\+|plus|and over|or over|or older|and above)\s*(?:years?)?\s*$")
@@ -74,9 +83,12 @@ def _unknown(field: str, label: object, expected: str, strict: bool) -> str:
 
 
 def map_sex(label: object, *, strict: bool = False) -> str:
-    """Map a sex label ("F", "Female", "Woman") to ``female``/``male``/``not_stated``."""
-    text = normalise_label(label)
-    if text in DECLINED:
+    """Map a sex label ("F", "Female", "Woman", "Female (including trans woman)") to ``female``/``male``/``not_stated``.
+
+    A gender question's other answers ("Non-binary", "In another way") have no census sex: not stated, no error.
+    """
+    text = _INCLUDING.sub("", normalise_label(label))
+    if text in DECLINED or text in GENDERS_WITHOUT_SEX:
         return NOT_STATED
     code = _SEX_WORDS.get(text)
     if code:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from ingest import SourceMapping
+from ingest import QuestionSpec, SourceMapping
 from ingest.check import check_export
 from ingest.suggest import suggest_mapping
 from tests.test_ingest_exports import (
@@ -152,3 +152,30 @@ def test_suggest_keeps_an_other_write_in_beside_option_columns_and_leaves_time_c
     assert questions[1] == {"key": "q2", "column": "Problems? - Other (please specify)", "type": "free_text"}
     assert len(questions) == 2
     assert "# 'Started' is a time the tool recorded" in draft and "# 'Last modified time' is a time" in draft
+
+
+def test_suggest_keeps_joined_options_with_commas_whole_leaves_analyst_columns_out_and_explains_ages(tmp_path):
+    """Second analyst trial: "Poor lighting, e.g. alleys" was proposed as two options, Citizen Space's
+    analyst columns as questions, and min_age / max_age came without a word on what they mean."""
+    from tests.test_ingest_exports import _write_rows
+
+    joined = ["Speeding, Poor lighting, e.g. alleys", "Poor lighting, e.g. alleys", "Speeding, Vehicles (cars, bikes)",
+              "Drugs", "Drugs, Vehicles (cars, bikes)", "Poor lighting, e.g. alleys, Drugs"]
+    header = ["Response ID", "Submitted on", "Age", "What worries you?", "Analyst tag", "Coded theme"]
+    rows = [[f"ANON-{i}", "2024-05-01 10:00:00", "15", joined[i % 6], "t", "c"] for i in range(12)]
+    path = _write_rows(tmp_path / "cs.csv", [header, *rows])
+    draft = suggest_mapping(path, key="cs")
+    table = tomllib.loads(draft)["sources"]["cs"]
+    questions = table["mapping"]["questions"]
+    assert [q["column"] for q in questions] == ["What worries you?"]
+    assert questions[0]["options"] == ["Drugs", "Poor lighting, e.g. alleys", "Speeding", "Vehicles (cars, bikes)"]
+    assert "# 'Analyst tag' looks like a column the council's analysts added" in draft
+    assert "min_age = 0  # set to the youngest age of the population" in draft
+    assert "max_age = 120  # an age above this quarantines the response" in draft
+    listed = {k: tuple(v) if isinstance(v, list) else v for k, v in table["mapping"].items() if k != "questions"}
+    mapping = SourceMapping(**listed, questions=tuple(
+        QuestionSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in q.items()}) for q in questions))
+    report = check_export(path, mapping, None, source="cs", now=NOW)
+    assert report.field_issues == [] and report.quarantined == []
+    assert report.samples["question q1"][:2] == [(joined[0], "['Speeding', 'Poor lighting, e.g. alleys']"),
+                                                (joined[1], "['Poor lighting, e.g. alleys']")]

@@ -63,6 +63,12 @@ def test_ons_high_level_label_gives_the_group_and_no_detailed_code(group, label)
     ("Other ethnic group", None, "H5"), ("Other (please specify)", None, "H5"), ("Any other ethnic group", "19", "H5"),
     ("bafr", "6", "H2"), ("WIRI", "14", "H4"), ("aban", "1", "H1"), ("WROM", None, "H4"),
     ("Black Caribbean or African", None, "H2"), ("Gypsy/Roma", None, "H4"),
+    # Analyst trial 2 (issue 16): Romany Gypsies are in the ONS Gypsy group; a heading's nationality
+    # detail leaves the heading to speak; a generic "Other" heading lets its write-in speak.
+    ("Romany Gypsy", "15", "H4"), ("White: Romany Gypsy", "15", "H4"), ("Romani Gypsies", "15", "H4"),
+    ("Other White - Italian", "17", "H4"), ("Any other White background: Portuguese", "17", "H4"),
+    ("White - Italian", None, "H4"), ("Other Asian - Nepali", "5", "H1"),
+    ("Other: Nigerian", "6", "H2"), ("Other (please specify) - Albanian", "17", "H4"),
 ])
 def test_real_form_spellings(label, code, group):
     reading = read_ethnicity(label)
@@ -75,6 +81,7 @@ def test_real_form_spellings(label, code, group):
     ("Martian", "free description"), ("White African", "disagree"), ("Black Irish", "disagree"),
     ("White Black", "more than one"), ("Asian - Caribbean", "disagree"),
     ("Mixed - Arab", "disagree"), ("Mixed - Indian", "disagree"),
+    ("Other - Human race", "free description"), ("Other White - Nigerian", "disagree"),
 ])
 def test_ambiguous_mixed_or_free_descriptions_are_not_stated_with_a_reason(label, reason):
     reading = read_ethnicity(label)

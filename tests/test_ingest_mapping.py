@@ -83,7 +83,8 @@ def test_bad_answer_is_one_field_issue_and_the_response_is_kept():
     assert record.answers == () and record.demographics.sex == "female" and record.demographics.age == 14
 
 
-@pytest.mark.parametrize(("age", "years"), [("14 years", 14), ("17yrs", 17), ("twelve", 12), ("14 y/o", 14), ("fourteen", 14)])
+@pytest.mark.parametrize(("age", "years"), [("14 years", 14), ("17yrs", 17), ("twelve", 12), ("14 y/o", 14), ("fourteen", 14),
+                                            ("14 / Year 9", 14), ("15 (Yr 10)", 15)])
 def test_ages_as_people_write_them_are_read(age, years):
     record = _keep(age=age)
     assert record.demographics.age == years and record.field_issues == ()

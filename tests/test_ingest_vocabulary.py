@@ -115,9 +115,24 @@ def test_map_sex_real_spelling(label, code):
 
 
 def test_map_sex_unknown_label_is_not_stated_or_an_error_when_strict():
-    assert map_sex("Other") == NOT_STATED
-    with pytest.raises(VocabularyError, match=r"sex: 'Other' is not a known value; expected female or male"):
-        map_sex("Other", strict=True)
+    assert map_sex("Fish") == NOT_STATED
+    with pytest.raises(VocabularyError, match=r"sex: 'Fish' is not a known value; expected female or male"):
+        map_sex("Fish", strict=True)
+
+
+@pytest.mark.parametrize(("label", "code"), [
+    ("Female (including trans woman)", "female"), ("Male (including trans man)", "male"),
+    ("Woman (inc. trans women)", "female"), ("Man (incl trans men)", "male"),
+])
+def test_map_sex_reads_gender_options_that_include_trans_people(label, code):
+    assert map_sex(label, strict=True) == code
+
+
+@pytest.mark.parametrize("label", ["Non-binary", "Nonbinary", "Other", "Prefer to self-describe",
+                                   "I describe myself in another way", "Genderfluid"])
+def test_map_sex_takes_a_gender_answer_with_no_census_sex_as_not_stated_without_an_error(label):
+    """Issue 16: a gender question goes in sex_column; its non-binary answers are answers, not bad cells."""
+    assert map_sex(label, strict=True) == NOT_STATED
 
 
 CSS_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
