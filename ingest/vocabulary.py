@@ -31,8 +31,6 @@ __all__ = [
     "band_code",
     "band_for_age",
     "is_declined",
-    "map_age",
-    "map_age_band",
     "map_ethnicity",
     "map_gender_identity",
     "map_postcode_district",
@@ -57,9 +55,6 @@ GENDERS_WITHOUT_SEX = frozenset({
     "i use another term", "another term", "intersex",
 })
 
-_BAND = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\s*(?:years?|yrs?)?\s*$")
-_OPEN_BAND = re.compile(r"^\s*(\d{1,3})\s*(?:\+|plus|and over|or over|or older|and above)\s*(?:years?)?\s*$")
-_UNDER = re.compile(r"^\s*(?:under|below|less than)\s*(\d{1,3})\s*$")
 _POSTCODE_DISTRICT = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)(?:\s*[0-9][A-Z]{2})?$")
 
 
@@ -120,27 +115,6 @@ def map_ethnicity(label: object, *, strict: bool = False) -> tuple[str | None, s
     return reading.code, reading.group
 
 
-def map_age(label: object, *, minimum: int = 0, maximum: int = 120) -> int | None:
-    """Turn an age in years ("14", "14.0", " 52 ") into an int, None when blank or declined.
-
-    Raises
-    ------
-    VocabularyError
-        When the age is not a whole number or lies outside ``minimum``..``maximum``.
-    """
-    text = normalise_label(label)
-    if text in DECLINED:
-        return None
-    try:
-        value = float(text)
-        whole = value == int(value)  # int() refuses "inf" and "nan"
-    except (ValueError, OverflowError):
-        raise VocabularyError("age", label, f"a whole number of years from {minimum} to {maximum}") from None
-    if not whole or not minimum <= value <= maximum:
-        raise VocabularyError("age", label, f"a whole number of years from {minimum} to {maximum}")
-    return int(value)
-
-
 def parse_band(band: str) -> tuple[int, int | None]:
     """Read a band code ``"16-24"``, ``"75+"`` or ``"Under 16"`` (0 to 15) into (lowest, highest or None).
 
@@ -172,35 +146,6 @@ def band_code(band: str) -> str:
     """
     low, high = parse_band(band)
     return f"{low}+" if high is None else f"{low}-{high}"
-
-
-def map_age_band(label: object, bands: tuple[str, ...], *, strict: bool = False) -> str:
-    """Map an age band label ("16 to 24", "75 and over", "Under 16") onto one of ``bands``.
-
-    The label must describe exactly one of the configured bands; a band that straddles two
-    of them is not guessed.
-    """
-    text = normalise_label(label)
-    if text in DECLINED:
-        return NOT_STATED
-    span = _read_span(text)
-    if span is not None:
-        for band in bands:
-            if parse_band(band) == span:
-                return band
-    expected = "one of the bands " + ", ".join(bands)
-    return _unknown("age_band", label, expected, strict)
-
-
-def _read_span(text: str) -> tuple[int, int | None] | None:
-    text = text.replace("years old", "").replace("yrs", "").strip()
-    if match := _BAND.match(text):
-        return int(match.group(1)), int(match.group(2))
-    if match := _OPEN_BAND.match(text):
-        return int(match.group(1)), None
-    if match := _UNDER.match(text):
-        return 0, int(match.group(1)) - 1
-    return None
 
 
 def band_for_age(age: int, bands: tuple[str, ...]) -> str | None:
