@@ -258,9 +258,6 @@ def test_sav_random_bytes_give_an_ingest_error_naming_the_file(tmp_path, junk):
 
 # --- Vocabulary --------------------------------------------------------------------------------
 
-BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
-
-
 def _code_or_refusal(function, label, valid: set | None = None, **kwargs):
     try:
         code = function(label, **kwargs)
@@ -276,8 +273,6 @@ def _code_or_refusal(function, label, valid: set | None = None, **kwargs):
 def test_vocabulary_any_label_gives_a_code_or_not_stated_or_a_vocabulary_error(label, strict):
     _code_or_refusal(vocab.map_sex, label, strict=strict)
     _code_or_refusal(vocab.map_ethnicity, label, strict=strict)
-    _code_or_refusal(vocab.map_age, label)
-    _code_or_refusal(vocab.map_age_band, label, set(BANDS), bands=BANDS, strict=strict)
     _code_or_refusal(vocab.map_ward, label, {w.code for w in WARDS}, wards=WARDS, strict=strict)
     _code_or_refusal(vocab.map_postcode_district, label, strict=strict)
 
