@@ -85,3 +85,30 @@ def test_a_flagged_text_is_never_a_quote(disclosed):
     with disclosed.extensions["voice_sessions"]() as session:
         found = quotes(session, ResponseFilter(), None, limit=50)
     assert found and all("Lily" not in q["text"] for q in found)
+
+
+def test_a_text_the_detector_has_not_read_is_held_from_viewers_and_marked_for_analysts(app):
+    """A bulk import's text waits for the disclosure detector (is_model_screen_pending): it may still be
+    flagged, so a viewer does not read it yet, and an analyst reads it with a note saying so."""
+    app.config.update(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    factory = app.extensions["voice_sessions"]
+    seed(factory)
+    waiting = "the underpass by the station needs better lights"
+    with transaction(factory) as session:
+        source = session.scalar(select(Source).where(Source.key == "qr"))
+        question = session.scalar(select(Question).where(Question.key == "dash_comment"))
+        response = Response(source_id=source.id, external_id="bulk-1", content_hash="b1", raw={}, is_synthetic=True)
+        response.free_texts.append(FreeText(question_id=question.id, original=waiting, redacted=waiting, confidence=0.9,
+                                            is_model_screen_pending=True))
+        session.add(response)
+    client = app.test_client()
+    sign_in(client, "viewer")
+    assert waiting not in client.get("/dashboard/responses?per_page=200").get_data(as_text=True)
+    client = app.test_client()
+    sign_in(client, "analyst")
+    page = client.get("/dashboard/responses?per_page=200").get_data(as_text=True)
+    assert waiting in page and "the disclosure detector has not read it yet" in page
+    with transaction(factory) as session:
+        session.execute(FreeText.__table__.update().where(FreeText.redacted == waiting).values(is_model_screen_pending=False))
+    page = client.get("/dashboard/responses?per_page=200").get_data(as_text=True)
+    assert waiting in page and "the disclosure detector has not read it yet" not in page

@@ -335,7 +335,8 @@ def response_page(session: Session, filt: ResponseFilter, page: int, per_page: i
     A text with no redacted form yet reads :data:`service.store.NOT_SCREENED`; an original is
     shown only one at a time, on its own audited page (``texts.original``). For a ``role`` that may
     not read them (:func:`service.reports.masking.is_masked_for`), flagged and uncertainly redacted
-    texts come with ``redacted`` ``None`` and ``is_masked`` true.
+    texts come with ``redacted`` ``None`` and ``is_masked`` true; so do texts stored in bulk that the
+    disclosure detector has not read yet (``is_model_pending``: shown to other roles with that note).
     """
     total = count_matching(session, filt)
     query = apply_filter(select(Response.id, Response.submitted_at, Source.key, Source.name, Site.name, Response.ward,
@@ -358,18 +359,19 @@ def _texts_of(session: Session, response_ids: list[int], role: str | None) -> di
     found: dict[int, list[dict[str, Any]]] = {}
     flagged = exists().where(SafeguardingFlag.free_text_id == FreeText.id)
     text_rows = session.execute(select(FreeText.id, FreeText.response_id, FreeText.redacted, FreeText.original,
-                                       FreeText.is_redaction_uncertain, flagged)
+                                       FreeText.is_redaction_uncertain, flagged, FreeText.is_model_screen_pending)
                                 .where(FreeText.response_id.in_(response_ids)).order_by(FreeText.id)).all()
     topics: dict[int, list[str]] = {}
     for text_id, topic in session.execute(select(TopicCode.free_text_id, TopicCode.topic)
                                           .where(TopicCode.free_text_id.in_([t[0] for t in text_rows]))
                                           .order_by(TopicCode.topic)):
         topics.setdefault(text_id, []).append(topic)
-    for text_id, response_id, redacted, original, uncertain, is_flagged in text_rows:
+    for text_id, response_id, redacted, original, uncertain, is_flagged, pending in text_rows:
         # Only a role that is shown no held texts needs to know; the intake screen stored the redactor's doubt.
+        # A text the disclosure detector has not read yet (stored in bulk) may still be flagged: held too.
         is_masked = is_masked_for(role, True, False) and (
-            bool(is_flagged) or bool(uncertain) or (redacted is None and is_redaction_uncertain(original)))
+            bool(is_flagged) or bool(uncertain) or bool(pending) or (redacted is None and is_redaction_uncertain(original)))
         item = {"id": text_id, "redacted": None if is_masked else (redacted if redacted is not None else NOT_SCREENED),
-                "is_masked": is_masked, "topics": sorted(set(topics.get(text_id, [])))}
+                "is_masked": is_masked, "is_model_pending": bool(pending), "topics": sorted(set(topics.get(text_id, [])))}
         found.setdefault(response_id, []).append(item)
     return found
