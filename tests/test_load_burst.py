@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 
 from service import create_app
 from service.pipeline.ingest_runs import register_sources, run_ingest
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import make_engine, make_session_factory, transaction
 from service.store.models import Answer, FreeText, Response, Source
 from tests.exports import write_csv
@@ -82,7 +82,7 @@ def test_form_burst_during_an_import_loses_and_duplicates_nothing(served):
     app, config, base = served
     factory = app.extensions["voice_sessions"]
     with transaction(factory) as session:
-        code = store.add_site(session, "Burst test station", "station", "E05013983", None, None).code
+        code = site_store.add_site(session, "Burst test station", "station", "E05013983", None, None).code
     _write_import(config.source("css").path / "burst.csv", N_ROWS)
     clients = [_open_forms(base, code, f"10.9.0.{i + 1}") for i in range(N_CLIENTS)]
     time.sleep(config.form.min_seconds)  # people take a moment to answer
@@ -145,7 +145,7 @@ def test_form_submission_meeting_a_locked_sqlite_database_gets_the_calm_page(ser
     engine = make_engine(database_url, connect_args={"timeout": 0.5})
     app.extensions["voice_sessions"] = make_session_factory(engine)
     with transaction(app.extensions["voice_sessions"]) as session:
-        code = store.add_site(session, "Locked station", "station", "E05013983", None, None).code
+        code = site_store.add_site(session, "Locked station", "station", "E05013983", None, None).code
     http, [tokens] = _open_forms(base, code, "10.9.1.1", n=1)
     time.sleep(1)
     holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)

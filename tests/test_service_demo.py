@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from service.store import responses as store
+from service.store import reads as response_reads
+from service.store import runs as run_store
 from service.store.db import make_engine, make_session_factory
 from service.store.models import AnalysisRun
 
@@ -27,15 +28,15 @@ def _share(values: pd.Series, wanted) -> float:
 
 def test_demo_stores_every_source_and_quarantines_the_bad_rows(demo, demo_session):
     _, result = demo
-    assert store.count_responses(demo_session) == {"css": 930, "shout": 1029, "qr": 1746}
-    runs = store.latest_runs(demo_session)
+    assert response_reads.count_responses(demo_session) == {"css": 930, "shout": 1029, "qr": 1746}
+    runs = run_store.latest_runs(demo_session)
     assert {run.source.key for run in runs} == {"css", "shout", "qr"}
     assert sum(r.n_quarantined for r in runs) >= 1
     assert any("admin@demo.invalid" in line for line in result.sign_in_lines)
 
 
 def test_demo_css_2023_matches_the_published_respondent_profile(demo_session):
-    frame = store.responses_frame(demo_session, ["css"])
+    frame = response_reads.responses_frame(demo_session, ["css"])
     wave = frame[frame["wave"] == "2023"]
     assert len(wave) == 418
     assert _share(wave["age_band"], ["25-34", "35-44", "45-54", "55-64", "65-74", "75+"]) == 93
@@ -44,11 +45,11 @@ def test_demo_css_2023_matches_the_published_respondent_profile(demo_session):
 
 
 def test_demo_css_2023_matches_the_published_answers(demo_session):
-    frame = store.responses_frame(demo_session, ["css"])
+    frame = response_reads.responses_frame(demo_session, ["css"])
     ids = set(frame.loc[frame["wave"] == "2023", "id"])
 
     def share(question: str, answer: str) -> float:
-        answers = store.answers_frame(demo_session, "css", question)
+        answers = response_reads.answers_frame(demo_session, "css", question)
         answers = answers[answers["response_id"].isin(ids)]
         return 100 * (answers["value"] == answer).sum() / len(answers)
 
@@ -60,12 +61,12 @@ def test_demo_css_2023_matches_the_published_answers(demo_session):
 
 
 def test_demo_shout_matches_the_published_figures(demo_session):
-    answers = store.answers_frame(demo_session, "shout", "safe_streets")
+    answers = response_reads.answers_frame(demo_session, "shout", "safe_streets")
     assert len(answers) == 1029
     assert round(100 * (answers["value"] == "Unsafe").mean()) == 57
-    transport = store.answers_frame(demo_session, "shout", "safe_transport")
+    transport = response_reads.answers_frame(demo_session, "shout", "safe_transport")
     assert round(100 * (transport["value"] == "Unsafe").mean()) == 34
-    borough = store.answers_frame(demo_session, "shout", "safe_borough")
+    borough = response_reads.answers_frame(demo_session, "shout", "safe_borough")
     assert round(100 * (borough["value"] == "Safe").mean()) == 30
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from service import create_app
 from service.cli import main
 from service.pipeline.ingest_runs import PullOptions, register_sources, run_ingest
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import DatabaseError, make_engine, make_session_factory, transaction
 from service.store.models import Answer, AuditEvent, FreeText, IngestRun, ReportFile, Response
 from tests.dashboard_data import PASSWORD, seed
@@ -58,7 +58,7 @@ def _count(engine, table):
 
 def test_form_submission_cut_mid_transaction_shows_retry_page_and_stores_once_after_restart(proxied, proxy, factory, engine):
     with transaction(factory) as session:
-        site = store.add_site(session, "Romford station", "station", "E05013983", None, None)
+        site = site_store.add_site(session, "Romford station", "station", "E05013983", None, None)
     app = create_app(replace(proxied, form=replace(proxied.form, min_seconds=0)))
     app.config.update(TESTING=True)
     register_sources(app.extensions["voice_sessions"], proxied)

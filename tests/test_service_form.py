@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from service import create_app
 from service.pipeline.ingest_runs import register_sources
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import transaction
 from service.store.models import Answer, FreeText, Question, Response, Source
 
@@ -36,7 +36,7 @@ def form_app(config):
 @pytest.fixture
 def site(factory):
     with transaction(factory) as session:
-        return store.add_site(session, "Romford station", "station", "E05013983", None, None)
+        return site_store.add_site(session, "Romford station", "station", "E05013983", None, None)
 
 
 def _open(client, code, **query):
@@ -102,7 +102,7 @@ def test_form_site_retired_after_its_page_was_read_stores_nothing(form_app, site
     client = form_app.test_client()
     _, tokens = _open(client, site.code)  # this worker now trusts the open site for a while
     with transaction(factory) as session:
-        store.set_site_retired(session, session.merge(site), True)
+        site_store.set_site_retired(session, session.merge(site), True)
     reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens})
     assert reply.status_code == 410 and "This poster is no longer in use" in reply.get_data(as_text=True)
     with engine.connect() as connection:
@@ -189,7 +189,7 @@ def test_form_forged_or_other_site_token_is_refused(form_app, site, factory):
         reply = client.post(f"/q/{site.code}", data={**ANSWER, **tokens, "token": token})
         assert reply.status_code == 400
     with transaction(factory) as session:
-        other = store.add_site(session, "Raphael Park", "park", None, None, None)
+        other = site_store.add_site(session, "Raphael Park", "park", None, None, None)
     assert client.post(f"/q/{other.code}", data={**ANSWER, **tokens}).status_code == 400
     assert _responses(factory) == []
 
@@ -297,7 +297,7 @@ def test_form_retired_and_unknown_codes_show_a_polite_closed_page(form_app, site
     assert client.get("/q/nosuchcode").status_code == 404
     assert "We cannot find this page" in client.get("/q/nosuchcode").get_data(as_text=True)
     with transaction(factory) as session:
-        store.set_site_retired(session, session.merge(site), True)
+        site_store.set_site_retired(session, session.merge(site), True)
     reply = client.get(f"/q/{site.code}")
     assert reply.status_code == 410 and "This poster is no longer in use" in reply.get_data(as_text=True)
     assert client.post(f"/q/{site.code}", data=ANSWER).status_code == 410

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from service import create_app
 from service.pipeline.ingest_runs import register_sources
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import transaction
 from service.store.models import Response, Source
 
@@ -45,7 +45,7 @@ def served(config, factory):
     app = create_app(replace(config, form=replace(config.form, min_seconds=0)))
     register_sources(app.extensions["voice_sessions"], config)
     with transaction(factory) as session:
-        site = store.add_site(session, "Romford station", "station", "E05013983", None, None)
+        site = site_store.add_site(session, "Romford station", "station", "E05013983", None, None)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -10,7 +10,7 @@ import pytest
 
 from service import create_app
 from service.pipeline.ingest_runs import register_sources
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import transaction
 from tests.browser import chromium_page, needs_chromium, screenshot, serve
 
@@ -23,7 +23,7 @@ def form_app(config, factory):
     app = create_app(replace(config, form=replace(config.form, min_seconds=0)))
     register_sources(app.extensions["voice_sessions"], config)
     with transaction(factory) as session:
-        code = store.add_site(session, "Romford station", "station", "E05013983", None, None).code
+        code = site_store.add_site(session, "Romford station", "station", "E05013983", None, None).code
     yield app, code
     app.extensions["voice_engine"].dispose()
 

@@ -17,7 +17,7 @@ from service import create_app
 from service.ops.alerts import send_overdue_alerts
 from service.pipeline.ingest_runs import register_sources, run_ingest
 from service.pipeline.text_runs import run_topics
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.accounts import add_user
 from service.store.db import transaction
 from service.store.models import FreeText, Question, Response, SafeguardingFlag, Source, utcnow
@@ -40,7 +40,7 @@ def form_app(config):
     factory = app.extensions["voice_sessions"]
     register_sources(factory, config)
     with transaction(factory) as session:
-        app.config["SITE_CODE"] = store.add_site(session, "Harrow Lodge Park", "park", "E05013983", None, None).code
+        app.config["SITE_CODE"] = site_store.add_site(session, "Harrow Lodge Park", "park", "E05013983", None, None).code
         add_user(session, "engagement@example.org", "Test engagement", "engagement", PASSWORD)
     yield app
     app.extensions["voice_engine"].dispose()

@@ -21,6 +21,7 @@ from service.pipeline.ingest_runs import register_sources, run_ingest
 from service.pipeline.screening import screen_text
 from service.pipeline.text_runs import has_pending_texts, run_topics
 from service.store import responses as store
+from service.store import sites as site_store
 from service.store.accounts import add_api_client, add_user
 from service.store.db import transaction
 from service.store.models import AuditEvent, FreeText, SafeguardingFlag, Site, TopicCode
@@ -45,7 +46,7 @@ def intake_app(config, monkeypatch):
     factory = app.extensions["voice_sessions"]
     register_sources(factory, config)
     with transaction(factory) as session:
-        site = store.add_site(session, "Harrow Lodge Park", "park", "E05013983", None, None)
+        site = site_store.add_site(session, "Harrow Lodge Park", "park", "E05013983", None, None)
         session.add(Site(code="zzsite1", name="Romford station", kind="station"))
         for role in ("analyst", "viewer"):
             add_user(session, f"{role}@example.org", f"Test {role}", role, PASSWORD)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from service.reports.poster import PosterText, make_qr, poster_pdf, qr_svg
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.accounts import add_user
 from service.store.db import transaction
 from service.store.models import Site
@@ -34,7 +34,7 @@ def _csrf(client, path):
 @pytest.fixture
 def site(factory):
     with transaction(factory) as session:
-        return store.add_site(session, "Harrow Lodge Park", "park", "E05013976", "Feel safe here? 2024", None)
+        return site_store.add_site(session, "Harrow Lodge Park", "park", "E05013976", "Feel safe here? 2024", None)
 
 
 def test_sites_engagement_officer_creates_a_site_with_a_short_unguessable_code(app, factory):

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import transaction
 from service.store.models import FreeText, Response, SafeguardingFlag, Site, utcnow
 from tests.browser import chromium_page, needs_chromium, serious_violations, serve
@@ -31,9 +31,9 @@ def _pages(app) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         flag.is_child = True
         session.execute(update(Response).where(Response.id == select(FreeText.response_id).where(
             FreeText.id == flag.free_text_id).scalar_subquery()).values(age=None, age_band=None))
-        site = session.scalar(select(Site)) or store.add_site(session, "Romford station", "station", None, None, None)
+        site = session.scalar(select(Site)) or site_store.add_site(session, "Romford station", "station", None, None, None)
         # A long name, as the demo's bus routes have: its filter option must not widen a phone's page.
-        store.add_site(session, "Bus route 496 (Romford - Harold Wood - Upminster), northbound stop", "station",
+        site_store.add_site(session, "Bus route 496 (Romford - Harold Wood - Upminster), northbound stop", "station",
                        None, None, None)
         code, site_id, flag_id = site.code, site.id, flag.id
     public = [("sign-in", "/sign-in"), ("not-found", "/no-such-page"), ("form", f"/q/{code}"),

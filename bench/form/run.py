@@ -55,6 +55,7 @@ from service.store.db import make_engine, make_session_factory, transaction, upg
 from service.store.models import Response, Source  # noqa: E402
 from service.pipeline.ingest_runs import register_sources  # noqa: E402
 from service.store import responses as store  # noqa: E402
+from service.store import sites as site_store  # noqa: E402
 from bench.form.wrk import run_wrk  # noqa: E402
 
 ANSWER = {"safe_here": "2", "feel_safer": "Better lighting at the bus stop, please", "happened": "Harassment",
@@ -90,7 +91,7 @@ def _prepare(url: str) -> str:
     factory = make_session_factory(engine)
     register_sources(factory, config)
     with transaction(factory) as session:
-        code = store.add_site(session, "Bench station", "station", "E05013983", None, None).code
+        code = site_store.add_site(session, "Bench station", "station", "E05013983", None, None).code
     engine.dispose()
     return code
 

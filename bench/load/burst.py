@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.form.run import ANSWER, _free_port, _fresh_database, _nonce, _serve  # noqa: E402
 from bench.ingest.run import write_csv  # noqa: E402
-from service import store  # noqa: E402
+from service.store import sites as site_store  # noqa: E402
 from service.demo import data as demo_data
 from service.config import load_config  # noqa: E402
 from service.store.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
@@ -101,7 +101,7 @@ def _prepare(url: str, env: dict[str, str], folder: Path, n_sites: int) -> list[
         for report in run_ingest(factory, config, key):
             print(f"  preload: {report.summary()}", flush=True)
     with transaction(factory) as session:
-        codes = [store.add_site(session, f"Burst site {i + 1}", "station", "E05013983", None, None).code for i in range(n_sites)]
+        codes = [site_store.add_site(session, f"Burst site {i + 1}", "station", "E05013983", None, None).code for i in range(n_sites)]
     engine.dispose()
     return codes
 

@@ -45,6 +45,8 @@ from service.pipeline.bulk_screen import ScreenMemo, screen_by_rules
 from service.pipeline.screening import screen_text
 from service.pipeline.wards import read_ward_names
 from service.store import responses as store
+from service.store import runs as run_store
+from service.store import sites as site_store
 from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
 from service.store.models import IngestRun, Response, utcnow
 
@@ -207,12 +209,12 @@ def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceCo
     report = RunReport(source=source.key, input_name=path.name)
     with transaction(factory) as session:
         row = store.get_source(session, source.key)
-        if store.is_input_done(session, row, digest):
+        if run_store.is_input_done(session, row, digest):
             report.status = "skipped"
             report.notes.append("this file was already ingested (same content)")
             return report
-        run = store.start_run(session, row, path.name, digest)
-        store.close_unfinished_runs(session, row, run)
+        run = run_store.start_run(session, row, path.name, digest)
+        run_store.close_unfinished_runs(session, row, run)
         report.run_id = run.id
     notes = ReadNotes()
     mapping = source.mapping
@@ -247,8 +249,8 @@ def pull_rest(factory: sessionmaker[Session], config: Config, source: SourceConf
     with transaction(factory) as session:
         row = store.get_source(session, source.key)
         cursor = row.cursor
-        run = store.start_run(session, row, source.url[:500], None)
-        store.close_unfinished_runs(session, row, run)
+        run = run_store.start_run(session, row, source.url[:500], None)
+        run_store.close_unfinished_runs(session, row, run)
         report.run_id = run.id
     if source.token_env and not token:
         error = SourceUnavailable(f"source {source.key!r}: the environment variable {source.token_env} holding "
@@ -278,7 +280,7 @@ def ingest_raw_records(factory: sessionmaker[Session], config: Config, key: str,
     started = time.monotonic()
     report = RunReport(source=key, input_name=input_name)
     with transaction(factory) as session:
-        report.run_id = store.start_run(session, store.get_source(session, key), input_name[:500], None).id
+        report.run_id = run_store.start_run(session, store.get_source(session, key), input_name[:500], None).id
     _ingest_records(factory, config, source, records, report, options, None, started)
     _finish_run(factory, report, started)
     return report
@@ -335,7 +337,7 @@ def _store_delivery(factory: sessionmaker[Session], config: Config, source: Sour
     report = RunReport(source=source.key, input_name="webhook delivery")
     with transaction(factory) as session:
         row = store.get_source(session, source.key)
-        run = store.start_run(session, row, "webhook delivery", None)
+        run = run_store.start_run(session, row, "webhook delivery", None)
         report.run_id = run.id
         # Each record is named by the delivery (its run id) and its place in the body, so a
         # quarantined row says which delivery it came in.
@@ -447,7 +449,7 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     store.prepare_bulk_write(session)
     row = store.get_source(session, source.key)
     run = session.get(IngestRun, run_id)
-    sites = store.known_site_codes(session)
+    sites = site_store.known_site_codes(session)
     good: list[ResponseRecord] = []
     bad: list[QuarantineRecord] = []
     for raw in batch:
@@ -461,7 +463,7 @@ def _save_batch(session: Session, source: SourceConfig, run_id: int | None, batc
     again = {r.external_id for r in good if hash(r.external_id) in seen}
     seen.update(hash(r.external_id) for r in good)
     counts = store.save_responses(session, row, good, again, screen=screen or screen_text, run_id=run_id)
-    n_bad = store.save_quarantine(session, row, run, bad)
+    n_bad = run_store.save_quarantine(session, row, run, bad)
     report.quarantine_reasons.extend(q.reason for q in bad[:max(0, 50 - len(report.quarantine_reasons))])
     report.n_read += len(batch)
     report.n_new += counts.n_new

@@ -22,6 +22,7 @@ from service.config import Config
 from service.pipeline.ingest_runs import load_wards, map_checked, quarantine_record
 from service.pipeline.screening import screen_text
 from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import transaction
 from service.store.models import QuarantinedRow, Source, utcnow
 
@@ -103,7 +104,7 @@ def retry_quarantined(factory: sessionmaker[Session], config: Config, source: st
     wards = load_wards(config)
     now = now or datetime.now(timezone.utc)
     with transaction(factory) as session:
-        sites = store.known_site_codes(session)
+        sites = site_store.known_site_codes(session)
         rows = [r for r in list_quarantine(session, source, limit=100_000) if not ids or r.id in ids]
         for row in sorted(rows, key=lambda r: r.id):
             session.refresh(row)  # a retry before may have rewritten this row's response, resolving the row

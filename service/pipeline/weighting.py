@@ -26,7 +26,7 @@ from ingest import NOT_STATED
 from ingest.codes import ETHNIC_GROUPS, ETHNICITIES
 from service.config import BOROUGH_NAMES, Config, SourceConfig
 from service.pipeline.periods import quarter_bounds, quarter_of
-from service.store import responses as store
+from service.store import reads as response_reads
 from service.store.db import transaction
 from service.store.models import AnalysisRun, ResponseWeight
 
@@ -202,7 +202,7 @@ def _sources_with_responses(session: Session, config: Config,
                             variables: tuple[str, ...]) -> Iterator[tuple[SourceConfig, pd.DataFrame, Population]]:
     """Each source that has responses (suspected bots left out), with its target population."""
     for source in config.sources:
-        frame = store.responses_frame(session, [source.key])
+        frame = response_reads.responses_frame(session, [source.key])
         frame = frame[~frame["is_suspected_bot"]]
         if not frame.empty:
             yield source, frame, source_population(config, source, variables)

@@ -63,7 +63,7 @@ def briefing_snapshot(session: Session, config: Config, request: BriefingRequest
 
 def build_briefing(session: Session, config: Config, request: BriefingRequest) -> tuple[Document, queries.Snapshot]:
     """The briefing document and the snapshot it read (for the archive fingerprint)."""
-    from service.store.responses import has_synthetic
+    from service.store.reads import has_synthetic
 
     snap = briefing_snapshot(session, config, request, request.quarter)
     before = briefing_snapshot(session, config, request, previous_quarter(request.quarter)).frame

@@ -23,7 +23,7 @@ from ingest import NOT_STATED
 from service.pipeline.periods import quarter_of
 from service.reports import estimates
 from service.reports.prevalence import effective_codes
-from service.store import responses as store
+from service.store import reads as response_reads
 from service.store import weight_runs
 from service.store.models import (
     AnalysisRun,
@@ -56,11 +56,11 @@ def load_snapshot(session: Session, sources: Sequence[str] | None = None, start:
 
     ``waves`` maps a source key to the wave to keep for it (``{"css": "2023"}``); responses of
     other sources are kept by ``start``/``end``. Columns: those of
-    :func:`service.store.responses.responses_frame`, one per question key, ``weight``, ``weight_run``,
+    :func:`service.store.reads.responses_frame`, one per question key, ``weight``, ``weight_run``,
     ``text`` (redacted), ``topics`` (list), ``is_flagged``, ``is_uncertain`` (the redactor was unsure), ``is_model_pending`` (the
     disclosure detector has not read it yet), ``quarter``.
     """
-    frame = store.responses_frame(session, sources)
+    frame = response_reads.responses_frame(session, sources)
     frame = frame[~frame["is_suspected_bot"].astype(bool)]
     keep = pd.Series(False, index=frame.index)
     for key, rows in frame.groupby("source"):

@@ -62,7 +62,7 @@ def build_sna(session: Session, config: Config, year: int) -> SnaReport:
     snapshot = queries.load_snapshot(session, None, start, end, waves={key: str(year) for key in SURVEYS})
     frame, min_cell = snapshot.frame, config.reports.min_cell
     names, wordings = queries.source_names(session), queries.question_wordings(session)
-    from service.store.responses import has_synthetic
+    from service.store.reads import has_synthetic
 
     report = SnaReport(year, config.app.council_name, snapshot=snapshot, min_cell=min_cell,
                        is_synthetic=has_synthetic(session), names=names, options=questionnaire_options(wordings))

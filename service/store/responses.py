@@ -1,7 +1,9 @@
-"""All reads and writes of the response store, but the QR form's own insert (``service.store.form_insert``).
+"""Writes of responses from files, pulls and webhooks, with their answers, free texts and sources.
 
 Responses are upserted on (source, external id): a record seen before with the same content is
 left alone, a changed one is updated and its previous raw record kept in ``response_versions``.
+The QR form's own insert is ``service.store.form_insert``; ingest runs and quarantine
+``service.store.runs``; QR sites ``service.store.sites``; DataFrames for the analysis ``service.store.reads``.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
-import pandas as pd
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from ingest import QuarantineRecord, ResponseRecord
+from ingest import ResponseRecord
 from ingest.exports import later_copy_wins
 from service.config import Config, SourceConfig
 from service.store.db import without_nul
@@ -25,7 +26,6 @@ from service.store.models import (
     NOT_SCREENED,  # noqa: F401 - re-exported: pages and exports import it from here
     Answer,
     FreeText,
-    IngestRun,
     QuarantinedRow,
     Question,
     Response,
@@ -486,163 +486,3 @@ def _site_ids(session: Session, codes: set[str]) -> dict[str, int]:
     if not codes:
         return {}
     return {s.code: s.id for s in session.scalars(select(Site).where(Site.code.in_(codes)))}
-
-
-def known_site_codes(session: Session) -> set[str]:
-    """Codes of every site, retired or not (old posters still send feedback)."""
-    return set(session.scalars(select(Site.code)))
-
-
-def save_quarantine(session: Session, source: Source, run: IngestRun, records: Iterable[QuarantineRecord]) -> int:
-    """Store records that broke a rule, whole, with their reasons; return how many."""
-    n = 0
-    for record in records:
-        session.add(QuarantinedRow(
-            source_id=source.id, run_id=run.id, external_id=record.external_id, location=record.location,
-            field=record.field, value=record.value[:10_000], rule=record.rule, reason=record.reason, raw=record.raw,
-        ))
-        n += 1
-    session.flush()
-    return n
-
-
-def start_run(session: Session, source: Source, input_name: str | None, input_hash: str | None) -> IngestRun:
-    """Record the start of an ingest run."""
-    run = IngestRun(source_id=source.id, input_name=input_name, input_hash=input_hash, status="running")
-    session.add(run)
-    session.flush()
-    return run
-
-
-def close_unfinished_runs(session: Session, source: Source, run: IngestRun) -> int:
-    """Mark earlier runs of ``run``'s input (same file content, or same URL) left "running" as "interrupted".
-
-    Such a run lost its process or its database before it could close itself; ``run`` resumes it.
-    A run of the same input still going in another process (two ``voice ingest`` at once) would be
-    marked too, until it closes itself with its own status. Returns how many runs were closed.
-    """
-    same_input = (IngestRun.input_hash == run.input_hash if run.input_hash
-                  else (IngestRun.input_hash.is_(None) & (IngestRun.input_name == run.input_name)))
-    query = select(IngestRun).where(IngestRun.source_id == source.id, IngestRun.status == "running",
-                                    IngestRun.id != run.id, same_input)
-    stale = list(session.scalars(query))
-    for old in stale:
-        old.status = "interrupted"
-        old.finished_at = utcnow()
-        old.errors = [*old.errors, f"stopped after {old.n_read} records without closing (its process or the "
-                                   f"database stopped); run {run.id} resumed it"]
-    return len(stale)
-
-
-def is_input_done(session: Session, source: Source, input_hash: str) -> bool:
-    """Say whether a file with this content hash was already ingested to the end."""
-    query = select(func.count()).select_from(IngestRun).where(
-        IngestRun.source_id == source.id, IngestRun.input_hash == input_hash, IngestRun.status == "finished"
-    )
-    return bool(session.scalar(query))
-
-
-def latest_runs(session: Session) -> list[IngestRun]:
-    """The latest ingest run of each source, newest first."""
-    newest = select(IngestRun.source_id, func.max(IngestRun.id).label("id")).group_by(IngestRun.source_id).subquery()
-    query = select(IngestRun).join(newest, IngestRun.id == newest.c.id).order_by(IngestRun.started_at.desc())
-    return list(session.scalars(query))
-
-
-def count_responses(session: Session) -> dict[str, int]:
-    """Number of stored responses per source key."""
-    query = select(Source.key, func.count(Response.id)).join(Response, Response.source_id == Source.id).group_by(Source.key)
-    return {key: n for key, n in session.execute(query)}
-
-
-def responses_frame(
-    session: Session,
-    sources: Sequence[str] | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> pd.DataFrame:
-    """Demographics of stored responses as a DataFrame, one row per response.
-
-    Columns: ``id``, ``source``, ``wave``, ``site``, ``submitted_at``, and the vocabulary
-    columns (``age``, ``age_band``, ``sex``, ``ethnicity``, ``ethnic_group``, ``ward``, ...).
-    """
-    query = (
-        select(Response.id, Source.key.label("source"), Wave.key.label("wave"), Site.code.label("site"),
-               Response.submitted_at, *[getattr(Response, c) for c in DEMOGRAPHICS], Response.is_suspected_bot)
-        .join(Source, Response.source_id == Source.id)
-        .outerjoin(Wave, Response.wave_id == Wave.id)
-        .outerjoin(Site, Response.site_id == Site.id)
-        .order_by(Response.id)
-    )
-    if sources:
-        query = query.where(Source.key.in_(list(sources)))
-    if start is not None:
-        query = query.where(Response.submitted_at >= start)
-    if end is not None:
-        query = query.where(Response.submitted_at < end)
-    rows = session.execute(query).all()
-    columns = ["id", "source", "wave", "site", "submitted_at", *DEMOGRAPHICS, "is_suspected_bot"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def answers_frame(session: Session, source: str, question: str) -> pd.DataFrame:
-    """Answers to one question of one source: ``response_id`` and ``value``."""
-    query = (
-        select(Answer.response_id, Answer.value_text, Answer.value_number, Answer.value_list)
-        .join(Question, Answer.question_id == Question.id)
-        .join(Source, Question.source_id == Source.id)
-        .where(Source.key == source, Question.key == question)
-    )
-    rows = []
-    for response_id, text, number, items in session.execute(query):
-        value = text if text is not None else number if number is not None else items
-        rows.append((response_id, value))
-    return pd.DataFrame(rows, columns=["response_id", "value"])
-
-
-
-def has_synthetic(session: Session) -> bool:
-    """Say whether any stored response is synthetic demo data (pages then say so)."""
-    return bool(session.scalar(select(Response.id).where(Response.is_synthetic.is_(True)).limit(1)))
-
-
-# --- QR sites and form submissions (issue 4) -----------------------------------------------------
-
-SITE_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type from a poster
-SITE_CODE_LENGTH = 8  # 31**8, about 8.5e11 codes: not guessable at the rate limits allowed
-
-
-def list_sites(session: Session) -> list[tuple[Site, int]]:
-    """Every QR site with its number of responses, open sites first, then by name."""
-    counts = select(Response.site_id, func.count(Response.id).label("n")).group_by(Response.site_id).subquery()
-    query = (select(Site, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.site_id == Site.id)
-             .order_by(Site.is_retired, Site.name))
-    return [(site, int(n)) for site, n in session.execute(query)]
-
-
-def find_site(session: Session, code: str) -> Site | None:
-    """The site with this short code (retired or not), or None."""
-    return session.scalar(select(Site).where(Site.code == code))
-
-
-def add_site(session: Session, name: str, kind: str, ward: str | None, campaign: str | None,
-             question_set: str | None) -> Site:
-    """Create a QR site with a fresh random short code."""
-    import secrets
-
-    taken = known_site_codes(session)
-    while True:
-        code = "".join(secrets.choice(SITE_CODE_ALPHABET) for _ in range(SITE_CODE_LENGTH))
-        if code not in taken:
-            break
-    site = Site(code=code, name=name, kind=kind, ward=ward, campaign=campaign, question_set=question_set)
-    session.add(site)
-    session.flush()
-    return site
-
-
-def set_site_retired(session: Session, site: Site, is_retired: bool) -> None:
-    """Retire a site (its code then shows a closed page) or open it again."""
-    site.is_retired = is_retired
-    site.retired_at = utcnow() if is_retired else None
-    session.flush()

@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, g, request
 
 from service.reports import dashboard as queries
 from service.reports.charts import BarChart
-from service.store import responses as store
+from service.store import reads as response_reads
 from service.store.safeguarding import count_flags
 from service.web.sessions import get_session
 
@@ -33,7 +33,7 @@ def page_context(active: str, filt: queries.ResponseFilter | None = None) -> dic
     """What every dashboard page needs: banner flag, council, wards, filter form choices."""
     session = get_session()
     config = current_app.config["VOICE"]
-    context = {"has_synthetic": store.has_synthetic(session), "council": config.app.council_name, "active": active,
+    context = {"has_synthetic": response_reads.has_synthetic(session), "council": config.app.council_name, "active": active,
                "wards": queries.ward_names(config.app.borough), "can_download": g.user.role in CHART_ROLES}
     if g.user.role != "viewer":  # the roles that work the review queues see how many disclosures wait
         context["flag_counts"] = count_flags(session, timedelta(hours=config.safeguarding.alert_after_hours))
@@ -57,7 +57,7 @@ def shared_context() -> dict[str, Any]:
     expires, is_synthetic = current_app.extensions.get("voice_synthetic", (0.0, False))
     if expires < time.monotonic():
         try:
-            is_synthetic = store.has_synthetic(get_session())
+            is_synthetic = response_reads.has_synthetic(get_session())
         except Exception as error:  # an error page while the database is down must still render
             logger.warning("could not check for synthetic data: %s", str(error).splitlines()[0] if str(error) else error)
             is_synthetic = False

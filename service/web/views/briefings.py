@@ -46,7 +46,7 @@ from service.reports.generate import (
 )
 from service.reports.labels import topic_labels
 from service.store import audit, listings
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.models import Action, ReportFile
 from service.web.access import STAFF, allow, can
 from service.web.pages import page_context
@@ -316,6 +316,6 @@ def _action_form(action: Action | None, values: dict, errors: dict, status: int 
 
 
 def _choices(wards: dict[str, str]) -> actions_log.ActionChoices:
-    sites = [site for site, _n in store.list_sites(get_session())]
+    sites = [site for site, _n in site_store.list_sites(get_session())]
     return actions_log.ActionChoices(topics=topic_labels(), sites={s.id: s.name for s in sites}, wards=wards,
                                      site_wards={s.id: s.ward for s in sites})

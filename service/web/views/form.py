@@ -40,7 +40,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ingest import FormResult, FormSpec, suspect_bot
 from service.pipeline.ingest_runs import load_wards
 from service.pipeline.submissions import accept_submission, form_spec
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.db import DatabaseError, StoreFailure
 from service.web import form_text
 from service.web.access import public
@@ -262,7 +262,7 @@ def _open_site(code: str, *, is_fresh: bool = False) -> tuple[_OpenSite | None, 
     if cached is not None and not is_fresh and cached[0] > time.monotonic():
         return cached[1], None
     try:
-        row = store.find_site(get_session(), code) if len(code) <= 20 else None
+        row = site_store.find_site(get_session(), code) if len(code) <= 20 else None
     except StoreFailure as error:
         logger.error("form: database unavailable while looking up a site: %s", str(error).splitlines()[0])
         return None, _try_again()

@@ -20,7 +20,7 @@ from flask import (
 from ingest import clean_text
 from service.pipeline.ingest_runs import load_wards
 from service.reports.poster import PosterText, poster_pdf, qr_png, qr_svg
-from service.store import responses as store
+from service.store import sites as site_store
 from service.store.models import Site
 from service.web.access import STAFF, allow
 from service.web.sessions import get_session
@@ -37,7 +37,7 @@ EDITORS = ("admin", "engagement")
 @allow(*STAFF)
 def index():
     """Every site with its short address, response count and status."""
-    rows = [(site, n, _short_url(site)) for site, n in store.list_sites(get_session())]
+    rows = [(site, n, _short_url(site)) for site, n in site_store.list_sites(get_session())]
     return render_template("sites/index.html", rows=rows, kinds=KINDS, wards=_ward_names(), **_page(),
                            address_warning=_address_warning())
 
@@ -49,7 +49,7 @@ def new():
     values, errors = _read_form() if request.method == "POST" else ({"question_set": _default_set()}, {})
     if request.method == "POST" and not errors:
         session = get_session()
-        site = store.add_site(session, **values)
+        site = site_store.add_site(session, **values)
         session.commit()
         logger.info("site %s created by user %s", site.code, _user_id())
         flash(f"Site “{site.name}” created. Its address is {_short_url(site)}.")
@@ -92,7 +92,7 @@ def retire(site_id: int):
     is_retired = request.form.get("action") != "reopen"
     if is_retired and request.form.get("confirm") != "yes":  # one click never retires: say what it does first
         return render_template("sites/retire.html", site=site, url=_short_url(site), **_page())
-    store.set_site_retired(get_session(), site, is_retired)
+    site_store.set_site_retired(get_session(), site, is_retired)
     get_session().commit()
     flash(f"Site “{site.name}” {'retired: its posters now show a closed page' if is_retired else 'is open again'}.")
     return redirect(url_for("sites.show", site_id=site.id))
