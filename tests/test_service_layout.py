@@ -33,7 +33,7 @@ FORBIDDEN = {
 PIPELINE_FOR = {
     "service.reports": ("service.pipeline.periods", "service.pipeline.wards"),
     "service.web": ("service.pipeline.periods", "service.pipeline.wards", "service.pipeline.submissions",
-                    "service.pipeline.ingest_runs", "service.pipeline.quarantine", "service.pipeline.source_checks"),
+                    "service.pipeline.ingest_runs", "service.pipeline.deliveries", "service.pipeline.quarantine", "service.pipeline.source_checks"),
 }
 # The scheduler is the one ops module that runs pipeline and report jobs.
 OPS_JOB_RUNNERS = ("service.ops.scheduler",)

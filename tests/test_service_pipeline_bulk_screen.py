@@ -177,7 +177,7 @@ def test_migration_keeps_every_flag_and_marks_no_earlier_text_pending(tmp_path):
 
 @pytest.mark.parametrize("n_records, is_pending", [(1, False), (11, True)], ids=["small delivery", "bulk delivery"])
 def test_a_bulk_webhook_delivery_leaves_the_detector_to_the_queued_step(factory, sources, n_records, is_pending):
-    from service.pipeline.ingest_runs import accept_delivery
+    from service.pipeline.deliveries import accept_delivery
     from service.store.db import transaction
     from service.store.models import Site
 

@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ingest import IngestError, SignatureError, parse_delivery, verify_signature
 from service.config import ConfigError
-from service.pipeline.ingest_runs import accept_delivery
+from service.pipeline.deliveries import accept_delivery
 from service.web.access import public
 from service.web.limits import csrf, wait_seconds
 
