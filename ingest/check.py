@@ -53,6 +53,10 @@ class CheckReport:
     notes: ReadNotes = field(default_factory=ReadNotes)
     #: Columns and sample names holding free text: shown by length only (issue 16, residents' words).
     free: frozenset[str] = frozenset()
+    #: Rows whose consent is no: an ingest stores nothing of them.
+    declined: list[str] = field(default_factory=list)
+    #: How many rows checked repeat an id met earlier in the sample.
+    n_repeated_ids: int = 0
 
     @property
     def missing(self) -> list[ColumnCheck]:
@@ -85,8 +89,13 @@ class CheckReport:
         left_out += [f"  {self.name} row {row}: skipped as configured" for row, _ in self.notes.skipped_rows[:20]]
         if self.notes.n_blank:
             left_out.append(f"  {self.name}: {self.notes.n_blank} blank row(s) skipped")
+        left_out += [f"  {where}: answered no to consent; an ingest stores nothing of it" for where in self.declined[:20]]
         if left_out:
             lines += ["", "Rows left out:", *left_out]
+        if self.n_repeated_ids:
+            lines += ["", f"Ids: {self.n_repeated_ids} of {self.n_checked} row(s) repeat an id met earlier"
+                      + (" - is the id column right? An ingest stops when most rows repeat one."
+                         if 2 * self.n_repeated_ids > self.n_checked else " (the later copy of each is kept).")]
         if self.missing:
             lines += ["", f"An ingest would stop before storing anything: {len(self.missing)} configured column(s) missing."]
         return "\n".join(lines)
@@ -112,15 +121,22 @@ def check_export(path: Path, mapping: SourceMapping, options: FileOptions | None
     free_questions = [q for q in mapping.questions if q.type == "free_text"]
     report.free = frozenset({*report.unmapped, "_extra_cells", *(c for q in free_questions for c in q.columns),
                              *(f"question {q.key}" for q in free_questions)})
+    ids: set[str] = set()
     try:
         for raw in islice(records, n):
             report.n_checked += 1
             raw = identify(raw, mapping)
+            if raw.external_id:
+                report.n_repeated_ids += raw.external_id in ids
+                ids.add(raw.external_id)
             try:
                 record = map_row(raw, source, mapping, wards, now)  # exactly what an ingest does with the row
             except RecordError as error:
                 report.quarantined.append((raw.location, error.field, "" if error.value is None else str(error.value),
                                            error.reason))
+                continue
+            if record.consent is False:
+                report.declined.append(raw.location)
                 continue
             report.field_issues.extend(record.field_issues)
             _sample(report, mapping, raw.data, record)

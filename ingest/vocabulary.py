@@ -85,10 +85,17 @@ def map_sex(label: object, *, strict: bool = False) -> str:
     text = _INCLUDING.sub("", normalise_label(label))
     if text in DECLINED or text in GENDERS_WITHOUT_SEX:
         return NOT_STATED
-    code = _SEX_WORDS.get(text)
+    code = _SEX_WORDS.get(text) or _sex_of_phrase(text)
     if code:
         return code
     return _unknown("sex", label, "female or male (or a refusal such as 'Prefer not to say')", strict)
+
+
+def _sex_of_phrase(text: str) -> str | None:
+    """"Girl or young woman", "Boy / young man", "A woman": each part names the same sex, or None."""
+    parts = [re.sub(r"^(?:a|an|young|i am a|i'm a)\s+", "", part.strip()) for part in re.split(r"\s+or\s+|\s*/\s*", text)]
+    codes = {_SEX_WORDS.get(re.sub(r"^young\s+", "", part)) for part in parts}
+    return codes.pop() if len(codes) == 1 and None not in codes else None
 
 
 def map_gender_identity(label: object) -> str:

@@ -31,6 +31,21 @@ def test_check_names_missing_columns_with_the_closest_and_shows_values_after_map
     assert "An ingest would stop before storing anything: 1 configured column(s) missing." in text
 
 
+def test_check_says_which_rows_decline_consent_and_when_ids_repeat(tmp_path):
+    """Analyst trial 3: consent "No" rows, and an id column whose values repeat (a Typeform hidden field)."""
+    from tests.test_ingest_exports import _write_rows
+
+    header = ["ref", "Submitted At", "Sex", "Happy for us to use your answers?"]
+    rows = [["poster" if i % 2 else "insta", "2024-05-01 10:00:00", "Female", "No" if i == 3 else "Yes"] for i in range(10)]
+    path = _write_rows(tmp_path / "typeform.csv", [header, *rows])
+    mapping = SourceMapping(id_column="ref", sex_column="Sex", consent_column="Happy for us to use your answers?")
+    report = check_export(path, mapping, None, source="tf", now=NOW)
+    assert report.declined == ["typeform.csv row 5"] and report.n_repeated_ids == 8
+    text = report.to_text()
+    assert "typeform.csv row 5: answered no to consent; an ingest stores nothing of it" in text
+    assert "Ids: 8 of 10 row(s) repeat an id met earlier - is the id column right?" in text
+
+
 def test_check_shows_an_optional_column_as_absent_and_not_as_a_stop(tmp_path):
     path, source, _ = citizen_space_csv(tmp_path)
     mapping = SourceMapping(id_column="Response ID", sex_column="Sex", postcode_column="Home postcode",

@@ -115,6 +115,7 @@ def test_map_sex_real_spelling(label, code):
 
 def test_map_sex_unknown_label_is_not_stated_or_an_error_when_strict():
     assert map_sex("Fish") == NOT_STATED
+    assert map_sex("Girl or boy") == NOT_STATED  # parts that disagree are not guessed
     with pytest.raises(VocabularyError, match=r"sex: 'Fish' is not a known value; expected female or male"):
         map_sex("Fish", strict=True)
 
@@ -122,6 +123,9 @@ def test_map_sex_unknown_label_is_not_stated_or_an_error_when_strict():
 @pytest.mark.parametrize(("label", "code"), [
     ("Female (including trans woman)", "female"), ("Male (including trans man)", "male"),
     ("Woman (inc. trans women)", "female"), ("Man (incl trans men)", "male"),
+    # Analyst trial 3 (Microsoft Forms youth form): the common youth wordings.
+    ("Girl or young woman", "female"), ("Boy or young man", "male"), ("Girl / young woman", "female"),
+    ("A woman", "female"), ("Young man", "male"),
 ])
 def test_map_sex_reads_gender_options_that_include_trans_people(label, code):
     assert map_sex(label, strict=True) == code

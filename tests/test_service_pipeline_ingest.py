@@ -425,3 +425,54 @@ def test_tick_mark_in_a_scale_cell_keeps_the_response_in_every_file_type(factory
     row = session.scalar(select(QuarantinedRow))
     assert (row.scope, row.value, row.response_id) == ("field", "✓", kept.id)
     assert row.location.endswith("row 3") and "value '✓'; expected a number; the response is stored without it" in row.reason
+
+
+def test_a_row_that_declines_consent_is_not_stored_anywhere_and_is_counted(factory, sources, session):
+    """Analyst trial 3: 19 rows answering "No" to consent were stored as responses (consent = 0)."""
+    folder = sources.source("css").path
+    declined = _row(2, text="please do not use this")
+    declined[-1] = "No"
+    _write(folder / "export.csv", [_row(1), declined, _row(3)])
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.status, report.n_read, report.n_new, report.n_declined, report.n_quarantined) == ("finished", 3, 2, 1, 0)
+    assert "declined consent 1 (not stored)" in report.summary()
+    assert "export.csv: 1 row(s) answered no to consent; nothing of them was stored (not even in quarantine)" in report.notes
+    assert _count(session, Response, Response.external_id == "CSS-00002") == 0
+    assert _count(session, QuarantinedRow) == 0
+    assert session.scalar(select(IngestRun.notes).where(IngestRun.id == report.run_id)) == report.notes
+
+
+def test_a_later_copy_declining_consent_keeps_the_stored_copy_and_says_how_to_erase_it(factory, sources, session):
+    folder = sources.source("css").path
+    _write(folder / "week1.csv", [_row(1), _row(2)])
+    run_ingest(factory, sources, "css")
+    withdrawn = _row(2)
+    withdrawn[-1] = "No"
+    _write(folder / "week2.csv", [_row(1), withdrawn])
+    report = next(r for r in run_ingest(factory, sources, "css") if r.status == "finished")
+    assert (report.n_unchanged, report.n_declined) == (1, 1)
+    assert any("id 'CSS-00002' answered no to consent in week2.csv, but an earlier copy that consented is stored"
+               in note and "voice erase css CSS-00002" in note for note in report.notes)
+    assert _count(session, Response, Response.external_id == "CSS-00002") == 1
+
+
+def test_an_id_column_that_repeats_in_most_rows_stops_the_run_before_anything_is_stored(factory, sources, session):
+    """Analyst trial 3: a Typeform hidden field taken for the id made 92 rows into 2 responses, and the run 'finished'."""
+    folder = sources.source("css").path
+    rows = [_row(i % 2) for i in range(30)]
+    for i, row in enumerate(rows):
+        row[5] = str(1 + i % 5)  # each copy differs, so each is a real duplicate, not the same row twice
+    _write(folder / "export.csv", rows)
+    report = run_ingest(factory, sources, "css")[0]
+    assert report.status == "failed"
+    assert ("export.csv: 28 of the first 30 rows repeat an id already met in column 'Respondent ID' "
+            "([sources.css.mapping] id_column), so it does not hold one value per response. Nothing was stored.") in report.errors[0]
+    assert _count(session, Response) == 0
+
+
+def test_a_few_corrected_copies_of_an_id_do_not_stop_the_run(factory, sources, session):
+    folder = sources.source("css").path
+    rows = [_row(i) for i in range(20)] + [_row(i, safe="2") for i in range(9)]
+    _write(folder / "export.csv", rows)
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.status, report.n_new, report.n_duplicate) == ("finished", 20, 9)

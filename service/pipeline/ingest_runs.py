@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 
 import requests
+from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,13 +46,13 @@ from service.store import responses as store
 from service.store import runs as run_store
 from service.store import sites as site_store
 from service.store.db import DatabaseError, catch_database_stop, first_line, transaction
-from service.store.models import IngestRun, utcnow
+from service.store.models import IngestRun, Response, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
 _COUNTS = ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined")  # the run's stored columns
-_REPORT_COUNTS = (*_COUNTS, "n_superseded", "n_fields_quarantined", "n_choices")
+_REPORT_COUNTS = (*_COUNTS, "n_superseded", "n_fields_quarantined", "n_choices", "n_declined")
 #: Sentences kept in a run's notes on which copy of a duplicated id was kept (the rest are counted).
 MAX_CHOICES = 20
 PULLED_KINDS = ("file", "rest")
@@ -79,6 +80,8 @@ class RunReport:
     field_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     duplicate_choices: list[str] = field(default_factory=list)
     n_choices: int = 0
+    n_declined: int = 0
+    declined_stored: list[str] = field(default_factory=list)  # ids declined here whose earlier copy is stored
     run_id: int | None = None
     seconds: float = 0.0
 
@@ -86,12 +89,14 @@ class RunReport:
         """One line for a person: what was read and what happened to it.
 
         Each row read is counted once: new, updated, unchanged, duplicate (a second copy of an id
-        in this input), superseded (older than the copy stored) or quarantined whole. Fields
+        in this input), superseded (older than the copy stored), declined consent (the resident
+        answered no: nothing of the row is stored) or quarantined whole. Fields
         quarantined are cells of stored responses, kept aside while the rest of the response is stored.
         """
         superseded = f"superseded {self.n_superseded}, " if self.n_superseded else ""
+        declined = f"declined consent {self.n_declined} (not stored), " if self.n_declined else ""
         return (f"{self.source} {self.input_name}: {self.status}; read {self.n_read}, new {self.n_new}, "
-                f"updated {self.n_updated}, unchanged {self.n_unchanged}, duplicate {self.n_duplicate}, {superseded}"
+                f"updated {self.n_updated}, unchanged {self.n_unchanged}, duplicate {self.n_duplicate}, {superseded}{declined}"
                 f"quarantined {self.n_quarantined}, fields quarantined {self.n_fields_quarantined}; {self.seconds:.1f} s"
                 + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
                 + (f"; notes: {'; '.join(self.notes)}" if self.notes else ""))
@@ -102,6 +107,12 @@ class RunReport:
                  + (f"with the {name} box ticked, not its write-in" if rule == "write_in" else f"without {name}")
                  + f" ({rule}); each cell is quarantined with its row, column and value"
                  for (name, rule), n in sorted(self.field_counts.items())]
+        if self.n_declined:
+            lines.append(f"{self.input_name}: {self.n_declined} row(s) answered no to consent; nothing of them was stored "
+                         "(not even in quarantine)")
+        lines += [f"id {external_id!r} answered no to consent in {self.input_name}, but an earlier copy that consented "
+                  f"is stored and was kept: if this is a withdrawal, erase it with 'voice erase {self.source} {external_id}'"
+                  for external_id in self.declined_stored]
         lines += self.duplicate_choices
         if self.n_choices > len(self.duplicate_choices):
             lines.append(f"{self.n_choices - len(self.duplicate_choices)} more id(s) had several copies; the later was kept each time")
@@ -290,11 +301,13 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
     seen: set[int] = set()
     screen = ScreenMemo()
     try:
-        for batch in _batches(records, BATCH):
+        for number, batch in enumerate(_batches(records, BATCH)):
             kept = _snapshot(report)
             try:
                 with transaction(factory) as session:
                     save_batch(session, source, report.run_id, batch, wards, now, seen, report, screen=screen)
+                    if number == 0:
+                        _check_ids_differ(source, report)  # before the first commit: nothing is stored
             except BaseException:
                 _restore(report, kept)  # the batch was rolled back, so it is not counted
                 raise
@@ -316,6 +329,22 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
                                 f"{report.n_read} records ({first_line(error)}); the batches before were stored "
                                 "whole; run it again to resume") from error
         raise
+
+
+#: The first batch of a run stops when at least this many rows, and over half of those read, repeat an id.
+REPEATED_IDS = 10
+
+
+def _check_ids_differ(source: SourceConfig, report: RunReport) -> None:
+    """Stop a run whose id column is not an id: most rows repeat an id met before (analyst trial 3:
+    a Typeform hidden field holding "poster" or "insta" made 92 rows into 2 responses)."""
+    if report.n_duplicate >= REPEATED_IDS and 2 * report.n_duplicate > report.n_read:
+        mapping = source.mapping
+        column = (f"column {mapping.id_column!r} ([sources.{source.key}.mapping] id_column)" if mapping.id_column
+                  else f"columns {', '.join(map(repr, mapping.id_columns))} ([sources.{source.key}.mapping] id_columns)")
+        raise IngestError(f"{report.input_name}: {report.n_duplicate} of the first {report.n_read} rows repeat an id "
+                          f"already met in {column}, so it does not hold one value per response. Nothing was stored. "
+                          "Name the column that does (check with 'voice sources check'), or set row_id = true.")
 
 
 def _snapshot(report: RunReport) -> tuple[list[int], int, Counter[tuple[str, str]], int]:
@@ -360,6 +389,7 @@ def save_batch(session: Session, source: SourceConfig, run_id: int | None, batch
             good.append(map_checked(raw, source, wards, now, sites))
         except RecordError as error:
             bad.append(quarantine_record(source.key, raw, error))
+    good = _without_declined(session, row, good, report)
     again = {r.external_id for r in good if hash(r.external_id) in seen}
     seen.update(hash(r.external_id) for r in good)
     counts = store.save_responses(session, row, good, again, screen=screen or screen_text, run_id=run_id)
@@ -378,6 +408,20 @@ def save_batch(session: Session, source: SourceConfig, run_id: int | None, batch
     report.duplicate_choices.extend(counts.choices[:max(0, MAX_CHOICES - len(report.duplicate_choices))])
     _copy_counts(run, report)
     return good
+
+
+def _without_declined(session: Session, row: Source, records: list[ResponseRecord], report: RunReport) -> list[ResponseRecord]:
+    """``records`` without those whose consent is no, counted on ``report``: a resident who declined
+    is not stored at all, not even in quarantine (issue 16, analyst trial 3). An earlier stored copy
+    of such an id is kept and named in the run's notes (a withdrawal is erased by a person)."""
+    declined = [r.external_id for r in records if r.consent is False]
+    if not declined:
+        return records
+    report.n_declined += len(declined)
+    stored = set(session.scalars(select(Response.external_id).where(Response.source_id == row.id,
+                                                                     Response.external_id.in_(declined))))
+    report.declined_stored.extend(i for i in declined if i in stored and i not in report.declined_stored)
+    return [r for r in records if r.consent is not False]
 
 
 def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime,
