@@ -79,8 +79,16 @@ def test_signed_delivery_is_committed_before_the_200(push_client):
     answer = _post(client, _record())
     assert answer.status_code == 200
     assert answer.get_json() | {"run": 0} == {"ok": True, "status": 200, "run": 0, "received": 1, "new": 1, "updated": 0,
-                                             "unchanged": 0, "duplicate": 0, "quarantined": 0,
+                                             "unchanged": 0, "duplicate": 0, "declined_consent": 0, "quarantined": 0,
                                              "fields_quarantined": 0, "quarantined_fields": []}
+    assert _count(factory, Response) == 1
+
+
+def test_a_delivered_record_declining_consent_is_not_stored_and_is_counted(push_client):
+    client, factory = push_client
+    answer = _post(client, [_record(1), _record(2, consent="no")])
+    assert answer.status_code == 200
+    assert (answer.get_json()["new"], answer.get_json()["declined_consent"]) == (1, 1)
     assert _count(factory, Response) == 1
 
 

@@ -66,7 +66,8 @@ def receive(key: str):
     fields = [{"record": issue.location, "id": delivery.ids.get(issue.location, ""), "field": issue.column or issue.field,
                "value": issue.value, "rule": issue.rule, "expected": issue.reason} for issue in delivery.fields]
     counts = {"run": report.run_id, "received": report.n_read, "new": report.n_new, "updated": report.n_updated,
-              "unchanged": report.n_unchanged, "duplicate": report.n_duplicate, "quarantined": report.n_quarantined,
+              "unchanged": report.n_unchanged, "duplicate": report.n_duplicate, "declined_consent": report.n_declined,
+              "quarantined": report.n_quarantined,
               "fields_quarantined": len(fields), "quarantined_fields": fields}
     if report.n_quarantined:
         answer = {"ok": False, "error": f"{report.n_quarantined} of {report.n_read} record(s) were quarantined; "
