@@ -476,3 +476,17 @@ def test_a_few_corrected_copies_of_an_id_do_not_stop_the_run(factory, sources, s
     _write(folder / "export.csv", rows)
     report = run_ingest(factory, sources, "css")[0]
     assert (report.status, report.n_new, report.n_duplicate) == ("finished", 20, 9)
+
+
+def test_seen_ids_answers_membership_across_merges_and_counts_each_once():
+    from service.pipeline.seen_ids import SeenIds
+
+    seen = SeenIds()
+    seen.MERGE_AT = 100
+    values = [hash(f"R{i:07d}") for i in range(1_050)]
+    for start in range(0, 1_000, 50):
+        seen.update(values[start:start + 50])
+    seen.update(values[:10])  # met again: not counted twice
+    assert len(seen) == 1_000
+    assert all(v in seen for v in values[:1_000]) and not any(v in seen for v in values[1_000:])
+    assert "R0000001" not in seen

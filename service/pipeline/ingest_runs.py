@@ -41,6 +41,7 @@ from ingest.mapping import identify
 from service.config import Config, SourceConfig
 from service.pipeline.bulk_screen import ScreenMemo
 from service.pipeline.screening import screen_text
+from service.pipeline.seen_ids import SeenIds
 from service.pipeline.wards import read_ward_names
 from service.store import responses as store
 from service.store import runs as run_store
@@ -298,7 +299,7 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
                     report: RunReport, options: PullOptions, total: int | None, started: float) -> None:
     wards = load_wards(config)
     now = options.now or datetime.now(timezone.utc)
-    seen: set[int] = set()
+    seen = SeenIds()
     screen = ScreenMemo()
     try:
         for number, batch in enumerate(_batches(records, BATCH)):
@@ -362,7 +363,7 @@ def _restore(report: RunReport, kept: tuple[list[int], int, Counter[tuple[str, s
 
 
 def save_batch(session: Session, source: SourceConfig, run_id: int | None, batch: list[RawRecord],
-                wards: tuple[Ward, ...], now: datetime, seen: set[int], report: RunReport, *,
+                wards: tuple[Ward, ...], now: datetime, seen: SeenIds | set[int], report: RunReport, *,
                 screen: Callable[[str], store.ScreenedText] | None = None,
                 check: Callable[[RawRecord, SourceConfig], None] | None = None) -> list[ResponseRecord]:
     """Map and store one batch: good fields kept, bad records quarantined, the later copy of an id kept.
@@ -372,8 +373,8 @@ def save_batch(session: Session, source: SourceConfig, run_id: int | None, batch
 
     ``screen`` is the intake screen of each new or changed free text (by default redaction, the
     rules and the trained detector; bulk runs pass :class:`ScreenMemo` with the rules only).
-    ``seen`` holds 64-bit hashes of the ids stored earlier in this run, not the ids: a
-    million-row file then needs tens of megabytes, not hundreds.
+    ``seen`` holds 64-bit hashes of the ids stored earlier in this run, not the ids
+    (:class:`~service.pipeline.seen_ids.SeenIds`: a million-row file needs 8 MB for them).
     """
     store.prepare_bulk_write(session)
     row = store.get_source(session, source.key)
