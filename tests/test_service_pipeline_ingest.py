@@ -490,3 +490,27 @@ def test_seen_ids_answers_membership_across_merges_and_counts_each_once():
     assert len(seen) == 1_000
     assert all(v in seen for v in values[:1_000]) and not any(v in seen for v in values[1_000:])
     assert "R0000001" not in seen
+
+
+def test_a_declined_row_that_may_disclose_harm_is_kept_for_the_safeguarding_queue_only(factory, sources, session):
+    """A resident who said no to consent but wrote of harm is still seen by the safeguarding lead at once;
+    the response counts in no figure and shows on no page but the queue."""
+    from service.reports.dashboard import ResponseFilter, response_page
+    from service.store.models import SafeguardingFlag
+    from service.store.reads import responses_frame
+
+    folder = sources.source("css").path
+    plain = _row(2, text="please do not use this")
+    plain[-1] = "No"
+    harm = _row(3, text="my stepdad hits me and I am scared to go home")
+    harm[-1] = "No"
+    _write(folder / "export.csv", [_row(1), plain, harm])
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.n_new, report.n_declined, report.n_declined_kept) == (2, 1, 1)
+    assert any("1 row(s) answered no to consent but may disclose harm" in note for note in report.notes)
+    kept = session.scalar(select(Response).where(Response.external_id == "CSS-00003"))
+    assert kept.consent is False
+    assert _count(session, SafeguardingFlag) == 1
+    assert list(responses_frame(session, ["css"])["id"]) == [session.scalar(select(Response.id).where(Response.external_id == "CSS-00001"))]
+    page = response_page(session, ResponseFilter(source="css"), 1, 50, {})
+    assert page["total"] == 1 and [i["id"] for i in page["items"]] != [kept.id]

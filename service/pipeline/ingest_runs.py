@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000
 _COUNTS = ("n_read", "n_new", "n_updated", "n_unchanged", "n_duplicate", "n_quarantined")  # the run's stored columns
-_REPORT_COUNTS = (*_COUNTS, "n_superseded", "n_fields_quarantined", "n_choices", "n_declined")
+_REPORT_COUNTS = (*_COUNTS, "n_superseded", "n_fields_quarantined", "n_choices", "n_declined", "n_declined_kept")
 #: Sentences kept in a run's notes on which copy of a duplicated id was kept (the rest are counted).
 MAX_CHOICES = 20
 PULLED_KINDS = ("file", "rest")
@@ -82,6 +82,7 @@ class RunReport:
     duplicate_choices: list[str] = field(default_factory=list)
     n_choices: int = 0
     n_declined: int = 0
+    n_declined_kept: int = 0  # declined, but kept for the safeguarding queue (a text may disclose harm)
     declined_stored: list[str] = field(default_factory=list)  # ids declined here whose earlier copy is stored
     run_id: int | None = None
     seconds: float = 0.0
@@ -111,6 +112,9 @@ class RunReport:
         if self.n_declined:
             lines.append(f"{self.input_name}: {self.n_declined} row(s) answered no to consent; nothing of them was stored "
                          "(not even in quarantine)")
+        if self.n_declined_kept:
+            lines.append(f"{self.input_name}: {self.n_declined_kept} row(s) answered no to consent but may disclose harm: "
+                         "each is stored for the safeguarding queue only (in no figure, page or export)")
         lines += [f"id {external_id!r} answered no to consent in {self.input_name}, but an earlier copy that consented "
                   f"is stored and was kept: if this is a withdrawal, erase it with 'voice erase {self.source} {external_id}'"
                   for external_id in self.declined_stored]
@@ -390,7 +394,7 @@ def save_batch(session: Session, source: SourceConfig, run_id: int | None, batch
             good.append(map_checked(raw, source, wards, now, sites))
         except RecordError as error:
             bad.append(quarantine_record(source.key, raw, error))
-    good = _without_declined(session, row, good, report)
+    good = _without_declined(session, row, good, report, screen or screen_text)
     again = {r.external_id for r in good if hash(r.external_id) in seen}
     seen.update(hash(r.external_id) for r in good)
     counts = store.save_responses(session, row, good, again, screen=screen or screen_text, run_id=run_id)
@@ -411,18 +415,24 @@ def save_batch(session: Session, source: SourceConfig, run_id: int | None, batch
     return good
 
 
-def _without_declined(session: Session, row: Source, records: list[ResponseRecord], report: RunReport) -> list[ResponseRecord]:
+def _without_declined(session: Session, row: Source, records: list[ResponseRecord], report: RunReport,
+                      screen: Callable[[str], store.ScreenedText]) -> list[ResponseRecord]:
     """``records`` without those whose consent is no, counted on ``report``: a resident who declined
-    is not stored at all, not even in quarantine (issue 16, analyst trial 3). An earlier stored copy
-    of such an id is kept and named in the run's notes (a withdrawal is erased by a person)."""
-    declined = [r.external_id for r in records if r.consent is False]
-    if not declined:
+    is not stored at all, not even in quarantine (issue 16, analyst trial 3), **unless a free text
+    of theirs may disclose harm**: that response is kept, with consent no, so the safeguarding queue
+    has it at once; it counts in no figure and no page but the queue shows it. An earlier stored
+    copy of a declined id is kept and named in the run's notes (a withdrawal is erased by a person)."""
+    if not any(r.consent is False for r in records):
         return records
+    harm = {r.external_id for r in records if r.consent is False
+            and any(a.type == "free_text" and isinstance(a.value, str) and screen(a.value).flag_reason for a in r.answers)}
+    declined = [r.external_id for r in records if r.consent is False and r.external_id not in harm]
     report.n_declined += len(declined)
+    report.n_declined_kept += len(harm)
     stored = set(session.scalars(select(Response.external_id).where(Response.source_id == row.id,
                                                                      Response.external_id.in_(declined))))
     report.declined_stored.extend(i for i in declined if i in stored and i not in report.declined_stored)
-    return [r for r in records if r.consent is not False]
+    return [r for r in records if r.consent is not False or r.external_id in harm]
 
 
 def map_checked(raw: RawRecord, source: SourceConfig, wards: tuple[Ward, ...], now: datetime,

@@ -104,7 +104,12 @@ def _utc(year: int, month: int) -> datetime:
 
 
 def apply_filter(query: Select, filt: ResponseFilter) -> Select:
-    """Restrict a query that selects from ``responses`` to the filter's responses."""
+    """Restrict a query that selects from ``responses`` to the filter's responses.
+
+    A response whose consent is no is never among them: it is stored only because its text may
+    disclose harm, and only the safeguarding queue shows it.
+    """
+    query = query.where(Response.consent.is_not(False))
     if filt.source:
         query = query.where(Response.source_id == select(Source.id).where(Source.key == filt.source).scalar_subquery())
     start, end = filt.bounds()

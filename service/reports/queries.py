@@ -299,7 +299,7 @@ def source_names(session: Session) -> dict[str, str]:
 def count_responses(session: Session, source: str, wave: str | None = None) -> int:
     """Stored responses of a source (one wave), bots excluded: an independent check for tests and pages."""
     query = select(func.count(Response.id)).join(Source, Response.source_id == Source.id).where(
-        Source.key == source, Response.is_suspected_bot.is_(False))
+        Source.key == source, Response.is_suspected_bot.is_(False), Response.consent.is_not(False))
     if wave is not None:
         from service.store.models import Wave
 

@@ -158,7 +158,7 @@ def _place_counts(session: Session, source: str | None, unit: str) -> list[tuple
     One grouped query serves all three variables (a few thousand rows at most).
     """
     columns = [getattr(Response, variable) for variable in REACH_VARIABLES]
-    where = [Response.is_suspected_bot.is_(False)]
+    where = [Response.is_suspected_bot.is_(False), Response.consent.is_not(False)]
     if source is not None:
         where.append(Response.source_id == select(Source.id).where(Source.key == source).scalar_subquery())
     if unit == "site":

@@ -155,7 +155,7 @@ def where_next(session: Session, source: str, wards: Mapping[str, str], min_base
 def _unplaced(session: Session, source: str) -> int:
     """Respondents of ``source`` who gave no ward."""
     query = (select(func.count()).select_from(Response).join(Source, Response.source_id == Source.id)
-             .where(Source.key == source, Response.is_suspected_bot.is_(False), Response.ward.is_(None)))
+             .where(Source.key == source, Response.is_suspected_bot.is_(False), Response.consent.is_not(False), Response.ward.is_(None)))
     return int(session.scalar(query) or 0)
 
 
@@ -190,7 +190,7 @@ def _counts(session: Session, source: str, unit: str) -> dict[str, dict[str, int
     place = Response.ward if unit == "ward" else Site.kind
     columns = [getattr(Response, v) for v in GROUP_VARIABLES]
     query = (select(place, *columns, func.count()).join(Source, Response.source_id == Source.id)
-             .where(Source.key == source, Response.is_suspected_bot.is_(False), place.is_not(None)))
+             .where(Source.key == source, Response.is_suspected_bot.is_(False), Response.consent.is_not(False), place.is_not(None)))
     if unit == "kind":
         query = query.join(Site, Response.site_id == Site.id)
     return _tally(session.execute(query.group_by(place, *columns)))
@@ -217,7 +217,7 @@ def _reached_by(session: Session, missing: Sequence[MissingGroup], min_base: int
         return {}
     columns = [getattr(Response, v) for v in GROUP_VARIABLES]
     query = (select(Site.name, *columns, func.count()).join(Site, Response.site_id == Site.id)
-             .where(Response.is_suspected_bot.is_(False), Site.is_retired.is_(False)).group_by(Site.name, *columns))
+             .where(Response.is_suspected_bot.is_(False), Response.consent.is_not(False), Site.is_retired.is_(False)).group_by(Site.name, *columns))
     per_site = _tally(session.execute(query))
     out = {}
     for group in missing:

@@ -24,7 +24,8 @@ def is_reachable(session: Session) -> bool:
 
 def list_sources(session: Session) -> list[dict[str, Any]]:
     """Configured sources by key, each with its number of stored responses."""
-    counts = dict(session.execute(select(Response.source_id, func.count()).group_by(Response.source_id)).all())
+    counts = dict(session.execute(select(Response.source_id, func.count()).where(Response.consent.is_not(False))
+                                  .group_by(Response.source_id)).all())
     return [{"key": s.key, "name": s.name, "kind": s.kind, "n_responses": counts.get(s.id, 0)}
             for s in session.scalars(select(Source).order_by(Source.key))]
 
@@ -32,7 +33,8 @@ def list_sources(session: Session) -> list[dict[str, Any]]:
 def list_sites(session: Session, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
     """One page of QR sites by name, each with its ward and number of responses; and the total."""
     total = session.scalar(select(func.count()).select_from(Site)) or 0
-    counts = dict(session.execute(select(Response.site_id, func.count()).where(Response.site_id.is_not(None))
+    counts = dict(session.execute(select(Response.site_id, func.count()).where(Response.site_id.is_not(None),
+                                                                             Response.consent.is_not(False))
                                   .group_by(Response.site_id)).all())
     query = select(Site).order_by(Site.name, Site.id).limit(per_page).offset((page - 1) * per_page)
     rows = [{"code": s.code, "name": s.name, "kind": s.kind, "ward": s.ward, "campaign": s.campaign,
@@ -53,18 +55,18 @@ def list_weighting_runs(session: Session, source: str | None, page: int,
 
 def latest_submitted_at(session: Session) -> datetime | None:
     """When the newest response not suspected of being a bot was sent; ``None`` for an empty store."""
-    return session.scalar(select(func.max(Response.submitted_at)).where(Response.is_suspected_bot.is_(False)))
+    return session.scalar(select(func.max(Response.submitted_at)).where(Response.is_suspected_bot.is_(False), Response.consent.is_not(False)))
 
 
 def earliest_submitted_at(session: Session) -> datetime | None:
     """When the oldest response not suspected of being a bot was sent; ``None`` for an empty store."""
-    return session.scalar(select(func.min(Response.submitted_at)).where(Response.is_suspected_bot.is_(False)))
+    return session.scalar(select(func.min(Response.submitted_at)).where(Response.is_suspected_bot.is_(False), Response.consent.is_not(False)))
 
 
 def count_submitted_between(session: Session, start: datetime, end: datetime) -> int:
     """Responses (not suspected bots) sent from ``start`` (inclusive) to ``end`` (exclusive)."""
     return session.scalar(select(func.count()).where(Response.submitted_at >= start, Response.submitted_at < end,
-                                                     Response.is_suspected_bot.is_(False))) or 0
+                                                     Response.is_suspected_bot.is_(False), Response.consent.is_not(False))) or 0
 
 
 def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:

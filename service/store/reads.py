@@ -29,6 +29,7 @@ def responses_frame(
 
     Columns: ``id``, ``source``, ``wave``, ``site``, ``submitted_at``, and the vocabulary
     columns (``age``, ``age_band``, ``sex``, ``ethnicity``, ``ethnic_group``, ``ward``, ...).
+    A response whose consent is no (stored only because its text may disclose harm) is left out.
     """
     query = (
         select(Response.id, Source.key.label("source"), Wave.key.label("wave"), Site.code.label("site"),
@@ -36,6 +37,7 @@ def responses_frame(
         .join(Source, Response.source_id == Source.id)
         .outerjoin(Wave, Response.wave_id == Wave.id)
         .outerjoin(Site, Response.site_id == Site.id)
+        .where(Response.consent.is_not(False))  # kept only for safeguarding: in no figure (docs/sources.md)
         .order_by(Response.id)
     )
     if sources:
@@ -50,12 +52,13 @@ def responses_frame(
 
 
 def answers_frame(session: Session, source: str, question: str) -> pd.DataFrame:
-    """Answers to one question of one source: ``response_id`` and ``value``."""
+    """Answers to one question of one source: ``response_id`` and ``value`` (consent no left out, as above)."""
     query = (
         select(Answer.response_id, Answer.value_text, Answer.value_number, Answer.value_list)
         .join(Question, Answer.question_id == Question.id)
         .join(Source, Question.source_id == Source.id)
-        .where(Source.key == source, Question.key == question)
+        .join(Response, Answer.response_id == Response.id)
+        .where(Source.key == source, Question.key == question, Response.consent.is_not(False))
     )
     rows = []
     for response_id, text, number, items in session.execute(query):

@@ -20,7 +20,8 @@ def known_site_codes(session: Session) -> set[str]:
 
 def list_sites(session: Session) -> list[tuple[Site, int]]:
     """Every QR site with its number of responses, open sites first, then by name."""
-    counts = select(Response.site_id, func.count(Response.id).label("n")).group_by(Response.site_id).subquery()
+    counts = (select(Response.site_id, func.count(Response.id).label("n")).where(Response.consent.is_not(False))
+              .group_by(Response.site_id).subquery())
     query = (select(Site, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.site_id == Site.id)
              .order_by(Site.is_retired, Site.name))
     return [(site, int(n)) for site, n in session.execute(query)]
