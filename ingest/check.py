@@ -89,7 +89,7 @@ class CheckReport:
         left_out += [f"  {self.name} row {row}: skipped as configured" for row, _ in self.notes.skipped_rows[:20]]
         if self.notes.n_blank:
             left_out.append(f"  {self.name}: {self.notes.n_blank} blank row(s) skipped")
-        left_out += [f"  {where}: answered no to consent; an ingest stores nothing of it" for where in self.declined[:20]]
+        left_out += [f"  {where}: answered no to consent; an ingest stores nothing of it (unless its text may disclose harm: then the safeguarding queue only)" for where in self.declined[:20]]
         if left_out:
             lines += ["", "Rows left out:", *left_out]
         if self.n_repeated_ids:
