@@ -14,14 +14,15 @@ from __future__ import annotations
 import csv
 import tomllib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
-from ingest import QuarantineRecord, ResponseRecord, Ward, read_export
+from ingest import Ward, read_export
 from service.config import SourceConfig
 from service.config.reader import Reader
 from service.config.sources import read_source
@@ -103,16 +104,20 @@ def wrong_codes(name: str, truth: Mapping[str, str], stored: Mapping[str, object
     return out
 
 
-def read_values(record: ResponseRecord) -> dict[str, object]:
-    """The fields of a record read, named as the store names them."""
-    return {**asdict(record.demographics), "submitted_at": record.submitted_at, "consent": record.consent}
-
-
 def _at_row(location: str, row: str) -> bool:
     return location.endswith(f" row {row}")
 
 
-def quarantine_problem(source: SourceConfig, truth: Mapping[str, str], entry: QuarantineRecord) -> str:
+class Entry(Protocol):
+    """A quarantine entry as :func:`read_export` returns it and as the store keeps it."""
+
+    location: str
+    field: str
+    rule: str
+    reason: str
+
+
+def quarantine_problem(source: SourceConfig, truth: Mapping[str, str], entry: Entry) -> str:
     """Why a quarantine entry is not the one the truth row's reason calls for ("" when it is)."""
     keys, rule = REASONS[truth["reason"]]
     columns = [getattr(source.mapping, key) for key in keys if getattr(source.mapping, key)]
@@ -124,13 +129,16 @@ def quarantine_problem(source: SourceConfig, truth: Mapping[str, str], entry: Qu
     return ""
 
 
-def tally(key: str) -> tuple[Counter[str], list[str]]:
-    """Read one export and class every truth row: the counts of :data:`OUTCOMES`, and each problem."""
+def classify(key: str, responses: Mapping[str, Mapping[str, object]], entries: Iterable[Entry], *,
+             declined_read: bool) -> tuple[Counter[str], list[str]]:
+    """Class every truth row of one export by what was read or stored: counts of :data:`OUTCOMES`, problems.
+
+    ``responses`` are the fields of each response by id (named as the store names them, with
+    ``consent``); ``entries`` the quarantine entries of whole rows. A declined row is right when
+    it is read with consent false (``declined_read``, :func:`read_export`) or, in the store, absent.
+    """
     name, source = FILES[key], trial_source(key)
-    wards = tuple(Ward(code, ward) for code, ward in read_ward_names("havering").items())
-    result = read_export(TRIAL3 / "exports" / name, key, source.mapping, source.file, wards, NOW)
-    responses = {r.external_id: r for r in result.responses}
-    entries = list(result.quarantined)
+    responses, entries = dict(responses), list(entries)
     counts: Counter[str] = Counter()
     problems: list[str] = []
     for truth in read_truth(name):
@@ -145,22 +153,34 @@ def tally(key: str) -> tuple[Counter[str], list[str]]:
                 problems.append(f"{where}: {truth['reason']}, read as a response or quarantined")
         elif truth["reason"] in DECLINED:
             counts["declined"] += 1
-            if response is None or response.consent is not False or entry:
-                problems.append(f"{where}: consent no, expected read with consent false (so not stored)")
+            read_declined = response is not None and response["consent"] is False
+            if entry or (not read_declined if declined_read else response is not None):
+                problems.append(f"{where}: consent no, expected " + ("read with consent false" if declined_read
+                                                                     else "not stored, not quarantined"))
         elif truth["expect"] == "quarantined":
             problem = "stored" if response else quarantine_problem(source, truth, entry) if entry else "never read"
             counts["quarantined wrongly" if problem else "quarantined rightly"] += 1
             problems += [f"{where}: {truth['reason']}, but {problem}"] if problem else []
         elif response is not None:
-            wrong = wrong_codes(name, truth, read_values(response))
+            wrong = wrong_codes(name, truth, response)
             counts["stored wrong" if wrong else "stored right"] += 1
             problems += [f"{where}: " + "; ".join(wrong)] if wrong else []
         else:
             counts["quarantined wrongly" if entry else "never read"] += 1
             problems.append(f"{where}: to be stored, but " + (entry.reason if entry else "never read"))
-    problems += [f"{name}: id {i!r} read, in no truth row" for i in responses]
+    problems += [f"{name}: id {i!r} stored or read, in no truth row" for i in responses]
     problems += [f"{name}: {e.location} quarantined, in no truth row: {e.reason}" for e in entries]
     return counts, problems
+
+
+def tally(key: str) -> tuple[Counter[str], list[str]]:
+    """Read one export with :func:`read_export` and class every truth row (:func:`classify`)."""
+    source = trial_source(key)
+    wards = tuple(Ward(code, ward) for code, ward in read_ward_names("havering").items())
+    result = read_export(TRIAL3 / "exports" / FILES[key], key, source.mapping, source.file, wards, NOW)
+    read = {r.external_id: {**asdict(r.demographics), "submitted_at": r.submitted_at, "consent": r.consent}
+            for r in result.responses}
+    return classify(key, read, result.quarantined, declined_read=True)
 
 
 @pytest.mark.parametrize("key", list(FILES))
