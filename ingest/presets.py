@@ -12,9 +12,15 @@ from typing import Any
 _ID_KEYS = ("id_column", "id_columns", "row_id")
 #: Every preset's tool writes local time without a zone (a zone suffix such as "GMT+1", where a tool
 #: writes one, wins): SmartSurvey and Citizen Space in UK time, Microsoft Forms and Google Forms in the
-#: form owner's or sheet's zone (a UK council's is Europe/London), Snap as the survey PC's clock.
+#: form owner's or sheet's zone (a UK council's is Europe/London), Snap as the survey PC's clock,
+#: Qualtrics and SurveyMonkey in the account's zone (Qualtrics names it in its JSON header row).
 _UK = "Europe/London"
 _EXCEL_DATES = ["dayfirst", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]
+#: Qualtrics rows that are not residents' responses: the ImportId JSON header row, and the Status of a
+#: preview, a generated test or a response the tool flagged as spam (Status exported as choice text).
+QUALTRICS_SKIPPED = [r'^\{"ImportId":', "^Survey Preview$", "^Survey Test$", "^Spam$"]
+QUALTRICS_DROPPED = ["IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
+                     "LocationLatitude", "LocationLongitude"]
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # XLSX and CSV: question text over option text in two header rows; "UserNo" numbers each response.
@@ -48,7 +54,37 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "file": {},
         "mapping": {"id_column": "ID", "submitted_at": "Date", "date_formats": ["iso", *_EXCEL_DATES], "timezone": _UK},
     },
+    # CSV with three header rows: short names (Q1, ResponseId), the question text, then {"ImportId":"QID1"}
+    # JSON (older exports lack the JSON row). Row 2 is skipped by number and the JSON row by its pattern, so
+    # both layouts read; so are preview, test and spam responses, by their Status. Recipient names, e-mail,
+    # IP address and location are personal data the tool adds: never stored.
+    "qualtrics": {
+        "file": {"header_rows": 1, "skip_rows": [2], "skip_patterns": QUALTRICS_SKIPPED},
+        "mapping": {"id_column": "ResponseId", "submitted_at": "RecordedDate", "date_formats": ["iso", *_EXCEL_DATES],
+                    "timezone": _UK, "drop_columns": QUALTRICS_DROPPED},
+    },
+    # CSV with two header rows (question over option, "Response" / "Open-Ended Response" under a single
+    # answer), US month-first times such as "09/28/2024 01:36:24 AM" (or "09/28/2024 13:36" once Excel
+    # has re-saved it): date_format is set, so UK day-first is never tried on them. The collector and
+    # custom-data columns say how the link was sent, not an answer.
+    "surveymonkey": {
+        "file": {"header_rows": 2},
+        "mapping": {"id_column": "Respondent ID", "submitted_at": "End Date", "date_format": "%m/%d/%Y %I:%M:%S %p",
+                    "date_formats": ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "iso"],
+                    "timezone": _UK, "drop_columns": ["Collector ID", "Custom Data 1"]},
+    },
 }
+
+#: Columns that say an export came from a tool: all of them in the header means that tool's layout
+#: (``voice sources suggest`` proposes its preset). The first set that fits wins.
+MARKS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("qualtrics", frozenset({"ResponseId", "RecordedDate"})),
+    ("surveymonkey", frozenset({"Respondent ID", "Collector ID"})),
+    ("smartsurvey", frozenset({"UserNo"})),
+    ("citizen_space", frozenset({"Response ID", "Submitted on"})),
+    ("microsoft_forms", frozenset({"ID", "Start time", "Completion time"})),
+    ("google_forms", frozenset({"Timestamp"})),
+)
 
 
 def apply_preset(name: str, file_table: dict[str, Any], mapping_table: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
