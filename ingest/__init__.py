@@ -5,6 +5,7 @@ from ingest.check import CheckReport, check_export
 from ingest.columns import ReadNotes
 from ingest.errors import (
     ColumnNotFoundError,
+    FileSettingError,
     HeaderMismatchError,
     IngestError,
     MappingError,
@@ -58,6 +59,7 @@ __all__ = [
     "FileOptions",
     "FormResult",
     "FormSpec",
+    "FileSettingError",
     "HeaderMismatchError",
     "IngestError",
     "MappingError",

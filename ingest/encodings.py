@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from ingest.errors import SourceUnavailable
+from ingest.errors import FileSettingError
 
 #: Tried in this order when no encoding is configured and the file has no byte-order mark.
 DETECTED = ("utf-8-sig", "cp1252")
@@ -22,9 +22,9 @@ def detect_encoding(path: Path, configured: str = "") -> str:
 
     Raises
     ------
-    SourceUnavailable
-        No candidate decodes the file; the message names the row and byte that failed and
-        every encoding tried.
+    FileSettingError
+        No candidate decodes the file; the message names the row and byte that failed,
+        every encoding tried and the ``encoding`` setting to change.
     """
     with path.open("rb") as handle:
         start = handle.read(4096)
@@ -76,7 +76,7 @@ def _refuse(path: Path, position: int, tried: tuple[str, ...], is_configured: bo
     row = before.count(b"\n") + 1
     names = " or ".join(dict.fromkeys(_NAMES.get(e, e) for e in tried))
     listed = ", ".join(tried)
-    advice = ("fix [sources.KEY.file] encoding, or leave it \"\" to detect" if is_configured else
-              "set [sources.KEY.file] encoding, or save the file from Excel as 'CSV UTF-8'")
-    raise SourceUnavailable(f"{path.name} row {row}: byte {bad!r} at offset {position} is not valid {names} "
-                            f"text (tried: {listed}); {advice}")
+    advice = ("fix {where}, or leave it \"\" to detect" if is_configured else
+              "set {where}, or save the file from Excel as 'CSV UTF-8'")
+    raise FileSettingError(f"{path.name} row {row}: byte {bad!r} at offset {position} is not valid {names} "
+                           f"text (tried: {listed})", "encoding", advice)

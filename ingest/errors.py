@@ -32,6 +32,26 @@ class SourceUnavailable(IngestError):
     """A file or remote service that cannot be read at all; nothing from it is stored."""
 
 
+class FileSettingError(SourceUnavailable):
+    """A ``[sources.KEY.file]`` setting does not fit the file (its sheet, encoding or header row): nothing is read.
+
+    A reader knows neither the source nor the configuration file; :meth:`naming` fills both in where
+    they are known (an ingest run, ``voice sources check``), so the message says exactly what to edit.
+    ``advice`` holds ``{where}``, which becomes e.g. "[sources.ss.file] sheet in /srv/voice/config.toml".
+    """
+
+    def __init__(self, problem: str, setting: str, advice: str, source: str = "", config_file: str = "") -> None:
+        self.problem = problem
+        self.setting = setting
+        self.advice = advice
+        where = f"[sources.{source or 'KEY'}.file] {setting} in {config_file or 'the configuration file in use'}"
+        super().__init__(f"{problem}; {advice.format(where=where)}")
+
+    def naming(self, source: str, config_file: str) -> FileSettingError:
+        """The same error, naming the source's key and the configuration file that was loaded."""
+        return FileSettingError(self.problem, self.setting, self.advice, source, config_file)
+
+
 class MappingError(IngestError):
     """A source mapping that does not fit the data (a missing column, a bad setting)."""
 

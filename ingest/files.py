@@ -25,7 +25,7 @@ from ingest.columns import (
     row_record,
 )
 from ingest.encodings import detect_encoding
-from ingest.errors import SourceUnavailable
+from ingest.errors import FileSettingError, SourceUnavailable
 from ingest.options import FileOptions
 from ingest.records import RawRecord
 
@@ -159,8 +159,8 @@ def _read_header(path: Path, handle: io.TextIOWrapper, options: FileOptions, not
         rows.append(next(reader, []))
     header = [h.strip() for h in join_header_rows(rows)]
     if not any(not h.startswith("column_") for h in header):
-        raise SourceUnavailable(f"{path.name} row {options.header_row}: the header row is empty; expected column "
-                                "names there (set [sources.KEY.file] header_row to the row that holds them)")
+        raise FileSettingError(f"{path.name} row {options.header_row}: the header row is empty; expected column "
+                               "names there", "header_row", "set {where} to the row that holds them")
     return header
 
 

@@ -25,7 +25,7 @@ from ingest.columns import (
     row_kind,
     row_record,
 )
-from ingest.errors import SourceUnavailable
+from ingest.errors import FileSettingError, SourceUnavailable
 from ingest.options import FileOptions
 from ingest.records import RawRecord
 
@@ -87,8 +87,8 @@ def _sheet(workbook: Any, path: Path, name: str) -> Any:
         return workbook.worksheets[0]
     if name not in workbook.sheetnames:
         listed = ", ".join(repr(s) for s in workbook.sheetnames)
-        raise SourceUnavailable(f"{path.name}: sheet {name!r} not found; sheets in the workbook: {listed}. "
-                                "Fix [sources.KEY.file] sheet in config.toml")
+        raise FileSettingError(f"{path.name}: sheet {name!r} not found; sheets in the workbook: {listed}", "sheet",
+                               "fix {where}")
     return workbook[name]
 
 

@@ -76,3 +76,37 @@ def test_page_checks_an_uploaded_sample_and_stores_nothing(analyst, export, fact
     assert reply.status_code == 200 and "sample.csv against css" in reply.get_data(as_text=True)
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_a_wrong_sheet_or_encoding_names_the_source_and_the_config_file_loaded(runner, env, tmp_path):
+    """Analyst trial 3, finding 8: both said "Fix [sources.KEY.file] ... in config.toml", whatever was loaded."""
+    from openpyxl import Workbook
+
+    from tests.test_ingest_exports import SHIPPED
+
+    book = Workbook()
+    book.active.title = "Responses"
+    book.active.append(["UserNo", "Ended"])
+    book.active.append(["1", "01/05/2024 10:00"])
+    (tmp_path / "ss").mkdir()
+    book.save(tmp_path / "ss" / "export.xlsx")
+    (tmp_path / "cs").mkdir()
+    (tmp_path / "cs" / "export.txt").write_text("Response ID\tSubmitted on\nANON-1\t2024-05-01 10:00\n", encoding="utf-16")
+    config = tmp_path / "mistakes.toml"
+    sections = [f'\n[sources.{key}]\nname = "{key}"\nkind = "file"\nmin_age = 16\npath = "{tmp_path / folder}"\n'
+                f'[sources.{key}.file]\n{setting}\n[sources.{key}.mapping]\nid_column = "{id_column}"\n'
+                for key, folder, setting, id_column in [("wrongsheet", "ss", 'sheet = "Sheet1"', "UserNo"),
+                                                        ("wrongcode", "cs", 'encoding = "utf-8"', "Response ID")]]
+    config.write_text(SHIPPED.read_text(encoding="utf-8") + "".join(sections), encoding="utf-8")
+    expected = {"wrongsheet": f"sheet 'Sheet1' not found; sheets in the workbook: 'Responses'; fix [sources.wrongsheet.file] "
+                              f"sheet in {config}",
+                "wrongcode": f"is not valid UTF-8 text (tried: utf-8); fix [sources.wrongcode.file] encoding in {config}, "
+                             "or leave it \"\" to detect"}
+    assert runner.invoke(main, ["--config", str(config), "db", "upgrade"], env=env).exit_code == 0
+    for key, message in expected.items():
+        sample = next((tmp_path / ("ss" if key == "wrongsheet" else "cs")).iterdir())
+        checked = runner.invoke(main, ["--config", str(config), "sources", "check", str(sample), "--source", key], env=env)
+        assert checked.exit_code == 1 and message in checked.output and "Traceback" not in checked.output, checked.output
+        ingested = runner.invoke(main, ["--config", str(config), "ingest", key], env=env)
+        assert "failed" in ingested.output and message in ingested.output, ingested.output
+        assert "KEY" not in ingested.output and "config.toml" not in ingested.output

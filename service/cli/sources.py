@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ingest import IngestError
 from service.config import ConfigError
 
 
@@ -25,9 +26,9 @@ def sources_check(ctx: Any, file: Path, key: str) -> None:
 
     try:
         source = ctx.config.source(key)
-    except ConfigError as error:
+        lines = check_sample(file, source, ctx.config.app.borough, str(ctx.config.source_file))
+    except (ConfigError, IngestError) as error:  # a file that cannot be read: one line, exit code 1
         raise click.ClickException(str(error)) from None
-    lines = check_sample(file, source, ctx.config.app.borough)
     click.echo(f"{file} against [sources.{key}]:")
     for line in lines:
         click.echo(line)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import (
+    FileSettingError,
     IngestError,
     QuarantineRecord,
     RawRecord,
@@ -240,6 +241,8 @@ def ingest_file(factory: sessionmaker[Session], config: Config, source: SourceCo
                                                                               source.file, str(config.source_file)))
         total = count_lines(path) - 1 if options.progress and path.suffix.lower() in (".csv", ".txt") else None
     except IngestError as error:
+        if isinstance(error, FileSettingError):  # name the source and the config file actually loaded
+            error = error.naming(source.key, str(config.source_file))
         return _fail_run(factory, report, error, started)
     _ingest_records(factory, config, source, records, report, options, total or notes.n_rows_estimate, started)
     report.notes.extend(notes.lines(path.name))

@@ -14,14 +14,18 @@ from service.config import SourceConfig
 from service.pipeline.wards import read_ward_names
 
 
-def check_sample(path: Path, source: SourceConfig, borough: str = "") -> list[str]:
+def check_sample(path: Path, source: SourceConfig, borough: str = "", config_file: str = "") -> list[str]:
     """Lines saying how the export at ``path`` fares against ``source``'s mapping: every problem, by row and field.
 
     ``borough`` ([app] borough) gives the wards an ingest maps ward names to; without it no ward
-    can be mapped, so pass it wherever the check should agree with an ingest.
+    can be mapped, so pass it wherever the check should agree with an ingest. ``config_file`` is
+    named in the message when a file setting (sheet, encoding) does not fit the file.
     """
     wards = tuple(ingest.Ward(code, name) for code, name in read_ward_names(borough).items()) if borough else ()
-    report = ingest.check_export(path, source.mapping, source.file, source=source.key, wards=wards)
+    try:
+        report = ingest.check_export(path, source.mapping, source.file, source=source.key, wards=wards)
+    except ingest.FileSettingError as error:
+        raise error.naming(source.key, config_file) from None
     return report.to_text().splitlines()
 
 

@@ -40,7 +40,8 @@ def check_upload():
         path = Path(folder) / f"sample{suffix}"
         upload.save(path)
         try:
-            lines = check_sample(path, config.source(key), config.app.borough) if key else suggest_for_sample(path)
+            lines = (check_sample(path, config.source(key), config.app.borough, config.source_file.name) if key
+                     else suggest_for_sample(path))
         except ConfigError as error:
             abort(400, str(error))
     return _page(lines=lines, filename=upload.filename, key=key)
