@@ -62,6 +62,14 @@ def read_age(value: object, minimum: int = 0, maximum: int = 120, bands: tuple[s
     return AgeReading(None, NOT_STATED, f"not an age in years or a band; expected {expected}, e.g. '14' or '14 years'")
 
 
+def read_band(value: object) -> tuple[int, int | None] | None:
+    """The ages of a band as people write it ("16-24", "75 or over", "Under 16"): (lowest, highest or None).
+
+    None when the value is not a band (an age in years such as "14" is not a band).
+    """
+    return _span(normalise_label(value))
+
+
 def _years(text: str) -> int | None:
     if match := _NUMBER.match(text):
         return int(match.group(1))
@@ -140,6 +148,13 @@ def read_birth_date(value: object, on: datetime, minimum: int = 0, maximum: int 
     return _from_years(years, minimum, maximum, bands)
 
 
+def read_year_group(value: object) -> int | None:
+    """The number N of a school year group as written ("Year 9", "Yr 9", "Y9", "9"; Years 1-13), else None."""
+    text = normalise_label(value)
+    match = _SCHOOL_YEAR.match(text) or re.match(r"^(\d{1,2})$", text)
+    return int(match.group(1)) if match and 1 <= int(match.group(1)) <= 13 else None
+
+
 def read_school_year(value: object, bands: tuple[str, ...] = ()) -> AgeReading:
     """The age band of a school year group in England ("Year 9", "Yr 9", "Y9", "9"): Year N is N+4 to N+5.
 
@@ -147,13 +162,12 @@ def read_school_year(value: object, bands: tuple[str, ...] = ()) -> AgeReading:
     13-14 and Year 13 is 17-18 (Years 1 to 13; Reception is not read). The year's span must lie
     inside one of ``bands``; one straddling two bands is not stated, with the reason.
     """
-    text = normalise_label(value)
-    if text in DECLINED:
+    if normalise_label(value) in DECLINED:
         return AgeReading(None, NOT_STATED)
-    match = _SCHOOL_YEAR.match(text) or re.match(r"^(\d{1,2})$", text)
-    if match is None or not 1 <= int(match.group(1)) <= 13:
+    year = read_year_group(value)
+    if year is None:
         return AgeReading(None, NOT_STATED, "not a school year group from Year 1 to Year 13 (e.g. 'Year 9', 'Y9')")
-    low = int(match.group(1)) + 4
+    low = year + 4
     for band in bands:
         b_low, b_high = parse_band(band)
         if b_low <= low and (b_high is None or low + 1 <= b_high):

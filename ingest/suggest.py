@@ -1,149 +1,275 @@
 """``voice sources suggest FILE``: a draft ``[sources.KEY]`` section for an export nobody has mapped yet.
 
 :func:`suggest_mapping` looks at the file (encoding, delimiter, where the header is, whether it has
-two rows), recognises the id, date and demographic columns by their question wording, finds the
-date formats that read every date, and proposes a type for each other column from its values.
-It is a draft for a person to check with ``voice sources check``: every guess is written as a
-setting to confirm, never applied on its own.
+two rows, a Qualtrics export's question-text and ImportId rows), proposes the preset of the tool
+whose columns it has, recognises the id, time and demographic columns by their wording and values
+(:mod:`ingest.suggest_roles`), finds the date formats that read every date with the mapping's own
+reader (:mod:`ingest.suggest_dates`), and proposes a type for each other column from its values
+(:mod:`ingest.suggest_questions`). It is a draft for a person to check with ``voice sources check``:
+every guess is written as a setting to confirm, never applied on its own.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from ingest.answers import TICKED, UNTICKED
-from ingest.codes import normalise_label
+from ingest.ages import read_band, read_year_group
 from ingest.columns import NO_OPTION, ReadNotes, plain_text
-from ingest.dates import read_date
 from ingest.files import read_file_records
 from ingest.mapping import PERSONAL_COLUMN
 from ingest.options import FileOptions
+from ingest.presets import MARKS, PRESETS, QUALTRICS_SKIPPED
+from ingest.suggest_dates import choose_formats, reads_the_same
+from ingest.suggest_questions import option_groups, question_lines, quote
+from ingest.suggest_roles import Roles, find_roles, words
 
-ROLES = (  # (mapping key, pattern of the column name or its question wording), first match wins
-    ("id_column", r"^(response ?id|respondent ?(id|no|number)?|userno|user ?id|unique ?id|id|ref|pupil ref|case ?id)$"),
-    ("submitted_at", r"submitted|completion time|completed|timestamp|^ended$|^end date|^date$|date submitted"),
-    ("consent_column", r"consent|\bagree\b|permission to use"),
-    ("gender_identity_column", r"same as the sex|gender .*same|same as your sex"),
-    ("ethnicity_other_column", r"ethnic.*(other|specify|describe)"),
-    ("ethnicity_column", r"ethnic"),
-    ("sex_column", r"\bsex\b|\bgender\b|are you male or female"),
-    ("birth_date_column", r"date of birth|\bdob\b|birth ?date"),
-    ("school_year_column", r"year group|school year|^(year|yr)$"),
-    ("age_column", r"\bage\b|how old"),
-    ("ward_column", r"\bward\b"),
-    ("postcode_column", r"post ?code"),
-)
-#: Question wording that asks for words, not a choice: always proposed as free text.
-FREE_WORDING = r"^what would|\bcomments?\b|\bwhy\b|please (tell|describe|explain)|anything else|in your own words"
-DATE_FORMATS = ("iso", "dayfirst", "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M:%S")
-PRESET_MARKS = (("smartsurvey", {"UserNo"}), ("citizen_space", {"Response ID", "Submitted on"}),
-                ("microsoft_forms", {"ID", "Start time", "Completion time"}), ("google_forms", {"Timestamp"}))
+_TIME_COLUMN = re.compile(r"^(?:start(?:ed)?|end(?:ed)?|start (?:time|date)|end (?:time|date)|stage date|submit date|"
+                          r"recorded date|completion time|completed|last modified(?: time)?|modified|timestamp|"
+                          r"date (?:started|submitted|modified))(?: \(utc\))?$")
+#: Columns a survey tool adds beside the answers (Qualtrics, SurveyMonkey, SmartSurvey, Typeform).
+_TOOL_COLUMN = re.compile(r"^(?:status|response type|progress|duration(?: \(in seconds\))?|finished|distribution channel|"
+                          r"user language|external (?:data )?reference|collector id|custom data(?: \d+)?|custom value|"
+                          r"tracking link|network id|unique id)$")
+#: Columns Citizen Space (and analysts' own workbooks) add beside the answers: tags, codes, notes, review state.
+_ANALYST_COLUMN = re.compile(r"^(?:analyst|analysis|coded?|coding|coder|reviewer|moderat)|\b(?:tags?|tagged|"
+                             r"coded theme|themes? coded|analyst notes?|notes? by|assigned to|response status|"
+                             r"review(?:ed)? (?:status|by)|moderation(?: status)?|flagged by)\b", re.I)
+#: Where a respondent was: personal data, like a name, though the mapping's name rule does not see it.
+_LOCATION = re.compile(r"\b(?:latitude|longitude)\b")
+_IMPORT_ID = re.compile(r'^\{"ImportId":')
+#: The order roles are written in: consent, then the demographics as a census asks them.
+_ORDER = ("consent_column", "sex_column", "gender_identity_column", "age_column", "birth_date_column",
+          "school_year_column", "ethnicity_column", "ethnicity_other_column", "ward_column", "postcode_column")
+_UK = "Europe/London"
+
+
+@dataclass
+class _Layout:
+    """How the file is laid out: the options to read it with, and a Qualtrics export's extra rows."""
+
+    options: FileOptions = field(default_factory=FileOptions)
+    preset: str = ""
+    wording: dict[str, str] = field(default_factory=dict)  # Qualtrics' row 2: the question text
+    zones: dict[str, str] = field(default_factory=dict)  # Qualtrics' ImportId row: each time's zone
 
 
 def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
     """A draft ``[sources.KEY]`` TOML section for the export at ``path`` (see the module docstring).
 
-    Answers are never printed: a question's options are proposed only when each is given by
-    several respondents (a free-text answer is never listed), and columns named like personal
-    data (Name, Email, IP Address) are left out with a comment.
+    Answers are never printed: a question's options are proposed only when its answers repeat
+    (a few short labels, each given about twice or more), so a free-text answer is not listed, and
+    columns named like personal data (Name, Email, IP Address) are left out with a comment.
     """
-    options = _layout(path)
+    layout = _layout(path)
     notes = ReadNotes()
-    rows = [r.data for r in islice(read_file_records(path, "", options=options, notes=notes), n)]
+    records = read_file_records(path, "", options=layout.options, notes=notes)
+    rows = [r.data for r in islice(records, n)]
+    records.close()  # type: ignore[attr-defined]
     header = notes.columns
-    wording = {c: notes.column_labels.get(c, c) for c in header}  # SPSS: the variable label is the question
-    roles = _roles(header, wording)
+    wording = {c: layout.wording.get(c) or notes.column_labels.get(c, c) for c in header}
+    marked = next((name for name, marks in MARKS if marks <= set(header)), "snap" if path.suffix == ".sav" else "")
+    preset = layout.preset or marked
+    defaults = PRESETS[preset]["mapping"] if preset else {}
+    roles = find_roles(header, wording, rows, defaults)
     lines = [f"# Draft for {path.name}: check every line, then run 'voice sources check {path.name} --source {key}'.",
              f"[sources.{key}]", f'name = "{path.stem}"', 'kind = "file"',
              "min_age = 0  # set to the youngest age of the population this channel speaks for (16 for the "
              "Community Safety Survey, 11 for a youth survey): representativeness compares it with those residents",
              "max_age = 0  # the oldest age of that population; 0 means no upper limit"]
-    preset = next((name for name, marks in PRESET_MARKS if marks <= set(header)), "snap" if path.suffix == ".sav" else "")
     if preset:
         lines.append(f'preset = "{preset}"  # the columns look like this tool\'s export')
-    lines += ["", f"[sources.{key}.file]", *_file_lines(options, notes), "", f"[sources.{key}.mapping]"]
-    lines += _role_lines(roles, rows)
-    rest = [c for c in header if c not in set(roles.values())]
-    personal = [c for c in rest if PERSONAL_COLUMN.search(c.replace("_", " "))]
-    lines += [f"# {c!r} looks like personal data: left out of the mapping, and never stored in the raw record "
-              "(keep_columns would keep it)" for c in personal]
-    times = [c for c in rest if c not in personal and _TIME_COLUMN.match(c.strip())]
-    lines += [f"# {c!r} is a time the tool recorded: left out of the questions (kept in the raw record)" for c in times]
-    analysts = [c for c in rest if c not in personal and c not in times and _ANALYST_COLUMN.search(c.strip())]
-    lines += [f"# {c!r} looks like a column the council's analysts added (tags, themes, notes), not the resident's "
-              "answer: left out of the questions (kept in the raw record)" for c in analysts]
-    personal += times + analysts
-    groups = _option_groups([c for c in rest if c not in personal], rows)
-    number = 0
-    for column in rest:
-        if column in personal or any(column in g[1:] for g in groups.values()):
-            continue
-        number += 1
-        head = ["", f"[[sources.{key}.mapping.questions]]", f'key = "q{number}"']
-        if column in groups:
-            options_of = [c.rsplit(" - ", 1)[1] for c in groups[column]]
-            lines += [*head, 'type = "multiple_choice"  # one column per option',
-                      "option_columns = [" + ", ".join(_quote(c) for c in groups[column]) + "]",
-                      "options = [" + ", ".join(_quote(o) for o in options_of) + "]"]
-            continue
-        lines += [*head, f"column = {_quote(column)}"]
-        if wording[column] != column:
-            lines.append(f"wording = {_quote(wording[column])}")
-        is_open = bool(re.search(FREE_WORDING, wording[column], re.IGNORECASE)) or "please specify" in column.lower()
-        lines += ['type = "free_text"'] if is_open else _question_lines([row.get(column) for row in rows])
+    lines += ["", f"[sources.{key}.file]", *_file_lines(layout, notes, preset), "", f"[sources.{key}.mapping]"]
+    lines += _role_lines(roles, rows, wording, preset, layout.zones)
+    rest = [c for c in header if c not in set(roles.columns.values())]
+    left_out, left_lines = _left_out(rest, defaults)
+    lines += left_lines
+    for column, labels in roles.recodes.items():
+        lines += ["", f"[sources.{key}.mapping.recodes.{quote(column)}]  # answers that start with yes or no"]
+        lines += [f"{quote(label)} = {quote(code)}" for label, code in labels.items()]
+    lines += _question_blocks(key, [c for c in rest if c not in left_out], rows, wording)
     return "\n".join(lines) + "\n"
 
 
-_TIME_COLUMN = re.compile(r"^(?:start(?:ed)?|end(?:ed)?|start time|end time|completion time|completed|"
-                          r"last modified(?: time)?|modified|timestamp|date (?:started|submitted|modified))$", re.I)
+def _question_blocks(key: str, columns: list[str], rows: list[dict[str, Any]], wording: dict[str, str]) -> list[str]:
+    groups = option_groups(columns, rows)
+    grouped = {c for members, _ in groups.values() for c in members[1:]}
+    lines: list[str] = []
+    for number, column in enumerate((c for c in columns if c not in grouped), start=1):
+        lines += ["", f"[[sources.{key}.mapping.questions]]", f'key = "q{number}"']
+        if column in groups:
+            members, options = groups[column]
+            own = members == options  # Typeform: each column is named by its option
+            lines += ['type = "multiple_choice"  # one column per option' + (
+                      "; the question's wording is not in the export" if own else ""),
+                      "option_columns = [" + ", ".join(quote(c) for c in members) + "]",
+                      "options = [" + ", ".join(quote(o) for o in options) + "]"]
+            continue
+        lines.append(f"column = {quote(column)}")
+        if wording[column] != column:
+            lines.append(f"wording = {quote(wording[column])}")
+        lines += question_lines(column, wording[column], [row.get(column) for row in rows])
+    return lines
 
 
-#: Columns Citizen Space (and analysts' own workbooks) add beside the answers: tags, codes, notes, review state.
-_ANALYST_COLUMN = re.compile(r"^(?:analyst|analysis|coded?|coding|coder|reviewer|moderat)|\b(?:tags?|tagged|"
-                             r"coded theme|themes? coded|analyst notes?|notes? by|assigned to|response status|"
-                             r"review(?:ed)? (?:status|by)|moderation(?: status)?|flagged by)\b", re.I)
-
-
-def _option_groups(columns: list[str], rows: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Columns "Question - Option" sharing a question, whose cells are ticks or the option: one multi-select each.
-
-    Keyed by the group's first column (where the question is proposed).
-    """
-    by_question: dict[str, list[str]] = {}
+def _left_out(columns: list[str], defaults: dict[str, Any]) -> tuple[set[str], list[str]]:
+    """Columns that are not questions (personal data, the tool's times and columns, analysts' notes), with why."""
+    dropped = list(defaults.get("drop_columns", ()))
+    lines, left_out, to_drop = [], set(), []
     for column in columns:
-        if " - " in column:
-            by_question.setdefault(column.rsplit(" - ", 1)[0], []).append(column)
-    groups = {}
-    for members in by_question.values():
-        # An "Other (please specify)" column beside the ticks holds write-ins: it stays a question of its own.
-        ticks = [c for c in members if all(_is_tick(row.get(c), c.rsplit(" - ", 1)[1]) for row in rows)]
-        if len(ticks) >= 2:
-            groups[ticks[0]] = ticks
-    return groups
+        name = words(column)
+        if PERSONAL_COLUMN.search(column.replace("_", " ")) or PERSONAL_COLUMN.search(name) or _LOCATION.search(name):
+            # The mapping's own rule reads the name as written: "RecipientEmail" needs drop_columns.
+            if not PERSONAL_COLUMN.search(column.replace("_", " ")) and column not in dropped:
+                to_drop.append(column)
+            why = "looks like personal data: left out of the mapping, and never stored in the raw record"
+            why += " (keep_columns would keep it)" if column not in dropped else " (the preset's drop_columns)"
+        elif _TIME_COLUMN.match(name):
+            why = "is a time the tool recorded: left out of the questions (kept in the raw record)"
+        elif _TOOL_COLUMN.match(name):
+            why = "is a column the survey tool adds, not an answer: left out of the questions " + (
+                "and of the raw record (the preset's drop_columns)" if column in dropped else "(kept in the raw record)")
+        elif _ANALYST_COLUMN.search(column.strip()):
+            why = ("looks like a column the council's analysts added (tags, themes, notes), not the resident's "
+                   "answer: left out of the questions (kept in the raw record)")
+        else:
+            continue
+        left_out.add(column)
+        lines.append(f"# {column!r} {why}")
+    if to_drop:  # the draft's list replaces the preset's, so it repeats it
+        lines.insert(0, "drop_columns = [" + ", ".join(quote(c) for c in [*dropped, *to_drop]) + "]  # personal data "
+                     "whose name the mapping's rule does not read as such: never stored")
+    return left_out, lines
 
 
-def _is_tick(value: Any, option: str) -> bool:
-    text = normalise_label(value)
-    return text in TICKED or text in UNTICKED or text == normalise_label(option)
+def _role_lines(roles: Roles, rows: list[dict[str, Any]], wording: dict[str, str], preset: str,
+                zones: dict[str, str]) -> list[str]:
+    found = roles.columns
+    values = {c: [row.get(c) for row in rows] for c in found.values()}
+    if "id_column" in found:
+        lines = [f"id_column = {quote(found['id_column'])}"]
+    else:
+        lines = ["row_id = true  # no column holds a different id in every row: the row number is the id "
+                 "(safe only for an export whose rows are never re-sorted)"]
+    lines += roles.notes
+    if "submitted_at" in found:
+        column = found["submitted_at"]
+        lines += [f"submitted_at = {quote(column)}", *_date_lines(column, values[column], wording[column], preset, zones)]
+    lines += [f"{role} = {quote(found[role])}" for role in _ORDER if role in found]
+    return lines + _age_lines(found, values)
 
 
-def _layout(path: Path) -> FileOptions:
-    """Header row and rows from the first dozen rows: the first row about as full as the widest."""
+def _date_lines(column: str, cells: list[Any], wording: str, preset: str, zones: dict[str, str]) -> list[str]:
+    defaults = PRESETS[preset]["mapping"] if preset else {}
+    first = (defaults.get("date_format", "dayfirst"), *defaults.get("date_formats", ())) if preset else ()
+    choice = choose_formats(cells, first)
+    if not choice.n_values:
+        return []
+    if not choice.formats:
+        return [f"# no known date format reads a value of {column!r}, e.g. {choice.unread[0]!r}: set date_format "
+                "(a strftime format such as \"%d/%m/%Y %H:%M\")"]
+    if preset and reads_the_same(cells, first, choice):
+        lines = [f"# the {preset} preset's date formats read all {choice.n_read} dates of {column!r}"]
+    else:
+        rest = choice.then(first)
+        lines = [f"date_format = {quote(choice.formats[0])}  # reads {choice.n_read} of {choice.n_values} dates"]
+        lines += ["date_formats = [" + ", ".join(quote(f) for f in rest) + "]"] if rest else []
+    if choice.unread:
+        lines.append(f"# {len(choice.unread)} of {choice.n_values} dates of {column!r} fit no known format, e.g. "
+                     f"{choice.unread[0]!r}: add its format (strftime) to date_formats")
+    if choice.is_ambiguous:
+        lines.append(f"# every date of {column!r} also reads with day and month the other way round: check which "
+                     "the tool writes")
+    zone = zones.get(column, "")
+    if preset:
+        if zone and zone != defaults.get("timezone"):
+            lines.append(f"timezone = {quote(zone)}  # the export's ImportId row says its times are in this zone")
+    elif "utc" in f"{words(column)} {wording.lower()}":
+        lines.append('timezone = ""  # the column\'s name says its times are UTC')
+    elif not choice.has_zones:
+        lines.append(f'timezone = "{_UK}"  # a time written without a zone is read as UK local time; '
+                     '"" would read it as UTC')
+    return lines
+
+
+def _age_lines(found: dict[str, str], values: dict[str, list[Any]]) -> list[str]:
+    lines = []
+    if "age_column" in found:
+        cells = [plain_text(v) for v in values[found["age_column"]] if plain_text(v)]
+        spans = [s for s in (read_band(v) for v in cells) if s]
+        if spans and 2 * len(spans) >= len(cells):
+            lines.append("age_bands = [" + ", ".join(quote(_band(s)) for s in sorted(set(spans), key=lambda s: s[0]))
+                         + "]  # the bands the answers use; an age outside them quarantines the response")
+    elif "school_year_column" in found and "birth_date_column" not in found:
+        years = sorted({y for y in (read_year_group(v) for v in values[found["school_year_column"]]) if y})
+        if years:
+            lines += ["age_bands = [" + ", ".join(quote(_band(s)) for s in _year_bands(years)) + "]",
+                      "# a band must hold both ages of a school year (Year N is aged N+4 to N+5), so years next to "
+                      "each other share one band; ask the age or date of birth too for finer bands"]
+    if {"age_column", "birth_date_column", "school_year_column"} & set(found):
+        lines += ["min_age = 0  # plausibility: an age below this quarantines the response (set the youngest who could answer)",
+                  "max_age = 120  # an age above this quarantines the response"]
+    return lines
+
+
+def _year_bands(years: list[int]) -> list[tuple[int, int | None]]:
+    """The fewest bands holding each year's two ages: consecutive years share an age, so they share a band."""
+    bands: list[tuple[int, int | None]] = []
+    start = previous = years[0]
+    for year in [*years[1:], 99]:  # 99 closes the last run
+        if year != previous + 1:
+            bands.append((start + 4, previous + 5))
+            start = year
+        previous = year
+    return bands
+
+
+def _band(span: tuple[int, int | None]) -> str:
+    low, high = span
+    return f"{low}+" if high is None else f"Under {high + 1}" if low == 0 else f"{low}-{high}"
+
+
+def _layout(path: Path) -> _Layout:
+    """Header row and rows from the first dozen rows: the first row about as full as the widest.
+
+    A Qualtrics export (its ImportId JSON row, or its ResponseId and RecordedDate columns) has one
+    header row of short names, the question text in row 2 and, since 2018, the JSON in row 3.
+    """
     if path.suffix.lower() == ".sav":
-        return FileOptions()
+        return _Layout()
     notes = ReadNotes()
     grid = list(_grid(path, notes))
     widths = [sum(1 for c in cells if plain_text(c) and not plain_text(c).startswith("column_")) for _, cells in grid]
     if not widths:
-        return FileOptions()
+        return _Layout()
+    if len(grid) > 2 and (_is_import_row(grid[2][1]) or {"ResponseId", "RecordedDate"} <= set(notes.columns)):
+        texts = dict(zip(notes.columns, (plain_text(c) for c in grid[1][1])))
+        json_row = grid[2][1] if _is_import_row(grid[2][1]) else []
+        zones = {c: zone for c, cell in zip(notes.columns, json_row) if (zone := _zone_of(cell))}
+        options = FileOptions(skip_rows=(2,), skip_patterns=tuple(QUALTRICS_SKIPPED))
+        return _Layout(options, "qualtrics", {c: t for c, t in texts.items() if t}, zones)
     index = next(i for i, w in enumerate(widths) if w >= 0.6 * max(widths))
     below = grid[index + 1][1] if index + 1 < len(grid) else []
     rows = 2 if any(plain_text(c).lower() in NO_OPTION for c in below) else 1
-    return FileOptions(header_row=grid[index][0], header_rows=rows)
+    return _Layout(FileOptions(header_row=grid[index][0], header_rows=rows))
+
+
+def _is_import_row(cells: list[Any]) -> bool:
+    filled = [plain_text(c) for c in cells if plain_text(c)]
+    return bool(filled) and 2 * sum(1 for c in filled if _IMPORT_ID.match(c)) > len(filled)
+
+
+def _zone_of(cell: Any) -> str:
+    try:
+        found = json.loads(plain_text(cell))
+    except ValueError:
+        return ""
+    return str(found.get("timeZone", "")) if isinstance(found, dict) else ""
 
 
 def _grid(path: Path, notes: ReadNotes) -> Iterator[tuple[int, list[Any]]]:
@@ -155,88 +281,14 @@ def _grid(path: Path, notes: ReadNotes) -> Iterator[tuple[int, list[Any]]]:
     records.close()  # type: ignore[attr-defined]
 
 
-def _roles(header: tuple[str, ...], wording: dict[str, str]) -> dict[str, str]:
-    roles: dict[str, str] = {}
-    for column in header:
-        for role, pattern in ROLES:
-            if role not in roles and (re.search(pattern, column, re.IGNORECASE)
-                                      or re.search(pattern, wording.get(column, column), re.IGNORECASE)):
-                roles[role] = column
-                break
-    return roles
-
-
-def _file_lines(options: FileOptions, notes: ReadNotes) -> list[str]:
+def _file_lines(layout: _Layout, notes: ReadNotes, preset: str) -> list[str]:
+    options = layout.options
     lines = [f"header_row = {options.header_row}", f"header_rows = {options.header_rows}"]
     if notes.encoding:
         lines.append(f'encoding = "{notes.encoding}"')
     if notes.delimiter:
-        lines.append(f"delimiter = {_quote(notes.delimiter)}")
+        lines.append(f"delimiter = {quote(notes.delimiter)}")
+    if preset == "qualtrics":
+        lines.append("# skip_rows = [2] (the question text) and skip_patterns (the ImportId row; Survey Preview, "
+                     "Survey Test and Spam responses by their Status) come from the qualtrics preset")
     return lines
-
-
-def _role_lines(roles: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
-    lines = [f"{role} = {_quote(column)}" for role, column in roles.items()]
-    if "id_column" not in roles:
-        lines.insert(0, "row_id = true  # no id column recognised: the row number is the id")
-    dates = [row.get(roles["submitted_at"]) for row in rows] if "submitted_at" in roles else []
-    dates = [d for d in dates if d not in (None, "")]
-    if dates:
-        good = [f for f in DATE_FORMATS if all(read_date(d, f) is not None for d in dates)]
-        lines.append("date_formats = [" + ", ".join(_quote(f) for f in good) + "]" if good else
-                     f"# no known date format reads every value of {roles['submitted_at']!r}, e.g. {dates[0]!r}")
-    if "age_column" in roles:
-        lines += ["min_age = 0  # plausibility: an age below this quarantines the response (set the youngest who could answer)",
-                  "max_age = 120  # an age above this quarantines the response"]
-    return lines
-
-
-def _question_lines(values: list[Any]) -> list[str]:
-    """A type (and options) for one column from its values; answers given by one person are never listed."""
-    filled = [plain_text(v) for v in values if plain_text(v)]
-    numbers = [float(v) for v in filled if re.fullmatch(r"-?\d+(\.\d+)?", v)]
-    if filled and len(numbers) >= 0.8 * len(filled) and all(x.is_integer() for x in numbers) \
-            and max(numbers) - min(numbers) <= 10:
-        others = len(filled) - len(numbers)
-        note = f"  # {others} cell(s) are not numbers: each will be a field issue" if others else ""
-        return [f'type = "scale"{note}', f"minimum = {int(min(numbers))}", f"maximum = {int(max(numbers))}"]
-    if filled and len(numbers) == len(filled):
-        return ['type = "number"']
-    for separator in (";", ", "):
-        if any(separator in v for v in filled):
-            parts = [part for v in filled for part in _split_options(v, separator)]
-            if _repeats(parts, 20):
-                options = sorted(set(parts))
-                return ['type = "multiple_choice"', f"separator = {_quote(separator)}",
-                        "options = [" + ", ".join(_quote(o) for o in options) + "]"]
-    if _repeats(filled, 12):
-        return ['type = "single_choice"', "options = [" + ", ".join(_quote(o) for o in sorted(set(filled))) + "]"]
-    return ['type = "free_text"']
-
-
-def _split_options(cell: str, separator: str) -> list[str]:
-    """The options of one joined cell, keeping a label that holds the separator whole.
-
-    A piece that starts in lower case ("Poor lighting, e.g. alleys") or opens a bracket that a later
-    piece closes ("Vehicles (cars, bikes)") belongs to the piece before it.
-    """
-    pieces: list[str] = []
-    for piece in (p.strip() for p in cell.split(separator.strip())):
-        if not piece:
-            continue
-        if pieces and (piece[0].islower() or pieces[-1].count("(") > pieces[-1].count(")")):
-            pieces[-1] += separator.strip() + " " + piece
-        else:
-            pieces.append(piece)
-    return pieces
-
-
-def _repeats(values: list[str], most: int) -> bool:
-    """True when ``values`` look like options: a few short labels, each given about twice or more on average."""
-    distinct = set(values)
-    return bool(distinct) and len(distinct) <= most and max(len(v) for v in distinct) <= 40 \
-        and not any(v.endswith((".", "!", "?")) for v in distinct) and len(values) >= 2 * len(distinct)
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
