@@ -1,9 +1,10 @@
 """How right ``voice sources suggest`` is on the third analyst trial's nine exports, against the analyst's config.
 
-    /work/venv/bin/python bench/ingest/suggest_trial.py --trial /work/trial3 [--code OTHER_CHECKOUT] [--show]
+    /work/venv/bin/python bench/ingest/suggest_trial.py [--trial DIR] [--code OTHER_CHECKOUT] [--show]
 
-The exports (``TRIAL/exports/``) were written by an outside trial session: synthetic respondents,
-shaped like each tool's export; ``TRIAL/trial.toml`` is the analyst's working config. For each export
+The exports (``TRIAL/exports/``, by default ``tests/data/ingest_trial3``) were written by an outside
+trial session: synthetic respondents, shaped like each tool's export; ``TRIAL/sources.toml`` (or the
+trial's own ``trial.toml``) holds the analyst's sections. For each export
 the roles the analyst set (id, submitted_at, consent, sex, age / school year / date of birth, ethnicity,
 its write-in, ward, postcode) count as right when the draft, loaded with its preset as
 ``service.config`` loads a section, names the same column. Then the whole file is read with the draft
@@ -57,24 +58,27 @@ def compare_rows(path: Path, key: str, draft, analyst, wards) -> tuple[int, int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trial", type=Path, default=Path("/work/trial3"), help="the trial folder (exports/, trial.toml)")
-    parser.add_argument("--code", type=Path, default=Path(__file__).resolve().parents[2], help="the checkout to measure")
+    root = Path(__file__).resolve().parents[2]
+    parser.add_argument("--trial", type=Path, default=root / "tests" / "data" / "ingest_trial3",
+                        help="the trial folder: exports/ and sources.toml (or trial.toml)")
+    parser.add_argument("--borough", default="havering", help="whose wards the rows are read with")
+    parser.add_argument("--code", type=Path, default=root, help="the checkout to measure")
     parser.add_argument("--show", action="store_true", help="print each draft too")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code))
     import ingest
-    from service.config import load_config
     from service.config.reader import Reader
     from service.config.sources import read_source
     from service.pipeline.wards import read_ward_names
 
-    config = load_config(args.trial / "trial.toml", environ={})
-    wards = tuple(ingest.Ward(code, name) for code, name in read_ward_names(config.app.borough).items())
+    file = args.trial / "sources.toml" if (args.trial / "sources.toml").exists() else args.trial / "trial.toml"
+    sections = tomllib.loads(file.read_text(encoding="utf-8"))["sources"]
+    wards = tuple(ingest.Ward(code, name) for code, name in read_ward_names(args.borough).items())
     n_right = n_set = 0
     print("export | roles right | analyst stores | draft loses | draft reads differently | draft only")
     for key, name in FILES.items():
         path = args.trial / "exports" / name
-        analyst = config.source(key)
+        analyst = read_source(Reader(file), key, sections[key], args.trial)
         text = ingest.suggest_mapping(path, key=key)
         draft = read_source(Reader(Path(f"draft-{key}.toml")), key, tomllib.loads(text)["sources"][key], args.trial)
         want, got = roles_of(analyst.mapping), roles_of(draft.mapping)
