@@ -434,8 +434,15 @@ class _Plan:
 
 #: Column names that hold personal data (issue 16): never kept in the raw record unless mapped or kept.
 PERSONAL_COLUMN = re.compile(r"\b(name|first name|last name|surname|forename|full name|e-?mail|email address|"
-                             r"ip|ip address|phone|telephone|mobile|phone number|address|street|house)\b",
+                             r"ip|ip address|phone|telephone|mobile|phone number|address|street|house|"
+                             r"latitude|longitude)\b",
                              re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def is_personal_column(name: str) -> bool:
+    """True for a column named like personal data: "Email", "IP Address", "First_Name", "RecipientEmail", "IPAddress"."""
+    return bool(PERSONAL_COLUMN.search(_CAMEL.sub(" ", name).replace("_", " ")))
 
 
 def personal_columns(mapping: SourceMapping) -> Any:
@@ -452,7 +459,7 @@ def personal_columns(mapping: SourceMapping) -> Any:
     @lru_cache(maxsize=64)
     def left_out(columns: tuple[str, ...]) -> frozenset[str]:
         return frozenset(c for c in columns if c not in read and c not in kept
-                         and (c in dropped or PERSONAL_COLUMN.search(c.replace("_", " "))))
+                         and (c in dropped or is_personal_column(c)))
 
     return left_out
 

@@ -22,7 +22,7 @@ from typing import Any
 from ingest.ages import read_band, read_year_group
 from ingest.columns import NO_OPTION, ReadNotes, plain_text
 from ingest.files import read_file_records
-from ingest.mapping import PERSONAL_COLUMN
+from ingest.mapping import PERSONAL_COLUMN, is_personal_column
 from ingest.options import FileOptions
 from ingest.presets import MARKS, PRESETS, QUALTRICS_SKIPPED
 from ingest.suggest_dates import choose_formats, reads_the_same
@@ -123,9 +123,9 @@ def _left_out(columns: list[str], defaults: dict[str, Any]) -> tuple[set[str], l
     lines, left_out, to_drop = [], set(), []
     for column in columns:
         name = words(column)
-        if PERSONAL_COLUMN.search(column.replace("_", " ")) or PERSONAL_COLUMN.search(name) or _LOCATION.search(name):
-            # The mapping's own rule reads the name as written: "RecipientEmail" needs drop_columns.
-            if not PERSONAL_COLUMN.search(column.replace("_", " ")) and column not in dropped:
+        if is_personal_column(column) or PERSONAL_COLUMN.search(name) or _LOCATION.search(name):
+            # A name the mapping's own rule does not take for personal data needs drop_columns.
+            if not is_personal_column(column) and column not in dropped:
                 to_drop.append(column)
             why = "looks like personal data: left out of the mapping, and never stored in the raw record"
             why += " (keep_columns would keep it)" if column not in dropped else " (the preset's drop_columns)"

@@ -208,3 +208,15 @@ def test_a_band_column_value_outside_the_source_ages_quarantines_the_response():
 def test_a_stray_comma_after_a_label_and_im_before_an_age_are_read():
     assert _adult("25-34").demographics.sex == "female"
     assert _keep(age="I'm 15").demographics.age == 15
+
+
+@pytest.mark.parametrize(("column", "is_personal"), [
+    ("Email", True), ("IP Address", True), ("First_Name", True), ("RecipientEmail", True), ("IPAddress", True),
+    ("RecipientLastName", True), ("LocationLatitude", True), ("Phone number", True),
+    ("How safe do you feel?", False), ("Ward", False), ("Recorded Date", False), ("Shipping", False),
+])
+def test_personal_column_names_are_recognised_in_camel_case_too(column, is_personal):
+    """Trial 3: Qualtrics writes RecipientEmail, IPAddress, LocationLatitude; without the preset they were kept raw."""
+    from ingest.mapping import is_personal_column
+
+    assert is_personal_column(column) is is_personal
