@@ -7,6 +7,7 @@ is kept with age not stated).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,9 @@ _NUMBER = re.compile(r"^" + _SAID + r"(\d{1,3})(?:\.0+)?" + _YEARS + "$")
 _SPAN = re.compile(r"^" + _SAID + r"(\d{1,3})\s*(?:-|to)\s*(\d{1,3})" + _YEARS + "$")
 _OPEN = re.compile(r"^" + _SAID + r"(\d{1,3})\s*(?:\+|plus|and over|or over|or older|and above|or above)" + _YEARS + "$")
 _UNDER = re.compile(r"^(?:under|below|less than|younger than)\s*(\d{1,3})" + _YEARS + "$")
+_CHOICE_BAND = re.compile(r"\s*\d{1,3}_\d{1,3}\s*")
+#: Half a year after the years ("14 1/2", "14½", "14 and a half", "14.5"): the age is the whole years.
+_HALF = re.compile(r"(?<=\d)(?:\s*(?:1/2|½|and a half)|\.\d+)(?=\s*(?:years?|yrs?|y/o|yo)?(?: old)?$)")
 #: A school year written beside the age ("14 / Year 9", "14 (Yr 9)"): the age is what is read.
 _AGE_WITH_YEAR = re.compile(r"\s*(?:/|,|\(|-)\s*(?:year|yr|y)\s*\d{1,2}\s*\)?$")
 
@@ -45,14 +49,16 @@ def read_age(value: object, minimum: int = 0, maximum: int = 120, bands: tuple[s
     """Read an age in years, or an age band, from one cell."""
     expected = f"an age from {minimum} to {maximum}"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        years = int(value) if float(value).is_integer() else None
-        if years is None:
-            return AgeReading(None, NOT_STATED, f"{value!r} is not a whole number of years; expected {expected}")
-        return _from_years(years, minimum, maximum, bands)
+        if not math.isfinite(value):
+            return AgeReading(None, NOT_STATED, f"{value!r} is not a number of years; expected {expected}")
+        return _from_years(math.floor(value), minimum, maximum, bands)  # 14.5 is 14 years old
+    if isinstance(value, str) and _CHOICE_BAND.fullmatch(value):
+        value = value.replace("_", "-")  # a form tool's choice name: "16_24" is the band 16-24
     text = normalise_label(value)
     if text in DECLINED:
         return AgeReading(None, NOT_STATED)
     text = _AGE_WITH_YEAR.sub("", text) or text
+    text = _HALF.sub("", text)  # "14 1/2", "14½", "14 and a half": 14 years old
     years = _years(text)
     if years is not None:
         return _from_years(years, minimum, maximum, bands)

@@ -48,6 +48,7 @@ DECLINED = {
     "unknown", "n/a", "na", "none", "no answer", "declined", "refused", "don't know", "dont know",
     "do not wish to say", "not given", "missing", "-", "--", ".", "pnts", "nan", "null",
     "i'd rather not say", "id rather not say", "not disclosed", "not answered",
+    "prefer not say", "prefer not", "pns", "prefer not to disclose", "would rather not say",  # form tools' choice names
 }
 
 

@@ -32,6 +32,17 @@ DFE_CODES = {
     "bafr": "6", "both": "8", "ooth": "19", "wrom": "H4", "refu": NOT_STATED, "nobt": NOT_STATED,
 }
 
+#: The 2001 Census "16+1" codes police and older council systems still record (self-defined ethnicity),
+#: to 2021 codes: a 2001 box that 2021 split ("Any other White" now also holds Gypsy, Irish Traveller and
+#: Roma; "Any other ethnic group" now also Arab) gives only its high-level group.
+SDE_CODES = {
+    "w1": "13", "w2": "14", "w9": "H4", "m1": "11", "m2": "10", "m3": "9", "m9": "12",
+    "a1": "3", "a2": "4", "a3": "1", "a9": "5", "b1": "7", "b2": "6", "b9": "8", "o1": "2", "o9": "H5",
+    "ns": NOT_STATED,
+}
+#: Police "IC" codes are an officer's view of someone's appearance, not the person's own ethnicity.
+_OBSERVED = re.compile(r"^ic ?[0-9]$")
+
 #: Write-ins that name one detailed group unambiguously, as ONS codes such write-ins (docs/sources.md).
 NATIONALITY_WRITE_INS = {
     "nigerian": "6", "ghanaian": "6", "somali": "6", "eritrean": "6",
@@ -90,6 +101,11 @@ def read_ethnicity(label: object) -> EthnicityReading:
     dfe = DFE_CODES.get(text)
     if dfe is not None:
         return _from_code(dfe, "the school census code " + text.upper())
+    sde = SDE_CODES.get(text)
+    if sde is not None:
+        return _from_code(sde, "the 2001 16+1 code " + text.upper())
+    if _OBSERVED.match(text):
+        return _not_stated(f"{text.upper()} is a police officer's observed (IC) code, not the person's own ethnicity")
     for pattern, replacement in _PHRASES:
         text = re.sub(pattern, replacement, text)
     parts = _SPLIT.split(text, maxsplit=1)
@@ -114,7 +130,8 @@ def is_generic_other(label: object) -> bool:
 
 def _from_code(code: str, named: str) -> EthnicityReading:
     if code == NOT_STATED:
-        meaning = "means the ethnicity was not obtained" if named.endswith("NOBT") else "is a refusal"
+        meaning = ("means the ethnicity was not obtained" if named.endswith("NOBT")
+                   else "means not stated" if named.endswith(" NS") else "is a refusal")
         return EthnicityReading(NOT_STATED, NOT_STATED, f"{named} {meaning}")
     if code in ETHNIC_GROUPS:
         return EthnicityReading(None, code)

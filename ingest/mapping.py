@@ -23,7 +23,7 @@ from ingest.ages import AgeReading, read_age, read_birth_date, read_school_year
 from ingest.answers import QuestionSpec, gather_ticks, map_answer
 from ingest.codes import NOT_STATED, normalise_label
 from ingest.dates import EARLIEST, EXCEL_EPOCH, parse_datetime, time_zone
-from ingest.errors import RecordError
+from ingest.errors import RecordError, VocabularyError
 from ingest.ethnicity import EthnicityReading, is_generic_other, read_ethnicity
 from ingest.postcodes import PostcodeLookup, load_postcode_lookup
 from ingest.records import (
@@ -334,12 +334,14 @@ class _Plan:
 
     def label(self, data: Mapping[str, Any], column: str, name: str, function: Any, location: str,
               issues: list[FieldIssue]) -> str:
-        """A label through ``function``; one we do not map is not stated, with an issue."""
+        """A label through ``function``; one we do not map is not stated, with an issue (a refusal, or an
+        answer the vocabulary knows has no code, such as "Non-binary" for sex, is not stated without one)."""
         value = self.read(data, column)
-        code = function(value)
-        if code == NOT_STATED and not vocab.is_declined(value):
+        try:
+            return str(function(value, strict=True))
+        except VocabularyError:
             self.issue(issues, location, name, column, value, "vocabulary", f"not a {name} label we map; not stated")
-        return code
+            return NOT_STATED
 
     def age(self, data: Mapping[str, Any], location: str, issues: list[FieldIssue],
             on: datetime) -> tuple[int | None, str | None]:

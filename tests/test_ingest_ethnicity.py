@@ -118,3 +118,20 @@ def test_any_age_cell_gives_an_age_in_range_or_a_reason(value):
     reading = read_age(value, 11, 90, ("11-15", "16-24", "25+"))
     assert reading.age is None or 11 <= reading.age <= 90
     assert reading.age is not None or reading.band is not None or reading.reason
+
+
+@pytest.mark.parametrize(("label", "code", "group"), [
+    ("W1", "13", "H4"), ("w2", "14", "H4"), ("W9", None, "H4"), ("M1", "11", "H3"), ("M2", "10", "H3"), ("M3", "9", "H3"),
+    ("M9", "12", "H3"), ("A1", "3", "H1"), ("A2", "4", "H1"), ("A3", "1", "H1"), ("A9", "5", "H1"), ("B1", "7", "H2"),
+    ("B2", "6", "H2"), ("B9", "8", "H2"), ("O1", "2", "H1"), ("O9", None, "H5"),
+])
+def test_2001_sixteen_plus_one_codes_give_their_2021_group_and_split_boxes_only_the_group(label, code, group):
+    """Trial 4: a police data-entry sheet recorded self-defined ethnicity in the 2001 16+1 codes."""
+    reading = read_ethnicity(label)
+    assert (reading.code, reading.group, reading.reason) == (code, group, "")
+
+
+@pytest.mark.parametrize("label", ["IC1", "ic3", "IC 6", "IC9"])
+def test_police_observed_ic_codes_are_not_read_as_the_persons_ethnicity(label):
+    reading = read_ethnicity(label)
+    assert (reading.code, reading.group) == (NOT_STATED, NOT_STATED) and "observed (IC) code" in reading.reason

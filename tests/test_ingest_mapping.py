@@ -84,7 +84,8 @@ def test_bad_answer_is_one_field_issue_and_the_response_is_kept():
 
 
 @pytest.mark.parametrize(("age", "years"), [("14 years", 14), ("17yrs", 17), ("twelve", 12), ("14 y/o", 14), ("fourteen", 14),
-                                            ("14 / Year 9", 14), ("15 (Yr 10)", 15)])
+                                            ("14 / Year 9", 14), ("15 (Yr 10)", 15), ("14 1/2", 14), ("13\u00bd", 13),
+                                            ("13 and a half", 13), ("14.5", 14), (14.5, 14)])
 def test_ages_as_people_write_them_are_read(age, years):
     record = _keep(age=age)
     assert record.demographics.age == years and record.field_issues == ()
@@ -220,3 +221,16 @@ def test_personal_column_names_are_recognised_in_camel_case_too(column, is_perso
     from ingest.mapping import is_personal_column
 
     assert is_personal_column(column) is is_personal
+
+
+@pytest.mark.parametrize("answer", ["Non-binary", "I use another term", "other", "Prefer not to say"])
+def test_a_gender_answer_with_no_census_sex_is_not_stated_without_a_field_issue(answer):
+    """Trial 4: 'Non-binary', 'I use another term' and 'other' raised sex field issues the docs promise they do not."""
+    record = _keep(sex=answer)
+    assert record.demographics.sex == NOT_STATED and record.field_issues == ()
+
+
+def test_a_sex_label_we_do_not_map_is_still_a_field_issue():
+    record = _keep(sex="Fish")
+    assert record.demographics.sex == NOT_STATED
+    assert [(i.field, i.rule) for i in record.field_issues] == [("sex", "vocabulary")]

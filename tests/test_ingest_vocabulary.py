@@ -144,7 +144,7 @@ CSS_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
 @pytest.mark.parametrize(("label", "band"), [
     ("16-24", "16-24"), ("16 - 24", "16-24"), ("16 to 24", "16-24"), ("16\u201324", "16-24"), ("16-24 years", "16-24"),
     ("75 or over", "75+"), ("75+", "75+"), ("75 and over", "75+"), ("75 plus", "75+"),
-    ("Prefer not to say", NOT_STATED),
+    ("Prefer not to say", NOT_STATED), ("16_24", "16-24"), ("75_plus", "75+"), ("prefer_not_say", NOT_STATED),
 ])
 def test_age_band_real_spelling(label, band):
     reading = read_age(label, 16, 120, CSS_BANDS)
