@@ -134,17 +134,20 @@ _SCHOOL_YEAR = re.compile(r"^(?:school )?(?:year|yr|y)\s*(\d{1,2})(?: group)?$")
 
 
 def read_birth_date(value: object, on: datetime, minimum: int = 0, maximum: int = 120,
-                    bands: tuple[str, ...] = ()) -> AgeReading:
+                    bands: tuple[str, ...] = (), formats: tuple[str, ...] = ("dayfirst",)) -> AgeReading:
     """The age on the date ``on`` (when the response was given) of someone born on the date in ``value``.
 
     A date of birth after ``on`` or more than 120 years before it is not an age (the reason says
-    which; age not stated). The date is read day-first (21/04/2009), ISO or as an Excel date.
+    which; age not stated). The date is read in the first of ``formats`` that fits (day-first
+    21/04/2009 by default; ISO and Excel dates always).
     """
     if value is None or normalise_label(value) in DECLINED:
         return AgeReading(None, NOT_STATED)
-    born = read_date(value, "dayfirst")
+    born = next((d for d in (read_date(value, f) for f in formats) if d is not None), None)
     if born is None:
-        return AgeReading(None, NOT_STATED, "not a date of birth such as 21/04/2009")
+        shown = ", ".join(formats)
+        return AgeReading(None, NOT_STATED, f"not a date of birth in the format(s) {shown} (e.g. 21/04/2009 day-first); "
+                                            "set birth_date_formats for another")
     day = on.date()
     if born.date() > day:
         return AgeReading(None, NOT_STATED, f"a date of birth after the response was given ({day:%d/%m/%Y})")

@@ -22,6 +22,7 @@ from ingest import vocabulary as vocab
 from ingest.ages import AgeReading, read_age, read_birth_date, read_school_year
 from ingest.answers import QuestionSpec, gather_ticks, map_answer
 from ingest.codes import NOT_STATED, normalise_label
+from ingest.columns import plain_text
 from ingest.dates import EARLIEST, EXCEL_EPOCH, parse_datetime, time_zone
 from ingest.errors import RecordError, VocabularyError
 from ingest.ethnicity import EthnicityReading, is_generic_other, read_ethnicity
@@ -82,6 +83,9 @@ class SourceMapping:
     timezone: str = ""
     #: A date of birth: the age is the age on the date the response was given.
     birth_date_column: str | None = None
+    #: Formats of the date of birth, tried in order ("dayfirst", "iso" or strftime, e.g. "%m-%d-%Y" for
+    #: a US tool); empty: the strftime formats among ``date_format`` and ``date_formats``, then day-first.
+    birth_date_formats: tuple[str, ...] = ()
     #: A school year group in England ("Year 9", "Y9"): the band holding its ages (Year 9 = 13-14).
     school_year_column: str | None = None
     #: Unmapped columns never kept in the raw record, besides those named like personal data.
@@ -202,16 +206,20 @@ def map_record(raw: RawRecord, source: str, mapping: SourceMapping, wards: tuple
     plan = _plan_of(mapping)
     data = raw.data
     issues: list[FieldIssue] = []
-    submitted = parse_datetime(plan.read(data, mapping.submitted_at), mapping.date_format, now,
-                               mapping.submitted_at or "submitted_at", mapping.date_formats, mapping.timezone)
     consent = _map_consent(mapping.consent_column, plan.read(data, mapping.consent_column)) if mapping.consent_column else None
-    demographics = plan.demographics(data, wards, raw.location, issues, submitted or now)
-    answers = plan.answers(data, now, raw.location, issues)
-    if not keep_issues:
-        for issue in issues:
-            if issue.rule not in _KEPT_RULES:  # the cell as read, not the issue's text of it
-                value = issue.value if issue.rule == "max_length" else plan.read(data, issue.column)
-                raise RecordError(issue.column, value, issue.rule, issue.reason)
+    try:
+        submitted = _read_submitted(plan, data, now)
+        demographics = plan.demographics(data, wards, raw.location, issues, submitted or now)
+        answers = plan.answers(data, now, raw.location, issues)
+        if not keep_issues:
+            for issue in issues:
+                if issue.rule not in _KEPT_RULES:  # the cell as read, not the issue's text of it
+                    value = issue.value if issue.rule == "max_length" else plan.read(data, issue.column)
+                    raise RecordError(issue.column, value, issue.rule, issue.reason)
+    except RecordError:
+        if consent is not False:
+            raise
+        return _declined(raw, source, plan)  # consent no: nothing of it is kept, so its other rules do not matter
     return ResponseRecord(
         source=source, external_id=raw.external_id, submitted_at=submitted,
         wave=mapping.wave if mapping.wave_column is None else _text(plan.read(data, mapping.wave_column)),
@@ -239,6 +247,10 @@ class _Plan:
             mapping.birth_date_column, mapping.school_year_column,
             mapping.submitted_at if mapping.birth_date_column else None) if c)  # an age from a birth date needs the date
         self.dropped = personal_columns(mapping)
+        # A tool's own formats (strftime) before the generic day-first reading: "%m-%d-%Y" set for a US
+        # tool's dates must read its dates of birth month-first too (trial 4: JotForm, 11 ages a year off).
+        self.birth_formats = mapping.birth_date_formats or (
+            *dict.fromkeys(f for f in (mapping.date_format, *mapping.date_formats) if f not in ("dayfirst", "iso")), "dayfirst")
         self.wards: tuple[vocab.Ward, ...] | None = None  # the cache below is for these wards only
         self.known_wards: tuple[tuple[vocab.Ward, ...] | None, frozenset[str]] = (None, frozenset())
         self.demographics_seen: dict[tuple[Any, ...], tuple[Demographics, list[FieldIssue]]] = {}
@@ -349,7 +361,8 @@ class _Plan:
         people write them), the date of birth, the school year, then the band column."""
         m = self.mapping
         readers = ((m.age_column, "age", lambda v: read_age(v, m.min_age, m.max_age, m.age_bands)),
-                   (m.birth_date_column, "birth_date", lambda v: read_birth_date(v, on, m.min_age, m.max_age, m.age_bands)),
+                   (m.birth_date_column, "birth_date", lambda v: read_birth_date(v, on, m.min_age, m.max_age, m.age_bands,
+                                                                                  self.birth_formats)),
                    (m.school_year_column, "school_year", lambda v: read_school_year(v, m.age_bands)))
         found = False
         for column, rule, reader in readers:
@@ -489,6 +502,28 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def _read_submitted(plan: _Plan, data: Mapping[str, Any], now: datetime) -> datetime | None:
+    """The submitted time. A file's configured column left blank is an unfinished response (LimeSurvey's
+    submitdate, Alchemer's Date Submitted): a date failure. A pushed record without the key has no time."""
+    mapping = plan.mapping
+    value = plan.read(data, mapping.submitted_at)
+    if mapping.submitted_at and mapping.submitted_at in data and (value is None or plain_text(value) == ""):
+        raise RecordError(mapping.submitted_at, value, "date", "submitted time left empty; expected a date (a tool "
+                          "writes none for a response that was not finished)")
+    return parse_datetime(value, mapping.date_format, now, mapping.submitted_at or "submitted_at",
+                          mapping.date_formats, mapping.timezone)
+
+
+def _declined(raw: RawRecord, source: str, plan: _Plan) -> ResponseRecord:
+    """A response whose consent is no and that broke another rule: only its free texts, which the intake
+    screen reads (safeguarding comes before consent); the store keeps nothing else of it."""
+    texts = tuple(AnswerRecord(q.key, "free_text", text) for q, _ in plan.questions if q.type == "free_text"
+                  for text in [plain_text(plan.read(raw.data, q.column))] if text)
+    return ResponseRecord(source=source, external_id=raw.external_id, submitted_at=None, wave=None, site=None,
+                          consent=False, demographics=Demographics(), answers=texts, raw={}, content_hash=raw.content_hash,
+                          location=raw.location)
 
 
 def _map_consent(column: str, value: Any) -> bool | None:

@@ -234,3 +234,42 @@ def test_a_sex_label_we_do_not_map_is_still_a_field_issue():
     record = _keep(sex="Fish")
     assert record.demographics.sex == NOT_STATED
     assert [(i.field, i.rule) for i in record.field_issues] == [("sex", "vocabulary")]
+
+
+def _born(born: str, **mapping) -> tuple:
+    spec = SourceMapping(id_column="id", submitted_at="when", birth_date_column="born", min_age=0, max_age=120, **mapping)
+    record = map_record(RawRecord("R1", {"id": "R1", "when": "2024-03-01", "born": born}, "jotform.csv row 2"), "jf",
+                        spec, now=NOW, keep_issues=True)
+    return record.demographics.age, [(i.field, i.rule) for i in record.field_issues]
+
+
+def test_dates_of_birth_are_read_in_the_tools_own_format_before_day_first():
+    """Trial 4 (JotForm, MM-DD-YYYY): 52 ages were lost and 11 silently a year off, read day-first."""
+    assert _born("08-30-1958", date_formats=("iso", "%m-%d-%Y")) == (65, [])
+    assert _born("02-10-2010", date_formats=("iso", "%m-%d-%Y")) == (14, [])  # 10 Feb, not 2 Oct: 14, not 13
+    assert _born("02-10-2010", birth_date_formats=("%m-%d-%Y",)) == (14, [])
+    assert _born("02/10/2010") == (13, [])  # day-first by default: 2 October 2010
+    age, issues = _born("08-30-1958")
+    assert age is None and issues == [("age", "birth_date")]
+
+
+def test_a_blank_submitted_time_in_a_file_is_an_unfinished_response_and_is_quarantined():
+    """Trial 4: LimeSurvey's empty submitdate and Alchemer's Partial rows were stored with no date."""
+    with pytest.raises(RecordError, match=r"when: None breaks rule 'date': submitted time left empty; expected a date"):
+        _map(when="")
+
+
+def test_a_pushed_record_without_the_time_key_is_read_without_a_time():
+    data = {"id": "R1", "age": "14", "sex": "Girl", "safe": "Safe", "score": "3"}
+    record = map_record(RawRecord("R1", data, "webhook delivery 1, record 1"), "shout", MAPPING, now=NOW, keep_issues=True)
+    assert record.submitted_at is None
+
+
+def test_a_row_declining_consent_is_declined_whatever_else_it_breaks():
+    """Trial 4 (LimeSurvey row 90): consent No with an age of 150 was quarantined whole, answers and all."""
+    spec = SourceMapping(id_column="id", submitted_at="when", consent_column="ok", age_column="age", min_age=11, max_age=18,
+                         questions=(QuestionSpec(key="worry", column="worry", type="free_text"),))
+    data = {"id": "R9", "when": "", "ok": "No", "age": "150", "worry": "the park at night"}
+    record = map_record(RawRecord("R9", data, "lime.csv row 90"), "lime", spec, now=NOW, keep_issues=True)
+    assert record.consent is False and record.raw == {} and record.demographics.age is None
+    assert [(a.question, a.value) for a in record.answers] == [("worry", "the park at night")]  # for the intake screen only

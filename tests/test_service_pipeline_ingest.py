@@ -514,3 +514,18 @@ def test_a_declined_row_that_may_disclose_harm_is_kept_for_the_safeguarding_queu
     assert list(responses_frame(session, ["css"])["id"]) == [session.scalar(select(Response.id).where(Response.external_id == "CSS-00001"))]
     page = response_page(session, ResponseFilter(source="css"), 1, 50, {})
     assert page["total"] == 1 and [i["id"] for i in page["items"]] != [kept.id]
+
+
+def test_a_declined_row_that_breaks_another_rule_is_declined_not_quarantined(factory, sources, session):
+    """Trial 4: a consent-no row with a bad field was kept whole in quarantine, its answers with it."""
+    folder = sources.source("css").path
+    broken = _row(2, text="more police on the high street")
+    broken[1], broken[-1] = "31/04/2023 10:15", "No"  # no such day, and consent no
+    unfinished = _row(3)
+    unfinished[1] = ""  # no submitted time: an unfinished response
+    _write(folder / "export.csv", [_row(1), broken, unfinished])
+    report = run_ingest(factory, sources, "css")[0]
+    assert (report.n_new, report.n_declined, report.n_quarantined) == (1, 1, 1)
+    assert _count(session, QuarantinedRow, QuarantinedRow.external_id == "CSS-00002") == 0
+    reason = session.scalar(select(QuarantinedRow.reason).where(QuarantinedRow.external_id == "CSS-00003"))
+    assert "submitted time left empty" in reason

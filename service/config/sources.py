@@ -141,7 +141,7 @@ _MAPPING_TEXT = ("id_column", "submitted_at", "date_format", "wave", "wave_colum
                  "gender_identity_column", "ethnicity_column", "ward_column", "postcode_column",
                  "unknown_labels", "ethnicity_other_column", "timezone", "birth_date_column",
                  "school_year_column")
-_MAPPING_LISTS = ("id_columns", "date_formats", "optional", "drop_columns", "keep_columns")  # issue 16: lists of text
+_MAPPING_LISTS = ("id_columns", "date_formats", "birth_date_formats", "optional", "drop_columns", "keep_columns")  # issue 16: lists of text
 _MAPPING_FLAGS = ("row_id", "ward_from_postcode")  # issue 16: true or false
 
 
