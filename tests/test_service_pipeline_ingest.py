@@ -529,3 +529,17 @@ def test_a_declined_row_that_breaks_another_rule_is_declined_not_quarantined(fac
     assert _count(session, QuarantinedRow, QuarantinedRow.external_id == "CSS-00002") == 0
     reason = session.scalar(select(QuarantinedRow.reason).where(QuarantinedRow.external_id == "CSS-00003"))
     assert "submitted time left empty" in reason
+
+
+def test_a_mapping_that_quarantines_most_of_the_first_rows_by_one_rule_stops_the_run(factory, sources, session):
+    """Trial 4: a wrong date format quarantined all 90 rows of a JotForm export, and the run said 'finished'."""
+    folder = sources.source("css").path
+    rows = [_row(i) for i in range(12)]
+    for row in rows:
+        row[1] = "Mar 3, 2023"  # a format the css mapping does not read
+    _write(folder / "export.csv", rows)
+    report = run_ingest(factory, sources, "css")[0]
+    assert report.status == "failed"
+    assert report.errors[0].startswith("export.csv: 12 of the first 12 rows break rule 'date' on column 'Date submitted', "
+                                       "so [sources.css] does not fit this file. Nothing was stored.")
+    assert _count(session, Response) == 0 and _count(session, QuarantinedRow) == 0

@@ -80,6 +80,8 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     quarantine_reasons: list[str] = field(default_factory=list)
     field_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: (field, rule) of the whole records the last batch quarantined: the first batch's stop a run that cannot fit.
+    batch_rules: Counter[tuple[str, str]] = field(default_factory=Counter)
     duplicate_choices: list[str] = field(default_factory=list)
     n_choices: int = 0
     n_declined: int = 0
@@ -314,8 +316,9 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
             try:
                 with transaction(factory) as session:
                     save_batch(session, source, report.run_id, batch, wards, now, seen, report, screen=screen)
-                    if number == 0:
-                        _check_ids_differ(source, report)  # before the first commit: nothing is stored
+                    if number == 0:  # before the first commit: nothing is stored
+                        _check_ids_differ(source, report)
+                        _check_rules_fit(source, report, len(batch))
             except BaseException:
                 _restore(report, kept)  # the batch was rolled back, so it is not counted
                 raise
@@ -353,6 +356,19 @@ def _check_ids_differ(source: SourceConfig, report: RunReport) -> None:
         raise IngestError(f"{report.input_name}: {report.n_duplicate} of the first {report.n_read} rows repeat an id "
                           f"already met in {column}, so it does not hold one value per response. Nothing was stored. "
                           "Name the column that does (check with 'voice sources check'), or set row_id = true.")
+
+
+def _check_rules_fit(source: SourceConfig, report: RunReport, n_rows: int) -> None:
+    """Stop a run when most of its first rows are quarantined by one rule on one field: the mapping does not
+    fit the file (analyst trial 4: a wrong date format quarantined all 90 rows, and the run "finished")."""
+    if not report.batch_rules:
+        return
+    (column, rule), n = report.batch_rules.most_common(1)[0]
+    if n >= REPEATED_IDS and 2 * n > n_rows:
+        example = next((r for r in report.quarantine_reasons if f"field {column!r}" in r), report.quarantine_reasons[0])
+        raise IngestError(f"{report.input_name}: {n} of the first {n_rows} rows break rule {rule!r} on column {column!r}, "
+                          f"so [sources.{source.key}] does not fit this file. Nothing was stored. The first: {example}. "
+                          "Fix the mapping (check with 'voice sources check') and run again.")
 
 
 def _snapshot(report: RunReport) -> tuple[list[int], int, Counter[tuple[str, str]], int]:
@@ -402,6 +418,7 @@ def save_batch(session: Session, source: SourceConfig, run_id: int | None, batch
     seen.update(hash(r.external_id) for r in good)
     counts = store.save_responses(session, row, good, again, screen=screen or screen_text, run_id=run_id)
     n_bad = run_store.save_quarantine(session, row, run, bad)
+    report.batch_rules = Counter((q.field, q.rule) for q in bad)
     report.quarantine_reasons.extend(q.reason for q in bad[:max(0, 50 - len(report.quarantine_reasons))])
     report.n_read += len(batch)
     report.n_new += counts.n_new
