@@ -64,7 +64,8 @@ class ReadNotes:
             out.append(f"{name}: {self.n_blank} blank row(s) skipped (row {rows})")
         if self.extra_columns:
             listed = ", ".join(repr(c) for c in self.extra_columns)
-            out.append(f"{name}: column(s) {listed} are not in the mapping; their values are kept in the raw record only")
+            out.append(f"{name}: column(s) {listed} are not in the mapping; their values are kept in the raw record only, "
+                       "except columns named like personal data or listed in drop_columns, which are not stored at all")
         return out
 
 

@@ -84,7 +84,8 @@ def test_csv_extra_column_is_kept_raw_and_noted(tmp_path):
     records = _read(path, known=tuple(HEADER), notes=notes)
     assert records[0].data["Browser"] == "Firefox"
     assert notes.lines("export.csv") == [("export.csv: column(s) 'Browser' are not in the mapping; "
-                                          "their values are kept in the raw record only")]
+                                          "their values are kept in the raw record only, except columns named like "
+                                          "personal data or listed in drop_columns, which are not stored at all")]
 
 
 def test_csv_blank_rows_are_skipped_and_counted(tmp_path):

@@ -115,3 +115,19 @@ def test_issue_16_mapping_keys_are_read_from_the_file(tmp_path):
     assert (mapping.timezone, mapping.birth_date_column, mapping.school_year_column) == (
         "Europe/London", "Date of birth", "Year group")
     assert (mapping.drop_columns, mapping.keep_columns) == (("Staff notes",), ("Email updates?",))
+
+
+def test_a_multi_select_may_be_joined_by_new_lines_and_an_empty_separator_is_refused(tmp_path):
+    """Trial 4: JotForm joins 'tick all that apply' by new lines; separator = "\\n" was refused at load."""
+    from datetime import datetime, timezone
+
+    from ingest.answers import map_answer
+
+    old = 'type = "multiple_choice"\nwording = "Has anything happened to you or someone you know here?"'
+    config = load_config(_write(tmp_path, old, old.replace('type = "multiple_choice"', 'type = "multiple_choice"\nseparator = "\\n"')),
+                         environ={})
+    question = next(q for s in config.sources for q in s.mapping.questions if q.separator == "\n")
+    assert map_answer(question, "Robbery\r\nHarassment\n", datetime.now(timezone.utc)).value == ["Robbery", "Harassment"]
+    with pytest.raises(ConfigError, match=r'separator.*expected a separator such as ";", ", " or "\\n"'):
+        load_config(_write(tmp_path, old, old.replace('type = "multiple_choice"', 'type = "multiple_choice"\nseparator = ""')),
+                    environ={})

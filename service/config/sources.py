@@ -145,6 +145,14 @@ _MAPPING_LISTS = ("id_columns", "date_formats", "birth_date_formats", "optional"
 _MAPPING_FLAGS = ("row_id", "ward_from_postcode")  # issue 16: true or false
 
 
+def _separator(reader: Reader, table: dict, where: str) -> str:
+    """A multi-select's separator: any text but the empty one ("\\n" for a tool that joins options by line)."""
+    value = reader.text(table, where, "separator", allow_empty=True, default=";")
+    if value == "":
+        reader.fail(f"{where}.separator", value, "a separator such as \";\", \", \" or \"\\n\" (one option per line)")
+    return value
+
+
 def _read_mapping(reader: Reader, where: str, table: Any, base: Path = PROJECT_ROOT) -> SourceMapping:
     """Read ``[sources.KEY.mapping]`` into the connector's :class:`ingest.SourceMapping`."""
     if not isinstance(table, dict):
@@ -199,7 +207,7 @@ def _read_question(reader: Reader, where: str, table: Any) -> QuestionSpec:
             required=bool(table.get("required", False)),
             minimum=table.get("minimum"),
             maximum=table.get("maximum"),
-            separator=reader.text(table, where, "separator", default=";"),
+            separator=_separator(reader, table, where),
         )
     except ValueError as error:
         reader.fail(f"{where}.type", table.get("type"), str(error))
