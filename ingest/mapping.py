@@ -448,9 +448,10 @@ class _Plan:
 
 
 #: Column names that hold personal data (issue 16): never kept in the raw record unless mapped or kept.
+#: "Street" or "house" alone is not enough: "Better street lighting" is an answer (analyst trial 4).
 PERSONAL_COLUMN = re.compile(r"\b(name|first name|last name|surname|forename|full name|e-?mail|email address|"
-                             r"ip|ip address|phone|telephone|mobile|phone number|address|street|house|"
-                             r"latitude|longitude)\b",
+                             r"ip|ip address|phone|telephone|mobile|phone number|address|street address|street name|"
+                             r"house number|house name|latitude|longitude)\b",
                              re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 

@@ -215,6 +215,8 @@ def test_a_stray_comma_after_a_label_and_im_before_an_age_are_read():
     ("Email", True), ("IP Address", True), ("First_Name", True), ("RecipientEmail", True), ("IPAddress", True),
     ("RecipientLastName", True), ("LocationLatitude", True), ("Phone number", True),
     ("How safe do you feel?", False), ("Ward", False), ("Recorded Date", False), ("Shipping", False),
+    ("What would help? - Better street lighting", False), ("Safer at home or in the house?", False),
+    ("Street address", True), ("House number", True), ("Address line 1", True),
 ])
 def test_personal_column_names_are_recognised_in_camel_case_too(column, is_personal):
     """Trial 3: Qualtrics writes RecipientEmail, IPAddress, LocationLatitude; without the preset they were kept raw."""
