@@ -131,3 +131,16 @@ def test_a_multi_select_may_be_joined_by_new_lines_and_an_empty_separator_is_ref
     with pytest.raises(ConfigError, match=r'separator.*expected a separator such as ";", ", " or "\\n"'):
         load_config(_write(tmp_path, old, old.replace('type = "multiple_choice"', 'type = "multiple_choice"\nseparator = ""')),
                     environ={})
+
+
+def test_an_override_of_a_key_the_file_does_not_set_stops_start_up():
+    """Trial 4: VOICE_SOURCES_LIME_FILE_HEADER_ROW (a key not in the file) was ignored without a word."""
+    with pytest.raises(ConfigError, match=r"environment variable VOICE_SOURCES_CSS_FILE_HEADER_ROWZ overrides no key of "
+                                          r".*config.toml: only a key written in the file can be overridden"):
+        load_config(SHIPPED, environ={"VOICE_SOURCES_CSS_FILE_HEADER_ROWZ": "2"})
+
+
+def test_overrides_of_written_keys_and_variables_named_by_env_keys_are_accepted():
+    config = load_config(SHIPPED, environ={"VOICE_SOURCES_CSS_PATH": "/tmp/css", "VOICE_QR_VENDOR_TOKEN": "t",
+                                           "VOICE_SECRET_KEY": "k", "VOICE_TEST_DATABASE_URL": "sqlite://"})
+    assert str(config.source("css").path) == "/tmp/css"

@@ -130,6 +130,35 @@ def apply_environment(raw: dict, environ: Mapping[str, str], file: Path, prefix:
             raw[key] = _convert(environ[name], value, name, file)
 
 
+def check_overrides_used(raw: dict, environ: Mapping[str, str], file: Path) -> None:
+    """Stop on a ``VOICE_<SECTION>_...`` variable that names no key of the file (trial 4: an override of a
+    key the file does not set, ``VOICE_SOURCES_LIME_FILE_HEADER_ROW``, was ignored without a word).
+
+    Only keys written in the file can be overridden (the file gives each its type). Variables named by a
+    ``*_env`` key (tokens, secrets, passwords) are not overrides and are left alone.
+    """
+    keys: set[str] = set()
+    named: set[str] = set()
+
+    def walk(table: dict, prefix: str) -> None:
+        for key, value in table.items():
+            name = f"{prefix}_{key}".upper().replace("-", "_")
+            if isinstance(value, dict):
+                walk(value, name)
+            else:
+                keys.add(name)
+                if key.endswith("_env") and isinstance(value, str) and value:
+                    named.add(value)
+
+    walk(raw, "VOICE")
+    sections = tuple(f"VOICE_{key}_".upper() for key, value in raw.items() if isinstance(value, dict))
+    unused = sorted(n for n in environ if n.startswith(sections) and n not in keys and n not in named)
+    if unused:
+        raise ConfigError(f"environment variable {unused[0]} overrides no key of {file}: only a key written in the file "
+                          "can be overridden (the file gives its type). Add the key to the file, or unset the variable"
+                          + (f" ({len(unused) - 1} more: {', '.join(unused[1:4])})" if len(unused) > 1 else "") + ".")
+
+
 def _convert(text: str, like: Any, name: str, file: Path) -> Any:
     if isinstance(like, bool):
         if text.lower() in ("1", "true", "yes", "on"):

@@ -37,7 +37,14 @@ from service.config.app import (
 )
 from service.config.mail import MailConfig, SafeguardingConfig, read_mail, read_safeguarding
 from service.config.privacy import PrivacyConfig, RetentionConfig, check_privacy, read_retention
-from service.config.reader import PROJECT_ROOT, ConfigError, Reader, apply_environment, read_plain
+from service.config.reader import (
+    PROJECT_ROOT,
+    ConfigError,
+    Reader,
+    apply_environment,
+    check_overrides_used,
+    read_plain,
+)
 from service.config.sources import FormConfig, SourceConfig, read_form, read_source
 
 #: The file read when neither a path nor ``VOICE_CONFIG`` names one.
@@ -104,12 +111,14 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
         database, database_from = default_database(app.instance_path)
     sources = tuple(read_source(reader, key, table, file.parent) for key, table in sections["sources"].items())
     llm = read_llm(reader, raw, sources)
-    return Config(source_file=file, app=app, database=database, limits=read_limits(reader, sections["limits"]),
-                  analysis=read_analysis(reader, sections["analysis"], file.parent), sources=sources,
-                  form=read_form(reader, raw, sources), reports=read_reports(reader, raw),
-                  retention=read_retention(reader, raw, sources), mail=read_mail(reader, raw),
-                  oidc=read_oidc(reader, raw, environ), llm=llm,
-                  nlp=read_nlp(reader, raw, llm),
-                  safeguarding=read_safeguarding(reader, raw, environ),
-                  privacy=check_privacy(reader, read_plain(reader, raw, "privacy", PrivacyConfig)),
-                  database_from=database_from)
+    config = Config(source_file=file, app=app, database=database, limits=read_limits(reader, sections["limits"]),
+                    analysis=read_analysis(reader, sections["analysis"], file.parent), sources=sources,
+                    form=read_form(reader, raw, sources), reports=read_reports(reader, raw),
+                    retention=read_retention(reader, raw, sources), mail=read_mail(reader, raw),
+                    oidc=read_oidc(reader, raw, environ), llm=llm,
+                    nlp=read_nlp(reader, raw, llm),
+                    safeguarding=read_safeguarding(reader, raw, environ),
+                    privacy=check_privacy(reader, read_plain(reader, raw, "privacy", PrivacyConfig)),
+                    database_from=database_from)
+    check_overrides_used(raw, environ, file)  # last: a moved key's own message (e.g. [mail]) comes first
+    return config
