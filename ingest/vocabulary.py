@@ -44,6 +44,7 @@ _SEX_WORDS = {
     "female": "female", "f": "female", "woman": "female", "women": "female", "girl": "female",
     "fem": "female", "femal": "female", "feamle": "female", "lady": "female",
     "male": "male", "m": "male", "man": "male", "men": "male", "boy": "male", "mal": "male",
+    "g": "female", "b": "male",  # a youth form's Girl / Boy (analyst trial 4)
 }
 #: "Female (including trans woman)", "Man (inc. trans men)": the option names the sex it says.
 _INCLUDING = re.compile(r"\s*\((?:including|inc\.?|incl\.?)\s+trans\s*(?:wom[ae]n|m[ae]n|girls?|boys?)\)$")
@@ -52,7 +53,8 @@ GENDERS_WITHOUT_SEX = frozenset({
     "non-binary", "non binary", "nonbinary", "enby", "genderqueer", "gender queer", "genderfluid", "gender fluid",
     "agender", "other", "another gender", "in another way", "i describe myself in another way",
     "prefer to self-describe", "prefer to self describe", "self-describe", "self describe",
-    "i use another term", "another term", "intersex",
+    "i use another term", "another term", "intersex", "x",
+    "u", "unk",  # a data-entry sheet's M / F / U: unknown, not an error
 })
 
 _POSTCODE_DISTRICT = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)(?:\s*[0-9][A-Z]{2})?$")

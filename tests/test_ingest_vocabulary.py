@@ -125,14 +125,14 @@ def test_map_sex_unknown_label_is_not_stated_or_an_error_when_strict():
     ("Woman (inc. trans women)", "female"), ("Man (incl trans men)", "male"),
     # Analyst trial 3 (Microsoft Forms youth form): the common youth wordings.
     ("Girl or young woman", "female"), ("Boy or young man", "male"), ("Girl / young woman", "female"),
-    ("A woman", "female"), ("Young man", "male"),
+    ("A woman", "female"), ("Young man", "male"), ("G", "female"), ("B", "male"),
 ])
 def test_map_sex_reads_gender_options_that_include_trans_people(label, code):
     assert map_sex(label, strict=True) == code
 
 
 @pytest.mark.parametrize("label", ["Non-binary", "Nonbinary", "Other", "Prefer to self-describe",
-                                   "I describe myself in another way", "Genderfluid"])
+                                   "I describe myself in another way", "Genderfluid", "non_binary", "U", "X"])
 def test_map_sex_takes_a_gender_answer_with_no_census_sex_as_not_stated_without_an_error(label):
     """Issue 16: a gender question goes in sex_column; its non-binary answers are answers, not bad cells."""
     assert map_sex(label, strict=True) == NOT_STATED
