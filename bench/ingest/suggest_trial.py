@@ -19,8 +19,10 @@ mapped), and rows only the draft stores. ``--code`` measures another checkout (e
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import tomllib
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,8 +54,9 @@ def is_same(role: str, got: object, want: object) -> bool:
     return got == want
 
 
-def compare_rows(path: Path, key: str, draft, analyst, wards) -> tuple[int, int, int, int]:
-    """(rows the analyst's section stores, of them lost by the draft, read differently, rows only the draft stores)."""
+def compare_rows(path: Path, key: str, draft, analyst, wards) -> tuple[int, int, int, int, Counter]:
+    """(rows the analyst's section stores, of them lost by the draft, read differently, rows only the draft
+    stores, and how many rows differ in each field)."""
     from ingest.exports import read_export
 
     mine = {r.location: r for r in read_export(path, key, draft.mapping, draft.file, wards, NOW).responses}
@@ -63,8 +66,11 @@ def compare_rows(path: Path, key: str, draft, analyst, wards) -> tuple[int, int,
     def view(response) -> tuple:
         return (response.submitted_at, *(getattr(response.demographics, f) for f in fields))
 
-    differ = sum(view(mine[loc]) != view(theirs[loc]) for loc in set(mine) & set(theirs))
-    return len(theirs), len(set(theirs) - set(mine)), differ, len(set(mine) - set(theirs))
+    both = set(mine) & set(theirs)
+    by_field = Counter(name for loc in both for name, a, b in zip(["submitted_at", *fields], view(mine[loc]),
+                                                                  view(theirs[loc])) if a != b)
+    differ = sum(view(mine[loc]) != view(theirs[loc]) for loc in both)
+    return len(theirs), len(set(theirs) - set(mine)), differ, len(set(mine) - set(theirs)), by_field
 
 
 def find_sections(trial: Path) -> Path:
@@ -103,20 +109,23 @@ def main() -> None:
     file = find_sections(args.trial)
     sections = tomllib.loads(file.read_text(encoding="utf-8"))["sources"]
     wards = tuple(ingest.Ward(code, name) for code, name in read_ward_names(args.borough).items())
+    # Older checkouts (--code) take no wards; this one reads a ward column named by a code from its values.
+    with_wards = {"wards": wards} if "wards" in inspect.signature(ingest.suggest_mapping).parameters else {}
     n_right = n_set = n_differ = 0
     print("export | roles right | analyst stores | draft loses | draft reads differently | draft only")
     for key in sections:
         path = find_export(args.trial, key, sections[key])
         name = path.name
         analyst = read_source(Reader(file), key, sections[key], args.trial)
-        text = ingest.suggest_mapping(path, key=key)
+        text = ingest.suggest_mapping(path, key=key, **with_wards)
         draft = read_source(Reader(Path(f"draft-{key}.toml")), key, tomllib.loads(text)["sources"][key], args.trial)
         want, got = roles_of(analyst.mapping), roles_of(draft.mapping)
         right = [role for role in want if is_same(role, got.get(role), want[role])]
         n_right, n_set = n_right + len(right), n_set + len(want)
-        stored, lost, differ, extra = compare_rows(path, key, draft, analyst, wards)
+        stored, lost, differ, extra, by_field = compare_rows(path, key, draft, analyst, wards)
         n_differ += lost + differ + extra
-        print(f"{name} | {len(right)}/{len(want)} | {stored} | {lost} | {differ} | {extra}")
+        fields = ", ".join(f"{f} {n}" for f, n in by_field.most_common())
+        print(f"{name} | {len(right)}/{len(want)} | {stored} | {lost} | {differ}{f' ({fields})' if fields else ''} | {extra}")
         for role in (r for r in want if r not in right):
             print(f"    {role}: suggest {got.get(role)!r}, analyst {want[role]!r}")
         if args.show:
