@@ -99,6 +99,8 @@ def main() -> None:
     parser.add_argument("--borough", default="havering", help="whose wards the rows are read with")
     parser.add_argument("--code", type=Path, default=root, help="the checkout to measure")
     parser.add_argument("--show", action="store_true", help="print each draft too")
+    parser.add_argument("--no-wards", action="store_true",
+                        help="draft without the borough's wards (as 'voice sources suggest' does until it passes them)")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code))
     import ingest
@@ -110,7 +112,8 @@ def main() -> None:
     sections = tomllib.loads(file.read_text(encoding="utf-8"))["sources"]
     wards = tuple(ingest.Ward(code, name) for code, name in read_ward_names(args.borough).items())
     # Older checkouts (--code) take no wards; this one reads a ward column named by a code from its values.
-    with_wards = {"wards": wards} if "wards" in inspect.signature(ingest.suggest_mapping).parameters else {}
+    takes_wards = "wards" in inspect.signature(ingest.suggest_mapping).parameters
+    with_wards = {"wards": wards} if takes_wards and not args.no_wards else {}
     n_right = n_set = n_differ = 0
     print("export | roles right | analyst stores | draft loses | draft reads differently | draft only")
     for key in sections:
