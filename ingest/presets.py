@@ -22,6 +22,9 @@ QUALTRICS_SKIPPED = [r'^\{"ImportId":', "^Survey Preview$", "^Survey Test$", "^S
 QUALTRICS_DROPPED = ["IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
                      "LocationLatitude", "LocationLongitude"]
 
+ALCHEMER_DROPPED = ["SessionID", "User Agent", "Referer", "Contact ID", "IP Address", "Longitude", "Latitude",
+                    "Country", "City", "State/Region", "Postal"]
+
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # XLSX and CSV: question text over option text in two header rows; "UserNo" numbers each response.
     "smartsurvey": {
@@ -73,6 +76,34 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                     "date_formats": ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "iso"],
                     "timezone": _UK, "drop_columns": ["Collector ID", "Custom Data 1"]},
     },
+    # LimeSurvey CSV "question codes" export: "id" numbers each response, "submitdate" is blank for an
+    # incomplete one (its "lastpage" is short of the last page), ISO times in the survey's zone. "seed"
+    # (a random number for the question order) and "ipaddr" / "refurl" (when the survey records them) are
+    # no answer: never stored.
+    "limesurvey": {
+        "file": {"header_rows": 1},
+        "mapping": {"id_column": "id", "submitted_at": "submitdate", "date_format": "iso",
+                    "date_formats": _EXCEL_DATES, "timezone": _UK, "drop_columns": ["seed", "ipaddr", "refurl"]},
+    },
+    # Alchemer (formerly SurveyGizmo) CSV: "Response ID", "Date Submitted" (blank on a Partial response),
+    # ISO times, one column per option named "Question:Option". The session, browser, referring page,
+    # contact and the IP address with the place it gives (Longitude ... Postal) say who and where the
+    # respondent is: never stored. Status, Language, Tags and Comments stay in the raw record.
+    "alchemer": {
+        "file": {"header_rows": 1},
+        "mapping": {"id_column": "Response ID", "submitted_at": "Date Submitted", "date_format": "iso",
+                    "date_formats": _EXCEL_DATES, "timezone": _UK, "drop_columns": ALCHEMER_DROPPED},
+    },
+    # ArcGIS Survey123 CSV: "GlobalID" (kept by a response for good; "ObjectID" is the layer's row number),
+    # "CreationDate" in UTC written month first ("4/21/2024 5:52:05 PM"), choice names such as
+    # "white_british". The editing times and the usernames of who created or edited a record, and the
+    # point's x / y (where the respondent was), are never stored.
+    "survey123": {
+        "file": {"header_rows": 1},
+        "mapping": {"id_column": "GlobalID", "submitted_at": "CreationDate", "date_format": "%m/%d/%Y %I:%M:%S %p",
+                    "date_formats": ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "iso"], "timezone": "",
+                    "drop_columns": ["Creator", "Editor", "x", "y"]},
+    },
 }
 
 #: Columns that say an export came from a tool: all of them in the header means that tool's layout
@@ -84,6 +115,9 @@ MARKS: tuple[tuple[str, frozenset[str]], ...] = (
     ("citizen_space", frozenset({"Response ID", "Submitted on"})),
     ("microsoft_forms", frozenset({"ID", "Start time", "Completion time"})),
     ("google_forms", frozenset({"Timestamp"})),
+    ("limesurvey", frozenset({"id", "submitdate", "lastpage", "startlanguage"})),
+    ("alchemer", frozenset({"Response ID", "Time Started", "Date Submitted", "SessionID"})),
+    ("survey123", frozenset({"ObjectID", "GlobalID", "CreationDate", "EditDate"})),
 )
 
 

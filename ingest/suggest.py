@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -26,27 +27,34 @@ from ingest.mapping import PERSONAL_COLUMN, is_personal_column
 from ingest.options import FileOptions
 from ingest.presets import MARKS, PRESETS, QUALTRICS_SKIPPED
 from ingest.suggest_dates import choose_formats, reads_the_same
-from ingest.suggest_questions import option_groups, question_lines, quote
+from ingest.suggest_questions import is_subquestion, option_groups, question_lines, quote
 from ingest.suggest_roles import Roles, find_roles, words
+from ingest.vocabulary import Ward
 
-_TIME_COLUMN = re.compile(r"^(?:start(?:ed)?|end(?:ed)?|start (?:time|date)|end (?:time|date)|stage date|submit date|"
+_TIME_COLUMN = re.compile(r"^(?:start(?:ed)?|end(?:ed)?|start ?(?:time|date)|end ?(?:time|date)|stage date|submit ?date|"
                           r"recorded date|completion time|completed|last modified(?: time)?|modified|timestamp|"
-                          r"date (?:started|submitted|modified))(?: \(utc\))?$")
-#: Columns a survey tool adds beside the answers (Qualtrics, SurveyMonkey, SmartSurvey, Typeform).
+                          r"date (?:started|submitted|modified)|time started|datestamp|edit ?date|"
+                          r"creat(?:ed|ion) ?date)(?: \(utc\))?$")
+#: Columns a survey tool adds beside the answers (Qualtrics, SurveyMonkey, SmartSurvey, Typeform, LimeSurvey,
+#: Alchemer, Survey123, EngagementHQ).
 _TOOL_COLUMN = re.compile(r"^(?:status|response type|progress|duration(?: \(in seconds\))?|finished|distribution channel|"
                           r"user language|external (?:data )?reference|collector id|custom data(?: \d+)?|custom value|"
-                          r"tracking link|network id|unique id)$")
+                          r"tracking link|network id|unique id|last ?page|start ?language|seed|language|"
+                          r"legacy comments|object id|user type)$")
 #: Columns Citizen Space (and analysts' own workbooks) add beside the answers: tags, codes, notes, review state.
 _ANALYST_COLUMN = re.compile(r"^(?:analyst|analysis|coded?|coding|coder|reviewer|moderat)|\b(?:tags?|tagged|"
                              r"coded theme|themes? coded|analyst notes?|notes? by|assigned to|response status|"
                              r"review(?:ed)? (?:status|by)|moderation(?: status)?|flagged by)\b", re.I)
-#: Where a respondent was: personal data, like a name, though the mapping's name rule does not see it.
-_LOCATION = re.compile(r"\b(?:latitude|longitude)\b")
+#: Who or where a respondent is (a place, a login, their browser session, the staff member who typed the
+#: record): personal data, like a name, though the mapping's name rule does not see it.
+_PERSONAL = re.compile(r"\b(?:latitude|longitude|user ?name|login|session ?id|user agent|refer+er|contact id)\b|"
+                       r"^(?:creator|editor|city|town|county|country|postal|state ?/ ?(?:region|province))$")
 _IMPORT_ID = re.compile(r'^\{"ImportId":')
 #: The order roles are written in: consent, then the demographics as a census asks them.
 _ORDER = ("consent_column", "sex_column", "gender_identity_column", "age_column", "birth_date_column",
           "school_year_column", "ethnicity_column", "ethnicity_other_column", "ward_column", "postcode_column")
 _UK = "Europe/London"
+_BY_VALUES = "  # told by its answers alone (the header is a question code): check it is that question"
 
 
 @dataclass
@@ -59,12 +67,13 @@ class _Layout:
     zones: dict[str, str] = field(default_factory=dict)  # Qualtrics' ImportId row: each time's zone
 
 
-def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
+def suggest_mapping(path: Path, key: str = "KEY", n: int = 200, wards: tuple[Ward, ...] = ()) -> str:
     """A draft ``[sources.KEY]`` TOML section for the export at ``path`` (see the module docstring).
 
-    Answers are never printed: a question's options are proposed only when its answers repeat
-    (a few short labels, each given about twice or more), so a free-text answer is not listed, and
-    columns named like personal data (Name, Email, IP Address) are left out with a comment.
+    Answers are never printed: a question's options are proposed only when its answers look like
+    options (a few short labels, each given by several respondents, none a sentence), so a free-text
+    answer is not listed, and columns named like personal data (Name, Email, IP Address) are left out
+    with a comment. ``wards`` (the borough's) let a column named by a question code be read as the ward.
     """
     layout = _layout(path)
     notes = ReadNotes()
@@ -76,7 +85,7 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
     marked = next((name for name, marks in MARKS if marks <= set(header)), "snap" if path.suffix == ".sav" else "")
     preset = layout.preset or marked
     defaults = PRESETS[preset]["mapping"] if preset else {}
-    roles = find_roles(header, wording, rows, defaults)
+    roles = find_roles(header, wording, rows, defaults, wards)
     lines = [f"# Draft for {path.name}: check every line, then run 'voice sources check {path.name} --source {key}'.",
              f"[sources.{key}]", f'name = "{path.stem}"', 'kind = "file"',
              "min_age = 0  # set to the youngest age of the population this channel speaks for (16 for the "
@@ -87,17 +96,19 @@ def suggest_mapping(path: Path, key: str = "KEY", n: int = 200) -> str:
     lines += ["", f"[sources.{key}.file]", *_file_lines(layout, notes, preset), "", f"[sources.{key}.mapping]"]
     lines += _role_lines(roles, rows, wording, preset, layout.zones)
     rest = [c for c in header if c not in set(roles.columns.values())]
-    left_out, left_lines = _left_out(rest, defaults)
+    groups = option_groups(rest, rows)
+    options = {c for members, _ in groups.values() for c in members}
+    left_out, left_lines = _left_out([c for c in rest if c not in options], defaults, preset)
     lines += left_lines
     for column, labels in roles.recodes.items():
-        lines += ["", f"[sources.{key}.mapping.recodes.{quote(column)}]  # answers that start with yes or no"]
+        lines += ["", f"[sources.{key}.mapping.recodes.{quote(column)}]  # {roles.why[column]}"]
         lines += [f"{quote(label)} = {quote(code)}" for label, code in labels.items()]
-    lines += _question_blocks(key, [c for c in rest if c not in left_out], rows, wording)
+    lines += _question_blocks(key, [c for c in rest if c not in left_out], rows, wording, groups)
     return "\n".join(lines) + "\n"
 
 
-def _question_blocks(key: str, columns: list[str], rows: list[dict[str, Any]], wording: dict[str, str]) -> list[str]:
-    groups = option_groups(columns, rows)
+def _question_blocks(key: str, columns: list[str], rows: list[dict[str, Any]], wording: dict[str, str],
+                     groups: dict[str, tuple[list[str], list[str]]]) -> list[str]:
     grouped = {c for members, _ in groups.values() for c in members[1:]}
     lines: list[str] = []
     for number, column in enumerate((c for c in columns if c not in grouped), start=1):
@@ -105,8 +116,11 @@ def _question_blocks(key: str, columns: list[str], rows: list[dict[str, Any]], w
         if column in groups:
             members, options = groups[column]
             own = members == options  # Typeform: each column is named by its option
+            coded = is_subquestion(members[0])  # LimeSurvey: each column is named by a subquestion code
             lines += ['type = "multiple_choice"  # one column per option' + (
-                      "; the question's wording is not in the export" if own else ""),
+                      "; the question's wording is not in the export" if own else
+                      "; the options are the survey's subquestion codes: the export holds no option text, so give "
+                      "each its label from the survey" if coded else ""),
                       "option_columns = [" + ", ".join(quote(c) for c in members) + "]",
                       "options = [" + ", ".join(quote(o) for o in options) + "]"]
             continue
@@ -117,23 +131,35 @@ def _question_blocks(key: str, columns: list[str], rows: list[dict[str, Any]], w
     return lines
 
 
-def _left_out(columns: list[str], defaults: dict[str, Any]) -> tuple[set[str], list[str]]:
-    """Columns that are not questions (personal data, the tool's times and columns, analysts' notes), with why."""
+def _left_out(columns: list[str], defaults: dict[str, Any], preset: str) -> tuple[set[str], list[str]]:
+    """Columns that are not questions (personal data, the tool's times and columns, analysts' notes), with why.
+
+    A column of a question's options ("... - Better street lighting") is never among them: it is an answer.
+    """
     dropped = list(defaults.get("drop_columns", ()))
     lines, left_out, to_drop = [], set(), []
+    point = {"x", "y"} <= {words(c) for c in columns}  # Survey123's point: where the respondent was
     for column in columns:
         name = words(column)
-        if is_personal_column(column) or PERSONAL_COLUMN.search(name) or _LOCATION.search(name):
+        if is_personal_column(column) or PERSONAL_COLUMN.search(name) or _PERSONAL.search(name) or (
+                point and name in ("x", "y")):
             # A name the mapping's own rule does not take for personal data needs drop_columns.
-            if not is_personal_column(column) and column not in dropped:
-                to_drop.append(column)
             why = "looks like personal data: left out of the mapping, and never stored in the raw record"
-            why += " (keep_columns would keep it)" if column not in dropped else " (the preset's drop_columns)"
+            if column in dropped:
+                why += " (the preset's drop_columns)"
+            elif is_personal_column(column):
+                why += " (keep_columns would keep it)"
+            else:
+                to_drop.append(column)
+                why += " (the drop_columns above)"
         elif _TIME_COLUMN.match(name):
             why = "is a time the tool recorded: left out of the questions (kept in the raw record)"
         elif _TOOL_COLUMN.match(name):
             why = "is a column the survey tool adds, not an answer: left out of the questions " + (
                 "and of the raw record (the preset's drop_columns)" if column in dropped else "(kept in the raw record)")
+        elif column in dropped:
+            why = f"is a column the {preset} export adds, not an answer: left out of the questions and of the raw " \
+                  "record (the preset's drop_columns)"
         elif _ANALYST_COLUMN.search(column.strip()):
             why = ("looks like a column the council's analysts added (tags, themes, notes), not the resident's "
                    "answer: left out of the questions (kept in the raw record)")
@@ -160,7 +186,8 @@ def _role_lines(roles: Roles, rows: list[dict[str, Any]], wording: dict[str, str
     if "submitted_at" in found:
         column = found["submitted_at"]
         lines += [f"submitted_at = {quote(column)}", *_date_lines(column, values[column], wording[column], preset, zones)]
-    lines += [f"{role} = {quote(found[role])}" for role in _ORDER if role in found]
+    lines += [f"{role} = {quote(found[role])}" + (_BY_VALUES if role in roles.by_values else "")
+              for role in _ORDER if role in found]
     return lines + _age_lines(found, values)
 
 
@@ -182,6 +209,9 @@ def _date_lines(column: str, cells: list[Any], wording: str, preset: str, zones:
     if choice.unread:
         lines.append(f"# {len(choice.unread)} of {choice.n_values} dates of {column!r} fit no known format, e.g. "
                      f"{choice.unread[0]!r}: add its format (strftime) to date_formats")
+    if choice.n_values < len(cells):
+        lines.append(f"# {len(cells) - choice.n_values} of {len(cells)} rows read have no {column!r} (an incomplete "
+                     "response?): 'voice sources check' shows their rows")
     if choice.is_ambiguous:
         lines.append(f"# every date of {column!r} also reads with day and month the other way round: check which "
                      "the tool writes")
@@ -203,8 +233,12 @@ def _age_lines(found: dict[str, str], values: dict[str, list[Any]]) -> list[str]
         cells = [plain_text(v) for v in values[found["age_column"]] if plain_text(v)]
         spans = [s for s in (read_band(v) for v in cells) if s]
         if spans and 2 * len(spans) >= len(cells):
-            lines.append("age_bands = [" + ", ".join(quote(_band(s)) for s in sorted(set(spans), key=lambda s: s[0]))
+            bands, n_overlapping = _distinct_bands(spans)
+            lines.append("age_bands = [" + ", ".join(quote(_band(s)) for s in bands)
                          + "]  # the bands the answers use; an age outside them quarantines the response")
+            if n_overlapping:
+                lines.append(f"# {n_overlapping} answer(s) read as a band that overlaps one given more often (a typing "
+                             "slip?): not proposed; 'voice sources check' shows their rows")
     elif "school_year_column" in found and "birth_date_column" not in found:
         years = sorted({y for y in (read_year_group(v) for v in values[found["school_year_column"]]) if y})
         if years:
@@ -215,6 +249,21 @@ def _age_lines(found: dict[str, str], values: dict[str, list[Any]]) -> list[str]
         lines += ["min_age = 0  # plausibility: an age below this quarantines the response (set the youngest who could answer)",
                   "max_age = 120  # an age above this quarantines the response"]
     return lines
+
+
+def _distinct_bands(spans: list[tuple[int, int | None]]) -> tuple[list[tuple[int, int | None]], int]:
+    """The bands given, most given first, leaving out any that overlaps one given more often ("25-43" typed
+    for "25-34"), in age order; and how many answers gave a band left out."""
+    counts = Counter(spans)
+    kept: list[tuple[int, int | None]] = []
+    for span, _ in counts.most_common():
+        if not any(_overlap(span, other) for other in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s[0]), sum(n for span, n in counts.items() if span not in kept)
+
+
+def _overlap(a: tuple[int, int | None], b: tuple[int, int | None]) -> bool:
+    return a[0] <= (b[1] if b[1] is not None else 999) and b[0] <= (a[1] if a[1] is not None else 999)
 
 
 def _year_bands(years: list[int]) -> list[tuple[int, int | None]]:

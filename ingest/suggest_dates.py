@@ -18,9 +18,11 @@ from ingest.columns import plain_text
 from ingest.dates import parse_datetime, read_date
 from ingest.errors import RecordError
 
-#: Formats tried after a preset's own, in this order (a tie goes to the earlier): UK day-first before US.
+#: Formats tried after a preset's own, in this order (a tie goes to the earlier): UK day-first before US,
+#: then a month's name (JotForm's "Mar 3, 2024", "3 March 2024").
 CANDIDATES = ("iso", "dayfirst", "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %I:%M:%S %p",
-              "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S")
+              "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S", "%b %d, %Y", "%b %d, %Y %I:%M %p",
+              "%B %d, %Y", "%d %b %Y", "%d %B %Y")
 _DAY_FIRST = ("dayfirst", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 _MONTH_FIRST = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S")
 

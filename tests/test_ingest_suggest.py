@@ -429,3 +429,231 @@ def test_suggest_keeps_joined_options_with_commas_whole_leaves_analyst_columns_o
     assert report.field_issues == [] and report.quarantined == []
     assert report.samples["question q1"][:2] == [(joined[0], "['Speeding', 'Poor lighting, e.g. alleys']"),
                                                 (joined[1], "['Poor lighting, e.g. alleys']")]
+
+
+# Analyst trial 4 (nine tools nobody had tuned on). Every file below is written here, shaped like the tool's export.
+#: Remarks people make, each given by several respondents: free text however often it repeats (finding 14).
+REMARKS = ["Kids on bikes outside the chip shop, every night this week", "The alley by the church needs a light",
+           "Nothing really, I feel ok", "more bins and less fly tipping round the flats"]
+ETHNIC_LABELS = ["English, Welsh, Scottish, Northern Irish or British", "Indian", "African", "Any other White background"]
+
+
+def limesurvey_csv(tmp_path: Path) -> Path:
+    """LimeSurvey's CSV with question codes as headings: its own columns first, subquestions in brackets."""
+    header = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "G01Q01", "G01Q02",
+              "G01Q03", "G01Q04", "G01Q04[other]", "G01Q05", "G01Q06", "G02Q01", "G02Q07[SQ001]", "G02Q07[SQ002]",
+              "G02Q07[other]", "G02Q08"]
+    rows = []
+    for i in range(12):
+        done = i != 5  # row 7 gave up on page 1: LimeSurvey leaves submitdate blank
+        rows.append([str(i + 1), f"2024-05-{i + 10} 09:1{i % 10}:00" if done else "", "3" if done else "1", "en",
+                     str(918273 * (i + 3)), f"2024-05-{i + 10} 09:00:00", f"2024-05-{i + 10} 09:20:00",
+                     "No" if i == 3 else "Yes", str(19 + 6 * i), SEXES[i % 8], ETHNIC_LABELS[i % 4],
+                     "Polish" if i == 7 else "", WARDS[i % 8], f"RM{3 + i % 2} {i}AB",
+                     ["Very safe", "Fairly safe", "Very unsafe"][i % 3], "Yes" if i % 2 else "", "Yes" if i % 3 else "",
+                     "", REMARKS[i % 4]])
+    return _write_csv(tmp_path / "results-survey512.csv", [header, *rows])
+
+
+def test_suggest_knows_a_limesurvey_export_and_tells_its_coded_columns_by_their_answers(tmp_path):
+    """Finding 8: behind question codes suggest found only the id; the values were plain Female/Male, ONS labels,
+    the borough's ward names and postcodes."""
+    path = limesurvey_csv(tmp_path)
+    draft = suggest_mapping(path, key="lime", wards=HAVERING)
+    table = tomllib.loads(draft)["sources"]["lime"]
+    mapping = table["mapping"]
+    assert table["preset"] == "limesurvey"
+    assert {k: mapping[k] for k in ("id_column", "submitted_at", "consent_column", "age_column", "sex_column",
+                                    "ethnicity_column", "ethnicity_other_column", "ward_column", "postcode_column")} == {
+        "id_column": "id", "submitted_at": "submitdate", "consent_column": "G01Q01", "age_column": "G01Q02",
+        "sex_column": "G01Q03", "ethnicity_column": "G01Q04", "ethnicity_other_column": "G01Q04[other]",
+        "ward_column": "G01Q05", "postcode_column": "G01Q06"}
+    assert 'sex_column = "G01Q03"  # told by its answers alone (the header is a question code)' in draft
+    assert "# 1 of 12 rows read have no 'submitdate' (an incomplete response?)" in draft
+    for column in ("lastpage", "startlanguage"):
+        assert f"# {column!r} is a column the survey tool adds, not an answer" in draft
+    assert "# 'seed' is a column the survey tool adds, not an answer: left out of the questions and of the raw record" in draft
+    questions = {q.get("column", q["key"]): q for q in mapping["questions"]}
+    ticks = next(q for q in mapping["questions"] if "option_columns" in q)
+    assert ticks["option_columns"] == ["G02Q07[SQ001]", "G02Q07[SQ002]"] and ticks["options"] == ["SQ001", "SQ002"]
+    assert questions["G02Q07[other]"]["type"] == "free_text"
+    # Finding 14: the same four remarks given by three people each are free text, and none is printed.
+    assert questions["G02Q08"]["type"] == "free_text"
+    assert not [part for remark in REMARKS for part in remark.split(", ") if part in draft]
+    source = _load(draft, "lime", tmp_path)
+    assert source.mapping.drop_columns == ("seed", "ipaddr", "refurl")
+    report = check_export(path, source.mapping, source.file, source="lime", wards=HAVERING, now=LATER)
+    assert report.missing == [] and report.quarantined == [] and report.field_issues == [], report.to_text()
+
+
+def test_suggest_takes_no_coded_column_for_the_ward_without_the_boroughs_wards(tmp_path):
+    draft = suggest_mapping(limesurvey_csv(tmp_path), key="lime")
+    mapping = tomllib.loads(draft)["sources"]["lime"]["mapping"]
+    assert "ward_column" not in mapping and mapping["sex_column"] == "G01Q03"
+    assert any(q.get("column") == "G01Q05" for q in mapping["questions"])
+
+
+def alchemer_csv(tmp_path: Path) -> Path:
+    """Alchemer's CSV: its own columns (session, browser, IP and the place it gives), "Question:Option" ticks."""
+    safer = "Which of these would make you feel safer?"
+    header = ["Response ID", "Time Started", "Date Submitted", "Status", "Contact ID", "Legacy Comments", "Comments",
+              "Language", "Referer", "SessionID", "User Agent", "Tags", "IP Address", "Longitude", "Latitude", "Country",
+              "City", "State/Region", "Postal", "Do you agree to take part in this survey?",
+              f"{safer}:Better street lighting", f"{safer}:More police patrols", "Please tell us why you gave that answer",
+              "What is your age?", "What is your sex?"]
+    rows = [[str(40 + i), f"2024-06-1{i} 20:00:00", "" if i == 2 else f"2024-06-1{i} 20:09:00",
+             "Partial" if i == 2 else "Complete", "", "", "", "English", "https://example.org/safer", f"a7{i}f0e1",
+             "Mozilla/5.0 (iPhone)", "", f"86.4.1.{i}", "0.2648", "51.5594", "United Kingdom", "Romford", "", "RM11",
+             "Yes", "Better street lighting" if i % 2 else "", "More police patrols" if i % 3 else "", REMARKS[i % 4],
+             str(30 + i), SEXES[i]] for i in range(8)]
+    return _write_csv(tmp_path / "alchemer.csv", [header, *rows])
+
+
+def test_suggest_proposes_the_alchemer_preset_and_keeps_an_option_named_street_lighting(tmp_path):
+    """Finding 6: "...:Better street lighting" was left out as personal data ("street"): it is an option column."""
+    path = alchemer_csv(tmp_path)
+    draft = suggest_mapping(path, key="alch")
+    table = tomllib.loads(draft)["sources"]["alch"]
+    mapping = table["mapping"]
+    assert table["preset"] == "alchemer" and mapping["id_column"] == "Response ID"
+    assert mapping["submitted_at"] == "Date Submitted" and mapping["consent_column"].startswith("Do you agree")
+    for column in ("SessionID", "User Agent", "Referer", "Contact ID", "City", "Postal"):
+        assert f"# {column!r} looks like personal data: left out of the mapping, and never stored in the raw record " \
+               "(the preset's drop_columns)" in draft
+    ticks = next(q for q in mapping["questions"] if "option_columns" in q)
+    assert ticks["options"] == ["Better street lighting", "More police patrols"]
+    assert "# 'Which of these would make you feel safer?:Better street lighting'" not in draft
+    source = _load(draft, "alch", tmp_path)
+    report = _reads_right(path, source, 8)
+    assert report.field_issues == [], report.to_text()
+    raw = read_export(path, "alch", source.mapping, source.file, now=LATER).responses[0].raw
+    assert "Which of these would make you feel safer?:Better street lighting" in raw
+    assert not {"SessionID", "IP Address", "Latitude", "City", "Postal", "Contact ID"} & set(raw)
+
+
+def survey123_csv(tmp_path: Path) -> Path:
+    """Survey123's CSV: ObjectID and GlobalID, UTC times written month first, choice names, the point's x / y."""
+    header = ["ObjectID", "GlobalID", "CreationDate", "Creator", "EditDate", "Editor", "consent", "concerns", "improve",
+              "gender", "postcode", "x", "y"]
+    concerns = ["asb,drugs", "knife_crime", "drugs,robbery", "asb", "robbery,knife_crime,asb", "drugs"]
+    rows = [[str(i + 1), f"5cb2d6cb-e3e7-f999-3021-0b129ea1eb{i:02d}", f"4/{i + 10}/2024 {i + 1}:02:15 PM",
+             "officer1" if i % 2 else "", f"4/{i + 11}/2024 9:00:00 AM", "officer1" if i % 2 else "", "yes",
+             concerns[i % 6], REMARKS[i % 4], ["female", "male"][i % 2], "", f"0.{15 + i}", f"51.5{i}"]
+            for i in range(12)]
+    return _write_csv(tmp_path / "survey123.csv", [header, *rows])
+
+
+def test_suggest_proposes_the_survey123_preset_reading_its_utc_times_and_leaving_the_point_out(tmp_path):
+    """Finding 9: GlobalID and CreationDate were missed; x / y (where the respondent stood) and the editors'
+    usernames are personal data; "knife_crime,robbery" holds two choice names."""
+    path = survey123_csv(tmp_path)
+    draft = suggest_mapping(path, key="s123")
+    table = tomllib.loads(draft)["sources"]["s123"]
+    mapping = table["mapping"]
+    assert table["preset"] == "survey123"
+    assert (mapping["id_column"], mapping["submitted_at"]) == ("GlobalID", "CreationDate")
+    assert "# the survey123 preset's date formats read all 12 dates of 'CreationDate'" in draft
+    for column in ("x", "y", "Creator", "Editor"):
+        assert f"# {column!r} looks like personal data" in draft
+    assert "# 'EditDate' is a time the tool recorded" in draft and "# 'ObjectID' is a column the survey tool adds" in draft
+    questions = {q["column"]: q for q in mapping["questions"]}
+    assert questions["concerns"]["separator"] == ","
+    assert questions["concerns"]["options"] == ["asb", "drugs", "knife_crime", "robbery"]
+    assert questions["improve"]["type"] == "free_text"
+    source = _load(draft, "s123", tmp_path)
+    _reads_right(path, source, 12)
+    first = read_export(path, "s123", source.mapping, source.file, now=LATER).responses[0]
+    assert first.submitted_at == datetime(2024, 4, 10, 13, 2, 15, tzinfo=timezone.utc)  # UTC, as ArcGIS keeps it
+    assert not {"x", "y", "Creator", "Editor"} & set(first.raw)
+
+
+def test_suggest_knows_the_trials_id_and_time_names_and_jotforms_dates_and_consent(tmp_path):
+    """Finding 9: Contribution ID / Created date, Response No., Submission ID / Submission Date ("Mar 3, 2024"),
+    JotForm's "Data protection" box and "Postal / Zip Code" were all missed."""
+    commonplace = _write_csv(tmp_path / "cp.csv", [["Contribution ID", "Created date", "Gender"], *[
+        [str(262500 + 97 * i), f"2024-03-0{i + 1} 20:28:09", SEXES[i]] for i in range(6)]])
+    ehq = _write_csv(tmp_path / "ehq.csv", [["Response No.", "Date Submitted", "Login Username", "Gender"], *[
+        [str(i + 1), f"0{i + 1}/07/2024 10:00", f"resident{i}", SEXES[i]] for i in range(6)]])
+    statement = "I agree to my answers being used by the Council for community safety planning"
+    worries = ["Drugs\nKnife crime", "Burglary", "Knife crime", "Drugs", "Burglary\nDrugs", "Knife crime"]
+    jotform = _write_csv(tmp_path / "jot.csv", [
+        ["Submission Date", "First Name", "City", "Postal / Zip Code", "What worries you most? Please tick all that apply",
+         "Tell us about a place that feels unsafe", "Data protection", "Submission ID"],
+        *[[f"Mar {3 + 9 * i}, 2024" if i < 3 else f"Apr {i}, 2024", "Emma", "Romford", f"RM1 {i}UX", worries[i],
+           "The underpass", statement, str(5800007471048624626 + i)] for i in range(6)]])
+    expected = {commonplace: ("Contribution ID", "Created date"), ehq: ("Response No.", "Date Submitted"),
+                jotform: ("Submission ID", "Submission Date")}
+    for path, (id_column, time_column) in expected.items():
+        draft = suggest_mapping(path, key="k")
+        mapping = tomllib.loads(draft)["sources"]["k"]["mapping"]
+        assert (mapping["id_column"], mapping["submitted_at"]) == (id_column, time_column), draft
+        _reads_right(path, _load(draft, "k", tmp_path), 6)
+    draft = suggest_mapping(jotform, key="jot")
+    table = tomllib.loads(draft)["sources"]["jot"]
+    assert table["mapping"]["date_format"] == "%b %d, %Y"
+    assert table["mapping"]["consent_column"] == "Data protection" and table["mapping"]["postcode_column"] == "Postal / Zip Code"
+    assert table["mapping"]["recodes"]["Data protection"] == {statement: "Yes"}
+    assert table["mapping"]["drop_columns"] == ["City"]
+    questions = {q["column"]: q for q in table["mapping"]["questions"]}
+    assert questions["Tell us about a place that feels unsafe"]["type"] == "free_text"
+    assert "options one to a line" in draft and "Knife crime" not in draft
+    source = _load(draft, "jot", tmp_path)
+    first = read_export(jotform, "jot", source.mapping, source.file, now=LATER).responses[0]
+    assert first.consent is True and first.submitted_at.date().isoformat() == "2024-03-03"
+    assert "# 'Login Username' looks like personal data" in suggest_mapping(ehq)
+
+
+def test_suggest_reads_a_boy_girl_column_as_sex_recoding_its_initials(tmp_path):
+    """Finding 9 and 11: "Boy/Girl" was not taken for sex, and its "B" / "G" needed recodes; "yep" for consent."""
+    sexes = ["Girl", "B", "G", "boy", "F", "Boy", "G", "M", "non binary", "girl"]
+    consents = ["yes", "yep", "Yes", "yep", "Y", "yes", "no", "yes", "yep", "yes"]
+    header = ["Date", "Age", "Boy/Girl", "OK to use your answers?"]
+    path = _write_csv(tmp_path / "youth.csv", [header, *[[f"0{1 + i % 3}/10/2024", str(11 + i % 7), sexes[i], consents[i]]
+                                                        for i in range(10)]])
+    draft = suggest_mapping(path, key="youth")
+    mapping = tomllib.loads(draft)["sources"]["youth"]["mapping"]
+    assert mapping["sex_column"] == "Boy/Girl" and mapping["consent_column"] == "OK to use your answers?"
+    assert mapping["recodes"] == {"Boy/Girl": {"B": "Boy", "G": "Girl"}, "OK to use your answers?": {"yep": "Yes"}}
+    assert "# the initials of the options the column's name lists" in draft
+    source = _load(draft, "youth", tmp_path)
+    responses = read_export(path, "youth", source.mapping, source.file, now=LATER).responses
+    assert [r.demographics.sex for r in responses[:4]] == ["female", "male", "female", "male"]
+    assert [r.consent for r in responses].count(True) == 9  # "yep" read as yes; the one "no" as no
+
+
+def test_suggest_takes_an_id_repeated_only_by_a_form_typed_twice(tmp_path):
+    """Trial 4's paper forms: eight forms typed twice made "Form no." repeat, and suggest fell back to row numbers."""
+    header = ["Form no.", "Date", "Sex (M/F/U)", "Age band", "Q3 Main concern"]
+    rows = [[f"P00{i}", "06/07/2024", ["F", "M"][i % 2], ["16-24", "25-34", "35-44", "65+"][i % 4],
+             ["ASB", "Drugs", "Speeding"][i % 3]] for i in range(1, 9)]
+    rows.insert(3, list(rows[2]))  # P003 typed again
+    rows.append(["P009", "06/07/2024", "F", "25-43", "Drugs"])  # a typing slip for 25-34 or 35-44
+    path = _write_rows(tmp_path / "paper.xlsx", [header, *rows])
+    draft = suggest_mapping(path, key="paper")
+    mapping = tomllib.loads(draft)["sources"]["paper"]["mapping"]
+    assert mapping["id_column"] == "Form no."
+    assert "# 1 value(s) of 'Form no.' repeat only in rows the same in every column (the same response entered " \
+           "twice, e.g. 'P003'): each is stored once" in draft
+    assert mapping["age_bands"] == ["16-24", "25-34", "35-44", "65+"]
+    assert "# 1 answer(s) read as a band that overlaps one given more often" in draft
+    rows[3][4] = "Burglary"  # now the two P003 rows differ: two responses, so the column is no id
+    draft = suggest_mapping(_write_rows(tmp_path / "paper2.xlsx", [header, *rows]), key="paper")
+    assert tomllib.loads(draft)["sources"]["paper"]["mapping"]["row_id"] is True
+
+
+def test_suggest_lists_as_options_only_labels_given_by_several_and_never_sentences(tmp_path):
+    """Finding 14: repeated comments were listed as options, split at ", ". A label given once is not listed
+    (it may be someone's own words); labels differing only in case are one option."""
+    park = ["Yes", "No", "yes", "Sometimes", "No", "Yes", "not at night", "Sometimes", "yes", "No", "not at night", "Yes"]
+    header = ["Timestamp", "Do you feel safe in the park?", "Q9", "Where?"]
+    where = ["Park", "Bus stop", "Park", "Shops", "Bus stop", "Park", "Shops", "Park", "Bus stop", "Shops", "Park",
+             "Behind the leisure centre"]
+    rows = [[f"2024/05/0{1 + i % 9} 10:15:03 am GMT+1", park[i], REMARKS[i % 4], where[i]] for i in range(12)]
+    path = _write_csv(tmp_path / "gf.csv", [header, *rows])
+    draft = suggest_mapping(path, key="gf")
+    questions = {q["column"]: q for q in tomllib.loads(draft)["sources"]["gf"]["mapping"]["questions"]}
+    assert questions["Do you feel safe in the park?"]["options"] == ["No", "Sometimes", "Yes", "not at night"]
+    assert questions["Q9"]["type"] == "free_text" and "# the answers read as sentences" in draft
+    assert questions["Where?"]["options"] == ["Bus stop", "Park", "Shops"]
+    assert "# 1 label(s) given by one respondent only are not listed" in draft
+    assert "leisure centre" not in draft and not [r for r in REMARKS if r.split(", ")[0] in draft]
