@@ -102,9 +102,10 @@ def question_lines(column: str, wording: str, values: list[Any]) -> list[str]:
                 return ['type = "multiple_choice"', f"separator = {quote(separator)}", *_option_lines(parts)]
     if _are_options(filled, 12):
         return ['type = "single_choice"', *_option_lines(filled)]
-    if any("\n" in v for v in filled) and _are_options([p.strip() for v in filled for p in v.splitlines() if p.strip()], 20):
-        return ['type = "free_text"  # the answers are options one to a line (JotForm\'s tick boxes); the configuration '
-                'takes no line break as a separator, so they are read as free text']
+    if any("\n" in v for v in filled):
+        parts = [p.strip() for v in filled for p in v.splitlines() if p.strip()]
+        if _are_options(parts, 20):  # options one to a line (JotForm's tick boxes)
+            return ['type = "multiple_choice"', 'separator = "\\n"  # one option per line', *_option_lines(parts)]
     if filled and are_sentences(filled):
         return ['type = "free_text"  # the answers read as sentences: never listed as options']
     return ['type = "free_text"']

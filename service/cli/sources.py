@@ -36,11 +36,17 @@ def sources_check(ctx: Any, file: Path, key: str) -> None:
 
 @sources.command("suggest")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def sources_suggest(file: Path) -> None:
+@click.pass_obj
+def sources_suggest(ctx: Any, file: Path) -> None:
     """Suggest a [sources.KEY] mapping for FILE (columns, question types, demographic codes); nothing is stored."""
     from service.pipeline.source_checks import suggest_for_sample
 
-    lines = suggest_for_sample(file)
+    try:
+        borough = ctx.config.app.borough  # its wards let suggest find a ward column by its answers
+    except ConfigError as error:  # a configuration being written may not load yet: suggest without wards
+        click.echo(f"(the configuration does not load, so ward names are not recognised: {error})", err=True)
+        borough = ""
+    lines = suggest_for_sample(file, borough)
     click.echo(f"Suggested mapping for {file}:")
     for line in lines:
         click.echo(line)

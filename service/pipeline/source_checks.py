@@ -21,7 +21,7 @@ def check_sample(path: Path, source: SourceConfig, borough: str = "", config_fil
     can be mapped, so pass it wherever the check should agree with an ingest. ``config_file`` is
     named in the message when a file setting (sheet, encoding) does not fit the file.
     """
-    wards = tuple(ingest.Ward(code, name) for code, name in read_ward_names(borough).items()) if borough else ()
+    wards = _wards(borough)
     try:
         report = ingest.check_export(path, source.mapping, source.file, source=source.key, wards=wards)
     except ingest.FileSettingError as error:
@@ -29,6 +29,11 @@ def check_sample(path: Path, source: SourceConfig, borough: str = "", config_fil
     return report.to_text().splitlines()
 
 
-def suggest_for_sample(path: Path) -> list[str]:
-    """Lines with a suggested ``[sources.KEY]`` mapping for the export at ``path``."""
-    return ingest.suggest_mapping(path).splitlines()
+def suggest_for_sample(path: Path, borough: str = "") -> list[str]:
+    """Lines with a suggested ``[sources.KEY]`` mapping for the export at ``path``; with ``borough``, a
+    column of the borough's ward names is found by its answers even when its heading says nothing."""
+    return ingest.suggest_mapping(path, wards=_wards(borough)).splitlines()
+
+
+def _wards(borough: str) -> tuple[ingest.Ward, ...]:
+    return tuple(ingest.Ward(code, name) for code, name in read_ward_names(borough).items()) if borough else ()

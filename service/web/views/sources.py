@@ -41,7 +41,7 @@ def check_upload():
         upload.save(path)
         try:
             lines = (check_sample(path, config.source(key), config.app.borough, config.source_file.name) if key
-                     else suggest_for_sample(path))
+                     else suggest_for_sample(path, config.app.borough))
         except ConfigError as error:
             abort(400, str(error))
     return _page(lines=lines, filename=upload.filename, key=key)
