@@ -22,6 +22,8 @@ import json
 import re
 from pathlib import Path
 
+from nlp.prefilter import LiteralGate
+
 _RELATIONS = (
     r"neighbou?rs?|mate|mates|m8|friend|friends|bestie|best\s+friend|bff|pal|bf|gf|boyfriend|girlfriend|"
     r"brother|bro|sister|sis|cousin|cuz|son|daughter|grandson|granddaughter|uncle|aunt|auntie|aunty|"
@@ -156,6 +158,9 @@ ORGANISATION_RE = re.compile(
     re.I,
 )
 
+
+# Most texts name none of those: the literal test rules the long pattern out first.
+ORGANISATION_GATE = LiteralGate(ORGANISATION_RE)
 
 _WORD_START_RE = re.compile(r"\b\w")
 

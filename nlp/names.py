@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -32,6 +32,7 @@ from nlp.name_cues import (
     FROM_GROUP_RE,
     NOT_NAMES,
     OPENER_RE,
+    ORGANISATION_GATE,
     ORGANISATION_RE,
     PERSON_VERBS,
     PLACE_AFTER,
@@ -51,6 +52,17 @@ DATA = Path(__file__).parent / "data"
 NAMES_PATH = DATA / "first_names.txt"
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
+_FACTS_LIMIT = 200_000
+
+# What a word is on its own (see _facts_of), as bits; most words of a comment are none of these.
+_MAY_BE_NAME = 1  # capitalised, or a listed name that is no English word: _may_be_name may be True
+_CUE_END = 2  # may end a person cue, so the next word may be a name
+_JOINS = 4  # "and", "or", "n"
+_LOWER_PAIRABLE = 8  # a lower-case listed name that may stand beside another ("me and tolu and blessing")
+_PAIRABLE = 16  # a capitalised word that may be a name beside another, if it is no place
+_TITLE_ONLY = 32  # a lower-case word neither listed nor unknown: a name only after a title ("mr")
+
+
 @dataclass(frozen=True)
 class NameLists:
     """Lower-case name sets: the curated common list, all first names, surnames, names that are words."""
@@ -61,6 +73,8 @@ class NameLists:
     words: frozenset[str]
     places: frozenset[str]
     everyday: frozenset[str] = frozenset()
+    #: Each word met so far and its facts (bits), so that a word is looked up in the lists once.
+    facts: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def read_list(path: Path) -> frozenset[str]:
@@ -91,16 +105,18 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
     one ("Klea Berisha, 07700 900123") are the writer's name.
     """
     words = list(_WORD_RE.finditer(text))
+    facts = _word_facts([word.group() for word in words], lists)
     found: list[tuple[int, int]] = _before_contacts(text, words, lists, contacts or [])
-    if " " in text and ORGANISATION_RE.search(text):
+    if " " in text and ORGANISATION_GATE.may_match(text) and ORGANISATION_RE.search(text):
         taken = taken + [match.span() for match in ORGANISATION_RE.finditer(text)]
     index = 0
     while index < len(words):
         match = words[index]
-        if not _may_be_name(words, index, lists):  # cheap test first: most words are neither
+        # Cheap test first: most words are neither capitalised, listed, nor after a cue word.
+        if not (facts[index] & _MAY_BE_NAME or index > 0 and facts[index - 1] & _CUE_END):
             index += 1
             continue
-        if _inside(match.start(), match.end(), taken + found) or not _is_name(text, words, index, lists):
+        if _inside(match.start(), match.end(), taken + found) or not _is_name(text, words, index, facts, lists):
             index += 1
             continue
         end_index = index
@@ -109,21 +125,39 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
         end = words[end_index].end()
         found.append((match.start(), end - 2 if text[end - 2 : end].lower() in ("'s", "\u2019s") else end))
         index = end_index + 1
-    if "&" not in text and not any(word.group().lower() in ("and", "or", "n") for word in words):
+    if "&" not in text and not any(fact & _JOINS for fact in facts):
         return found
-    return found + _paired_names(text, words, lists, found, taken)
+    return found + _paired_names(text, words, facts, lists, found, taken)
 
 
-def _may_be_name(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
-    """False for a word :func:`_is_name` would surely refuse: lower case, unlisted, not after a cue."""
-    word = words[index].group()
-    if word[0].isupper():
-        return True
-    after_cue_word = index > 0 and words[index - 1].group().lower() in CUE_END_WORDS
-    lower = _plain(_bare(word))
-    if lower in lists.first or lower in lists.surnames:  # in lower case an English word needs a cue
-        return after_cue_word or lower not in english_words()
-    return after_cue_word
+def _word_facts(words: list[str], lists: NameLists) -> list[int]:
+    """The facts (bits) of each word, each distinct word worked out once per name lists."""
+    memo = lists.facts
+    if len(memo) > _FACTS_LIMIT:
+        memo.clear()
+    out = []
+    for word in words:
+        fact = memo.get(word)
+        if fact is None:
+            fact = memo[word] = _facts_of(word, lists)
+        out.append(fact)
+    return out
+
+
+def _facts_of(word: str, lists: NameLists) -> int:
+    lower = word.lower()
+    plain = _plain(_bare(word))
+    # A word _is_name would surely refuse, unless a cue word comes before it: lower case and
+    # unlisted, or listed but an English word (in lower case an English word needs a cue).
+    may_be_name = word[0].isupper() or (plain in lists.first or plain in lists.surnames) and plain not in english_words()
+    pairable = word[:1].isupper() and not word.isupper() and (
+        is_name_like(word, lists)
+        or _bare(word).lower() in lists.first and _bare(word).lower() not in STOP_WORDS
+        and _bare(word).lower() not in NOT_NAMES)
+    title_only = not word[0].isupper() and plain not in lists.first and plain not in lists.surnames \
+        and not _is_unknown(plain, lists)
+    return (_MAY_BE_NAME * may_be_name | _TITLE_ONLY * title_only | _CUE_END * (lower in CUE_END_WORDS) | _JOINS * (lower in ("and", "or", "n"))
+            | _LOWER_PAIRABLE * _lower_pairable(word, lists) | _PAIRABLE * pairable)
 
 
 def cue_before(text: str, start: int) -> str | None:
@@ -215,7 +249,7 @@ def _after_cue(text: str, words: list[re.Match[str]], index: int, cue: tuple[str
     return lower in lists.first and lower not in lists.words
 
 
-def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
+def _is_name(text: str, words: list[re.Match[str]], index: int, facts: list[int], lists: NameLists) -> bool:
     word = _bare(words[index].group())
     lower = _plain(word)
     start = words[index].start()
@@ -223,6 +257,8 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, lists: NameLists
         return False
     if TITLE_RE.search(text[max(0, start - 6) : start]) and (word[0].isupper() or lower not in NOT_NAMES):
         return True  # "Mrs Sheikh", "Dr Imam": a surname may be a title word too
+    if facts[index] & _TITLE_ONLY:  # no test below takes a lower-case word that is neither listed nor unknown
+        return False
     if lower in NOT_NAMES or index > 0 and words[index - 1].group().lower() in COLOURS:
         return False  # "a silver Ford Focus", "a black Mercedes": a car, not a person
     capital = word[0].isupper() and not (word.isupper() and len(word) < 3)
@@ -329,25 +365,27 @@ def _next_is_surname(text: str, words: list[re.Match[str]], index: int, lists: N
         and lower not in lists.words and lower not in PLACE_AFTER
 
 
-def _paired_names(text: str, words: list[re.Match[str]], lists: NameLists, found: list[tuple[int, int]],
-                  taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _paired_names(text: str, words: list[re.Match[str]], facts: list[int], lists: NameLists,
+                  found: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Capitalised words joined by "and" or "&" to a name: "Chidinma and [name]", and pairs such as
     "Chidinma and Precious" where one is a listed first name and neither is a place or a common word."""
     extra = []
+    spans = found + taken
     for index, match in enumerate(words):
-        if _inside(match.start(), match.end(), found + taken):
+        # The word's own facts first (cheap): most words can stand beside no name.
+        if not facts[index] & (_LOWER_PAIRABLE | _PAIRABLE) or _inside(match.start(), match.end(), spans):
             continue
         if not match.group()[0].isupper():  # "me and tolu and blessing": a listed name next to a name
-            if _lower_pairable(match.group(), lists) and any(
+            if facts[index] & _LOWER_PAIRABLE and any(
                     _inside(words[other].start(), words[other].end(), found)
                     for other in _joined_neighbours(text, words, index)):
                 extra.append((match.start(), match.end()))
             continue
-        if not _pairable(words, index, lists):
+        if not facts[index] & _PAIRABLE or _is_place(words, index, lists):
             continue
         for other in _joined_neighbours(text, words, index):
             if _inside(words[other].start(), words[other].end(), found) or (
-                _pairable(words, other, lists)
+                _pairable(words, other, facts, lists)
                 and lists.first & {_bare(match.group()).lower(), _bare(words[other].group()).lower()}
                 and not _inside(words[other].start(), words[other].end(), taken)
             ):
@@ -362,12 +400,8 @@ def _lower_pairable(word: str, lists: NameLists) -> bool:
         and (lower in lists.everyday or lower not in english_words())
 
 
-def _pairable(words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
-    word = words[index].group()
-    lower = _bare(word).lower()
-    if not word[:1].isupper() or word.isupper() or _is_place(words, index, lists):
-        return False
-    return is_name_like(word, lists) or (lower in lists.first and lower not in STOP_WORDS and lower not in NOT_NAMES)
+def _pairable(words: list[re.Match[str]], index: int, facts: list[int], lists: NameLists) -> bool:
+    return bool(facts[index] & _PAIRABLE) and not _is_place(words, index, lists)
 
 
 def _joined_neighbours(text: str, words: list[re.Match[str]], index: int) -> list[int]:

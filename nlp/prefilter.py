@@ -39,7 +39,27 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
 
     Only case-sensitive ``str`` patterns are analysed (others return None).
     """
-    if _p is None or not isinstance(pattern.pattern, str) or pattern.flags & (re.IGNORECASE | re.VERBOSE):
+    if pattern.flags & re.IGNORECASE:
+        return None
+    return _analyse(pattern)
+
+
+def folded_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case strings one of which the lower-cased form of every match of ``pattern`` holds
+    when the text is ASCII, or None if none are known.
+
+    For a case-insensitive pattern. Strings with a letter beyond ASCII give None: ``re`` matches
+    a few of those (the long s, the Kelvin sign, the dotted and dotless i) with ASCII letters.
+    """
+    literals = _analyse(pattern)
+    if literals is None:
+        return None
+    folded = frozenset(literal.lower() for literal in literals)
+    return folded if all(literal.isascii() for literal in folded) else None
+
+
+def _analyse(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    if _p is None or not isinstance(pattern.pattern, str) or pattern.flags & re.VERBOSE:
         return None
     try:
         exact, required = _sequence(_p.parse(pattern.pattern, pattern.flags))
@@ -48,6 +68,31 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
         return None
     best = _best([required, exact])
     return frozenset(best) if best else None
+
+
+class LiteralGate:
+    """A cheap test that ``pattern`` cannot match a text: none of the strings every match holds is in it.
+
+    Put before a pattern that most texts do not match (``gate.may_match(text) and
+    pattern.search(text)``); it never changes what is found. A case-insensitive pattern is tested on
+    the lower-cased text, and only when the text is ASCII (any other text may match).
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.is_folded = bool(pattern.flags & re.IGNORECASE)
+        literals = folded_literals(pattern) if self.is_folded else required_literals(pattern)
+        self.literals = tuple(sorted(literals)) if literals is not None else None
+
+    def may_match(self, text: str) -> bool:
+        """False only when ``pattern`` surely has no match in ``text``."""
+        if self.literals is None:
+            return True
+        if self.is_folded:
+            if not text.isascii():
+                return True
+            text = text.lower()
+        return any(literal in text for literal in self.literals)
 
 
 class LiteralPrefilter:

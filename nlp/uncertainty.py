@@ -30,6 +30,10 @@ _PLATFORM_RE = re.compile(
     r"(?:\s+me)?(?:\s+(?:at|on|is)\b|\s*[:=\-])*\s*([A-Za-z0-9_.]{3,30})",
     re.I,
 )
+# Every match of _PLATFORM_RE holds one of these or is one of the whole words (a cheap test first).
+_PLATFORM_PARTS = ("snap", "insta", "tik", "twitter", "telegram", "discord", "facebook")
+_PLATFORM_WHOLE_WORDS = frozenset({"ig", "fb"})
+_TOKEN_RE = re.compile(r"\w+")
 _HANDLE_LIKE_RE = re.compile(r"(?<![\w.@/])[A-Za-z][A-Za-z0-9]*(?:_|\.(?=[A-Za-z0-9]))[A-Za-z0-9_.]*[A-Za-z0-9_](?![\w/])")
 _NOT_HANDLES = frozenset("e.g i.e a.m p.m etc n.b".split())
 _NEXT_TO_NAME_RE = re.compile(r"\[name\][ \-]([^\W\d_][\w'\-]*)")
@@ -55,7 +59,7 @@ def uncertainty_reasons(redacted: str, lists: NameLists) -> tuple[str, ...]:
     if any(match.group().lower() not in _NOT_HANDLES and not re.search(r"\.(?:com|co|org|net|uk|gov)\b", match.group().lower())
            for match in _HANDLE_LIKE_RE.finditer(redacted)):
         reasons.append(HANDLE_LIKE)
-    if any(_unknown(match.group(1)) for match in _PLATFORM_RE.finditer(redacted)):
+    if _may_name_platform(redacted) and any(_unknown(match.group(1)) for match in _PLATFORM_RE.finditer(redacted)):
         reasons.append(PLATFORM)
     if any(_maybe_surname(match.group(1), lists) for match in _NEXT_TO_NAME_RE.finditer(redacted)):
         reasons.append(SURNAME)
@@ -65,6 +69,15 @@ def uncertainty_reasons(redacted: str, lists: NameLists) -> tuple[str, ...]:
     if any(_capitalised_unknown(redacted, words, i, lists) for i in range(len(words))):
         reasons.append(CAPITALISED)
     return tuple(reasons)
+
+
+def _may_name_platform(text: str) -> bool:
+    """False when ``text`` surely has no match of ``_PLATFORM_RE`` (for ASCII text: the pattern
+    ignores case, and ``re`` folds a few other letters, such as the long s, to ASCII ones)."""
+    if not text.isascii():
+        return True
+    lower = text.lower()
+    return any(part in lower for part in _PLATFORM_PARTS) or not _PLATFORM_WHOLE_WORDS.isdisjoint(_TOKEN_RE.findall(lower))
 
 
 def _unknown(word: str) -> bool:
