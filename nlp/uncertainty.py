@@ -8,6 +8,7 @@ that is neither an everyday word nor a known place.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -34,6 +35,8 @@ _PLATFORM_RE = re.compile(
 _PLATFORM_PARTS = ("snap", "insta", "tik", "twitter", "telegram", "discord", "facebook")
 _PLATFORM_WHOLE_WORDS = frozenset({"ig", "fb"})
 _TOKEN_RE = re.compile(r"\w+")
+# Every match of _HANDLE_LIKE_RE holds "_" or a "." before a letter or digit (a cheap test first).
+_DOT_BEFORE_ALNUM_RE = re.compile(r"\.[A-Za-z0-9]")
 _HANDLE_LIKE_RE = re.compile(r"(?<![\w.@/])[A-Za-z][A-Za-z0-9]*(?:_|\.(?=[A-Za-z0-9]))[A-Za-z0-9_.]*[A-Za-z0-9_](?![\w/])")
 _NOT_HANDLES = frozenset("e.g i.e a.m p.m etc n.b".split())
 _NEXT_TO_NAME_RE = re.compile(r"\[name\][ \-]([^\W\d_][\w'\-]*)")
@@ -56,17 +59,22 @@ def uncertainty_reasons(redacted: str, lists: NameLists) -> tuple[str, ...]:
         reasons.append(DIGITS)
     if "@" in redacted:
         reasons.append(AT_SIGN)
-    if any(match.group().lower() not in _NOT_HANDLES and not re.search(r"\.(?:com|co|org|net|uk|gov)\b", match.group().lower())
-           for match in _HANDLE_LIKE_RE.finditer(redacted)):
+    may_hold_handle = "_" in redacted or _DOT_BEFORE_ALNUM_RE.search(redacted)
+    if may_hold_handle and any(match.group().lower() not in _NOT_HANDLES
+                               and not re.search(r"\.(?:com|co|org|net|uk|gov)\b", match.group().lower())
+                               for match in _HANDLE_LIKE_RE.finditer(redacted)):
         reasons.append(HANDLE_LIKE)
     if _may_name_platform(redacted) and any(_unknown(match.group(1)) for match in _PLATFORM_RE.finditer(redacted)):
         reasons.append(PLATFORM)
     if any(_maybe_surname(match.group(1), lists) for match in _NEXT_TO_NAME_RE.finditer(redacted)):
         reasons.append(SURNAME)
     words = list(_WORD_RE.finditer(redacted))
-    if any(_unknown(word.group()) and cue_before(redacted, word.start()) is not None for word in words):
+    strings = [word.group() for word in words]
+    known = _known_words()
+    unknown = [i for i, word in enumerate(strings) if word.lower().strip("._") not in known]  # as _unknown
+    if any(cue_before(redacted, words[i].start()) is not None for i in unknown):
         reasons.append(AFTER_CUE)
-    if any(_capitalised_unknown(redacted, words, i, lists) for i in range(len(words))):
+    if any(_capitalised_unknown(redacted, words, i, lists) for i, word in enumerate(strings) if word[0].isupper()):
         reasons.append(CAPITALISED)
     return tuple(reasons)
 
@@ -81,9 +89,14 @@ def _may_name_platform(text: str) -> bool:
 
 
 def _unknown(word: str) -> bool:
-    lower = word.lower().strip("._")
-    return lower not in english_words() and lower not in STOP_WORDS and lower not in _ORGANISATIONS \
-        and lower not in {"name", "handle", "phone", "email", "street", "postcode", "vehicle", "reg"}
+    return word.lower().strip("._") not in _known_words()
+
+
+@functools.lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """English words, stop words, organisations and the placeholders' words: none is unknown."""
+    return english_words() | STOP_WORDS | _ORGANISATIONS \
+        | {"name", "handle", "phone", "email", "street", "postcode", "vehicle", "reg"}
 
 
 def _maybe_surname(word: str, lists: NameLists) -> bool:

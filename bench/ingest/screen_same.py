@@ -7,7 +7,7 @@ and a SHA-256 of every field of every result (redacted text, spans, uncertainty 
 matches, categories, ``is_child``). Texts are never written out, only their digests, so the real
 comments stay outside the repository.
 
-    # once, on the code before the change (a clean checkout, here main):
+    # once, on the code before the change (a clean checkout, here main; texts from this tree):
     PYTHONPATH=/work/main /work/venv/bin/python bench/ingest/screen_same.py --write /tmp/screen_main.txt
     # after each change, in the worktree:
     PYTHONPATH=$PWD /work/venv/bin/python bench/ingest/screen_same.py --compare /tmp/screen_main.txt
@@ -140,20 +140,35 @@ def main() -> None:
     import nlp
     from service.pipeline import screening
 
-    lines = [f"{where}\t{digest(text)}\n" for where, text in iter_texts(args.bench_texts)]
+    lines = [f"{_text_key(text)}\t{digest(text)}\t{where}\n" for where, text in iter_texts(args.bench_texts)]
     print(f"{len(lines)} texts screened with {Path(nlp.__file__).parent} and {screening.__file__}")
     if args.write is not None:
         args.write.write_text("".join(lines), encoding="utf-8")
         print(f"digests written to {args.write}")
     if args.compare is not None:
-        before = args.compare.read_text(encoding="utf-8").splitlines(keepends=True)
-        if before == lines:
-            print(f"identical to {args.compare}: {len(lines)} digests")
-            return
-        differ = [now.split("\t")[0] for now, then in zip(lines, before, strict=False) if now != then]
-        print(f"DIFFERENT from {args.compare}: {len(before)} digests before, {len(lines)} now, {len(differ)} differ; "
-              f"first: {', '.join(differ[:20])}")
+        compare(args.compare.read_text(encoding="utf-8").splitlines(keepends=True), lines, args.compare)
+
+
+def compare(before: list[str], now: list[str], path: Path) -> None:
+    """Exit 1 unless every text screened both times got the same digest (texts are matched by their
+    own hash, so a test file that gained or lost a string changes only the counts)."""
+    if before == now:
+        print(f"byte-identical to {path}: {len(now)} digests")
+        return
+    then = {line.split("\t")[0]: line.split("\t")[1] for line in before}
+    both = [line.split("\t") for line in now if line.split("\t")[0] in then]
+    differ = [where.strip() for key, result, where in both if then[key] != result]
+    seen = {line.split("\t")[0] for line in now}
+    print(f"{len(both)} texts screened both times, {len(differ)} differ; {sum(key not in seen for key in then)} "
+          f"only before, {len(now) - len(both)} only now (a test file changed)")
+    if differ:
+        print(f"DIFFERENT from {path}; first: {', '.join(differ[:20])}")
         sys.exit(1)
+    print(f"identical to {path} for every text screened both times")
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 if __name__ == "__main__":
