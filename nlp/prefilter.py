@@ -1,73 +1,19 @@
-"""Cheap literal pre-checks for regular expressions: strings one of which every match must contain.
+"""Cheap pre-checks before regular expressions, built from the strings every match holds.
 
-Python's ``re`` tries a pattern such as ``\\b(?:stab|shank|...)`` at every position of a text. If
-we know that any match must contain one of a few literal strings, a ``str`` containment test
-(a fast C search) can rule the pattern out first. :func:`required_literals` derives such a set
-from the parsed pattern, the way RE2 and Hyperscan build their prefilters: literals are exact,
-alternatives contribute the union of their requirements, optional and open-ended parts
-contribute nothing, and zero-width assertions (``\\b``, ``^``, look-arounds) require nothing.
-Whenever the pattern holds something the analysis does not understand it returns None (no
-pre-check), so a pre-check can make a rule faster but never change what it matches.
+:class:`LiteralGate` rules one pattern out of a text that holds none of its literals (a few ``in``
+tests); :class:`LiteralPrefilter` tells which of many patterns (the safeguarding rules) may match
+a text, from the words of the text. Both use :mod:`nlp.literals`, and neither ever changes what
+a pattern matches: they only skip patterns that cannot match.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-logger = logging.getLogger(__name__)
+from nlp.literals import folded_literals, minimal, required_alternatives, required_literals
 
-try:  # re._parser is CPython's own regex parser (sre_parse before 3.11)
-    from re import _constants as _c  # type: ignore[attr-defined]
-    from re import _parser as _p  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - another Python implementation
-    _c = _p = None
-
-_MAX_EXACT = 64  # largest set of exact strings tracked per sub-pattern
-_MAX_CLASS = 8  # character classes with more members are treated as unknown
-_SELECTIVE = 4  # literals this long are rare enough; beyond it prefer fewer literals
-
-
-class _Unknown(Exception):
-    """The pattern uses something the analysis does not model."""
-
-
-def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Strings one of which occurs in every match of ``pattern``, or None if none are known.
-
-    Only case-sensitive ``str`` patterns are analysed (others return None).
-    """
-    if pattern.flags & re.IGNORECASE:
-        return None
-    return _analyse(pattern)
-
-
-def folded_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Lower-case strings one of which the lower-cased form of every match of ``pattern`` holds
-    when the text is ASCII, or None if none are known.
-
-    For a case-insensitive pattern. Strings with a letter beyond ASCII give None: ``re`` matches
-    a few of those (the long s, the Kelvin sign, the dotted and dotless i) with ASCII letters.
-    """
-    literals = _analyse(pattern)
-    if literals is None:
-        return None
-    folded = frozenset(literal.lower() for literal in literals)
-    return folded if all(literal.isascii() for literal in folded) else None
-
-
-def _analyse(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    if _p is None or not isinstance(pattern.pattern, str) or pattern.flags & re.VERBOSE:
-        return None
-    try:
-        exact, required = _sequence(_p.parse(pattern.pattern, pattern.flags))
-    except (_Unknown, RecursionError, AttributeError, TypeError, ValueError):
-        logger.debug("no literal pre-check for %r", pattern.pattern)
-        return None
-    best = _best([required, exact])
-    return frozenset(best) if best else None
+_N_CLAUSES = 4  # clauses looked for per alternative
 
 
 class LiteralGate:
@@ -96,40 +42,141 @@ class LiteralGate:
 
 
 class LiteralPrefilter:
-    """Tell which of several patterns can match a text, from one scan for all their literals.
+    """Tell which of several patterns can match a text, from the words of the text.
 
     Parameters
     ----------
     patterns : sequence of compiled patterns
-        Patterns without known literals (:func:`required_literals` is None) are always candidates.
+        Patterns without known literals (:func:`required_alternatives` is empty) are always candidates.
+    sample : iterable of str, optional
+        Ordinary texts of the kind to be screened. Each alternative is looked up by its clause held
+        by the fewest of them, and checked against up to three more, the rarest first. Without a
+        sample, the analysis' order (longest strings first) stands.
 
     Notes
     -----
-    The literals form one trie-shaped regex inside a look-ahead, so ``finditer`` visits every
-    position and reports the longest literal starting there. A literal found at a position is a
-    prefix of the longest one reported there, so each reported literal stands for every pattern
-    owning one of its prefixes.
+    Wherever a literal occurs, its longest whitespace-free piece ("life" of "end my life") lies
+    inside one word of the text (``str.split``). So each clause is looked for by those pieces:
+    each distinct word is searched once for all pieces (a trie-shaped regex: at each position the
+    longest piece, which stands for its prefixes too), and what it holds is remembered as the
+    alternatives it may start (those whose first clause it holds) and the clauses it meets (bits).
+    A pattern is a candidate when, for one of its alternatives, the words meet every clause
+    looked for. Which clauses are looked for changes only the speed.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
-        required = [required_literals(pattern) for pattern in patterns]
-        self.always = tuple(i for i, literals in enumerate(required) if literals is None)
-        owners: dict[str, set[int]] = {}
-        for i, literals in enumerate(required):
-            for literal in literals or ():
-                owners.setdefault(literal, set()).add(i)
-        self.owners = {literal: frozenset(i for prefix, indices in owners.items() if literal.startswith(prefix)
-                                          for i in indices) for literal in owners}
-        self.scanner = re.compile(f"(?=({_trie_pattern(sorted(owners))}))") if owners else None
+    def __init__(self, patterns: Sequence[re.Pattern[str]], sample: Iterable[str] = ()) -> None:
+        options = [[[[_word_pieces(literal) for literal in clause] for clause in clauses]
+                    for clauses in required_alternatives(pattern)] for pattern in patterns]
+        sample = list(sample)
+        shares = _Words({piece for own in options for clauses in own for clause in clauses for literal in clause
+                         for piece in literal}).shares(sample)
+        alternatives = [_word_clauses(own, shares) for own in options]
+        self.always = frozenset(i for i, own in enumerate(alternatives) if not own)
+        self.pattern_of: list[int] = []  # each alternative's pattern
+        self.need: list[int] = []  # each alternative's clauses looked for, as bits
+        bit_of: dict[frozenset[str], int] = {}  # one bit per distinct clause
+        starts: dict[str, set[int]] = {}  # piece -> alternatives whose first clause it holds
+        for i, own in enumerate(alternatives):
+            for clauses in own:
+                looked_for = sorted(clauses, key=lambda clause: min(1.0, sum(shares[piece] for piece in clause)))
+                looked_for = looked_for[:_N_CLAUSES]
+                for piece in looked_for[0]:
+                    starts.setdefault(piece, set()).add(len(self.need))
+                self.pattern_of.append(i)
+                self.need.append(sum({bit_of.setdefault(clause, 1 << len(bit_of)) for clause in looked_for}))
+        meets: dict[str, int] = {}
+        for clause, bit in bit_of.items():
+            for piece in clause:
+                meets[piece] = meets.get(piece, 0) | bit
+        self.words = _Words(set(meets), meets, starts)
 
     def candidates(self, text: str) -> list[int]:
         """Indices (ascending) of the patterns that may match somewhere in ``text``."""
-        found = set(self.always)
-        if self.scanner is not None:
-            owners = self.owners
-            for literal in set(self.scanner.findall(text)):
-                found.update(owners[literal])
-        return sorted(found)
+        met, started = self.words.read(text.split())
+        need = self.need
+        return sorted({*self.always, *(self.pattern_of[a] for a in started if need[a] & met == need[a])})
+
+
+class _Words:
+    """What the words of texts hold of some pieces, worked out once per distinct word.
+
+    ``meets`` gives each piece's bits and ``starts`` the alternatives each piece starts; without
+    them a word is read only for the pieces it holds (:meth:`shares`).
+    """
+
+    LIMIT = 100_000  # words remembered (then forgotten all at once)
+
+    def __init__(self, pieces: set[str], meets: dict[str, int] | None = None,
+                 starts: dict[str, set[int]] | None = None) -> None:
+        self.prefixes = {piece: frozenset(piece[:n] for n in range(1, len(piece) + 1) if piece[:n] in pieces)
+                         for piece in pieces}
+        self.scanner = re.compile(f"(?=({_trie_pattern(sorted(pieces))}))") if pieces else None
+        self.meets = meets or {}
+        self.starts = starts or {}
+        self.memo: dict[str, tuple[int, frozenset[int]]] = {}
+
+    def read(self, words: Iterable[str]) -> tuple[int, set[int]]:
+        """The bits the ``words`` meet together and the alternatives they start."""
+        memo = self.memo
+        met = 0
+        started: set[int] = set()
+        for word in set(words):
+            known = memo.get(word)
+            if known is None:
+                known = self._read(word)
+                if len(memo) >= self.LIMIT:
+                    memo.clear()
+                memo[word] = known
+            met |= known[0]
+            if known[1]:
+                started |= known[1]
+        return met, started
+
+    def held(self, word: str) -> frozenset[str]:
+        """The pieces ``word`` holds (marked where they stand in it)."""
+        found = self.scanner.findall(_START + word + _END) if self.scanner is not None else ()
+        return frozenset().union(*(self.prefixes[piece] for piece in found)) if found else frozenset()
+
+    def shares(self, sample: list[str]) -> dict[str, float]:
+        """The share of ``sample`` whose words hold each piece (all 0 without a sample)."""
+        counts = dict.fromkeys(self.prefixes, 0)
+        for text in sample:
+            for piece in set().union(*(self.held(word) for word in set(text.split()))):
+                counts[piece] += 1
+        return {piece: n / len(sample) if sample else 0.0 for piece, n in counts.items()}
+
+    def _read(self, word: str) -> tuple[int, frozenset[int]]:
+        held = self.held(word)
+        met = 0
+        for piece in held:
+            met |= self.meets.get(piece, 0)
+        return met, frozenset().union(*(self.starts.get(piece, ()) for piece in held))
+
+
+_START, _END = "\x02", "\x03"  # a word is read as _START + word + _END: pieces may name where they stand
+
+
+def _word_pieces(literal: str) -> list[str]:
+    """Where ``literal`` occurs, each of its whitespace-free pieces is in a word: the first ends
+    one (when whitespace follows it in the literal), the last starts one (when whitespace comes
+    before it), a middle one is a whole word. Each piece, so marked."""
+    pieces = literal.split()
+    return [(_START if k > 0 or literal[0].isspace() else "") + piece
+            + (_END if k < len(pieces) - 1 or literal[-1].isspace() else "")
+            for k, piece in enumerate(pieces)]
+
+
+def _word_clauses(alternatives: list[list[list[list[str]]]], shares: dict[str, float]) -> list[list[frozenset[str]]]:
+    """Each clause as the rarest piece of each of its literals; an alternative left with no clause
+    (all its literals are whitespace) makes the pattern one always tried (none returned)."""
+    out = []
+    for clauses in alternatives:
+        chosen = [minimal(frozenset(min(literal, key=lambda piece: (shares[piece], -len(piece))) for literal in clause))
+                  for clause in clauses if all(clause)]
+        if not chosen:
+            return []
+        out.append(list(dict.fromkeys(chosen)))
+    return out
 
 
 def _trie_pattern(literals: list[str]) -> str:
@@ -151,123 +198,3 @@ def _trie_node(node: dict[str, dict]) -> str:
     if "" not in node:
         return body
     return f"(?:{body})?"  # greedy: a longer literal is tried before this shorter one ends
-
-
-# Each helper returns (exact, required): ``exact`` is the full set of strings the piece can
-# match (None when unbounded or too large), ``required`` a set one of which any match contains
-# (None when nothing is required). Sets holding "" are never used as requirements.
-
-def _sequence(items: Iterable[tuple[Any, Any]]) -> tuple[set[str] | None, set[str] | None]:
-    candidates: list[set[str] | None] = []
-    is_exact = True
-    run: set[str] = {""}
-    for op, av in items:
-        ends = _repeat_ends(op, av)
-        if ends is not None and len(run) * len(ends) <= _MAX_EXACT:
-            # X+ or X{2,} starts and ends with a string of X: close the run with it, restart with it.
-            candidates.append({left + right for left in run for right in ends})
-            run, is_exact = set(ends), False
-            continue
-        exact, required = _item(op, av)
-        if exact is not None and len(run) * len(exact) <= _MAX_EXACT:
-            candidates.append(exact)  # a piece alone can be a smaller pre-check than the whole run
-            run = {left + right for left in run for right in exact}
-            continue
-        candidates += [run, required if exact is None else exact]
-        run, is_exact = (exact if exact is not None else {""}), False
-    candidates.append(run)
-    return (run if is_exact else None), _best(candidates)
-
-
-def _repeat_ends(op: Any, av: Any) -> set[str] | None:
-    """The exact strings of the body of an unbounded or open repeat with at least one pass, else None."""
-    if op not in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)):
-        return None
-    low, high, body = av
-    if low < 1 or low == high:
-        return None
-    exact, _ = _group(body)
-    return exact if exact and "" not in exact else None
-
-
-def _item(op: Any, av: Any) -> tuple[set[str] | None, set[str] | None]:
-    if op is _c.LITERAL:
-        text = chr(av)
-        return {text}, {text}
-    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-        return {""}, None
-    if op is _c.SUBPATTERN:
-        _, add_flags, _, body = av
-        if add_flags & (re.IGNORECASE | re.VERBOSE):
-            raise _Unknown
-        return _group(body)
-    if op is _c.ATOMIC_GROUP:
-        return _group(av)
-    if op is _c.BRANCH:
-        return _branch(av[1])
-    if op is _c.IN:
-        return _char_class(av)
-    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)):
-        low, high, body = av
-        return _repeat(low, high, body)
-    if op in (_c.ANY, _c.NOT_LITERAL, _c.CATEGORY):
-        return None, None
-    raise _Unknown(op)
-
-
-def _group(body: Any) -> tuple[set[str] | None, set[str] | None]:
-    exact, required = _sequence(body)
-    return exact, (required if exact is None else _usable(exact))
-
-
-def _branch(alternatives: list[Any]) -> tuple[set[str] | None, set[str] | None]:
-    exacts: set[str] | None = set()
-    requireds: set[str] | None = set()
-    for alternative in alternatives:
-        exact, required = _group(alternative)
-        exacts = exacts | exact if exacts is not None and exact is not None else None
-        requireds = requireds | required if requireds is not None and required is not None else None
-    if exacts is not None and len(exacts) > _MAX_EXACT:
-        exacts = None
-    return exacts, requireds
-
-
-def _char_class(members: list[tuple[Any, Any]]) -> tuple[set[str] | None, set[str] | None]:
-    chars: set[str] = set()
-    for op, av in members:
-        if op is _c.LITERAL:
-            chars.add(chr(av))
-        elif op is _c.RANGE and av[1] - av[0] < _MAX_CLASS:
-            chars.update(chr(code) for code in range(av[0], av[1] + 1))
-        else:
-            return None, None
-    return (chars, chars) if 0 < len(chars) <= _MAX_CLASS else (None, None)
-
-
-def _repeat(low: int, high: int, body: Any) -> tuple[set[str] | None, set[str] | None]:
-    exact, required = _group(body)
-    if low == 0:
-        return ({""} | exact, None) if high == 1 and exact is not None else (None, None)
-    if exact is not None and low == high and len(exact) ** low <= _MAX_EXACT:
-        repeated = {""}
-        for _ in range(low):
-            repeated = {left + right for left in repeated for right in exact}
-        return repeated, _usable(repeated)
-    return None, (_usable(exact) if exact is not None else required)
-
-
-def _usable(strings: set[str] | None) -> set[str] | None:
-    return strings if strings and "" not in strings else None
-
-
-def _minimal(strings: set[str]) -> set[str]:
-    """Drop strings that contain another member: finding the shorter one is already enough."""
-    return {s for s in strings if not any(t != s and t in s for t in strings)}
-
-
-def _best(candidates: Iterable[set[str] | None]) -> set[str] | None:
-    """The cheapest selective set: shortest member as long as possible (up to 4), then fewest members."""
-    usable = [_minimal(s) for s in (_usable(c) for c in candidates) if s is not None]
-    if not usable:
-        return None
-    return max(usable, key=lambda s: (min(_SELECTIVE, *(len(x) for x in s)), -len(s)))

@@ -7,24 +7,50 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.prefilter import LiteralGate, LiteralPrefilter, required_literals
-from nlp.safeguarding import _RULES
+from nlp.literals import required_alternatives, required_literals
+from nlp.prefilter import LiteralGate, LiteralPrefilter
+from nlp.safeguarding import _RULES, _prefilter
 
 PATTERNS = [pattern for _, pattern in _RULES]
 PREFILTER = LiteralPrefilter(PATTERNS)
-WORDS = sorted({literal for pattern in PATTERNS for literal in (required_literals(pattern) or ())}
+# Every literal the analysis found (multi-word ones too), and everyday words around them.
+WORDS = sorted({literal for pattern in PATTERNS for clauses in required_alternatives(pattern) for clause in clauses
+                for literal in clause}
                | {"my", "mate", "got", "me", "he", "they", "at", "school", "home", "the", "bus", "stop", "i", "was"})
+JOINS = st.sampled_from([" ", "  ", ", ", ". ", "", "\t", "-", "'", "\x02", "\x03"])
 
 
 def _matching(text: str) -> set[int]:
     return {i for i, pattern in enumerate(PATTERNS) if pattern.search(text)}
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), st.sampled_from([" ", "  ", ", ", ". "]))
-def test_prefilter_keeps_every_rule_that_matches_a_text(words, joiner):
-    text = joiner.join(words)
+@st.composite
+def _sentences(draw) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=10))
+    return "".join(draw(JOINS) + word for word in words) + draw(JOINS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_sentences())
+def test_prefilter_keeps_every_rule_that_matches_a_text(text):
     assert _matching(text) <= set(PREFILTER.candidates(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_sentences())
+def test_the_screens_prefilter_keeps_every_rule_that_matches_a_text(text):
+    """The prefilter the screen uses, which looks for what is rarest in the team's ordinary comments."""
+    assert _matching(text) <= set(_prefilter().candidates(text))
+
+
+def test_prefilter_reads_a_literal_across_words_and_marks_where_its_pieces_stand():
+    pattern = re.compile(r"\bend my life\b|\bwant to die\b")
+    prefilter = LiteralPrefilter([pattern])
+    for text in ("i want to end my life", "dont want to die", "x.end my life"):
+        assert pattern.search(text) and prefilter.candidates(text) == [0]
+    # "life" must start a word and "want" end one (a space follows it in the literal)
+    for text in ("the wildlife", "we wanted to go", "the end of my wife"):
+        assert not pattern.search(text) and prefilter.candidates(text) == []
 
 
 def test_required_literals_are_exact_for_simple_alternatives():
