@@ -63,6 +63,7 @@ CUE_END_WORDS = frozenset(
 ) - frozenset("my his her our their your a the me this that some little big older younger best s i".split())
 RELATION_WORDS = frozenset(re.findall(r"[a-z]+", _RELATIONS.replace("\\s", " "))) - {"s", "step", "best", "u", "r"}
 TITLE_RE = re.compile(r"\b(?:mr|mrs|ms|miss|dr|mx)\.?\s+$", re.I)
+TITLE_GATE = LiteralGate(TITLE_RE)  # a text without these words has no title before any word
 # The titles are not names themselves: "Insp" in "Sgt Brown and Insp Khan".
 TITLE_WORDS = frozenset(re.sub(r"[()?:\\.]", " ", _TITLES).replace("|", " ").split())
 # A name signing off the message: "call me on 07700 900123 - Jade", "thanks, Sam x", "x Mia x".

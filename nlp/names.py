@@ -41,6 +41,7 @@ from nlp.name_cues import (
     RELATION_WORDS,
     SIGN_OFF_RE,
     SLANG,
+    TITLE_GATE,
     TITLE_RE,
     VERB_NAMES,
     dictionary_words,
@@ -61,6 +62,8 @@ _JOINS = 4  # "and", "or", "n"
 _LOWER_PAIRABLE = 8  # a lower-case listed name that may stand beside another ("me and tolu and blessing")
 _PAIRABLE = 16  # a capitalised word that may be a name beside another, if it is no place
 _TITLE_ONLY = 32  # a lower-case word neither listed nor unknown: a name only after a title ("mr")
+_NEVER_NAME = 64  # a stop word or a single letter (as _is_name reads it first)
+_CUE_ONLY = 128  # a capitalised English word, not listed: a name only after a title or a person cue
 
 
 @dataclass(frozen=True)
@@ -104,30 +107,48 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
     ``contacts`` are the phone numbers and e-mail addresses found: capitalised words just before
     one ("Klea Berisha, 07700 900123") are the writer's name.
     """
-    words = list(_WORD_RE.finditer(text))
-    facts = _word_facts([word.group() for word in words], lists)
+    words, strings = split_words(text)
+    facts = _word_facts(strings, lists)
     found: list[tuple[int, int]] = _before_contacts(text, words, lists, contacts or [])
     if " " in text and ORGANISATION_GATE.may_match(text) and ORGANISATION_RE.search(text):
         taken = taken + [match.span() for match in ORGANISATION_RE.finditer(text)]
-    index = 0
-    while index < len(words):
+    # Cheap test first: most words are neither capitalised, listed, nor after a cue word; stop
+    # words and single letters are never names, and some words only after a title ("mr").
+    never = _NEVER_NAME if TITLE_GATE.may_match(text) else _NEVER_NAME | _TITLE_ONLY
+    maybe = [index for index, fact in enumerate(facts) if not fact & never
+             and (fact & _MAY_BE_NAME or index > 0 and facts[index - 1] & _CUE_END)]
+    free = 0  # the first word not taken into a name yet
+    for index in maybe:
         match = words[index]
-        # Cheap test first: most words are neither capitalised, listed, nor after a cue word.
-        if not (facts[index] & _MAY_BE_NAME or index > 0 and facts[index - 1] & _CUE_END):
-            index += 1
-            continue
-        if _inside(match.start(), match.end(), taken + found) or not _is_name(text, words, index, facts, lists):
-            index += 1
+        if index < free or _inside(match.start(), match.end(), taken + found) \
+                or not _is_name(text, words, index, facts, lists):
             continue
         end_index = index
         while end_index + 1 < len(words) and _is_surname(text, words, end_index + 1, lists):
             end_index += 1
         end = words[end_index].end()
         found.append((match.start(), end - 2 if text[end - 2 : end].lower() in ("'s", "\u2019s") else end))
-        index = end_index + 1
-    if "&" not in text and not any(fact & _JOINS for fact in facts):
+        free = end_index + 1
+    if "&" not in text and not any(map(_JOINS.__and__, facts)):
         return found
     return found + _paired_names(text, words, facts, lists, found, taken)
+
+
+def split_words(text: str) -> tuple[list[re.Match[str]], list[str]]:
+    """The words of ``text`` (a letter, then letters, digits, apostrophes or hyphens) and their
+    strings; not to be changed. The last text's are kept: when nothing was redacted, the
+    uncertainty check reads the same text again."""
+    global _last_split
+    last = _last_split
+    if last[0] == text:
+        return last[1], last[2]
+    words = list(_WORD_RE.finditer(text))
+    strings = [word.group() for word in words]
+    _last_split = (text, words, strings)
+    return words, strings
+
+
+_last_split: tuple[str, list[re.Match[str]], list[str]] = ("", [], [])
 
 
 def _word_facts(words: list[str], lists: NameLists) -> list[int]:
@@ -135,13 +156,12 @@ def _word_facts(words: list[str], lists: NameLists) -> list[int]:
     memo = lists.facts
     if len(memo) > _FACTS_LIMIT:
         memo.clear()
-    out = []
-    for word in words:
-        fact = memo.get(word)
-        if fact is None:
-            fact = memo[word] = _facts_of(word, lists)
-        out.append(fact)
-    return out
+    facts = list(map(memo.get, words))
+    if None in facts:
+        for index, word in enumerate(words):
+            if facts[index] is None:
+                facts[index] = memo[word] = _facts_of(word, lists)
+    return facts  # type: ignore[return-value]
 
 
 def _facts_of(word: str, lists: NameLists) -> int:
@@ -156,7 +176,10 @@ def _facts_of(word: str, lists: NameLists) -> int:
         and _bare(word).lower() not in NOT_NAMES)
     title_only = not word[0].isupper() and plain not in lists.first and plain not in lists.surnames \
         and not _is_unknown(plain, lists)
-    return (_MAY_BE_NAME * may_be_name | _TITLE_ONLY * title_only | _CUE_END * (lower in CUE_END_WORDS) | _JOINS * (lower in ("and", "or", "n"))
+    never = not _bare(word) or plain in STOP_WORDS or len(plain) < 2
+    cue_only = word[0].isupper() and plain in english_words() and plain not in lists.first \
+        and plain not in lists.surnames
+    return (_MAY_BE_NAME * may_be_name | _TITLE_ONLY * title_only | _NEVER_NAME * never | _CUE_ONLY * cue_only | _CUE_END * (lower in CUE_END_WORDS) | _JOINS * (lower in ("and", "or", "n"))
             | _LOWER_PAIRABLE * _lower_pairable(word, lists) | _PAIRABLE * pairable)
 
 
@@ -258,6 +281,8 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, facts: list[int]
     if TITLE_RE.search(text[max(0, start - 6) : start]) and (word[0].isupper() or lower not in NOT_NAMES):
         return True  # "Mrs Sheikh", "Dr Imam": a surname may be a title word too
     if facts[index] & _TITLE_ONLY:  # no test below takes a lower-case word that is neither listed nor unknown
+        return False
+    if facts[index] & _CUE_ONLY and _cue(text, start) is None:  # nor a capitalised English word without a cue
         return False
     if lower in NOT_NAMES or index > 0 and words[index - 1].group().lower() in COLOURS:
         return False  # "a silver Ford Focus", "a black Mercedes": a car, not a person

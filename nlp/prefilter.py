@@ -38,7 +38,7 @@ class LiteralGate:
             if not text.isascii():
                 return True
             text = text.lower()
-        return any(literal in text for literal in self.literals)
+        return any(map(text.__contains__, self.literals))
 
 
 class LiteralPrefilter:
@@ -127,8 +127,8 @@ class _Words:
                 if len(memo) >= self.LIMIT:
                     memo.clear()
                 memo[word] = known
-            met |= known[0]
-            if known[1]:
+            if known is not _NOTHING:
+                met |= known[0]
                 started |= known[1]
         return met, started
 
@@ -150,7 +150,11 @@ class _Words:
         met = 0
         for piece in held:
             met |= self.meets.get(piece, 0)
-        return met, frozenset().union(*(self.starts.get(piece, ()) for piece in held))
+        started = frozenset().union(*(self.starts.get(piece, ()) for piece in held))
+        return (met, started) if met or started else _NOTHING
+
+
+_NOTHING: tuple[int, frozenset[int]] = (0, frozenset())  # what most words hold
 
 
 _START, _END = "\x02", "\x03"  # a word is read as _START + word + _END: pieces may name where they stand

@@ -39,11 +39,6 @@ PLACEHOLDERS: dict[str, str] = {
     "collar": "[number]",
 }
 
-_STREET_SUFFIX = (
-    r"road|rd|street|st|avenue|ave|av|lane|ln|close|cl|way|drive|dr|crescent|cres|gardens|gdns|court|ct"
-    r"|place|pl|grove|gr|terrace|tce|walk|rise|hill|mews|square|sq|parade|pde|row|green|gate|vale|view|chase"
-    r"|wharf|heights|hts|approach|boulevard|blvd|broadway|embankment"
-)
 # The domain ends where a character that cannot be in it starts, not at a word boundary: "_" and
 # letters such as "é" are word characters, so "\b" lost "jo@example.com_thanks" altogether.
 _EMAIL_RE = re.compile(r"\b[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+(?![A-Za-z0-9\-])")
@@ -63,7 +58,7 @@ _POSTCODE_RE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 _ADDRESS_RE = re.compile(
     r"\b(?:(?:flat|apt|apartment|unit|no\.?|number)\s*\d{1,4}[a-z]?\s*,?\s+)?"
     r"\d{1,4}[a-z]?(?:\s*-\s*\d{1,4})?\s*,?\s+"
-    r"((?:[^\W\d_][\w'\-]*\s+){1,3}?)(?:" + _STREET_SUFFIX + r")\b\.?",
+    r"((?:[^\W\d_][\w'\-]*\s+){1,3}?)(?:" + patterns.STREET_SUFFIX + r")\b\.?",
     re.I,
 )
 _FLAT_RE = re.compile(r"\b(?:flat|apartment|apt)\s+\d{1,4}[a-z]?\b", re.I)
@@ -87,14 +82,13 @@ _PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|\bsc\b|\btt\b|\byt\b|tik|twit
                                r"facebook|threads|bereal|be real|whats ?app|\bx\s*[:@]|roblox|xbox|"
                                r"\bpsn\b|playstation|\bps[45]\b|twitch|\bkik\b|youtube|steam|fortnite|gamer ?tag|"
                                r"user ?name|\bhandle\b|\bfollow me\b|\badd me\b")
-# Every match of _PLATFORM_WORD_RE holds one of these strings or is one of these whole words (its
-# \b-bounded alternatives), so a text holding none of them names no platform. Most texts do not,
+# Every match of _PLATFORM_WORD_RE holds one of these strings or is one of the whole words of the
+# next pattern (its \b-bounded alternatives), so a text holding none of them names no platform. Most texts do not,
 # and the test is a tenth of the cost of the pattern on them.
 _PLATFORM_PARTS = ("snap", "insta", "tik", "twitter", "telegram", "discord", "facebook", "threads", "bereal",
                    "be real", "whats", "roblox", "xbox", "playstation", "twitch", "youtube", "steam", "fortnite",
                    "gamer", "user", "follow me", "add me", ":", "@")
-_PLATFORM_WHOLE_WORDS = frozenset("ig sc tt yt twt fb psn ps4 ps5 kik handle".split())
-_TOKEN_RE = re.compile(r"\w+")  # the whole words, as "\b" sees them
+_PLATFORM_WHOLE_WORD_RE = re.compile(r"\b(?:ig|sc|tt|yt|twt|fb|psn|ps[45]|kik|handle)\b")
 # A made-up account name (letters with digits, "_" or an inner "."; "bigmo2011", "kayla_xo",
 # "shanz.x") within a few words after a platform or account word: "follow me on tiktok, im bigmo2011".
 _ACCOUNT_CUE_RE = re.compile(_PLATFORM_WORD_RE.pattern, re.I)
@@ -237,22 +231,32 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
                   if patterns.count_spoken_digits(span.text) in (10, 11)]
     if not _DIGIT_RE.search(text):  # every remaining pattern needs a digit
         return spans
-    spans += _phone_spans(text)
-    spans += _spans(_POSTCODE_RE, text, "postcode")
-    spans += [span for span in _spans(_ADDRESS_RE, text, "address") if _is_street(span.text)]
-    spans += _spans(_FLAT_RE, text, "address")
-    spans += _spans(patterns.FLAT_NUMBER_RE, text, "address", group=1)
-    spans += _spans(_HOUSE_NUMBER_RE, text, "address", group=1)
-    for pattern in _VEHICLE_RES:
-        spans += [span for span in _spans(pattern, text, "vehicle") if not _ends_in_word(span.text)]
-    spans += _plate_cue_spans(text)
-    return spans + _more_spans(text)
+    # Each pattern only where a cheap test (nlp.redaction_patterns: a digit in the place it needs
+    # one, or a word it needs) says it may match: most digits are years, times and prices.
+    letter_digit = patterns.LETTER_DIGIT_RE.search(text)
+    if patterns.PHONE_DIGITS_RE.search(text):
+        spans += _phone_spans(text)
+    if letter_digit:
+        spans += _spans(_POSTCODE_RE, text, "postcode")
+    if patterns.ADDRESS_GATE_RE.search(text):
+        spans += [span for span in _spans(_ADDRESS_RE, text, "address") if _is_street(span.text)]
+    if "fl" in lower or "ap" in lower:  # flat, apartment, apt
+        spans += _spans(_FLAT_RE, text, "address")
+        spans += _spans(patterns.FLAT_NUMBER_RE, text, "address", group=1)
+    if patterns.HOUSE_NUMBER_GATE_RE.search(text):
+        spans += _spans(_HOUSE_NUMBER_RE, text, "address", group=1)
+    for pattern, gate in zip(_VEHICLE_RES, (letter_digit, letter_digit, patterns.DIGIT_CAPITAL_RE.search(text),
+                                            patterns.SPACED_PLATE_GATE_RE.search(text))):
+        if gate:
+            spans += [span for span in _spans(pattern, text, "vehicle") if not _ends_in_word(span.text)]
+    if "reg" in lower or "plate" in lower or "number" in lower:
+        spans += _plate_cue_spans(text)
+    return spans + _more_spans(text, lower)
 
 
 def _may_name_platform(lower: str) -> bool:
     """False when the lower-case text surely has no match of ``_PLATFORM_WORD_RE``."""
-    return any(part in lower for part in _PLATFORM_PARTS) \
-        or not _PLATFORM_WHOLE_WORDS.isdisjoint(_TOKEN_RE.findall(lower))
+    return any(map(lower.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(lower))
 
 
 def _plate_cue_spans(text: str) -> list[RedactedSpan]:
@@ -266,13 +270,14 @@ def _plate_cue_spans(text: str) -> list[RedactedSpan]:
     return spans
 
 
-def _more_spans(text: str) -> list[RedactedSpan]:
+def _more_spans(text: str, lower: str) -> list[RedactedSpan]:
     """Dates of birth, NI numbers, collar numbers and the address forms of :mod:`nlp.redaction_patterns`."""
-    lower = text.lower()
     spans = []
-    if "b" in lower:  # "dob", "birth", "born"
+    # "birth" as "rth": re folds a dotted or dotless i to "i", str.lower does not
+    if "rth" in lower or "born" in lower or patterns.DOB_GATE_RE.search(lower):
         spans += _spans(patterns.DATE_OF_BIRTH_RE, text, "date_of_birth", group=1)
-    spans += _spans(patterns.NI_NUMBER_RE, text, "ni_number")
+    if patterns.SIX_DIGITS_RE.search(text):
+        spans += _spans(patterns.NI_NUMBER_RE, text, "ni_number")
     for match in patterns.COLLAR_RE.finditer(text) if patterns.COLLAR_CUE_RE.search(lower) else ():
         group = "detail" if match.group("detail") else "detail2"
         spans.append(RedactedSpan("collar", match.start(group), match.end(group), match.group(group)))

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import re
 
+STREET_SUFFIX = (  # the road words of an address
+    r"road|rd|street|st|avenue|ave|av|lane|ln|close|cl|way|drive|dr|crescent|cres|gardens|gdns|court|ct"
+    r"|place|pl|grove|gr|terrace|tce|walk|rise|hill|mews|square|sq|parade|pde|row|green|gate|vale|view|chase"
+    r"|wharf|heights|hts|approach|boulevard|blvd|broadway|embankment"
+)
+
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
           r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DATE = (r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b"
@@ -75,6 +81,26 @@ SPOKEN_PHONE_RE = re.compile(
     r"\b(?:oh|zero|nought)(?:[\s,\-]+(?:" + _SPOKEN_WORDS + r")){7,}\b",
     re.I,
 )
+
+# Cheap tests before the patterns that need digits (each starts at a digit, so ``re`` skips to the
+# digits of a text): every match of the pattern named holds a match of its test.
+# Postcodes and the current and prefix plates: a letter before a digit ("RM1", "AB12", "A123").
+LETTER_DIGIT_RE = re.compile(r"\d(?<=[^\W\d_]\d)")
+# Suffix plates ("ABC 123D"): a digit before a capital.
+DIGIT_CAPITAL_RE = re.compile(r"\d(?=[A-Z])")
+# A plate written "LD 67 ABC".
+SPACED_PLATE_GATE_RE = re.compile(r"\d\d[\s\-][A-Z]")
+# Phone numbers: "0" or the "44" of +44 and 0044, then at least eight of the pattern's digits and signs, then a digit.
+PHONE_DIGITS_RE = re.compile(r"(?:0|44)[\d\s\-().\/]{8,}\d")
+# The address pattern from the last digit of its house number on: "12 Hill Road", "8a, Marlborough Gdns".
+ADDRESS_GATE_RE = re.compile(r"\d[^\W\d_]?\s*,?\s+(?:[^\W\d_][\w'\-]*\s+){1,3}?(?:" + STREET_SUFFIX + r")\b", re.I)
+# "no. 12", "number 4" (the house-number pattern).
+HOUSE_NUMBER_GATE_RE = re.compile(r"(?:no\.?|number) ?\d", re.I)
+# National Insurance numbers: three pairs of digits.
+SIX_DIGITS_RE = re.compile(r"\d\d\s?\d\d\s?\d\d")
+# "dob", "d.o.b" (the date-of-birth cues without "birth" or "born"), in the lower-cased text.
+DOB_GATE_RE = re.compile(r"d\.?\s?o\.?\s?b")
+
 _SPOKEN_VALUES = {"oh": 1, "o": 1, "zero": 1, "nought": 1, "double": 1, "treble": 2, "triple": 2, "hundred": 2,
                   "thousand": 3}
 

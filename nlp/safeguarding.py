@@ -144,6 +144,8 @@ def check_safeguarding(text: str, *, use_model: bool = True, age: int | None = N
     """
     if not isinstance(text, str):
         raise TypeError(f"check_safeguarding expects a str, got {type(text).__name__}: {text!r}")
+    if not use_model:  # as check_safeguarding_many does for one text, without building its lists
+        return _with_writer(rules_result(text), text, False, age)
     return check_safeguarding_many([text], use_model=use_model, ages=[age])[0]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gzip
 import html
+import itertools
 import json
 import logging
 import re
@@ -192,11 +193,19 @@ def is_english(text: str, *, min_share: float = 0.5, min_words: int = 3) -> bool
     return _is_english_words(_WORD_RE.findall(text.translate(_APOSTROPHES)), min_share, min_words)
 
 
+def _drop_controls(text: str) -> str:
+    """``text`` without control and format characters (Unicode Cc, Cf) other than newline, tab
+    and the zero-width joiner of emoji sequences; each distinct character is looked up once."""
+    dropped = {ord(ch): None for ch in set(text)
+               if unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\n\t\u200d"}
+    return text.translate(dropped) if dropped else text
+
+
 def _is_english_words(words: list[str], min_share: float, min_words: int) -> bool:
     if len(words) < min_words:
         return True
     vocabulary = english_words()
-    unknown = [word for word in (word.lower() for word in words) if word not in vocabulary]
+    unknown = list(itertools.filterfalse(vocabulary.__contains__, map(str.lower, words)))
     n_unknown = sum(1 for word in unknown if word.replace("'", "") not in vocabulary)
     return (len(words) - n_unknown) / len(words) >= min_share
 
@@ -232,7 +241,7 @@ def prepare_text(text: str | bytes | None, *, max_chars: int = MAX_CHARS) -> Pre
     without_tags = _TAG_RE.sub(" ", repaired) if "<" in repaired else repaired
     cleaned = html.unescape(without_tags) if "&" in without_tags else without_tags
     if not cleaned.isascii() or _CONTROL_RE.search(cleaned):
-        cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t\u200d")
+        cleaned = _drop_controls(cleaned)
     # Collapse runs of whitespace (str.split() uses the same Unicode whitespace as the regex \s).
     cleaned = " ".join(cleaned.translate(_APOSTROPHES).split())
     was_truncated = len(cleaned) > max_chars

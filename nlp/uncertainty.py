@@ -13,7 +13,7 @@ import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp.names import NameLists, cue_before, is_name_like
+from nlp.names import NameLists, cue_before, is_name_like, split_words
 from nlp.text import english_words
 
 DIGITS = "digits that may be a phone number"
@@ -33,14 +33,12 @@ _PLATFORM_RE = re.compile(
 )
 # Every match of _PLATFORM_RE holds one of these or is one of the whole words (a cheap test first).
 _PLATFORM_PARTS = ("snap", "insta", "tik", "twitter", "telegram", "discord", "facebook")
-_PLATFORM_WHOLE_WORDS = frozenset({"ig", "fb"})
-_TOKEN_RE = re.compile(r"\w+")
+_PLATFORM_WHOLE_WORD_RE = re.compile(r"\b(?:ig|fb)\b")
 # Every match of _HANDLE_LIKE_RE holds "_" or a "." before a letter or digit (a cheap test first).
 _DOT_BEFORE_ALNUM_RE = re.compile(r"\.[A-Za-z0-9]")
 _HANDLE_LIKE_RE = re.compile(r"(?<![\w.@/])[A-Za-z][A-Za-z0-9]*(?:_|\.(?=[A-Za-z0-9]))[A-Za-z0-9_.]*[A-Za-z0-9_](?![\w/])")
 _NOT_HANDLES = frozenset("e.g i.e a.m p.m etc n.b".split())
 _NEXT_TO_NAME_RE = re.compile(r"\[name\][ \-]([^\W\d_][\w'\-]*)")
-_WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
 STREET_WORDS = frozenset(
     """road rd street st avenue ave av lane ln close cl way drive dr crescent cres gardens gdns court ct place pl
     grove terrace walk rise hill mews square sq parade row green gate park station estate pkwy parkway blvd
@@ -68,11 +66,8 @@ def uncertainty_reasons(redacted: str, lists: NameLists) -> tuple[str, ...]:
         reasons.append(PLATFORM)
     if any(_maybe_surname(match.group(1), lists) for match in _NEXT_TO_NAME_RE.finditer(redacted)):
         reasons.append(SURNAME)
-    words = list(_WORD_RE.finditer(redacted))
-    strings = [word.group() for word in words]
-    known = _known_words()
-    unknown = [i for i, word in enumerate(strings) if word.lower().strip("._") not in known]  # as _unknown
-    if any(cue_before(redacted, words[i].start()) is not None for i in unknown):
+    words, strings = split_words(redacted)
+    if any(cue_before(redacted, words[i].start()) is not None for i in _unknown_words(strings)):
         reasons.append(AFTER_CUE)
     if any(_capitalised_unknown(redacted, words, i, lists) for i, word in enumerate(strings) if word[0].isupper()):
         reasons.append(CAPITALISED)
@@ -85,11 +80,27 @@ def _may_name_platform(text: str) -> bool:
     if not text.isascii():
         return True
     lower = text.lower()
-    return any(part in lower for part in _PLATFORM_PARTS) or not _PLATFORM_WHOLE_WORDS.isdisjoint(_TOKEN_RE.findall(lower))
+    return any(map(lower.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(lower))
 
 
 def _unknown(word: str) -> bool:
     return word.lower().strip("._") not in _known_words()
+
+
+_UNKNOWN_MEMO: dict[str, bool] = {}  # _unknown of each word met so far
+
+
+def _unknown_words(words: list[str]) -> list[int]:
+    """The indices of the unknown words (:func:`_unknown`), each distinct word looked up once."""
+    memo = _UNKNOWN_MEMO
+    if len(memo) > 200_000:
+        memo.clear()
+    flags = list(map(memo.get, words))
+    if None in flags:
+        for index, word in enumerate(words):
+            if flags[index] is None:
+                flags[index] = memo[word] = _unknown(word)
+    return [index for index, flag in enumerate(flags) if flag]
 
 
 @functools.lru_cache(maxsize=1)
