@@ -18,11 +18,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from nlp.memo import WordMemo
 from nlp.name_cues import (
     AND_ME_RE,
     COLOURS,
@@ -53,7 +54,6 @@ DATA = Path(__file__).parent / "data"
 NAMES_PATH = DATA / "first_names.txt"
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'\-]*")
-_FACTS_LIMIT = 200_000
 
 # What a word is on its own (see _facts_of), as bits; most words of a comment are none of these.
 _MAY_BE_NAME = 1  # capitalised, or a listed name that is no English word: _may_be_name may be True
@@ -76,8 +76,6 @@ class NameLists:
     words: frozenset[str]
     places: frozenset[str]
     everyday: frozenset[str] = frozenset()
-    #: Each word met so far and its facts (bits), so that a word is looked up in the lists once.
-    facts: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def read_list(path: Path) -> frozenset[str]:
@@ -153,15 +151,12 @@ _last_split: tuple[str, list[re.Match[str]], list[str]] = ("", [], [])
 
 def _word_facts(words: list[str], lists: NameLists) -> list[int]:
     """The facts (bits) of each word, each distinct word worked out once per name lists."""
-    memo = lists.facts
-    if len(memo) > _FACTS_LIMIT:
-        memo.clear()
-    facts = list(map(memo.get, words))
-    if None in facts:
-        for index, word in enumerate(words):
-            if facts[index] is None:
-                facts[index] = memo[word] = _facts_of(word, lists)
-    return facts  # type: ignore[return-value]
+    return _facts_memo(lists)(words)
+
+
+@functools.lru_cache(maxsize=4)
+def _facts_memo(lists: NameLists) -> WordMemo[int]:
+    return WordMemo(functools.partial(_facts_of, lists=lists))
 
 
 def _facts_of(word: str, lists: NameLists) -> int:

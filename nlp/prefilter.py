@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from nlp.literals import folded_literals, minimal, required_alternatives, required_literals
+from nlp.memo import WordMemo
 
 _N_CLAUSES = 4  # clauses looked for per alternative
 
@@ -104,8 +105,6 @@ class _Words:
     them a word is read only for the pieces it holds (:meth:`shares`).
     """
 
-    LIMIT = 100_000  # words remembered (then forgotten all at once)
-
     def __init__(self, pieces: set[str], meets: dict[str, int] | None = None,
                  starts: dict[str, set[int]] | None = None) -> None:
         self.prefixes = {piece: frozenset(piece[:n] for n in range(1, len(piece) + 1) if piece[:n] in pieces)
@@ -113,20 +112,13 @@ class _Words:
         self.scanner = re.compile(f"(?=({_trie_pattern(sorted(pieces))}))") if pieces else None
         self.meets = meets or {}
         self.starts = starts or {}
-        self.memo: dict[str, tuple[int, frozenset[int]]] = {}
+        self.memo = WordMemo(self._read)
 
     def read(self, words: Iterable[str]) -> tuple[int, set[int]]:
         """The bits the ``words`` meet together and the alternatives they start."""
-        memo = self.memo
         met = 0
         started: set[int] = set()
-        for word in set(words):
-            known = memo.get(word)
-            if known is None:
-                known = self._read(word)
-                if len(memo) >= self.LIMIT:
-                    memo.clear()
-                memo[word] = known
+        for known in self.memo(list(set(words))):
             if known is not _NOTHING:
                 met |= known[0]
                 started |= known[1]

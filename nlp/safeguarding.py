@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlp.memo import WordMemo
 from nlp.prefilter import LiteralPrefilter
 from nlp.safeguarding_rules import CATEGORIES, RULES
 
@@ -105,9 +106,18 @@ class SafeguardingResult:
 
 def normalise_for_rules(text: str) -> str:
     """Lower-case, straighten and drop apostrophes, squeeze letters repeated 3+ times to 2."""
+    if text.isascii():  # nothing below reaches across a space: each space-free piece on its own, once
+        return " ".join(_normalised_pieces(text.split(" ")))
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
     lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("'", "")
     squeezed = _REPEAT_RE.sub(r"\1\1", lowered)
     return _SPELLING_RE.sub(lambda match: _SPELLINGS[match.group()], squeezed)
+
+
+_normalised_pieces = WordMemo(_normalise)
 
 
 def seems_child(text: str) -> bool:

@@ -21,12 +21,15 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import spacy
 import spacy_lookups_data
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+
+from nlp.memo import WordMemo
 
 logger = logging.getLogger(__name__)
 
@@ -204,10 +207,22 @@ def _drop_controls(text: str) -> str:
 def _is_english_words(words: list[str], min_share: float, min_words: int) -> bool:
     if len(words) < min_words:
         return True
+    return (len(words) - _n_unknown(words)) / len(words) >= min_share
+
+
+def _n_unknown(words: list[str]) -> int:
+    """How many of ``words`` are in no English word list, with or without their apostrophes."""
     vocabulary = english_words()
-    unknown = list(itertools.filterfalse(vocabulary.__contains__, map(str.lower, words)))
-    n_unknown = sum(1 for word in unknown if word.replace("'", "") not in vocabulary)
-    return (len(words) - n_unknown) / len(words) >= min_share
+    unknown = itertools.filterfalse(vocabulary.__contains__, map(str.lower, words))
+    return sum(1 for word in unknown if word.replace("'", "") not in vocabulary)
+
+
+def _count_piece(piece: str) -> tuple[int, int]:
+    words = _WORD_RE.findall(piece)
+    return len(words), _n_unknown(words)
+
+
+_piece_counts = WordMemo(_count_piece)  # (words, unknown words) of each space-free piece
 
 
 def repair_mojibake(text: str) -> str:
@@ -248,13 +263,17 @@ def prepare_text(text: str | bytes | None, *, max_chars: int = MAX_CHARS) -> Pre
     if was_truncated:
         cut = cleaned.rfind(" ", 0, max_chars)
         cleaned = cleaned[: cut if cut > max_chars // 2 else max_chars]
-    words = _WORD_RE.findall(cleaned)  # cleaned is already straightened, as is_english needs
+    # Words (cleaned is already straightened, as is_english needs), counted space-free piece by
+    # piece: no word spans a space, and the pieces repeat from text to text.
+    counts = _piece_counts(cleaned.split(" "))
+    n_words = sum(map(itemgetter(0), counts))
+    n_unknown = sum(map(itemgetter(1), counts))
     return PreparedText(
         original=original,
         text=cleaned,
-        n_words=len(words),
-        is_empty=not words,
-        is_english=_is_english_words(words, 0.5, 3),
+        n_words=n_words,
+        is_empty=not n_words,
+        is_english=n_words < 3 or (n_words - n_unknown) / n_words >= 0.5,  # as is_english(cleaned)
         was_truncated=was_truncated,
         had_markup=without_tags != repaired,
         had_mojibake=repaired != original,

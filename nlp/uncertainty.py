@@ -13,6 +13,7 @@ import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from nlp.memo import WordMemo
 from nlp.names import NameLists, cue_before, is_name_like, split_words
 from nlp.text import english_words
 
@@ -87,20 +88,9 @@ def _unknown(word: str) -> bool:
     return word.lower().strip("._") not in _known_words()
 
 
-_UNKNOWN_MEMO: dict[str, bool] = {}  # _unknown of each word met so far
-
-
 def _unknown_words(words: list[str]) -> list[int]:
     """The indices of the unknown words (:func:`_unknown`), each distinct word looked up once."""
-    memo = _UNKNOWN_MEMO
-    if len(memo) > 200_000:
-        memo.clear()
-    flags = list(map(memo.get, words))
-    if None in flags:
-        for index, word in enumerate(words):
-            if flags[index] is None:
-                flags[index] = memo[word] = _unknown(word)
-    return [index for index, flag in enumerate(flags) if flag]
+    return [index for index, is_unknown in enumerate(_unknown_flags(words)) if is_unknown]
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,6 +98,9 @@ def _known_words() -> frozenset[str]:
     """English words, stop words, organisations and the placeholders' words: none is unknown."""
     return english_words() | STOP_WORDS | _ORGANISATIONS \
         | {"name", "handle", "phone", "email", "street", "postcode", "vehicle", "reg"}
+
+
+_unknown_flags = WordMemo(_unknown)
 
 
 def _maybe_surname(word: str, lists: NameLists) -> bool:
