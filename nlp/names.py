@@ -112,14 +112,15 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
         taken = taken + [match.span() for match in ORGANISATION_RE.finditer(text)]
     # Cheap test first: most words are neither capitalised, listed, nor after a cue word; stop
     # words and single letters are never names, and some words only after a title ("mr").
-    never = _NEVER_NAME if TITLE_GATE.may_match(text) else _NEVER_NAME | _TITLE_ONLY
+    titled = TITLE_GATE.may_match(text)
+    never = _NEVER_NAME if titled else _NEVER_NAME | _TITLE_ONLY
     maybe = [index for index, fact in enumerate(facts) if not fact & never
              and (fact & _MAY_BE_NAME or index > 0 and facts[index - 1] & _CUE_END)]
     free = 0  # the first word not taken into a name yet
     for index in maybe:
         match = words[index]
         if index < free or _inside(match.start(), match.end(), taken + found) \
-                or not _is_name(text, words, index, facts, lists):
+                or not _is_name(text, words, index, facts, lists, titled):
             continue
         end_index = index
         while end_index + 1 < len(words) and _is_surname(text, words, end_index + 1, lists):
@@ -267,13 +268,15 @@ def _after_cue(text: str, words: list[re.Match[str]], index: int, cue: tuple[str
     return lower in lists.first and lower not in lists.words
 
 
-def _is_name(text: str, words: list[re.Match[str]], index: int, facts: list[int], lists: NameLists) -> bool:
+def _is_name(text: str, words: list[re.Match[str]], index: int, facts: list[int], lists: NameLists,
+             titled: bool = True) -> bool:
+    """Whether ``words[index]`` is a name (``titled``: the text may hold a title such as "Mr")."""
     word = _bare(words[index].group())
     lower = _plain(word)
     start = words[index].start()
     if not word or lower in STOP_WORDS or len(lower) < 2:
         return False
-    if TITLE_RE.search(text[max(0, start - 6) : start]) and (word[0].isupper() or lower not in NOT_NAMES):
+    if titled and TITLE_RE.search(text[max(0, start - 6) : start]) and (word[0].isupper() or lower not in NOT_NAMES):
         return True  # "Mrs Sheikh", "Dr Imam": a surname may be a title word too
     if facts[index] & _TITLE_ONLY:  # no test below takes a lower-case word that is neither listed nor unknown
         return False

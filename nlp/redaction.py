@@ -20,6 +20,7 @@ from pathlib import Path
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp import redaction_patterns as patterns
+from nlp.memo import WordMemo
 from nlp.names import NAMES_PATH, NameLists, find_names, name_lists, read_list
 from nlp.text import english_words
 from nlp.uncertainty import uncertainty_reasons
@@ -86,8 +87,9 @@ _PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|\bsc\b|\btt\b|\byt\b|tik|twit
 # next pattern (its \b-bounded alternatives), so a text holding none of them names no platform. Most texts do not,
 # and the test is a tenth of the cost of the pattern on them.
 _PLATFORM_PARTS = ("snap", "insta", "tik", "twitter", "telegram", "discord", "facebook", "threads", "bereal",
-                   "be real", "whats", "roblox", "xbox", "playstation", "twitch", "youtube", "steam", "fortnite",
-                   "gamer", "user", "follow me", "add me", ":", "@")
+                   "whats", "roblox", "xbox", "playstation", "twitch", "youtube", "steam", "fortnite", "gamer",
+                   "user", ":", "@")
+_SPACED_PLATFORM_PARTS = ("be real", "follow me", "add me")
 _PLATFORM_WHOLE_WORD_RE = re.compile(r"\b(?:ig|sc|tt|yt|twt|fb|psn|ps[45]|kik|handle)\b")
 # A made-up account name (letters with digits, "_" or an inner "."; "bigmo2011", "kayla_xo",
 # "shanz.x") within a few words after a platform or account word: "follow me on tiktok, im bigmo2011".
@@ -218,8 +220,9 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
         spans += _spans(_EMAIL_RE, text, "email")
         spans += _spans(_HANDLE_RE, text, "handle")
     lower = text.lower()
-    if "at" in lower and "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower \
-            or re.search(r"\sat\s", lower) or " @" in text or "@ " in text:
+    if ("at" in lower and "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower
+            or re.search(r"\sat\s", lower) or " @" in text or "@ " in text) \
+            and (not text.isascii() or patterns.DOT_ENDING_RE.search(lower)):
         spans += _spans(_OBFUSCATED_EMAIL_RE, text, "email")
     if ".com" in lower or ".net" in lower or ".me/" in lower or ".tv/" in lower:
         spans += _spans(_SOCIAL_URL_RE, text, "handle")
@@ -255,8 +258,16 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
 
 
 def _may_name_platform(lower: str) -> bool:
-    """False when the lower-case text surely has no match of ``_PLATFORM_WORD_RE``."""
-    return any(map(lower.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(lower))
+    """False when the lower-case text surely has no match of ``_PLATFORM_WORD_RE``: the parts
+    with a space are looked for in it, the others (and the whole words) piece by piece."""
+    return any(map(lower.__contains__, _SPACED_PLATFORM_PARTS)) or any(_platform_pieces(lower.split(" ")))
+
+
+def _may_hold_platform(piece: str) -> bool:
+    return any(map(piece.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(piece))
+
+
+_platform_pieces = WordMemo(_may_hold_platform)
 
 
 def _plate_cue_spans(text: str) -> list[RedactedSpan]:

@@ -98,6 +98,8 @@ ADDRESS_GATE_RE = re.compile(r"\d[^\W\d_]?\s*,?\s+(?:[^\W\d_][\w'\-]*\s+){1,3}?(
 HOUSE_NUMBER_GATE_RE = re.compile(r"(?:no\.?|number) ?\d", re.I)
 # National Insurance numbers: three pairs of digits.
 SIX_DIGITS_RE = re.compile(r"\d\d\s?\d\d\s?\d\d")
+# How an obfuscated e-mail address ends: "dot com", "(dot) co", ". org", in the lower-cased ASCII text.
+DOT_ENDING_RE = re.compile(r"(?:dot|\.)[\s)\]}>]*(?:com|co|org|net|uk|io|me|info|biz|ac|edu|gov)\b")
 # "dob", "d.o.b" (the date-of-birth cues without "birth" or "born"), in the lower-cased text.
 DOB_GATE_RE = re.compile(r"d\.?\s?o\.?\s?b")
 

@@ -80,8 +80,14 @@ def _may_name_platform(text: str) -> bool:
     ignores case, and ``re`` folds a few other letters, such as the long s, to ASCII ones)."""
     if not text.isascii():
         return True
-    lower = text.lower()
-    return any(map(lower.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(lower))
+    return any(_platform_pieces(text.lower().split(" ")))  # no part holds a space
+
+
+def _may_hold_platform(piece: str) -> bool:
+    return any(map(piece.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(piece))
+
+
+_platform_pieces = WordMemo(_may_hold_platform)
 
 
 def _unknown(word: str) -> bool:
