@@ -12,7 +12,7 @@ Result = TypeVar("Result")
 class WordMemo(Generic[Result]):
     """``compute`` of each word, remembered (all forgotten at once past ``limit`` words).
 
-    ``compute`` must depend on the word alone and never return None.
+    ``compute`` must depend on the word alone.
     """
 
     def __init__(self, compute: Callable[[str], Result], limit: int = 200_000) -> None:
@@ -23,11 +23,19 @@ class WordMemo(Generic[Result]):
     def __call__(self, words: list[str]) -> list[Result]:
         """``compute`` of each of ``words``, in order."""
         known = self.known
+        try:
+            return list(map(known.__getitem__, words))
+        except KeyError:  # a word not met before (rare once a run is under way)
+            pass
         if len(known) > self.limit:
             known.clear()
-        found: list[Result | None] = list(map(known.get, words))
-        if None in found:
-            for index, word in enumerate(words):
-                if found[index] is None:
-                    found[index] = known[word] = self.compute(word)
+        found = []
+        for word in words:  # without reading ``known`` twice: another thread may clear it meanwhile
+            result = known.get(word, _UNKNOWN)
+            if result is _UNKNOWN:
+                result = known[word] = self.compute(word)
+            found.append(result)
         return found  # type: ignore[return-value]
+
+
+_UNKNOWN = object()

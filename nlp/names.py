@@ -61,7 +61,7 @@ _CUE_END = 2  # may end a person cue, so the next word may be a name
 _JOINS = 4  # "and", "or", "n"
 _LOWER_PAIRABLE = 8  # a lower-case listed name that may stand beside another ("me and tolu and blessing")
 _PAIRABLE = 16  # a capitalised word that may be a name beside another, if it is no place
-_TITLE_ONLY = 32  # a lower-case word neither listed nor unknown: a name only after a title ("mr")
+_TITLE_ONLY = 32  # a name only after a title ("mr"): see _facts_of
 _NEVER_NAME = 64  # a stop word or a single letter (as _is_name reads it first)
 _CUE_ONLY = 128  # a capitalised English word, not listed: a name only after a title or a person cue
 
@@ -170,8 +170,11 @@ def _facts_of(word: str, lists: NameLists) -> int:
         is_name_like(word, lists)
         or _bare(word).lower() in lists.first and _bare(word).lower() not in STOP_WORDS
         and _bare(word).lower() not in NOT_NAMES)
+    # Only a title can make a name of a lower-case word neither listed nor unknown, of a word never
+    # a name ("police"), or of an English place word ("Street": no sign-off, and a place after it).
     title_only = not word[0].isupper() and plain not in lists.first and plain not in lists.surnames \
-        and not _is_unknown(plain, lists)
+        and not _is_unknown(plain, lists) or plain in NOT_NAMES \
+        or _bare(word).lower() in lists.places and plain in english_words() and plain not in lists.first
     never = not _bare(word) or plain in STOP_WORDS or len(plain) < 2
     cue_only = word[0].isupper() and plain in english_words() and plain not in lists.first \
         and plain not in lists.surnames
@@ -278,7 +281,7 @@ def _is_name(text: str, words: list[re.Match[str]], index: int, facts: list[int]
         return False
     if titled and TITLE_RE.search(text[max(0, start - 6) : start]) and (word[0].isupper() or lower not in NOT_NAMES):
         return True  # "Mrs Sheikh", "Dr Imam": a surname may be a title word too
-    if facts[index] & _TITLE_ONLY:  # no test below takes a lower-case word that is neither listed nor unknown
+    if facts[index] & _TITLE_ONLY:  # no test below can take it (_facts_of)
         return False
     if facts[index] & _CUE_ONLY and _cue(text, start) is None:  # nor a capitalised English word without a cue
         return False
@@ -394,9 +397,10 @@ def _paired_names(text: str, words: list[re.Match[str]], facts: list[int], lists
     "Chidinma and Precious" where one is a listed first name and neither is a place or a common word."""
     extra = []
     spans = found + taken
-    for index, match in enumerate(words):
-        # The word's own facts first (cheap): most words can stand beside no name.
-        if not facts[index] & (_LOWER_PAIRABLE | _PAIRABLE) or _inside(match.start(), match.end(), spans):
+    # The word's own facts first (cheap): most words can stand beside no name.
+    for index in [index for index, fact in enumerate(facts) if fact & (_LOWER_PAIRABLE | _PAIRABLE)]:
+        match = words[index]
+        if _inside(match.start(), match.end(), spans):
             continue
         if not match.group()[0].isupper():  # "me and tolu and blessing": a listed name next to a name
             if facts[index] & _LOWER_PAIRABLE and any(
