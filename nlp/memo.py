@@ -3,10 +3,12 @@ distinct word is worked out once (the intake screen reads every ingested text)."
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 Result = TypeVar("Result")
+Owner = TypeVar("Owner")
 
 
 class WordMemo(Generic[Result]):
@@ -39,3 +41,23 @@ class WordMemo(Generic[Result]):
 
 
 _UNKNOWN = object()
+
+
+class MemoPerOwner(Generic[Owner, Result]):
+    """One :class:`WordMemo` per owner object (such as a set of name lists), found by identity:
+    hashing the owner's contents for each text would cost more than the memo saves."""
+
+    def __init__(self, compute: Callable[[Owner, str], Result]) -> None:
+        self.compute = compute
+        self.memos: dict[int, tuple[Owner, WordMemo[Result]]] = {}
+
+    def __call__(self, owner: Owner) -> WordMemo[Result]:
+        """The memo of ``compute(owner, word)`` for ``owner``."""
+        found = self.memos.get(id(owner))
+        if found is not None and found[0] is owner:  # the owner is kept, so its id is not reused
+            return found[1]
+        if len(self.memos) >= 8:
+            self.memos.clear()
+        memo = WordMemo(functools.partial(self.compute, owner))
+        self.memos[id(owner)] = (owner, memo)
+        return memo

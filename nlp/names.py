@@ -23,7 +23,7 @@ from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp.memo import WordMemo
+from nlp.memo import MemoPerOwner
 from nlp.name_cues import (
     AND_ME_RE,
     COLOURS,
@@ -155,12 +155,7 @@ def _word_facts(words: list[str], lists: NameLists) -> list[int]:
     return _facts_memo(lists)(words)
 
 
-@functools.lru_cache(maxsize=4)
-def _facts_memo(lists: NameLists) -> WordMemo[int]:
-    return WordMemo(functools.partial(_facts_of, lists=lists))
-
-
-def _facts_of(word: str, lists: NameLists) -> int:
+def _facts_of(lists: NameLists, word: str) -> int:
     lower = word.lower()
     plain = _plain(_bare(word))
     # A word _is_name would surely refuse, unless a cue word comes before it: lower case and
@@ -180,6 +175,9 @@ def _facts_of(word: str, lists: NameLists) -> int:
         and plain not in lists.surnames
     return (_MAY_BE_NAME * may_be_name | _TITLE_ONLY * title_only | _NEVER_NAME * never | _CUE_ONLY * cue_only | _CUE_END * (lower in CUE_END_WORDS) | _JOINS * (lower in ("and", "or", "n"))
             | _LOWER_PAIRABLE * _lower_pairable(word, lists) | _PAIRABLE * pairable)
+
+
+_facts_memo: MemoPerOwner[NameLists, int] = MemoPerOwner(_facts_of)
 
 
 def cue_before(text: str, start: int) -> str | None:

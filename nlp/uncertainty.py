@@ -13,7 +13,7 @@ import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp.memo import WordMemo
+from nlp.memo import MemoPerOwner, WordMemo
 from nlp.names import NameLists, cue_before, is_name_like, split_words
 from nlp.text import english_words
 
@@ -65,12 +65,13 @@ def uncertainty_reasons(redacted: str, lists: NameLists) -> tuple[str, ...]:
         reasons.append(HANDLE_LIKE)
     if _may_name_platform(redacted) and any(_unknown(match.group(1)) for match in _PLATFORM_RE.finditer(redacted)):
         reasons.append(PLATFORM)
-    if any(_maybe_surname(match.group(1), lists) for match in _NEXT_TO_NAME_RE.finditer(redacted)):
+    if "[name]" in redacted and any(_maybe_surname(match.group(1), lists)
+                                    for match in _NEXT_TO_NAME_RE.finditer(redacted)):
         reasons.append(SURNAME)
     words, strings = split_words(redacted)
     if any(cue_before(redacted, words[i].start()) is not None for i in _unknown_words(strings)):
         reasons.append(AFTER_CUE)
-    if any(_capitalised_unknown(redacted, words, i, lists) for i, word in enumerate(strings) if word[0].isupper()):
+    if any(_capitalised_unknown(redacted, words, i) for i, may in enumerate(_name_like_memo(lists)(strings)) if may):
         reasons.append(CAPITALISED)
     return tuple(reasons)
 
@@ -114,14 +115,24 @@ def _maybe_surname(word: str, lists: NameLists) -> bool:
     return (word[0].isupper() or lower in lists.surnames) and lower not in STOP_WORDS and lower not in lists.words
 
 
-def _capitalised_unknown(text: str, words: list[re.Match[str]], index: int, lists: NameLists) -> bool:
-    word = words[index].group()
-    if not word[:1].isupper() or (word.isupper() and len(word) <= 4) or word.lower() in _ORGANISATIONS:
-        return False
+def _capitalised_unknown(text: str, words: list[re.Match[str]], index: int) -> bool:
+    """Whether ``words[index]``, a capitalised unknown word (:func:`_name_like`), stands where it
+    may be a name: not before a road word, not at a sentence start."""
     following = words[index + 1].group().lower() if index + 1 < len(words) else ""
-    if word.lower() in STREET_WORDS or following in STREET_WORDS:  # "Seattle Ave" is a street
+    if following in STREET_WORDS:  # "Seattle Ave" is a street
         return False
     before = text[: words[index].start()].rstrip(" \"'(")
     if index == 0 or not before or before[-1] in ".!?\n:;-[":
         return False  # a capital at a sentence start says nothing
-    return is_name_like(word, lists)
+    return True
+
+
+def _name_like(lists: NameLists, word: str) -> bool:
+    """A capitalised word that may be a name wherever it stands: no short capitals, organisation or road word."""
+    if not word[:1].isupper() or (word.isupper() and len(word) <= 4) or word.lower() in _ORGANISATIONS:
+        return False
+    return word.lower() not in STREET_WORDS and is_name_like(word, lists)
+
+
+
+_name_like_memo: MemoPerOwner[NameLists, bool] = MemoPerOwner(_name_like)
