@@ -63,7 +63,15 @@ CUE_END_WORDS = frozenset(
 ) - frozenset("my his her our their your a the me this that some little big older younger best s i".split())
 RELATION_WORDS = frozenset(re.findall(r"[a-z]+", _RELATIONS.replace("\\s", " "))) - {"s", "step", "best", "u", "r"}
 TITLE_RE = re.compile(r"\b(?:mr|mrs|ms|miss|dr|mx)\.?\s+$", re.I)
-TITLE_GATE = LiteralGate(TITLE_RE)  # a text without these words has no title before any word
+_TITLE_GATE = LiteralGate(TITLE_RE)
+# Where TITLE_RE matches the six characters before a word, the text holds a title as a word, or,
+# when those six begin inside a word ("dismiss. Tom"), a title and a dot and a space or two spaces.
+_TITLE_ANYWHERE_RE = re.compile(r"\b(?:mrs?|ms|miss|dr|mx)\.?\s|miss\.\s|(?:mrs?|ms|miss|dr|mx)\.?\s\s", re.I)
+
+
+def may_hold_title(text: str) -> bool:
+    """False when TITLE_RE matches before no word of ``text``."""
+    return _TITLE_GATE.may_match(text) and bool(_TITLE_ANYWHERE_RE.search(text))
 # The titles are not names themselves: "Insp" in "Sgt Brown and Insp Khan".
 TITLE_WORDS = frozenset(re.sub(r"[()?:\\.]", " ", _TITLES).replace("|", " ").split())
 # A name signing off the message: "call me on 07700 900123 - Jade", "thanks, Sam x", "x Mia x".

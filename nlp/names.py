@@ -42,10 +42,10 @@ from nlp.name_cues import (
     RELATION_WORDS,
     SIGN_OFF_RE,
     SLANG,
-    TITLE_GATE,
     TITLE_RE,
     VERB_NAMES,
     dictionary_words,
+    may_hold_title,
 )
 from nlp.name_cues import cue_before as _cue
 from nlp.text import english_words
@@ -112,7 +112,7 @@ def find_names(text: str, lists: NameLists, taken: list[tuple[int, int]],
         taken = taken + [match.span() for match in ORGANISATION_RE.finditer(text)]
     # Cheap test first: most words are neither capitalised, listed, nor after a cue word; stop
     # words and single letters are never names, and some words only after a title ("mr").
-    titled = TITLE_GATE.may_match(text)
+    titled = may_hold_title(text)
     never = _NEVER_NAME if titled else _NEVER_NAME | _TITLE_ONLY
     maybe = [index for index, fact in enumerate(facts) if not fact & never
              and (fact & _MAY_BE_NAME or index > 0 and facts[index - 1] & _CUE_END)]

@@ -8,8 +8,11 @@ a pattern matches: they only skip patterns that cannot match.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 from nlp.literals import folded_literals, minimal, required_alternatives, required_literals
 from nlp.memo import WordMemo
@@ -116,13 +119,8 @@ class _Words:
 
     def read(self, words: Iterable[str]) -> tuple[int, set[int]]:
         """The bits the ``words`` meet together and the alternatives they start."""
-        met = 0
-        started: set[int] = set()
-        for known in self.memo(list(set(words))):
-            if known is not _NOTHING:
-                met |= known[0]
-                started |= known[1]
-        return met, started
+        known = self.memo(list(set(words)))
+        return functools.reduce(operator.or_, map(itemgetter(0), known), 0), set().union(*map(itemgetter(1), known))
 
     def held(self, word: str) -> frozenset[str]:
         """The pieces ``word`` holds (marked where they stand in it)."""

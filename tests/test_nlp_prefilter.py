@@ -153,3 +153,16 @@ def test_the_tests_before_the_detail_patterns_never_rule_one_out(text):
              (r._OBFUSCATED_EMAIL_RE, not text.isascii() or p.DOT_ENDING_RE.search(lower))]
     for pattern, gate in pairs:
         assert gate or not pattern.search(text), pattern.pattern
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["Mr", "mrs", "MS", "miss", "Dr", "mx", "dismiss", "problems", "admire", "Tom", "x",
+                                 ".", " ", "  ", "\t", ",", "-"]), min_size=1, max_size=8))
+@example(["dis", "miss", ".", " ", "Tom"])
+@example(["proble", "ms", "  ", "  ", "Tom"])
+def test_title_test_never_rules_out_a_title_before_a_word(pieces):
+    from nlp.name_cues import TITLE_RE, may_hold_title
+
+    text = "".join(pieces)
+    if any(TITLE_RE.search(text[max(0, start - 6) : start]) for start in range(len(text) + 1)):
+        assert may_hold_title(text)
