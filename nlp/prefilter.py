@@ -117,9 +117,9 @@ class _Words:
         self.starts = starts or {}
         self.memo = WordMemo(self._read)
 
-    def read(self, words: Iterable[str]) -> tuple[int, set[int]]:
+    def read(self, words: list[str]) -> tuple[int, set[int]]:
         """The bits the ``words`` meet together and the alternatives they start."""
-        known = self.memo(list(set(words)))
+        known = self.memo(words)  # a word read twice changes nothing
         return functools.reduce(operator.or_, map(itemgetter(0), known), 0), set().union(*map(itemgetter(1), known))
 
     def held(self, word: str) -> frozenset[str]:

@@ -20,7 +20,6 @@ from pathlib import Path
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp import redaction_patterns as patterns
-from nlp.memo import WordMemo
 from nlp.names import NAMES_PATH, NameLists, find_names, name_lists, read_list
 from nlp.text import english_words
 from nlp.uncertainty import uncertainty_reasons
@@ -79,21 +78,9 @@ _HANDLE_CUE_RE = re.compile(
     r"(?P<handle>[A-Za-z0-9_.]*[A-Za-z0-9_](?:#\d{4})?)",
     re.I,
 )
-_PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|\bsc\b|\btt\b|\byt\b|tik|twitter|\btwt\b|telegram|discord|\bfb\b|"
-                               r"facebook|threads|bereal|be real|whats ?app|\bx\s*[:@]|roblox|xbox|"
-                               r"\bpsn\b|playstation|\bps[45]\b|twitch|\bkik\b|youtube|steam|fortnite|gamer ?tag|"
-                               r"user ?name|\bhandle\b|\bfollow me\b|\badd me\b")
-# Every match of _PLATFORM_WORD_RE holds one of these strings or is one of the whole words of the
-# next pattern (its \b-bounded alternatives), so a text holding none of them names no platform. Most texts do not,
-# and the test is a tenth of the cost of the pattern on them.
-_PLATFORM_PARTS = ("snap", "insta", "tik", "twitter", "telegram", "discord", "facebook", "threads", "bereal",
-                   "whats", "roblox", "xbox", "playstation", "twitch", "youtube", "steam", "fortnite", "gamer",
-                   "user", ":", "@")
-_SPACED_PLATFORM_PARTS = ("be real", "follow me", "add me")
-_PLATFORM_WHOLE_WORD_RE = re.compile(r"\b(?:ig|sc|tt|yt|twt|fb|psn|ps[45]|kik|handle)\b")
 # A made-up account name (letters with digits, "_" or an inner "."; "bigmo2011", "kayla_xo",
 # "shanz.x") within a few words after a platform or account word: "follow me on tiktok, im bigmo2011".
-_ACCOUNT_CUE_RE = re.compile(_PLATFORM_WORD_RE.pattern, re.I)
+_ACCOUNT_CUE_RE = re.compile(patterns.PLATFORM_WORD_RE.pattern, re.I)
 _MADE_UP_RE = re.compile(r"(?<![\w.@])(?=[A-Za-z0-9_.]*[A-Za-z][A-Za-z0-9_.]*[A-Za-z])"
                          r"[A-Za-z0-9_][A-Za-z0-9_.]*(?:\d|_|\.[A-Za-z0-9])[A-Za-z0-9_.]*(?<![.])")
 _NOT_ACCOUNT_RE = re.compile(r"^(?:ps[45]|\d{1,2}(?:am|pm|st|nd|rd|th|s)|y(?:ea)?r\d{1,2}|mp[34]|4g|5g|\d+k)$", re.I)
@@ -226,7 +213,7 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
         spans += _spans(_OBFUSCATED_EMAIL_RE, text, "email")
     if ".com" in lower or ".net" in lower or ".me/" in lower or ".tv/" in lower:
         spans += _spans(_SOCIAL_URL_RE, text, "handle")
-    if _may_name_platform(lower) and _PLATFORM_WORD_RE.search(lower):
+    if patterns.may_name_platform(lower) and patterns.PLATFORM_WORD_RE.search(lower):
         spans += _handle_spans(text)
         spans += _account_spans(text)
     if "oh " in lower or "zero " in lower or "nought " in lower:
@@ -255,19 +242,6 @@ def _find_patterns(text: str) -> list[RedactedSpan]:
     if "reg" in lower or "plate" in lower or "number" in lower:
         spans += _plate_cue_spans(text)
     return spans + _more_spans(text, lower)
-
-
-def _may_name_platform(lower: str) -> bool:
-    """False when the lower-case text surely has no match of ``_PLATFORM_WORD_RE``: the parts
-    with a space are looked for in it, the others (and the whole words) piece by piece."""
-    return any(map(lower.__contains__, _SPACED_PLATFORM_PARTS)) or any(_platform_pieces(lower.split(" ")))
-
-
-def _may_hold_platform(piece: str) -> bool:
-    return any(map(piece.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(piece))
-
-
-_platform_pieces = WordMemo(_may_hold_platform)
 
 
 def _plate_cue_spans(text: str) -> list[RedactedSpan]:

@@ -5,11 +5,17 @@ plates after a cue, and address forms the house-number pattern misses: a flat in
 building ("Flat 12 Brooke House"), "12 The Chase", a house number before a street written without
 a road word ("88 Heathway, RM10 8AB", "lives at 14 Heathway"). Each pattern needs a cue or a
 shape no ordinary sentence has, so that "born in 2009", "the 62 bus" and "PC said no" are kept.
+
+Also the platform words handles follow, and the cheap tests :mod:`nlp.redaction` runs before its
+costlier patterns: each passes every text its pattern can match (``tests/test_nlp_prefilter.py``),
+so they change how fast redaction is, never what it finds.
 """
 
 from __future__ import annotations
 
 import re
+
+from nlp.memo import WordMemo
 
 STREET_SUFFIX = (  # the road words of an address
     r"road|rd|street|st|avenue|ave|av|lane|ln|close|cl|way|drive|dr|crescent|cres|gardens|gdns|court|ct"
@@ -81,6 +87,33 @@ SPOKEN_PHONE_RE = re.compile(
     r"\b(?:oh|zero|nought)(?:[\s,\-]+(?:" + _SPOKEN_WORDS + r")){7,}\b",
     re.I,
 )
+
+# A platform or account word (redaction looks for handles after one).
+PLATFORM_WORD_RE = re.compile(r"snap|insta|\big\b|\bsc\b|\btt\b|\byt\b|tik|twitter|\btwt\b|telegram|discord|\bfb\b|"
+                              r"facebook|threads|bereal|be real|whats ?app|\bx\s*[:@]|roblox|xbox|"
+                              r"\bpsn\b|playstation|\bps[45]\b|twitch|\bkik\b|youtube|steam|fortnite|gamer ?tag|"
+                              r"user ?name|\bhandle\b|\bfollow me\b|\badd me\b")
+# Every match of PLATFORM_WORD_RE holds one of these strings or matches the whole-word pattern
+# (its \b-bounded alternatives): a cheap test first, since most texts name no platform.
+_PLATFORM_PARTS = ("snap", "insta", "tik", "twitter", "telegram", "discord", "facebook", "threads", "bereal",
+                   "whats", "roblox", "xbox", "playstation", "twitch", "youtube", "steam", "fortnite", "gamer",
+                   "user", ":", "@")
+_SPACED_PLATFORM_PARTS = ("be real", "follow me", "add me")
+_PLATFORM_WHOLE_WORD_RE = re.compile(r"\b(?:ig|sc|tt|yt|twt|fb|psn|ps[45]|kik|handle)\b")
+
+
+def may_name_platform(lower: str) -> bool:
+    """False when the lower-case text surely has no match of ``PLATFORM_WORD_RE``: the parts with
+    a space are looked for in it, the others (and the whole words) space-free piece by piece."""
+    return any(map(lower.__contains__, _SPACED_PLATFORM_PARTS)) or any(_platform_pieces(lower.split(" ")))
+
+
+def _may_hold_platform(piece: str) -> bool:
+    return any(map(piece.__contains__, _PLATFORM_PARTS)) or bool(_PLATFORM_WHOLE_WORD_RE.search(piece))
+
+
+_platform_pieces = WordMemo(_may_hold_platform)
+
 
 # Cheap tests before the patterns that need digits (each starts at a digit, so ``re`` skips to the
 # digits of a text): every match of the pattern named holds a match of its test.

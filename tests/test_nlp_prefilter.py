@@ -83,12 +83,12 @@ def _texts(draw) -> str:
 @settings(max_examples=600, deadline=None)
 @given(_texts())
 def test_platform_gates_never_rule_out_a_platform_word(text):
-    from nlp.redaction import _PLATFORM_WORD_RE, _may_name_platform
+    from nlp.redaction_patterns import PLATFORM_WORD_RE, may_name_platform
     from nlp.uncertainty import _PLATFORM_RE
     from nlp.uncertainty import _may_name_platform as _may_name_platform_left
 
     lower = text.lower()
-    assert _may_name_platform(lower) or not _PLATFORM_WORD_RE.search(lower)
+    assert may_name_platform(lower) or not PLATFORM_WORD_RE.search(lower)
     assert _may_name_platform_left(text) or not _PLATFORM_RE.search(text)
 
 
@@ -101,11 +101,11 @@ def test_literal_gate_never_rules_out_an_organisation(text):
 
 
 def test_platform_gates_pass_each_whole_word_alone():
-    from nlp.redaction import _PLATFORM_WORD_RE, _may_name_platform
+    from nlp.redaction_patterns import PLATFORM_WORD_RE, may_name_platform
 
     for word in "ig sc tt yt twt fb psn ps4 ps5 kik handle".split():
-        assert _PLATFORM_WORD_RE.search(f"my {word} is jo") and _may_name_platform(f"my {word} is jo")
-    assert not _may_name_platform("a big night at the school")
+        assert PLATFORM_WORD_RE.search(f"my {word} is jo") and may_name_platform(f"my {word} is jo")
+    assert not may_name_platform("a big night at the school")
 
 
 def test_literal_gate_reads_a_case_insensitive_pattern_in_lower_case_and_passes_other_letters():
