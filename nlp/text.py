@@ -227,7 +227,7 @@ _piece_counts = WordMemo(_count_piece)  # (words, unknown words) of each space-f
 
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 text that was decoded as Windows-1252 or Latin-1 ("cafÃ©" becomes "café")."""
-    if not _MOJIBAKE_RE.search(text):
+    if text.isascii() or not _MOJIBAKE_RE.search(text):  # mojibake is made of characters beyond ASCII
         return text
     for encoding in ("cp1252", "latin-1"):
         try:
