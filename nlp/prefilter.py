@@ -71,9 +71,9 @@ class LiteralPrefilter:
     def __init__(self, patterns: Sequence[re.Pattern[str]], sample: Iterable[str] = ()) -> None:
         options = [[[[_word_pieces(literal) for literal in clause] for clause in clauses]
                     for clauses in required_alternatives(pattern)] for pattern in patterns]
-        sample = list(sample)
-        shares = _Words({piece for own in options for clauses in own for clause in clauses for literal in clause
-                         for piece in literal}).shares(sample)
+        words = _Words({piece for own in options for clauses in own for clause in clauses for literal in clause
+                        for piece in literal})
+        shares = words.shares(list(sample))
         alternatives = [_word_clauses(own, shares) for own in options]
         self.always = frozenset(i for i, own in enumerate(alternatives) if not own)
         self.pattern_of: list[int] = []  # each alternative's pattern
@@ -92,7 +92,8 @@ class LiteralPrefilter:
         for clause, bit in bit_of.items():
             for piece in clause:
                 meets[piece] = meets.get(piece, 0) | bit
-        self.words = _Words(set(meets), meets, starts)
+        words.track(meets, starts)
+        self.words = words
 
     def candidates(self, text: str) -> list[int]:
         """Indices (ascending) of the patterns that may match somewhere in ``text``."""
@@ -102,19 +103,20 @@ class LiteralPrefilter:
 
 
 class _Words:
-    """What the words of texts hold of some pieces, worked out once per distinct word.
+    """What the words of texts hold of some pieces, worked out once per distinct word: the pieces
+    (:meth:`shares`), then, once :meth:`track` has said which bits each piece meets and which
+    alternatives it starts, those (:meth:`read`)."""
 
-    ``meets`` gives each piece's bits and ``starts`` the alternatives each piece starts; without
-    them a word is read only for the pieces it holds (:meth:`shares`).
-    """
-
-    def __init__(self, pieces: set[str], meets: dict[str, int] | None = None,
-                 starts: dict[str, set[int]] | None = None) -> None:
+    def __init__(self, pieces: set[str]) -> None:
         self.prefixes = {piece: frozenset(piece[:n] for n in range(1, len(piece) + 1) if piece[:n] in pieces)
                          for piece in pieces}
         self.scanner = re.compile(f"(?=({_trie_pattern(sorted(pieces))}))") if pieces else None
-        self.meets = meets or {}
-        self.starts = starts or {}
+        self.track({}, {})
+
+    def track(self, meets: dict[str, int], starts: dict[str, set[int]]) -> None:
+        """Read words for ``meets`` (piece -> bits) and ``starts`` (piece -> alternatives) from now on."""
+        self.meets = meets
+        self.starts = starts
         self.memo = WordMemo(self._read)
 
     def read(self, words: list[str]) -> tuple[int, set[int]]:
@@ -130,8 +132,9 @@ class _Words:
     def shares(self, sample: list[str]) -> dict[str, float]:
         """The share of ``sample`` whose words hold each piece (all 0 without a sample)."""
         counts = dict.fromkeys(self.prefixes, 0)
+        held = WordMemo(self.held)
         for text in sample:
-            for piece in set().union(*(self.held(word) for word in set(text.split()))):
+            for piece in set().union(*held(list(set(text.split())))):
                 counts[piece] += 1
         return {piece: n / len(sample) if sample else 0.0 for piece, n in counts.items()}
 
