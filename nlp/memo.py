@@ -25,22 +25,14 @@ class WordMemo(Generic[Result]):
     def __call__(self, words: list[str]) -> list[Result]:
         """``compute`` of each of ``words``, in order."""
         known = self.known
-        try:
-            return list(map(known.__getitem__, words))
-        except KeyError:  # a word not met before (rare once a run is under way)
-            pass
-        if len(known) > self.limit:
-            known.clear()
-        found = []
-        for word in words:  # without reading ``known`` twice: another thread may clear it meanwhile
-            result = known.get(word, _UNKNOWN)
-            if result is _UNKNOWN:
-                result = known[word] = self.compute(word)
-            found.append(result)
-        return found  # type: ignore[return-value]
-
-
-_UNKNOWN = object()
+        while True:
+            try:
+                return list(map(known.__getitem__, words))
+            except KeyError:  # words not met before (rare once a run is under way): work them out, try again
+                if len(known) > self.limit:
+                    known.clear()
+                missing = set(words).difference(known)
+                known.update(zip(missing, map(self.compute, missing)))
 
 
 class MemoPerOwner(Generic[Owner, Result]):
