@@ -26,7 +26,7 @@ from ingest.files import read_file_records
 from ingest.mapping import PERSONAL_COLUMN, is_personal_column
 from ingest.options import FileOptions
 from ingest.presets import MARKS, PRESETS, QUALTRICS_SKIPPED
-from ingest.suggest_dates import choose_formats, reads_the_same
+from ingest.suggest_dates import birth_date_lines, choose_formats, reads_the_same
 from ingest.suggest_questions import is_subquestion, option_groups, question_lines, quote
 from ingest.suggest_roles import Roles, find_roles, words
 from ingest.vocabulary import Ward
@@ -245,6 +245,8 @@ def _age_lines(found: dict[str, str], values: dict[str, list[Any]]) -> list[str]
             lines += ["age_bands = [" + ", ".join(quote(_band(s)) for s in _year_bands(years)) + "]",
                       "# a band must hold both ages of a school year (Year N is aged N+4 to N+5), so years next to "
                       "each other share one band; ask the age or date of birth too for finer bands"]
+    if "birth_date_column" in found:
+        lines += birth_date_lines(values[found["birth_date_column"]])
     if {"age_column", "birth_date_column", "school_year_column"} & set(found):
         lines += ["min_age = 0  # plausibility: an age below this quarantines the response (set the youngest who could answer)",
                   "max_age = 120  # an age above this quarantines the response"]

@@ -17,6 +17,7 @@ from typing import Any
 from ingest.columns import plain_text
 from ingest.dates import parse_datetime, read_date
 from ingest.errors import RecordError
+from ingest.suggest_questions import quote
 
 #: Formats tried after a preset's own, in this order (a tie goes to the earlier): UK day-first before US,
 #: then a month's name (JotForm's "Mar 3, 2024", "3 March 2024").
@@ -97,3 +98,26 @@ def _other_way_reads_all(chosen: str, readings: dict[str, list[datetime | None]]
     """Day-first chosen and a month-first format reads every value too, some to another date (or the reverse)."""
     others = _MONTH_FIRST if chosen in _DAY_FIRST else _DAY_FIRST if chosen in _MONTH_FIRST else ()
     return any(f in readings and all(r is not None for r in readings[f]) and readings[f] != final for f in others)
+
+
+#: Formats a date of birth is written in: UK day-first (the mapping's default), then the others tools write.
+BIRTH_CANDIDATES = ("dayfirst", "%m-%d-%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y", "%b %d, %Y", "%d %B %Y")
+
+
+def birth_date_lines(values: Sequence[Any]) -> list[str]:
+    """A ``birth_date_formats`` line when the dates of birth are not day-first (analyst trial 4: JotForm's
+    MM-DD-YYYY), or a warning when both readings fit every value; nothing when day-first reads them."""
+    filled = [v for v in values if plain_text(v)]
+    if not filled:
+        return []
+    fits = {f: [read_date(v, f) for v in filled] for f in BIRTH_CANDIDATES}
+    whole = [f for f in BIRTH_CANDIDATES if all(d is not None for d in fits[f])]
+    if "dayfirst" in whole:
+        others = [f for f in whole if f != "dayfirst" and fits[f] != fits["dayfirst"]]
+        return [f"# every date of birth also reads as {others[0]!r} (month first): day-first is assumed; set "
+                f"birth_date_formats = [{quote(others[0])}] if the tool writes months first"] if others else []
+    if whole:
+        n_not = sum(1 for d in fits["dayfirst"] if d is None)
+        return [f"birth_date_formats = [{quote(whole[0])}]  # {n_not} of {len(filled)} dates of birth cannot be "
+                "day-first; this format reads them all"]
+    return [f"# no one format reads every date of birth, e.g. {plain_text(filled[0])!r}: set birth_date_formats"]

@@ -663,3 +663,21 @@ def test_suggest_lists_as_options_only_labels_given_by_several_and_never_sentenc
     assert questions["Where?"]["options"] == ["Bus stop", "Park", "Shops"]
     assert "# 1 label(s) given by one respondent only are not listed" in draft
     assert "leisure centre" not in draft and not [r for r in REMARKS if r.split(", ")[0] in draft]
+
+
+def test_suggest_proposes_the_birth_date_format_when_dates_of_birth_are_not_day_first(tmp_path):
+    """Trial 4 (JotForm): dates of birth written MM-DD-YYYY lost 52 ages and put 11 a year off, read day-first."""
+    us = _write_csv(tmp_path / "us.csv", [["Submission ID", "Submission Date", "Date of Birth"], *[
+        [str(100 + i), f"Mar {3 + i}, 2024", born] for i, born in enumerate(["08-30-1958", "02-10-2010", "12-25-1990",
+                                                                            "01-05-1985", "07-19-2001", "11-02-1977"])]])
+    draft = suggest_mapping(us, key="jot")
+    mapping = tomllib.loads(draft)["sources"]["jot"]["mapping"]
+    assert mapping["birth_date_formats"] == ["%m-%d-%Y"]
+    source = _load(draft, "jot", tmp_path)
+    ages = [r.demographics.age for r in read_export(us, "jot", source.mapping, source.file, now=LATER).responses]
+    assert ages[:2] == [65, 14]
+    uk = _write_csv(tmp_path / "uk.csv", [["Submission ID", "Submission Date", "Date of Birth"], *[
+        [str(100 + i), f"Mar {3 + i}, 2024", born] for i, born in enumerate(["03/10/2010", "05/06/1990", "11/12/1985"])]])
+    draft = suggest_mapping(uk, key="uk")
+    assert "birth_date_formats" not in tomllib.loads(draft)["sources"]["uk"]["mapping"]
+    assert "# every date of birth also reads as '%m/%d/%Y' (month first): day-first is assumed" in draft
