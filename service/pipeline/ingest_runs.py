@@ -342,14 +342,15 @@ def _ingest_records(factory: sessionmaker[Session], config: Config, source: Sour
         raise
 
 
-#: The first batch of a run stops when at least this many rows, and over half of those read, repeat an id.
-REPEATED_IDS = 10
+#: The first batch of a run stops when at least this many rows, and over half of those read, repeat an id
+#: or are quarantined by one rule on one field: the mapping does not fit the file.
+FIT_CHECK_ROWS = 10
 
 
 def _check_ids_differ(source: SourceConfig, report: RunReport) -> None:
     """Stop a run whose id column is not an id: most rows repeat an id met before (analyst trial 3:
     a Typeform hidden field holding "poster" or "insta" made 92 rows into 2 responses)."""
-    if report.n_duplicate >= REPEATED_IDS and 2 * report.n_duplicate > report.n_read:
+    if report.n_duplicate >= FIT_CHECK_ROWS and 2 * report.n_duplicate > report.n_read:
         mapping = source.mapping
         column = (f"column {mapping.id_column!r} ([sources.{source.key}.mapping] id_column)" if mapping.id_column
                   else f"columns {', '.join(map(repr, mapping.id_columns))} ([sources.{source.key}.mapping] id_columns)")
@@ -364,7 +365,7 @@ def _check_rules_fit(source: SourceConfig, report: RunReport, n_rows: int) -> No
     if not report.batch_rules:
         return
     (column, rule), n = report.batch_rules.most_common(1)[0]
-    if n >= REPEATED_IDS and 2 * n > n_rows:
+    if n >= FIT_CHECK_ROWS and 2 * n > n_rows:
         example = next((r for r in report.quarantine_reasons if f"field {column!r}" in r), report.quarantine_reasons[0])
         raise IngestError(f"{report.input_name}: {n} of the first {n_rows} rows break rule {rule!r} on column {column!r}, "
                           f"so [sources.{source.key}] does not fit this file. Nothing was stored. The first: {example}. "
